@@ -1,0 +1,110 @@
+"""`rotabot doctor`: one line per check, with what to do about each failure."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TextIO
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import text
+from sqlalchemy.engine import Engine, make_url
+
+from bot.settings import ConfigError, Settings
+from bot.slack_client import make_slack_client
+from bot.store.db import make_engine
+from bot.store.migrate import SchemaOutOfDate, check_schema
+
+SLACK_ERROR_FIXES = {
+    "invalid_auth": "the token is wrong or was revoked: copy the Bot User OAuth Token again "
+    "from your Slack app's OAuth & Permissions page",
+    "not_authed": "no token was sent: set SLACK_BOT_TOKEN",
+    "account_inactive": "the app was uninstalled or its user deactivated: reinstall the app",
+    "token_revoked": "the token was revoked: reinstall the app and copy the new token",
+}
+
+
+@dataclass(frozen=True)
+class Check:
+    name: str
+    ok: bool
+    message: str
+
+    def line(self) -> str:
+        return f"{'✓' if self.ok else '✗'} {self.name}: {self.message}"
+
+
+def check_database(engine: Engine) -> Check:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as error:  # any driver error is a failed check with its first line
+        first = str(error).strip().splitlines()[0] if str(error).strip() else repr(error)
+        return Check("database", False, f"cannot connect ({first}); check DATABASE_URL")
+    try:
+        check_schema(engine)
+    except SchemaOutOfDate as error:
+        return Check("database", False, str(error))
+    return Check("database", True, f"reachable and migrated ({engine.url.get_backend_name()})")
+
+
+def check_slack(client: WebClient, settings: Settings) -> Check:
+    if settings.slack_bot_token is None:
+        return Check("slack", False, "SLACK_BOT_TOKEN is not set; the bot cannot talk to Slack")
+    try:
+        answer = client.auth_test()
+    except SlackApiError as error:
+        code = str(error.response.get("error", "unknown_error"))
+        fix = SLACK_ERROR_FIXES.get(code, "see Slack's documentation for this error")
+        return Check("slack", False, f"auth.test failed with {code}: {fix}")
+    except OSError as error:
+        return Check(
+            "slack", False, f"cannot reach {settings.slack_api_url} ({error}); check the network"
+        )
+    mode = "Socket Mode" if settings.socket_mode else "HTTP (request URL …/slack/events)"
+    warning = (
+        ""
+        if settings.socket_mode or settings.slack_signing_secret
+        else "; SLACK_SIGNING_SECRET is not set, so HTTP requests cannot be verified"
+    )
+    ok = settings.socket_mode or settings.slack_signing_secret is not None
+    return Check(
+        "slack",
+        ok,
+        f"connected as @{answer.get('user')} in {answer.get('team')}, "
+        f"receiving via {mode}{warning}",
+    )
+
+
+ExtraCheck = Callable[[Settings], Check]
+# The Zendesk integration adds its own credential check here.
+EXTRA_CHECKS: list[ExtraCheck] = []
+
+
+def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
+    try:
+        settings = settings_loader()
+    except ConfigError as error:
+        print(Check("settings", False, str(error)).line(), file=out)
+        return 1
+    url = make_url(settings.database_url)
+    checks = [
+        Check(
+            "settings",
+            True,
+            f"loaded (database {url.render_as_string(hide_password=True)}, "
+            f"timezone {settings.timezone}, holidays {settings.holidays})",
+        ),
+        check_database(make_engine(settings.database_url)),
+        check_slack(
+            make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+            settings,
+        ),
+    ]
+    checks.extend(extra(settings) for extra in EXTRA_CHECKS)
+    if not settings.zendesk_enabled:
+        checks.append(Check("zendesk", True, "not configured (set ZENDESK_URL to enable tickets)"))
+    for check in checks:
+        print(check.line(), file=out)
+    return 0 if all(check.ok for check in checks) else 1

@@ -1,0 +1,55 @@
+"""Running the HTTP server and the Slack connection."""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
+
+from bot.app import build_app
+from bot.services import Services
+from bot.web import WsgiApp, build_router
+
+log = logging.getLogger(__name__)
+
+HTTP_THREADS = 16
+
+
+def build_wsgi(services: Services, bolt: App | None = None) -> WsgiApp:
+    return WsgiApp(build_router(services, bolt or build_app(services)))
+
+
+def create_http_server(
+    wsgi: WsgiApp, *, host: str, port: int
+) -> BaseWSGIServer | MultiSocketServer:
+    return create_server(
+        wsgi,
+        host=host,
+        port=port,
+        threads=HTTP_THREADS,
+        ident="rotabot",
+        clear_untrusted_proxy_headers=True,
+    )
+
+
+def serve_http(services: Services) -> None:
+    server = create_http_server(build_wsgi(services), host="0.0.0.0", port=services.settings.port)
+    log.info("Rotabot is listening on port %s (POST /slack/events)", services.settings.port)
+    server.run()
+
+
+def run_socket_mode(services: Services) -> None:
+    """Slack over Socket Mode, plus HTTP for the webhook, the calendar feed and /healthz."""
+    bolt = build_app(services)
+    handler = SocketModeHandler(bolt, services.settings.slack_app_token)
+    handler.connect()
+    log.info("Connected to Slack over Socket Mode")
+    server = create_http_server(
+        build_wsgi(services, bolt), host="0.0.0.0", port=services.settings.port
+    )
+    try:
+        server.run()
+    finally:
+        handler.close()

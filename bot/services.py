@@ -1,0 +1,64 @@
+"""What every handler and job needs, built once per process and passed in explicitly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from slack_sdk import WebClient
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.settings import Settings
+from bot.slack_client import make_slack_client
+from bot.store.db import make_engine, session_scope
+from bot.worktime import WorkCalendar
+
+Clock = Callable[[], datetime]
+
+
+def system_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    slack: WebClient
+    calendar: WorkCalendar
+    # Work done after Slack has had its answer: Bolt's listeners and webhook follow-ups.
+    executor: Executor = field(
+        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
+    )
+    clock: Clock = system_clock
+
+    def now(self) -> datetime:
+        return self.clock()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+
+
+def build_services(
+    settings: Settings,
+    *,
+    slack: WebClient | None = None,
+    engine: Engine | None = None,
+    clock: Clock = system_clock,
+    executor: Executor | None = None,
+) -> Services:
+    return Services(
+        settings=settings,
+        engine=engine or make_engine(settings.database_url),
+        slack=slack
+        or make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
+        calendar=settings.calendar(),
+        clock=clock,
+        executor=executor or ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack"),
+    )

@@ -1,0 +1,180 @@
+"""The one settings object, built once from the environment and `.env`.
+
+Nothing else in the app reads `os.environ`. Every mistake a person can make here
+becomes a `ConfigError` whose message is one line naming the variable and the fix.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from bot.worktime import WorkCalendar
+
+
+class ConfigError(Exception):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+SLACK_APP_PAGE = "your Slack app's settings page (api.slack.com/apps → your app)"
+
+
+@dataclass(frozen=True)
+class Settings:
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    database_url: str = "sqlite:///rotabot.db"
+    zendesk_url: str | None = None
+    zendesk_email: str | None = None
+    zendesk_api_token: str | None = None
+    zendesk_webhook_secret: str | None = None
+    timezone: str = "Europe/London"
+    holidays: str = "GB-ENG"
+    port: int = 3000
+
+    @property
+    def zendesk_enabled(self) -> bool:
+        return self.zendesk_url is not None
+
+    @property
+    def socket_mode(self) -> bool:
+        return self.slack_app_token is not None
+
+    def calendar(self) -> WorkCalendar:
+        return WorkCalendar(timezone=self.timezone, holidays=self.holidays)
+
+    def require_slack(self, *, http: bool) -> None:
+        """Stop with a clear line when the Slack credentials a process needs are missing."""
+        if self.slack_bot_token is None:
+            raise ConfigError(
+                "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…) from "
+                f"{SLACK_APP_PAGE} → OAuth & Permissions, into .env or the environment."
+            )
+        if http and self.slack_signing_secret is None:
+            raise ConfigError(
+                "SLACK_SIGNING_SECRET is not set: copy the Signing Secret from "
+                f"{SLACK_APP_PAGE} → Basic Information → App Credentials, "
+                "into .env or the environment."
+            )
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, env_file: Path | None = Path(".env")
+) -> Settings:
+    """Read settings from `.env` (if present) overlaid by the real environment."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+    return parse_settings(values)
+
+
+def _get(values: Mapping[str, str], name: str) -> str | None:
+    raw = values.get(name)
+    if raw is None or not raw.strip():
+        return None
+    return raw.strip()
+
+
+def _http_url(name: str, raw: str, example: str) -> str:
+    parsed = urlparse(raw)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL such as {example}, not {raw!r}.")
+    return raw
+
+
+def _database_url(raw: str) -> str:
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            raw = "postgresql+psycopg://" + raw[len(prefix) :]
+    try:
+        url = make_url(raw)
+    except ArgumentError:
+        raise ConfigError(
+            "DATABASE_URL is not a database URL: use sqlite:///rotabot.db or "
+            "postgresql+psycopg://user:password@host:5432/dbname."
+        ) from None
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        raise ConfigError(
+            f"DATABASE_URL uses {url.get_backend_name()!r}, which Rotabot does not support: "
+            "use sqlite:///rotabot.db or postgresql+psycopg://…"
+        )
+    return raw
+
+
+def parse_settings(values: Mapping[str, str]) -> Settings:
+    bot_token = _get(values, "SLACK_BOT_TOKEN")
+    if bot_token is not None and not bot_token.startswith("xoxb-"):
+        raise ConfigError(
+            "SLACK_BOT_TOKEN must be a bot token starting with xoxb-: find it in "
+            f"{SLACK_APP_PAGE} → OAuth & Permissions → Bot User OAuth Token."
+        )
+    app_token = _get(values, "SLACK_APP_TOKEN")
+    if app_token is not None and not app_token.startswith("xapp-"):
+        raise ConfigError(
+            "SLACK_APP_TOKEN must be an app-level token starting with xapp-: create one in "
+            f"{SLACK_APP_PAGE} → Basic Information → App-Level Tokens (scope connections:write), "
+            "or unset it to receive Slack requests over HTTP."
+        )
+    api_url = _http_url(
+        "SLACK_API_URL",
+        _get(values, "SLACK_API_URL") or Settings.slack_api_url,
+        "https://slack.com/api/",
+    )
+    if not api_url.endswith("/"):
+        api_url += "/"
+
+    zendesk_url = _get(values, "ZENDESK_URL")
+    zendesk_email = _get(values, "ZENDESK_EMAIL")
+    zendesk_token = _get(values, "ZENDESK_API_TOKEN")
+    if zendesk_url is not None:
+        zendesk_url = _http_url("ZENDESK_URL", zendesk_url, "https://example.zendesk.com")
+        zendesk_url = zendesk_url.rstrip("/")
+        for name, value in (("ZENDESK_EMAIL", zendesk_email), ("ZENDESK_API_TOKEN", zendesk_token)):
+            if value is None:
+                raise ConfigError(
+                    f"{name} is not set but ZENDESK_URL is: Zendesk needs the agent's email and "
+                    "an API token (Zendesk Admin Center → Apps and integrations → APIs → "
+                    "Zendesk API → Add API token)."
+                )
+        if zendesk_email is not None and "@" not in zendesk_email:
+            raise ConfigError(
+                "ZENDESK_EMAIL must be the email address of a Zendesk agent, "
+                f"not {zendesk_email!r}."
+            )
+
+    timezone = _get(values, "ROTABOT_TIMEZONE") or Settings.timezone
+    holidays = _get(values, "ROTABOT_HOLIDAYS") or Settings.holidays
+    try:
+        WorkCalendar(timezone=timezone, holidays=holidays)
+    except ValueError as error:
+        raise ConfigError(str(error)) from None
+
+    raw_port = _get(values, "PORT") or str(Settings.port)
+    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+        raise ConfigError(f"PORT must be a TCP port number between 1 and 65535, not {raw_port!r}.")
+
+    return Settings(
+        slack_bot_token=bot_token,
+        slack_signing_secret=_get(values, "SLACK_SIGNING_SECRET"),
+        slack_app_token=app_token,
+        slack_api_url=api_url,
+        database_url=_database_url(_get(values, "DATABASE_URL") or Settings.database_url),
+        zendesk_url=zendesk_url,
+        zendesk_email=zendesk_email,
+        zendesk_api_token=zendesk_token,
+        zendesk_webhook_secret=_get(values, "ZENDESK_WEBHOOK_SECRET"),
+        timezone=timezone,
+        holidays=holidays,
+        port=int(raw_port),
+    )

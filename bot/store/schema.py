@@ -1,0 +1,9 @@
+"""Every table module, imported so `SQLModel.metadata` knows the whole schema."""
+
+from sqlmodel import SQLModel
+
+from bot.store import audit, slack_events
+
+__all__ = ["audit", "slack_events", "metadata"]
+
+metadata = SQLModel.metadata

@@ -1,0 +1,195 @@
+"""The HTTP side: a small WSGI app that routes to Bolt and to Rotabot's own endpoints.
+
+Served by waitress (a production, multi-threaded WSGI server) in `rotabot serve`
+and `rotabot run`, and by the tests over real HTTP.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from slack_bolt import App, BoltRequest
+from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import text
+
+from bot.services import Services
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+
+log = logging.getLogger(__name__)
+
+MAX_BODY = 1_000_000
+
+
+@dataclass
+class WebRequest:
+    method: str
+    path: str
+    query: str
+    headers: dict[str, str]
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+
+@dataclass
+class WebResponse:
+    status: int
+    body: bytes | str = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json(cls, status: int, payload: Any) -> WebResponse:
+        return cls(status, json.dumps(payload), {"Content-Type": "application/json"})
+
+    @classmethod
+    def text(cls, status: int, message: str) -> WebResponse:
+        return cls(status, message, {"Content-Type": "text/plain; charset=utf-8"})
+
+
+Route = Callable[[WebRequest], WebResponse]
+
+
+class Router:
+    def __init__(self) -> None:
+        self._routes: list[tuple[str, re.Pattern[str], Route]] = []
+
+    def add(self, method: str, pattern: str, route: Route) -> None:
+        """Register a route; `pattern` is a regex for the whole path, with named groups."""
+        self._routes.append((method, re.compile(pattern), route))
+
+    def resolve(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
+        """(route, path params, whether the path exists for another method)."""
+        other_method = False
+        for route_method, pattern, route in self._routes:
+            match = pattern.fullmatch(path)
+            if match is None:
+                continue
+            if route_method == method:
+                return route, match.groupdict(), False
+            other_method = True
+        return None, {}, other_method
+
+
+def looks_like_slack(body: bytes, content_type: str) -> bool:
+    """True for the payload shapes Slack sends: events JSON, commands and interactivity forms."""
+    try:
+        decoded = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    if content_type.startswith("application/json"):
+        try:
+            payload = json.loads(decoded)
+        except ValueError:
+            return False
+        return isinstance(payload, dict) and isinstance(payload.get("type"), str)
+    form = parse_qs(decoded)
+    if "command" in form or "ssl_check" in form:
+        return True
+    if "payload" in form:
+        try:
+            payload = json.loads(form["payload"][0])
+        except ValueError:
+            return False
+        return isinstance(payload, dict) and isinstance(payload.get("type"), str)
+    return False
+
+
+class SlackEndpoint:
+    """POST /slack/events: verify the signature, check the shape, then hand to Bolt."""
+
+    def __init__(self, bolt: App, signing_secret: str) -> None:
+        self.bolt = bolt
+        self.verifier = SignatureVerifier(signing_secret)
+
+    def __call__(self, request: WebRequest) -> WebResponse:
+        if not self.verifier.is_valid_request(request.body, request.headers):
+            return WebResponse.text(HTTPStatus.UNAUTHORIZED, "invalid or expired signature")
+        if not looks_like_slack(request.body, request.header("content-type") or ""):
+            return WebResponse.text(HTTPStatus.BAD_REQUEST, "not a Slack request")
+        bolt_request = BoltRequest(
+            body=request.body.decode("utf-8"),
+            query=request.query,
+            headers={name: [value] for name, value in request.headers.items()},
+        )
+        response = self.bolt.dispatch(bolt_request)
+        headers = {name: ", ".join(values) for name, values in response.headers.items()}
+        return WebResponse(response.status, response.body, headers)
+
+
+def healthz(services: Services) -> Route:
+    def route(_request: WebRequest) -> WebResponse:
+        try:
+            with services.engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        except Exception as error:  # any driver error means "not healthy", never a 500
+            log.warning("health check: database unreachable: %s", error)
+            return WebResponse.json(
+                HTTPStatus.SERVICE_UNAVAILABLE, {"ok": False, "database": "unreachable"}
+            )
+        return WebResponse.json(HTTPStatus.OK, {"ok": True, "database": "ok"})
+
+    return route
+
+
+class WsgiApp:
+    def __init__(self, router: Router) -> None:
+        self.router = router
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        response = self.handle(environ)
+        body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
+        status = HTTPStatus(response.status)
+        headers = [*response.headers.items(), ("Content-Length", str(len(body)))]
+        start_response(f"{status.value} {status.phrase}", headers)
+        return [body]
+
+    def handle(self, environ: WSGIEnvironment) -> WebResponse:
+        method = environ.get("REQUEST_METHOD", "GET")
+        path = environ.get("PATH_INFO", "/")
+        route, params, other_method = self.router.resolve(method, path)
+        if route is None:
+            if other_method:
+                return WebResponse.text(HTTPStatus.METHOD_NOT_ALLOWED, "method not allowed")
+            return WebResponse.text(HTTPStatus.NOT_FOUND, "not found")
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            return WebResponse.text(HTTPStatus.BAD_REQUEST, "bad Content-Length")
+        if length > MAX_BODY:
+            return WebResponse.text(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, "request too large")
+        body = environ["wsgi.input"].read(length) if length else b""
+        headers = {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        if "CONTENT_TYPE" in environ:
+            headers["content-type"] = environ["CONTENT_TYPE"]
+        request = WebRequest(method, path, environ.get("QUERY_STRING", ""), headers, body, params)
+        try:
+            return route(request)
+        except Exception:
+            log.exception("unhandled error serving %s %s", method, path)
+            return WebResponse.text(
+                HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; see the Rotabot log"
+            )
+
+
+def build_router(services: Services, bolt: App) -> Router:
+    router = Router()
+    router.add("GET", "/healthz", healthz(services))
+    router.add(
+        "POST", "/slack/events", SlackEndpoint(bolt, services.settings.slack_signing_secret or "")
+    )
+    return router

@@ -1,0 +1,585 @@
+"""A fake Slack Web API on a real local port, for tests to point slack_sdk clients at."""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import threading
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any, Self, cast
+from urllib.parse import parse_qsl, urlsplit
+
+from tests.fakes.slack_methods import AT_LEAST_ONE_OF, REQUIRED_ARGS
+
+API_PREFIX = "/api/"
+RESPONSE_PREFIX = "/response/"
+# Arguments Slack takes as JSON-encoded strings in form bodies.
+JSON_ARGS = ("blocks", "attachments", "view", "metadata")
+TEAM_ID = "T1"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+WORKSPACE_URL = "https://acme.slack.com/"
+# Seconds part of the first message ts; later ones count up from here.
+FIRST_TS = 1_700_000_000
+
+Json = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class SlackCall:
+    """One Web API request as the fake received it, and how the fake answered it."""
+
+    method: str
+    args: Json
+    headers: dict[str, str]  # names lower-cased, since HTTP header names are case-insensitive
+    status: int = 200
+    error: str | None = None  # the `error` answered with ok false; None when ok
+
+    @property
+    def ok(self) -> bool:
+        return self.status == 200 and self.error is None
+
+
+@dataclass(frozen=True)
+class ResponseCall:
+    """One POST to a response_url."""
+
+    token: str
+    body: Json
+
+
+@dataclass(frozen=True)
+class _Fault:
+    status: int
+    error: str
+    retry_after: int | None
+
+
+@dataclass(frozen=True)
+class _Reply:
+    status: int
+    body: bytes
+    content_type: str = "application/json; charset=utf-8"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def of_json(
+        cls, payload: Json, status: int = 200, headers: dict[str, str] | None = None
+    ) -> Self:
+        return cls(status, json.dumps(payload).encode(), headers=headers or {})
+
+    @classmethod
+    def of_text(cls, text: str, status: int = 200) -> Self:
+        return cls(status, text.encode(), "text/plain; charset=utf-8")
+
+
+class FakeSlack:
+    """Slack's Web API and response URLs, served over HTTP from a background thread.
+
+    Every call is recorded; calls Slack itself would reject as malformed (unknown
+    method, missing argument, broken JSON) also land in `protocol_errors`.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._calls: list[SlackCall] = []
+        self._responses: list[ResponseCall] = []
+        self._protocol_errors: list[str] = []
+        self._overrides: dict[str, Json] = {}
+        self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
+        self._users: dict[str, Json] = {}
+        self._channels: dict[str, Json] = {}
+        self._ts_counter = itertools.count(1)
+        self._view_counter = itertools.count(1)
+        self._answers: dict[str, Callable[[Json], Json]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "chat.postEphemeral": lambda _: {"ok": True, "message_ts": self._next_ts()},
+            "chat.update": self._update_message,
+            "chat.delete": lambda a: {"ok": True, "channel": a.get("channel"), "ts": a.get("ts")},
+            "chat.getPermalink": self._permalink,
+            "conversations.open": self._open_conversation,
+            "conversations.info": self._conversation_info,
+            "conversations.members": self._conversation_members,
+            "users.info": self._user_info,
+            "users.lookupByEmail": self._lookup_by_email,
+            "users.list": self._list_users,
+            "views.open": self._view,
+            "views.push": self._view,
+            "views.update": self._view,
+            "views.publish": self._view,
+        }
+
+    # Lifecycle
+
+    def start(self) -> Self:
+        if self._server is not None:
+            raise RuntimeError("FakeSlack is already started")
+        self._server = _Server(self)
+        # A short poll interval so stop() returns promptly at each test's teardown.
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.02},
+            name="fake-slack",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        """Base URL for `WebClient(base_url=...)`."""
+        return f"{self._origin()}{API_PREFIX}"
+
+    def response_url(self, token: str = "r1") -> str:
+        """A response_url to put in an interactive payload; posts to it land in `responses`."""
+        return f"{self._origin()}{RESPONSE_PREFIX}{token}"
+
+    def _origin(self) -> str:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    # Setup
+
+    def add_user(
+        self,
+        user_id: str,
+        *,
+        name: str,
+        email: str | None = None,
+        is_bot: bool = False,
+        tz: str = "Europe/London",
+        real_name: str | None = None,
+    ) -> None:
+        """Register a user for users.info, users.lookupByEmail and users.list."""
+        with self._lock:
+            self._users[user_id] = _user(
+                user_id, name=name, email=email, is_bot=is_bot, tz=tz, real_name=real_name
+            )
+
+    def add_channel(self, channel_id: str, *, name: str, members: tuple[str, ...] = ()) -> None:
+        """Register a channel for conversations.info and conversations.members."""
+        with self._lock:
+            self._channels[channel_id] = {"id": channel_id, "name": name, "members": list(members)}
+
+    def respond(self, method: str, payload: Json) -> None:
+        """Answer every later call of `method` with `payload` instead of the default."""
+        _check_known(method)
+        with self._lock:
+            self._overrides[method] = copy.deepcopy(payload)
+
+    def fail(
+        self,
+        method: str,
+        *,
+        status: int,
+        times: int = 1,
+        retry_after: int | None = None,
+        error: str | None = None,
+    ) -> None:
+        """Make the next `times` calls of `method` fail; normal answers resume afterwards.
+
+        A 200 needs an `error` (answered as ok false); other statuses default to
+        Slack's errors for them, and `retry_after` adds a Retry-After header.
+        """
+        _check_known(method)
+        if status == 200 and error is None:
+            raise ValueError("a 200 fault needs an error, e.g. error='channel_not_found'")
+        default = "ratelimited" if status == 429 else "fatal_error"
+        fault = _Fault(status, error or default, retry_after)
+        with self._lock:
+            self._faults[method].extend([fault] * times)
+
+    def clear(self) -> None:
+        """Forget recorded calls, responses and protocol errors (setup stays)."""
+        with self._lock:
+            self._calls.clear()
+            self._responses.clear()
+            self._protocol_errors.clear()
+
+    # Inspection
+
+    @property
+    def calls(self) -> list[SlackCall]:
+        with self._lock:
+            return list(self._calls)
+
+    @property
+    def responses(self) -> list[ResponseCall]:
+        with self._lock:
+            return list(self._responses)
+
+    @property
+    def protocol_errors(self) -> list[str]:
+        with self._lock:
+            return list(self._protocol_errors)
+
+    def calls_to(self, method: str) -> list[SlackCall]:
+        return [call for call in self.calls if call.method == method]
+
+    def last(self, method: str) -> SlackCall:
+        calls = self.calls
+        matching = [call for call in calls if call.method == method]
+        if not matching:
+            called = ", ".join(dict.fromkeys(call.method for call in calls)) or "none"
+            raise AssertionError(f"no {method} call was made; methods called: {called}")
+        return matching[-1]
+
+    def responses_to(self, token: str) -> list[ResponseCall]:
+        return [response for response in self.responses if response.token == token]
+
+    def messages_to(self, channel_or_user: str) -> list[SlackCall]:
+        """Successful chat.postMessage calls to a channel, or to a user's DM."""
+        target = _conversation_id(channel_or_user)
+        return [
+            call
+            for call in self.calls_to("chat.postMessage")
+            if call.ok and _conversation_id(str(call.args.get("channel"))) == target
+        ]
+
+    def assert_no_protocol_errors(self) -> None:
+        errors = self.protocol_errors
+        if errors:
+            listed = "\n  ".join(errors)
+            raise AssertionError(f"calls Slack would reject as malformed:\n  {listed}")
+
+    @staticmethod
+    def texts(source: SlackCall | ResponseCall | Mapping[str, Any]) -> str:
+        """All text of a message or view, its `text` first, then everything in its blocks."""
+        return "\n".join(_texts(_root(source)))
+
+    @staticmethod
+    def find_button(source: SlackCall | ResponseCall | Mapping[str, Any], label: str) -> Json:
+        """The button element whose visible label is `label`, anywhere in the blocks."""
+        buttons = [node for node in _dicts(_root(source)) if node.get("type") == "button"]
+        for button in buttons:
+            if _label(button) == label:
+                return button
+        present = ", ".join(repr(_label(button)) for button in buttons) or "none"
+        raise AssertionError(f"no button labelled {label!r}; buttons present: {present}")
+
+    # Serving
+
+    def _answer_api(self, method: str, query: str, body: bytes, headers: dict[str, str]) -> _Reply:
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        try:
+            args = _parse_args(query, body, content_type)
+        except ValueError:
+            args = {}
+            problem: tuple[str, Json] | None = (
+                "body is not valid JSON",
+                {"ok": False, "error": "invalid_json"},
+            )
+        else:
+            problem = self._protocol_problem(method, args)
+        with self._lock:
+            status, reply_headers = 200, {}
+            if (auth_error := _auth_error(args, headers)) is not None:
+                payload: Json = {"ok": False, "error": auth_error}
+            elif problem is not None:
+                self._protocol_errors.append(f"{method}: {problem[0]}")
+                payload = problem[1]
+            elif self._faults.get(method):
+                fault = self._faults[method].popleft()
+                status = fault.status
+                payload = {"ok": False, "error": fault.error}
+                if fault.retry_after is not None:
+                    reply_headers["Retry-After"] = str(fault.retry_after)
+            elif method in self._overrides:
+                payload = copy.deepcopy(self._overrides[method])
+            else:
+                payload = self._answers.get(method, lambda _: {"ok": True})(args)
+            error = None if payload.get("ok") is True else str(payload.get("error"))
+            self._calls.append(SlackCall(method, args, headers, status, error))
+        return _Reply.of_json(payload, status, reply_headers)
+
+    def _answer_response_url(self, token: str, body: bytes) -> _Reply:
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            parsed = None
+        with self._lock:
+            if not isinstance(parsed, dict):
+                self._protocol_errors.append(f"response_url {token}: body is not a JSON object")
+                return _Reply.of_text("invalid_payload", 400)
+            self._responses.append(ResponseCall(token, parsed))
+        return _Reply.of_text("ok")
+
+    def _protocol_problem(self, method: str, args: Json) -> tuple[str, Json] | None:
+        """Why Slack would reject this call as malformed: (description, answer), or None."""
+        if method not in REQUIRED_ARGS:
+            return "unknown method", {"ok": False, "error": "unknown_method"}
+        for name in JSON_ARGS:
+            if isinstance(args.get(name), str):
+                try:
+                    args[name] = json.loads(args[name])
+                except ValueError:
+                    return f"{name} is not valid JSON", {"ok": False, "error": f"invalid_{name}"}
+        missing = sorted(name for name in REQUIRED_ARGS[method] if not _present(args, name))
+        alternatives = AT_LEAST_ONE_OF.get(method, frozenset())
+        if alternatives and not any(_present(args, name) for name in alternatives):
+            missing.append("one of " + ", ".join(sorted(alternatives)))
+        if not missing:
+            return None
+        messages = [f"[ERROR] missing required field: {name}" for name in missing]
+        answer = {
+            "ok": False,
+            "error": "invalid_arguments",
+            "response_metadata": {"messages": messages},
+        }
+        return "; ".join(message.removeprefix("[ERROR] ") for message in messages), answer
+
+    # Default answers; called with the lock held.
+
+    def _next_ts(self) -> str:
+        micros = next(self._ts_counter) * 100
+        return f"{FIRST_TS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _auth_test(self, args: Json) -> Json:
+        return {
+            "ok": True,
+            "url": WORKSPACE_URL,
+            "team": "Acme",
+            "user": "rotabot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _post_message(self, args: Json) -> Json:
+        ts = self._next_ts()
+        message = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "text": args.get("text", ""),
+            "blocks": args.get("blocks", []),
+            "ts": ts,
+        }
+        return {
+            "ok": True,
+            "channel": _conversation_id(str(args["channel"])),
+            "ts": ts,
+            "message": message,
+        }
+
+    def _update_message(self, args: Json) -> Json:
+        return {
+            "ok": True,
+            "channel": _conversation_id(str(args["channel"])),
+            "ts": args["ts"],
+            "text": args.get("text", ""),
+        }
+
+    def _permalink(self, args: Json) -> Json:
+        channel, ts = args["channel"], str(args["message_ts"])
+        permalink = f"{WORKSPACE_URL}archives/{channel}/p{ts.replace('.', '')}"
+        return {"ok": True, "channel": channel, "permalink": permalink}
+
+    def _open_conversation(self, args: Json) -> Json:
+        users = _id_list(args.get("users"))
+        channel_id = _conversation_id(users[0]) if users else str(args["channel"])
+        return {"ok": True, "channel": {"id": channel_id}}
+
+    def _conversation_info(self, args: Json) -> Json:
+        channel_id = str(args.get("channel", ""))
+        known = self._channels.get(channel_id)
+        name = known["name"] if known else channel_id.lower()
+        return {"ok": True, "channel": {"id": channel_id, "name": name, "is_member": True}}
+
+    def _conversation_members(self, args: Json) -> Json:
+        known = self._channels.get(str(args.get("channel", "")))
+        members = list(known["members"]) if known else []
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def _user_info(self, args: Json) -> Json:
+        user_id = args.get("user")
+        if not user_id:
+            return {"ok": False, "error": "user_not_found"}
+        user = self._users.get(user_id) or _user(
+            user_id, name=user_id.lower(), email=f"{user_id.lower()}@example.com"
+        )
+        return {"ok": True, "user": copy.deepcopy(user)}
+
+    def _lookup_by_email(self, args: Json) -> Json:
+        email = str(args["email"]).lower()
+        for user in self._users.values():
+            if str(user["profile"].get("email", "")).lower() == email:
+                return {"ok": True, "user": copy.deepcopy(user)}
+        return {"ok": False, "error": "users_not_found"}
+
+    def _list_users(self, args: Json) -> Json:
+        members = copy.deepcopy(list(self._users.values()))
+        return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def _view(self, args: Json) -> Json:
+        number = next(self._view_counter)
+        given = args.get("view")
+        view = copy.deepcopy(given) if isinstance(given, dict) else {}
+        view_id = args.get("view_id") or f"V{number:08d}"
+        view.update(id=view_id, team_id=TEAM_ID, hash=f"{FIRST_TS}.{number:08d}")
+        return {"ok": True, "view": view}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, fake: FakeSlack) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        self._serve(b"")
+
+    def do_POST(self) -> None:
+        self._serve(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Stay quiet: the fake records what it serves, and test output stays readable."""
+
+    def _serve(self, body: bytes) -> None:
+        fake = cast(_Server, self.server).fake
+        url = urlsplit(self.path)
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        if url.path.startswith(API_PREFIX):
+            method = url.path.removeprefix(API_PREFIX)
+            reply = fake._answer_api(method, url.query, body, headers)
+        elif url.path.startswith(RESPONSE_PREFIX) and self.command == "POST":
+            reply = fake._answer_response_url(url.path.removeprefix(RESPONSE_PREFIX), body)
+        else:
+            reply = _Reply.of_text("not found", 404)
+        self.send_response(reply.status)
+        self.send_header("Content-Type", reply.content_type)
+        self.send_header("Content-Length", str(len(reply.body)))
+        for name, value in reply.headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(reply.body)
+
+
+def _parse_args(query: str, body: bytes, content_type: str) -> Json:
+    """Query string arguments merged with the body's, which win; ValueError on bad JSON."""
+    args: Json = dict(parse_qsl(query, keep_blank_values=True))
+    if content_type == "application/json" and body:
+        parsed = json.loads(body)
+        if not isinstance(parsed, dict):
+            raise ValueError("a JSON body must be an object")
+        args.update(parsed)
+    elif body:
+        args.update(parse_qsl(body.decode(), keep_blank_values=True))
+    return args
+
+
+def _auth_error(args: Json, headers: dict[str, str]) -> str | None:
+    """Slack's error for a missing or non-bot token, or None when the token is fine."""
+    authorization = headers.get("authorization", "")
+    token = authorization.removeprefix("Bearer ").strip() or str(args.get("token") or "")
+    if not token:
+        return "not_authed"
+    return None if token.startswith("xoxb-") else "invalid_auth"
+
+
+def _check_known(method: str) -> None:
+    if method not in REQUIRED_ARGS:
+        raise ValueError(f"{method} is not in REQUIRED_ARGS (tests/fakes/slack_methods.py)")
+
+
+def _present(args: Json, name: str) -> bool:
+    return args.get(name) not in (None, "")
+
+
+def _conversation_id(channel: str) -> str:
+    """Where a post to `channel` lands: a user id means that user's DM, as Slack does."""
+    return f"D{channel}" if channel[:1] in ("U", "W") else channel
+
+
+def _id_list(value: Any) -> list[str]:
+    if isinstance(value, list):
+        return [str(item) for item in value]
+    return [part.strip() for part in str(value or "").split(",") if part.strip()]
+
+
+def _user(
+    user_id: str,
+    *,
+    name: str,
+    email: str | None,
+    is_bot: bool = False,
+    tz: str = "Europe/London",
+    real_name: str | None = None,
+) -> Json:
+    full_name = real_name or name
+    profile: Json = {"display_name": name, "real_name": full_name}
+    if email is not None:
+        profile["email"] = email
+    return {
+        "id": user_id,
+        "team_id": TEAM_ID,
+        "name": name,
+        "real_name": full_name,
+        "tz": tz,
+        "is_bot": is_bot,
+        "deleted": False,
+        "profile": profile,
+    }
+
+
+def _root(source: SlackCall | ResponseCall | Mapping[str, Any]) -> Json:
+    if isinstance(source, SlackCall):
+        return source.args
+    if isinstance(source, ResponseCall):
+        return source.body
+    return dict(source)
+
+
+def _dicts(node: Any) -> Iterator[Json]:
+    """Every dict nested anywhere in `node`, outermost first."""
+    if isinstance(node, dict):
+        yield node
+        for value in node.values():
+            yield from _dicts(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _dicts(item)
+
+
+def _texts(node: Any) -> Iterator[str]:
+    for found in _dicts(node):
+        if isinstance(found.get("text"), str):
+            yield found["text"]
+
+
+def _label(button: Json) -> str | None:
+    text = button.get("text")
+    return text.get("text") if isinstance(text, dict) else None

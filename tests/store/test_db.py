@@ -1,0 +1,87 @@
+"""The store on both databases: migrations, UTC timestamps, SQLite pragmas, schema checks."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.store.audit import audit_events, record_audit
+from bot.store.db import make_engine, session_scope
+from bot.store.migrate import (
+    SchemaOutOfDate,
+    check_schema,
+    current_revision,
+    head_revision,
+    upgrade,
+)
+from bot.store.slack_events import claim_slack_event, forget_old_slack_events
+
+
+def test_migrated_database_passes_the_schema_check(engine: Engine) -> None:
+    check_schema(engine)
+    assert current_revision(engine) == head_revision()
+
+
+def test_upgrade_is_idempotent(engine: Engine) -> None:
+    assert upgrade(engine) == (head_revision(), head_revision())
+    check_schema(engine)
+
+
+def test_empty_database_is_told_to_upgrade(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    with pytest.raises(SchemaOutOfDate, match="run `rotabot db upgrade`"):
+        check_schema(engine)
+    upgrade(engine)
+    check_schema(engine)
+
+
+def test_outdated_database_is_told_to_upgrade(engine: Engine) -> None:
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = 'older'"))
+    with pytest.raises(SchemaOutOfDate, match="at migration older.*rotabot db upgrade"):
+        check_schema(engine)
+
+
+def test_timestamps_come_back_aware_utc(engine: Engine) -> None:
+    paris = timezone(timedelta(hours=1))
+    local = datetime(2026, 3, 29, 3, 30, tzinfo=paris)
+    with session_scope(engine) as session:
+        record_audit(session=session, actor="U1", action="rota.add", scope="C1", at=local)
+    with Session(engine) as session:
+        [event] = audit_events(session=session, scope="C1")
+    assert event.at == local
+    assert event.at.tzinfo is not None and event.at.utcoffset() == timedelta(0)
+    assert event.detail == {}
+
+
+def test_naive_datetimes_are_refused(engine: Engine) -> None:
+    with pytest.raises(Exception, match="naive datetime"), session_scope(engine) as session:
+        record_audit(session=session, actor="U1", action="x", at=datetime(2026, 1, 1, 12, 0))
+        session.flush()
+
+
+def test_slack_event_is_claimed_once(engine: Engine) -> None:
+    now = datetime(2026, 12, 1, 10, tzinfo=UTC)
+    with session_scope(engine) as session:
+        assert claim_slack_event(session=session, event_id="Ev1", now=now)
+        assert not claim_slack_event(session=session, event_id="Ev1", now=now)
+        assert claim_slack_event(session=session, event_id="Ev2", now=now)
+    with session_scope(engine) as session:
+        forget_old_slack_events(
+            session=session, now=now + timedelta(days=2), keep=timedelta(days=1)
+        )
+    with session_scope(engine) as session:
+        assert claim_slack_event(session=session, event_id="Ev1", now=now)
+
+
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
+    engine = make_engine(sqlite_url)
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
