@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
+from apscheduler.triggers.cron import CronTrigger
 from dotenv import dotenv_values
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
@@ -40,6 +41,8 @@ class Settings:
     timezone: str = "Europe/London"
     holidays: str = "GB-ENG"
     port: int = 3000
+    # Job name → crontab, from ROTABOT_SCHEDULE_<JOB> (e.g. ROTABOT_SCHEDULE_PRIORITY_REVIEW).
+    schedules: dict[str, str] = field(default_factory=dict)
 
     @property
     def zendesk_enabled(self) -> bool:
@@ -112,6 +115,25 @@ def _database_url(raw: str) -> str:
     return raw
 
 
+SCHEDULE_PREFIX = "ROTABOT_SCHEDULE_"
+
+
+def _schedules(values: Mapping[str, str], timezone: str) -> dict[str, str]:
+    schedules: dict[str, str] = {}
+    for name, raw in values.items():
+        if not name.startswith(SCHEDULE_PREFIX) or not raw.strip():
+            continue
+        try:
+            CronTrigger.from_crontab(raw.strip(), timezone=timezone)
+        except ValueError as error:
+            raise ConfigError(
+                f"{name} is not a crontab ({error}): use five fields, minute hour day month "
+                "weekday, e.g. '30 9 * * mon-fri'."
+            ) from None
+        schedules[name[len(SCHEDULE_PREFIX) :].lower().replace("_", "-")] = raw.strip()
+    return schedules
+
+
 def parse_settings(values: Mapping[str, str]) -> Settings:
     bot_token = _get(values, "SLACK_BOT_TOKEN")
     if bot_token is not None and not bot_token.startswith("xoxb-"):
@@ -165,6 +187,7 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         raise ConfigError(f"PORT must be a TCP port number between 1 and 65535, not {raw_port!r}.")
 
     return Settings(
+        schedules=_schedules(values, timezone),
         slack_bot_token=bot_token,
         slack_signing_secret=_get(values, "SLACK_SIGNING_SECRET"),
         slack_app_token=app_token,

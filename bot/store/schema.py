@@ -2,8 +2,8 @@
 
 from sqlmodel import SQLModel
 
-from bot.store import audit, slack_events
+from bot.store import audit, job_runs, ledger, slack_events
 
-__all__ = ["audit", "slack_events", "metadata"]
+__all__ = ["audit", "job_runs", "ledger", "slack_events", "metadata"]
 
 metadata = SQLModel.metadata
