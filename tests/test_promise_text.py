@@ -1,0 +1,136 @@
+"""Reading promise times: typed by people and written in our public replies."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.promise_text import WhenError, detect_promise, parse_when, split_when
+from bot.worktime import WorkCalendar
+
+CAL = WorkCalendar()
+# Tuesday 1 December 2026, 10:00 GMT.
+TUESDAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+# Friday 4 December 2026, 16:00 GMT.
+FRIDAY = datetime(2026, 12, 4, 16, 0, tzinfo=UTC)
+# Friday 28 August 2026, 15:00 BST, before the Summer bank holiday (Mon 31 Aug).
+BEFORE_BANK_HOLIDAY = datetime(2026, 8, 28, 14, 0, tzinfo=UTC)
+
+
+def utc(*args: int) -> datetime:
+    return datetime(*args, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("now", "typed", "due"),
+    [
+        (TUESDAY, "tomorrow", utc(2026, 12, 2, 17, 0)),
+        (FRIDAY, "tomorrow", utc(2026, 12, 7, 17, 0)),
+        (BEFORE_BANK_HOLIDAY, "tomorrow", utc(2026, 9, 1, 16, 0)),
+        (TUESDAY, "end of day", utc(2026, 12, 1, 17, 0)),
+        (TUESDAY, "EOD", utc(2026, 12, 1, 17, 0)),
+        (TUESDAY, "fri 3pm", utc(2026, 12, 4, 15, 0)),
+        (FRIDAY, "fri 3pm", utc(2026, 12, 11, 15, 0)),
+        (TUESDAY, "in 2 hours", utc(2026, 12, 1, 12, 0)),
+        (TUESDAY, "Monday", utc(2026, 12, 7, 17, 0)),
+        (TUESDAY, "next monday", utc(2026, 12, 7, 17, 0)),
+        (TUESDAY, "21 Dec 10:00", utc(2026, 12, 21, 10, 0)),
+        (TUESDAY, "21 Dec", utc(2026, 12, 21, 17, 0)),
+        (TUESDAY, "2026-12-21", utc(2026, 12, 21, 17, 0)),
+        (TUESDAY, "25 Dec", utc(2026, 12, 29, 17, 0)),  # Christmas: the next working day
+        (TUESDAY, "3pm", utc(2026, 12, 1, 15, 0)),
+        (FRIDAY, "3pm", utc(2026, 12, 7, 15, 0)),  # passed today: Monday's 3pm
+        (TUESDAY, "tomorrow 11am", utc(2026, 12, 2, 11, 0)),
+        (TUESDAY, "tomorrow morning", utc(2026, 12, 2, 12, 0)),
+        (TUESDAY, "this afternoon", utc(2026, 12, 1, 17, 0)),
+        (TUESDAY, "5 Jan", utc(2027, 1, 5, 17, 0)),
+        (TUESDAY, "end of the week", utc(2026, 12, 4, 17, 0)),
+        (TUESDAY, "next week", utc(2026, 12, 7, 17, 0)),
+        (TUESDAY, "in 2 days", utc(2026, 12, 3, 17, 0)),
+        (datetime(2026, 3, 27, 12, 0, tzinfo=UTC), "monday 10am", utc(2026, 3, 30, 9, 0)),
+        (datetime(2026, 10, 23, 12, 0, tzinfo=UTC), "monday 10am", utc(2026, 10, 26, 10, 0)),
+    ],
+)
+def test_typed_times(now: datetime, typed: str, due: datetime) -> None:
+    assert parse_when(typed, now=now, calendar=CAL) == due
+
+
+@pytest.mark.parametrize(
+    ("typed", "message"),
+    [
+        ("", "Say when the update is due"),
+        ("whenever", "I couldn't read “whenever” as a time. Try `tomorrow`"),
+        ("1 Dec 09:00", "has already passed"),
+        ("today 9am", "has already passed"),
+    ],
+)
+def test_unusable_times_explain_with_examples(typed: str, message: str) -> None:
+    with pytest.raises(WhenError, match=message) as raised:
+        parse_when(typed, now=TUESDAY, calendar=CAL)
+    assert "fri 3pm" in str(raised.value)
+
+
+def test_split_when_takes_the_longest_leading_time() -> None:
+    assert split_when("fri 3pm check logs", now=TUESDAY, calendar=CAL) == (
+        utc(2026, 12, 4, 15, 0),
+        "check logs",
+    )
+    assert split_when("tomorrow", now=TUESDAY, calendar=CAL) == (utc(2026, 12, 2, 17, 0), "")
+    with pytest.raises(WhenError, match="couldn't find a time"):
+        split_when("check the logs", now=TUESDAY, calendar=CAL)
+
+
+PROMISES = [
+    ("I'll update you tomorrow.", utc(2026, 12, 2, 17, 0)),
+    ("We'll get back to you by Friday.", utc(2026, 12, 4, 17, 0)),
+    ("I will let you know by end of day.", utc(2026, 12, 1, 17, 0)),
+    ("You can expect an update on Monday.", utc(2026, 12, 7, 17, 0)),
+    ("Thanks for the logs. I'll have an update for you tomorrow morning.", utc(2026, 12, 2, 12, 0)),
+    ("We will be in touch by 3pm today.", utc(2026, 12, 1, 15, 0)),
+    ("I'm going to look into this and get back to you on Thursday.", utc(2026, 12, 3, 17, 0)),
+    ("We'll work on it tomorrow and update the ticket.", utc(2026, 12, 2, 17, 0)),
+    ("I'll follow up in 2 hours.", utc(2026, 12, 1, 12, 0)),
+    ("We will send you an update by 21 Dec.", utc(2026, 12, 21, 17, 0)),
+    ("Expect an update from us first thing tomorrow.", utc(2026, 12, 2, 17, 0)),
+    ("I’ll come back to you this afternoon.", utc(2026, 12, 1, 17, 0)),
+    ("We're going to investigate further and report back by Wednesday.", utc(2026, 12, 2, 17, 0)),
+    ("Hi Sam,\n\nI've reproduced it. I will update you by 4pm.", utc(2026, 12, 1, 16, 0)),
+    ("We'll let you know by close of business.", utc(2026, 12, 1, 17, 0)),
+    ("I'll check back in with you next week.", utc(2026, 12, 7, 17, 0)),
+    ("You'll hear from us by Friday at the latest.", utc(2026, 12, 4, 17, 0)),
+    ("I will pick this up on Monday 10am and confirm.", utc(2026, 12, 7, 10, 0)),
+]
+
+NOT_PROMISES = [
+    "We updated the plugin yesterday.",
+    "I updated the theme this morning and it looks fine.",
+    "Could you update us tomorrow with the error message?",
+    "Please let us know by Friday if that works.",
+    "If you need anything else, let me know.",
+    "Will you be able to send the logs tomorrow?",
+    "The plugin update is scheduled for Monday.",
+    "We'll update you as soon as we hear back.",
+    "I'll look into it.",
+    "When you get a chance, please reply with the URL.",
+    "We deployed the fix on Monday.",
+    "Our office is closed on 25 Dec.",
+    "Thanks, we'll close this ticket now.",
+    "Can we get back to you tomorrow?",
+]
+
+
+@pytest.mark.parametrize(("body", "due"), PROMISES)
+def test_promises_in_our_replies_are_detected(body: str, due: datetime) -> None:
+    detected = detect_promise(body, now=TUESDAY, calendar=CAL)
+    assert detected is not None, body
+    assert detected.due == due
+
+
+@pytest.mark.parametrize("body", NOT_PROMISES)
+def test_things_that_are_not_promises(body: str) -> None:
+    assert detect_promise(body, now=TUESDAY, calendar=CAL) is None
+
+
+def test_the_table_has_at_least_thirty_sentences() -> None:
+    assert len(PROMISES) + len(NOT_PROMISES) >= 30
