@@ -92,15 +92,16 @@ def cmd_run(settings: Settings) -> int:
 
     services = _ready_services(settings, http=not settings.socket_mode)
     scheduler = build_scheduler(services)
-    scheduler.start()
     stop_on_sigterm()
     try:
+        scheduler.start()
         if settings.socket_mode:
             run_socket_mode(services)
         else:
             serve_http(services)
     finally:
-        scheduler.shutdown(wait=True)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
     return 0
 
 
@@ -119,13 +120,14 @@ def cmd_worker(settings: Settings) -> int:
     services = build_services(settings)
     check_schema(services.engine)
     scheduler = build_scheduler(services)
-    scheduler.start()
     stop_on_sigterm()
-    log.info("Rotabot worker started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
     try:
+        scheduler.start()
+        log.info("Rotabot worker started: %s", ", ".join(job.id for job in scheduler.get_jobs()))
         threading.Event().wait()
     finally:
-        scheduler.shutdown(wait=True)
+        if scheduler.running:
+            scheduler.shutdown(wait=True)
         log.info("Rotabot worker stopped")
     return 0
 

@@ -10,11 +10,15 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import text
 from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session
 
 from bot.settings import ConfigError, Settings
 from bot.slack_client import make_slack_client
 from bot.store.db import make_engine
 from bot.store.migrate import SchemaOutOfDate, check_schema
+from bot.store.tickets import agents
+from bot.zendesk import ZendeskClient, ZendeskError
 
 SLACK_ERROR_FIXES = {
     "invalid_auth": "the token is wrong or was revoked: copy the Bot User OAuth Token again "
@@ -77,6 +81,66 @@ def check_slack(client: WebClient, settings: Settings) -> Check:
     )
 
 
+def check_zendesk(client: ZendeskClient, settings: Settings) -> Check:
+    try:
+        me = client.me()
+    except ZendeskError as error:
+        return Check("zendesk", False, str(error))
+    role = str(me.get("role") or "unknown role")
+    connected = f"connected to {settings.zendesk_url} as {me.get('name')} ({role})"
+    webhook = (
+        ""
+        if settings.zendesk_webhook_secret
+        else "; ZENDESK_WEBHOOK_SECRET is not set, so /zendesk/webhook is refused and tickets "
+        "refresh only at each sync"
+    )
+    if role != "admin":
+        return Check(
+            "zendesk",
+            True,
+            f"{connected}: the incremental export needs an admin's API token, so the sync "
+            "uses the slower Search API instead; set ZENDESK_EMAIL and ZENDESK_API_TOKEN to "
+            f"an admin's for a complete sync{webhook}",
+        )
+    return Check("zendesk", True, f"{connected}; the incremental export is allowed{webhook}")
+
+
+def check_zendesk_people(engine: Engine, slack: WebClient) -> Check:
+    """Informational: agents whose email matches no Slack account get no direct nudges."""
+    name = "zendesk people"
+    try:
+        with Session(engine) as session:
+            people = agents(session=session)
+    except SQLAlchemyError:
+        return Check(name, True, "not checked: the database is not ready")
+    if not people:
+        return Check(
+            name, True, "no Zendesk agents mirrored yet; `rotabot jobs run sync` fetches them"
+        )
+    unmatched: list[str] = []
+    for agent in people:
+        if not agent.email:
+            unmatched.append(agent.name)
+            continue
+        try:
+            slack.users_lookupByEmail(email=agent.email)
+        except SlackApiError as error:
+            code = str(error.response.get("error", "unknown_error"))
+            if code != "users_not_found":
+                return Check(name, True, f"not checked: users.lookupByEmail failed with {code}")
+            unmatched.append(f"{agent.name} <{agent.email}>")
+        except OSError as error:
+            return Check(name, True, f"not checked: cannot reach Slack ({error})")
+    if not unmatched:
+        return Check(name, True, f"all {len(people)} Zendesk agents have a Slack account")
+    return Check(
+        name,
+        True,
+        f"{len(unmatched)} of {len(people)} Zendesk agents have no Slack account with the same "
+        f"email, so their nudges go to whoever is on support: {', '.join(unmatched)}",
+    )
+
+
 ExtraCheck = Callable[[Settings], Check]
 # The Zendesk integration adds its own credential check here.
 EXTRA_CHECKS: list[ExtraCheck] = []
@@ -89,6 +153,8 @@ def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
         print(Check("settings", False, str(error)).line(), file=out)
         return 1
     url = make_url(settings.database_url)
+    engine = make_engine(settings.database_url)
+    slack = make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url)
     checks = [
         Check(
             "settings",
@@ -96,15 +162,16 @@ def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
             f"loaded (database {url.render_as_string(hide_password=True)}, "
             f"timezone {settings.timezone}, holidays {settings.holidays})",
         ),
-        check_database(make_engine(settings.database_url)),
-        check_slack(
-            make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
-            settings,
-        ),
+        check_database(engine),
+        check_slack(slack, settings),
     ]
     checks.extend(extra(settings) for extra in EXTRA_CHECKS)
     if not settings.zendesk_enabled:
         checks.append(Check("zendesk", True, "not configured (set ZENDESK_URL to enable tickets)"))
+    zendesk = ZendeskClient.from_settings(settings)
+    if zendesk is not None:
+        checks.append(check_zendesk(zendesk, settings))
+        checks.append(check_zendesk_people(engine, slack))
     for check in checks:
         print(check.line(), file=out)
     return 0 if all(check.ok for check in checks) else 1

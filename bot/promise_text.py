@@ -111,17 +111,17 @@ def parse_when(expression: str, *, now: datetime, calendar: WorkCalendar) -> dat
 def split_when(words: str, *, now: datetime, calendar: WorkCalendar) -> tuple[datetime, str]:
     """Split `fri 3pm check logs` into (due, "check logs"): the longest leading time wins."""
     tokens = words.split()
-    last_error: WhenError | None = None
+    if not tokens:
+        raise WhenError(f"Say when the update is due, e.g. {EXAMPLES}.")
     for count in range(min(len(tokens), 6), 0, -1):
         try:
             due = parse_when(" ".join(tokens[:count]), now=now, calendar=calendar)
         except WhenError as error:
             if "already passed" in str(error):
-                last_error = last_error or error
+                # The longest reading is what the person meant, even though it is past.
+                raise
             continue
         return due, " ".join(tokens[count:])
-    if last_error is not None:
-        raise last_error
     raise WhenError(f"I couldn't find a time at the start of “{words.strip()}”. Try {EXAMPLES}.")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from bot.settings import Settings
 from bot.slack_client import make_slack_client
 from bot.store.db import make_engine, session_scope
 from bot.worktime import WorkCalendar
+from bot.zendesk import Sleep, ZendeskClient
 
 Clock = Callable[[], datetime]
 
@@ -35,6 +37,8 @@ class Services:
         default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
     )
     clock: Clock = system_clock
+    # None when ZENDESK_URL is not set: every Zendesk feature says so instead of working.
+    zendesk: ZendeskClient | None = None
 
     def now(self) -> datetime:
         return self.clock()
@@ -52,6 +56,8 @@ def build_services(
     engine: Engine | None = None,
     clock: Clock = system_clock,
     executor: Executor | None = None,
+    zendesk: ZendeskClient | None = None,
+    zendesk_sleep: Sleep = time.sleep,
 ) -> Services:
     return Services(
         settings=settings,
@@ -61,4 +67,5 @@ def build_services(
         calendar=settings.calendar(),
         clock=clock,
         executor=executor or ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack"),
+        zendesk=zendesk or ZendeskClient.from_settings(settings, sleep=zendesk_sleep),
     )

@@ -41,6 +41,15 @@ class Settings:
     timezone: str = "Europe/London"
     holidays: str = "GB-ENG"
     port: int = 3000
+    # Where people reach Rotabot's web routes (the calendar feed links); None: unknown.
+    public_url: str | None = None
+    # How far back the first Zendesk sync reaches (ROTABOT_SYNC_LOOKBACK_DAYS).
+    sync_lookback_days: int = 30
+    # Nudge thresholds (DESIGN.md §5): ROTABOT_REVIEW_AFTER_DAYS, ROTABOT_CLIENT_WAITING_HOURS,
+    # ROTABOT_NO_REPLY_DAYS.
+    review_after_days: int = 7
+    client_waiting_hours: int = 4
+    no_reply_days: int = 2
     # Job name → crontab, from ROTABOT_SCHEDULE_<JOB> (e.g. ROTABOT_SCHEDULE_PRIORITY_REVIEW).
     schedules: dict[str, str] = field(default_factory=dict)
 
@@ -134,6 +143,22 @@ def _schedules(values: Mapping[str, str], timezone: str) -> dict[str, str]:
     return schedules
 
 
+THRESHOLDS = {
+    "ROTABOT_REVIEW_AFTER_DAYS": "days a reviewed priority stays reviewed",
+    "ROTABOT_CLIENT_WAITING_HOURS": "working hours a client may wait for our reply",
+    "ROTABOT_NO_REPLY_DAYS": "working days an open ticket may go without our public reply",
+}
+
+
+def _threshold(values: Mapping[str, str], name: str, default: int) -> int:
+    raw = _get(values, name) or str(default)
+    if not raw.isdigit() or int(raw) < 1:
+        raise ConfigError(
+            f"{name} is how many {THRESHOLDS[name]}: use a whole number, 1 or more, not {raw!r}."
+        )
+    return int(raw)
+
+
 def parse_settings(values: Mapping[str, str]) -> Settings:
     bot_token = _get(values, "SLACK_BOT_TOKEN")
     if bot_token is not None and not bot_token.startswith("xoxb-"):
@@ -186,7 +211,28 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
     if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
         raise ConfigError(f"PORT must be a TCP port number between 1 and 65535, not {raw_port!r}.")
 
+    raw_lookback = _get(values, "ROTABOT_SYNC_LOOKBACK_DAYS") or str(Settings.sync_lookback_days)
+    if not raw_lookback.isdigit() or int(raw_lookback) < 1:
+        raise ConfigError(
+            "ROTABOT_SYNC_LOOKBACK_DAYS must be a whole number of days (1 or more) for the "
+            f"first Zendesk sync to reach back, not {raw_lookback!r}."
+        )
+
+    public_url = _get(values, "ROTABOT_PUBLIC_URL")
+    if public_url is not None:
+        public_url = _http_url(
+            "ROTABOT_PUBLIC_URL", public_url, "https://rotabot.example.com"
+        ).rstrip("/")
+
     return Settings(
+        review_after_days=_threshold(
+            values, "ROTABOT_REVIEW_AFTER_DAYS", Settings.review_after_days
+        ),
+        client_waiting_hours=_threshold(
+            values, "ROTABOT_CLIENT_WAITING_HOURS", Settings.client_waiting_hours
+        ),
+        no_reply_days=_threshold(values, "ROTABOT_NO_REPLY_DAYS", Settings.no_reply_days),
+        public_url=public_url,
         schedules=_schedules(values, timezone),
         slack_bot_token=bot_token,
         slack_signing_secret=_get(values, "SLACK_SIGNING_SECRET"),
@@ -200,4 +246,5 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         timezone=timezone,
         holidays=holidays,
         port=int(raw_port),
+        sync_lookback_days=int(raw_lookback),
     )

@@ -187,9 +187,15 @@ class WsgiApp:
 
 
 def build_router(services: Services, bolt: App) -> Router:
+    # Imported here: the webhook and feed modules build on this module's request and response.
+    from bot import ical
+    from bot.zendesk_webhook import ZendeskWebhook
+
     router = Router()
     router.add("GET", "/healthz", healthz(services))
+    router.add("GET", ical.ROUTE, ical.ical_feed(services))
     router.add(
         "POST", "/slack/events", SlackEndpoint(bolt, services.settings.slack_signing_secret or "")
     )
+    router.add("POST", "/zendesk/webhook", ZendeskWebhook(services))
     return router

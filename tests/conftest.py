@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from bot.settings import Settings
 from bot.slack_client import make_slack_client
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
+from bot.zendesk import ZendeskClient
 from tests.doors import SIGNING_SECRET, AppServer, MutableClock, SlackDoor, TrackingExecutor
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk
@@ -195,3 +197,28 @@ def slack(
     door = SlackDoor(app_server.url, response_url=fake_slack.response_url, executor=executor)
     yield door
     door.close()
+
+
+ZENDESK_WEBHOOK_SECRET = "test-zendesk-webhook-secret"
+
+
+@pytest.fixture
+def zendesk_waits() -> list[float]:
+    """Every wait the Zendesk client's retries asked for, instead of sleeping."""
+    return []
+
+
+@pytest.fixture
+def zendesk_services(
+    services: Services, fake_zendesk: FakeZendesk, zendesk_waits: list[float]
+) -> Services:
+    """The services with Zendesk configured against the fake, its waits recorded not slept."""
+    services.settings = replace(
+        services.settings,
+        zendesk_url=fake_zendesk.url,
+        zendesk_email=fake_zendesk.email,
+        zendesk_api_token=fake_zendesk.token,
+        zendesk_webhook_secret=ZENDESK_WEBHOOK_SECRET,
+    )
+    services.zendesk = ZendeskClient.from_settings(services.settings, sleep=zendesk_waits.append)
+    return services

@@ -5,3 +5,26 @@ from slack_bolt import App
 
 def register_all(app: App) -> None:
     """Wire every surface's handlers into the Bolt app."""
+    # Imported here: the handler modules use bot.app, which imports this package.
+    from bot.handlers import (
+        digest_actions,
+        escalation,
+        home,
+        promise_actions,
+        rota_actions,
+        rota_command,
+        ticket_actions,
+        ticket_command,
+    )
+
+    for module in (
+        ticket_command,
+        ticket_actions,
+        rota_command,
+        rota_actions,
+        home,
+        promise_actions,
+        digest_actions,
+        escalation,
+    ):
+        module.register(app)

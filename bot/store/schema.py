@@ -2,8 +2,29 @@
 
 from sqlmodel import SQLModel
 
-from bot.store import audit, job_runs, ledger, slack_events
+from bot.store import (
+    audit,
+    digests,
+    escalations,
+    job_runs,
+    ledger,
+    promises,
+    rota,
+    slack_events,
+    tickets,
+)
 
-__all__ = ["audit", "job_runs", "ledger", "slack_events", "metadata"]
+__all__ = [
+    "audit",
+    "digests",
+    "escalations",
+    "job_runs",
+    "ledger",
+    "promises",
+    "rota",
+    "slack_events",
+    "tickets",
+    "metadata",
+]
 
 metadata = SQLModel.metadata

@@ -1,0 +1,1 @@
+"""Performance benchmarks: scripts that print their targets and write JSON (not tests)."""

@@ -1,0 +1,243 @@
+"""What every benchmark shares: targets and their verdicts, the table, the JSON, the processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bot.store.db import make_engine
+from bot.store.migrate import upgrade
+from tests.doors import sign
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+SIGNING_SECRET = "bench-signing-secret"
+BOT_TOKEN = "xoxb-bench"
+ZENDESK_EMAIL = "bot@example.com"
+ZENDESK_TOKEN = "zd-token"
+PG_SKIP = "TEST_DATABASE_URL is not set, so PostgreSQL was not measured"
+# A `rotabot serve` that is not answering /healthz after this long has failed to start.
+START_TIMEOUT = 30.0
+
+
+@dataclass
+class Check:
+    """One target: what it asks, what was measured, and whether it held (None: skipped)."""
+
+    target: str
+    measured: str
+    passed: bool | None
+    note: str = ""
+
+    @property
+    def verdict(self) -> str:
+        return "SKIP" if self.passed is None else "PASS" if self.passed else "FAIL"
+
+
+def check(target: str, value: float, limit: float, unit: str, *, note: str = "") -> Check:
+    """A `value ≤ limit` target, the figure rounded for the table."""
+    return Check(target, f"{value:,.2f} {unit}".strip(), value <= limit, note)
+
+
+def at_least(target: str, value: float, floor: float, unit: str, *, note: str = "") -> Check:
+    return Check(target, f"{value:,.1f} {unit}".strip(), value >= floor, note)
+
+
+def skipped(target: str, reason: str) -> Check:
+    return Check(target, "-", None, reason)
+
+
+def machine() -> dict[str, Any]:
+    with open("/proc/meminfo") as meminfo:
+        total_kb = int(meminfo.readline().split()[1])
+    return {
+        "cores": os.cpu_count(),
+        "ram_gb": round(total_kb / 1024 / 1024, 1),
+        "python": sys.version.split()[0],
+    }
+
+
+def report(name: str, title: str, checks: Sequence[Check], data: dict[str, Any]) -> list[Check]:
+    """Print the targets as a table and write them, with the raw figures, to results/<name>.json."""
+    rows = [(c.target, c.measured, c.verdict, c.note) for c in checks]
+    headers = ("target", "measured", "result", "note")
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(3)]
+    print(f"\n== {title} ==")
+    for row in [headers, *rows]:
+        cells = [str(cell).ljust(width) for cell, width in zip(row, widths, strict=False)]
+        print("  ".join([*cells, str(row[3])]).rstrip())
+    RESULTS.mkdir(exist_ok=True)
+    payload = {
+        "benchmark": name,
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "checks": [asdict(c) | {"result": c.verdict} for c in checks],
+        "data": data,
+    }
+    (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
+    return list(checks)
+
+
+def percentile(values: Sequence[float], fraction: float) -> float:
+    """Nearest-rank percentile; 0 for no values."""
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    return ordered[rank]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def proc_status_kb(pid: int, field: str) -> int:
+    """A /proc/<pid>/status figure in kB (VmRSS now, VmHWM the peak)."""
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    raise KeyError(f"{field} not in /proc/{pid}/status")
+
+
+def migrated_sqlite(path: Path) -> str:
+    path.unlink(missing_ok=True)
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    upgrade(engine)
+    engine.dispose()
+    return url
+
+
+@contextmanager
+def scratch_postgres(label: str) -> Iterator[str | None]:
+    """A migrated scratch database on TEST_DATABASE_URL's server, dropped afterwards."""
+    base = os.environ.get("TEST_DATABASE_URL")
+    if not base:
+        yield None
+        return
+    name = f"rotabot_bench_{label}_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(base).set(database=name).render_as_string(hide_password=False)
+    try:
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def command_body(command: str, text: str, *, response_url: str, user: str, channel: str) -> str:
+    """A slash command's form body, as Slack posts it."""
+    return urlencode(
+        {
+            "token": "deprecated",
+            "team_id": "T1",
+            "team_domain": "acme",
+            "channel_id": channel,
+            "channel_name": "support",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": f"trigger-{uuid.uuid4().hex[:8]}",
+        }
+    )
+
+
+def signed_post(client: httpx.Client, url: str, body: str) -> httpx.Response:
+    headers = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        **sign(body, secret=SIGNING_SECRET),
+    }
+    return client.post(url, content=body.encode(), headers=headers)
+
+
+def serve_env(
+    *, database_url: str, port: int, slack_api_url: str, zendesk_url: str | None
+) -> dict[str, str]:
+    """The environment of a `rotabot serve` pointed at the fakes; nothing else leaks in."""
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "ZENDESK_", "ROTABOT_", "DATABASE_URL", "PORT"))
+    }
+    env.update(
+        SLACK_BOT_TOKEN=BOT_TOKEN,
+        SLACK_SIGNING_SECRET=SIGNING_SECRET,
+        SLACK_API_URL=slack_api_url,
+        DATABASE_URL=database_url,
+        PORT=str(port),
+    )
+    if zendesk_url is not None:
+        env.update(ZENDESK_URL=zendesk_url, ZENDESK_EMAIL=ZENDESK_EMAIL, ZENDESK_API_TOKEN=ZENDESK_TOKEN)
+    return env
+
+
+@contextmanager
+def running(
+    args: list[str], *, env: dict[str, str], health_url: str, log_name: str
+) -> Iterator[subprocess.Popen[bytes]]:
+    """A server subprocess (run from an empty directory, so no .env is read), until it answers.
+
+    Its log goes to results/run/<log_name>.log: a pipe nobody reads would stall it when full.
+    """
+    workdir = RESULTS / "run"
+    workdir.mkdir(parents=True, exist_ok=True)
+    log_path = workdir / f"{log_name}.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, *args],
+            cwd=workdir,
+            env={**env, "PYTHONPATH": str(ROOT)},
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            if process.poll() is not None:
+                tail = log_path.read_text(errors="replace")[-2000:]
+                raise RuntimeError(f"{' '.join(args)} exited at start:\n{tail}")
+            try:
+                if httpx.get(health_url, timeout=1).status_code < 500:
+                    break
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{' '.join(args)} did not answer {health_url} in time")
+            time.sleep(0.1)
+        yield process
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

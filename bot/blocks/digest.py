@@ -1,0 +1,267 @@
+"""The priority-review and client-waiting digests, their App Home and summary sections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot import ids, timefmt
+from bot.blocks.escalation import escalate_button
+from bot.blocks.kit import (
+    MAX_BLOCKS,
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    mention,
+    section,
+)
+from bot.rules import ReviewReason, Waiting, WaitingReason
+from bot.store.tickets import Ticket
+from bot.tickets import PRIORITIES
+from bot.worktime import WorkCalendar
+
+PRIORITY_NAMES = {"urgent": "Urgent", "high": "High", "normal": "Normal", "low": "Low"}
+# Each line takes two blocks; the header, intro and "and N more" take the rest.
+MAX_LINES = (MAX_BLOCKS - 3) // 2
+SECTION_LINES = 5
+
+
+@dataclass(frozen=True)
+class ReviewLine:
+    ticket: Ticket
+    reason: ReviewReason
+    client: str | None
+    url: str | None
+    last_reviewed: datetime | None
+
+
+@dataclass(frozen=True)
+class WaitingLine:
+    ticket: Ticket
+    waiting: Waiting
+    client: str | None
+    url: str | None
+
+
+def ticket_title(ticket: Ticket, url: str | None) -> str:
+    label = f"#{ticket.id} {ticket.subject or '(no subject)'}"
+    return f"*<{url}|{escape(label)}>*" if url else f"*{escape(label)}*"
+
+
+def _facts(ticket: Ticket, client: str | None) -> str:
+    priority = PRIORITY_NAMES.get(ticket.priority or "", "no priority")
+    return f"{escape(client)} · {priority}" if client else priority
+
+
+def review_reason_text(line: ReviewLine, calendar: WorkCalendar, *, now: datetime) -> str:
+    today = calendar.today(now)
+    if line.last_reviewed is None:
+        return line.reason.value
+    reviewed = timefmt.day(calendar.today(line.last_reviewed), today=today)
+    if line.reason is ReviewReason.STALE:
+        return f"last reviewed {reviewed}"
+    return f"{line.reason.value} ({reviewed})"
+
+
+def review_line_text(line: ReviewLine, calendar: WorkCalendar, *, now: datetime) -> str:
+    return (
+        f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)} · "
+        f"{review_reason_text(line, calendar, now=now)}"
+    )
+
+
+def waiting_reason_text(waiting: Waiting, calendar: WorkCalendar, *, now: datetime) -> str:
+    waited = timefmt.duration_working_hours(waiting.hours)
+    since = timefmt.instant(waiting.since, calendar.tz, today=calendar.today(now))
+    if waiting.reason is WaitingReason.CLIENT_WROTE:
+        return f":hourglass: client waiting {waited} (since {since})"
+    return f":hourglass: no public reply from us for {waited} (since {since})"
+
+
+def waiting_line_text(line: WaitingLine, calendar: WorkCalendar, *, now: datetime) -> str:
+    return (
+        f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)}\n"
+        f"{waiting_reason_text(line.waiting, calendar, now=now)}"
+    )
+
+
+def line_block_id(ticket_id: int) -> str:
+    return f"digest.line.{ticket_id}"
+
+
+def actions_block_id(ticket_id: int) -> str:
+    return f"digest.actions.{ticket_id}"
+
+
+def priority_option_value(ticket_id: int, priority: str) -> str:
+    return f"{ticket_id}:{priority}"
+
+
+def parse_priority_option(value: str) -> tuple[int, str] | None:
+    ticket, _, priority = value.partition(":")
+    if not ticket.isdigit() or priority not in PRIORITIES:
+        return None
+    return int(ticket), priority
+
+
+def priority_select(ticket_id: int) -> Block:
+    return {
+        "type": "static_select",
+        "action_id": ids.DIGEST_PRIORITY_SET,
+        "placeholder": {"type": "plain_text", "text": "Change priority"},
+        "options": [
+            {
+                "text": {"type": "plain_text", "text": PRIORITY_NAMES[name]},
+                "value": priority_option_value(ticket_id, name),
+            }
+            for name in PRIORITIES
+        ],
+    }
+
+
+def _more(count: int, *, where: str = " — see App Home") -> list[Block]:
+    return [context(f"and {count} more{where}")] if count > 0 else []
+
+
+def review_digest_blocks(
+    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime
+) -> list[Block]:
+    shown = lines[:MAX_LINES]
+    blocks = [
+        header("Priorities to review"),
+        context(
+            "Triage, priority first: confirm each priority or change it in Zendesk. "
+            "A ticket stays here until someone reviews it."
+        ),
+    ]
+    for line in shown:
+        ticket_id = line.ticket.id
+        block = section(review_line_text(line, calendar, now=now))
+        block["block_id"] = line_block_id(ticket_id)
+        blocks.append(block)
+        blocks.append(
+            actions(
+                button(
+                    "Priority is right",
+                    action_id=ids.DIGEST_PRIORITY_RIGHT,
+                    value=str(ticket_id),
+                    style="primary",
+                ),
+                priority_select(ticket_id),
+                escalate_button(ticket_id),
+                block_id=actions_block_id(ticket_id),
+            )
+        )
+    return blocks + _more(len(lines) - len(shown))
+
+
+def review_digest_text(lines: list[ReviewLine]) -> str:
+    if len(lines) == 1:
+        return "1 ticket needs a priority review"
+    return f"{len(lines)} tickets need a priority review"
+
+
+def waiting_digest_blocks(
+    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime
+) -> list[Block]:
+    shown = lines[:MAX_LINES]
+    blocks = [
+        header("Clients waiting on us"),
+        context("Keep clients informed: reply, promise an update, or escalate."),
+    ]
+    for line in shown:
+        ticket_id = line.ticket.id
+        block = section(waiting_line_text(line, calendar, now=now))
+        block["block_id"] = line_block_id(ticket_id)
+        blocks.append(block)
+        buttons = [
+            button("Promise an update", action_id=ids.PROMISE_OPEN_MODAL, value=str(ticket_id)),
+            escalate_button(ticket_id),
+        ]
+        if line.url:
+            buttons.insert(
+                0,
+                button(
+                    "Open in Zendesk",
+                    action_id=ids.DIGEST_OPEN_ZENDESK,
+                    value=str(ticket_id),
+                    url=line.url,
+                ),
+            )
+        blocks.append(actions(*buttons, block_id=actions_block_id(ticket_id)))
+    return blocks + _more(len(lines) - len(shown))
+
+
+def waiting_digest_text(lines: list[WaitingLine]) -> str:
+    count = len(lines)
+    return f"{count} client{'s' if count != 1 else ''} waiting on us"
+
+
+def channel_waiting_text(line: WaitingLine, person: str | None) -> str:
+    who = f"{mention(person)} was nudged about it" if person else "It was nudged"
+    return (
+        f"Still waiting: #{line.ticket.id} {line.ticket.subject or '(no subject)'}. "
+        f"{who} on two working days."
+    )
+
+
+def channel_waiting_blocks(
+    line: WaitingLine, person: str | None, calendar: WorkCalendar, *, now: datetime
+) -> list[Block]:
+    who = f"{mention(person)} was nudged" if person else "Nudged"
+    return [
+        section(
+            f":rotating_light: A client is still waiting. {who} on two working days.\n"
+            + waiting_line_text(line, calendar, now=now)
+        ),
+        actions(escalate_button(line.ticket.id), block_id=actions_block_id(line.ticket.id)),
+    ]
+
+
+def line_done(blocks: list[Block], ticket_id: int, text: str) -> list[Block]:
+    """The digest with one ticket's line and buttons replaced by what was done about it."""
+    done: list[Block] = []
+    for block in blocks:
+        block_id = block.get("block_id")
+        if block_id == line_block_id(ticket_id):
+            done.append({**context(text), "block_id": block_id})
+        elif block_id != actions_block_id(ticket_id):
+            done.append(block)
+    return done
+
+
+def confirmed_text(ticket: Ticket, user: str) -> str:
+    name = PRIORITY_NAMES.get(ticket.priority or "", "no priority")
+    return f":white_check_mark: #{ticket.id}: {mention(user)} confirmed the priority ({name})."
+
+
+def changed_text(ticket: Ticket, user: str) -> str:
+    name = PRIORITY_NAMES.get(ticket.priority or "", "no priority")
+    return f":white_check_mark: #{ticket.id}: {mention(user)} set the priority to {name}."
+
+
+def review_section(
+    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime
+) -> list[Block]:
+    """For the App Home and the weekly summary: tickets needing a priority review."""
+    if not lines:
+        return [section("*Priorities to review*\nNone: every open ticket's priority is reviewed.")]
+    blocks = [section(f"*Priorities to review* ({len(lines)})")]
+    blocks += [section(review_line_text(line, calendar, now=now)) for line in lines[:SECTION_LINES]]
+    return blocks + _more(len(lines) - SECTION_LINES, where="")
+
+
+def waiting_section(
+    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime
+) -> list[Block]:
+    """For the App Home and the weekly summary: clients waiting on us."""
+    if not lines:
+        return [section("*Clients waiting*\nNone: every client has heard from us in time.")]
+    blocks = [section(f"*Clients waiting* ({len(lines)})")]
+    blocks += [
+        section(waiting_line_text(line, calendar, now=now)) for line in lines[:SECTION_LINES]
+    ]
+    return blocks + _more(len(lines) - SECTION_LINES, where="")

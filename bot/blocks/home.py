@@ -1,0 +1,121 @@
+"""The App Home view, as a list of sections: each a pure function from the context to blocks.
+
+Later features add a section function to `SECTIONS` (and what it needs to `HomeContext`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+from bot import timefmt
+from bot.blocks.promises import home_promise_blocks
+from bot.blocks.rota import mention, swap_request_blocks, week_label, week_mark
+from bot.rota import RotaSummary
+from bot.store.promises import Promise
+from bot.worktime import WorkCalendar
+
+Block = dict[str, Any]
+# Slack's limit on the blocks of a view.
+MAX_BLOCKS = 100
+
+
+@dataclass(frozen=True)
+class HomeContext:
+    user_id: str
+    today: date
+    calendar: WorkCalendar
+    rotas: list[RotaSummary]
+    # A one-line answer to what the person just did here (e.g. a button they clicked).
+    notice: str | None = None
+    # Your open promised updates, soonest first.
+    promises: list[Promise] = field(default_factory=list)
+
+
+Section = Callable[[HomeContext], list[Block]]
+
+
+def notice_section(home: HomeContext) -> list[Block]:
+    return [_text(home.notice)] if home.notice else []
+
+
+def how_to_start_section(home: HomeContext) -> list[Block]:
+    if home.rotas:
+        return []
+    return [
+        {"type": "header", "text": {"type": "plain_text", "text": "Welcome to Rotabot"}},
+        _text(
+            "You're not on a support rota yet. In your team's channel, type "
+            "`/rota add @you @teammate …` to start one (the first person is on support this "
+            "week), or ask a teammate to add you. `/rota help` shows everything it can do."
+        ),
+    ]
+
+
+def rotas_section(home: HomeContext) -> list[Block]:
+    blocks: list[Block] = []
+    for summary in home.rotas:
+        blocks += [{"type": "divider"}, _text(f"*Support rota in <#{summary.channel_id}>*")]
+        blocks.append(_text(_now_line(summary, home)))
+        blocks.append(_text(_my_weeks(summary, home)))
+        for request in summary.swaps_to_me:
+            blocks += swap_request_blocks(request, channel_id=summary.channel_id, today=home.today)
+        for request in summary.swaps_from_me:
+            blocks.append(
+                _context(
+                    f"You asked {mention(request.target)} to swap your "
+                    f"{week_label(request.requester_week, today=home.today)} for their "
+                    f"{week_label(request.target_week, today=home.today)}: waiting for an answer."
+                )
+            )
+    return blocks
+
+
+def promises_section(home: HomeContext) -> list[Block]:
+    if not home.promises:
+        return []
+    blocks: list[Block] = [
+        {"type": "divider"},
+        _text("*Your open promises to clients*, soonest first"),
+    ]
+    for promise in home.promises:
+        blocks += home_promise_blocks(promise, calendar=home.calendar, today=home.today)
+    return blocks
+
+
+SECTIONS: list[Section] = [notice_section, how_to_start_section, rotas_section, promises_section]
+
+
+def home_view(home: HomeContext, sections: list[Section] = SECTIONS) -> dict[str, Any]:
+    blocks = [block for section in sections for block in section(home)]
+    return {"type": "home", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def _now_line(summary: RotaSummary, home: HomeContext) -> str:
+    current = summary.current
+    if current is None:
+        return "Nobody is on support this week."
+    last = home.calendar.last_working_day_of_week(current.week_start) or (
+        current.week_start + timedelta(days=4)
+    )
+    who = "You're" if current.user_id == home.user_id else f"{mention(current.user_id)} is"
+    return f"{who} on support now, until {timefmt.day(last, today=home.today)}."
+
+
+def _my_weeks(summary: RotaSummary, home: HomeContext) -> str:
+    if not summary.my_weeks:
+        return "You have no support weeks in the next weeks."
+    lines = [
+        f"• {week_label(w.week_start, today=home.today)}{week_mark(w)}" for w in summary.my_weeks
+    ]
+    return "*Your next weeks on support:*\n" + "\n".join(lines)
+
+
+def _text(text: str) -> Block:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
+
+
+def _context(text: str) -> Block:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}

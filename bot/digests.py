@@ -1,0 +1,120 @@
+"""Who gets each nudge, and the digest buttons' effects on Zendesk and the review records.
+
+A nudge goes to the ticket's assignee (matched to Slack by email), else to the person on
+support this week. Tickets belong to the workspace's rota (the first one created, when there
+are several). Someone away today gets nothing: their lines go to the person on support, and
+when that person is away too (or the rota has nobody) the line waits for a later run.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session
+
+from bot.rota import on_support_at
+from bot.services import Services
+from bot.store.digests import nudge_for_message, workspace_rota
+from bot.store.rota import Rota, is_away
+from bot.store.tickets import (
+    Ticket,
+    organization,
+    record_priority_review,
+    slack_user_for_zendesk_user,
+)
+from bot.tickets import PRIORITIES, ZendeskRead, mirrored_or_fetched, store_read, zendesk_of
+from bot.worktime import WorkCalendar
+
+DIGEST = "digest"
+
+
+@dataclass
+class Routing:
+    """Tickets by the Slack user to nudge, and those nobody can be nudged about today."""
+
+    rota: Rota | None
+    by_person: dict[str, list[Ticket]] = field(default_factory=dict)
+    unrouted: list[Ticket] = field(default_factory=list)
+
+
+def route(
+    session: Session, tickets: Iterable[Ticket], *, calendar: WorkCalendar, now: datetime
+) -> Routing:
+    today = calendar.today(now)
+    rota = workspace_rota(session=session)
+    on_support = None
+    if rota is not None and rota.id is not None:
+        on_support = on_support_at(session=session, calendar=calendar, rota_id=rota.id, now=now)
+    if on_support is not None and is_away(session=session, user_id=on_support, day=today):
+        on_support = None
+    by_person: dict[str, list[Ticket]] = defaultdict(list)
+    unrouted: list[Ticket] = []
+    for ticket in tickets:
+        person = None
+        if ticket.assignee_id is not None:
+            person = slack_user_for_zendesk_user(
+                session=session, zendesk_user_id=ticket.assignee_id
+            )
+        if person is not None and is_away(session=session, user_id=person, day=today):
+            person = None
+        person = person or on_support
+        if person is None:
+            unrouted.append(ticket)
+        else:
+            by_person[person].append(ticket)
+    return Routing(rota=rota, by_person=dict(by_person), unrouted=unrouted)
+
+
+def client_name(session: Session, ticket: Ticket) -> str | None:
+    if ticket.organization_id is None:
+        return None
+    org = organization(session=session, organization_id=ticket.organization_id)
+    return org.name if org is not None and org.name else None
+
+
+def ticket_url(zendesk_url: str | None, ticket_id: int) -> str | None:
+    return None if zendesk_url is None else f"{zendesk_url}/agent/tickets/{ticket_id}"
+
+
+def digest_recipient(services: Services, *, channel: str, ts: str) -> str | None:
+    """Who a digest message was sent to, from the ledger (None: not a message we know)."""
+    with services.session() as session:
+        found = nudge_for_message(session=session, channel=channel, ts=ts)
+    return None if found is None else found.recipient
+
+
+def confirm_priority_from_digest(services: Services, ticket_id: int, *, slack_user: str) -> Ticket:
+    ticket = mirrored_or_fetched(services, ticket_id)
+    with services.session() as session:
+        record_priority_review(
+            session=session,
+            ticket_id=ticket_id,
+            reviewed_by=slack_user,
+            reviewed_at=services.now(),
+            source=DIGEST,
+        )
+    return ticket
+
+
+def change_priority_from_digest(
+    services: Services, ticket_id: int, priority: str, *, slack_user: str
+) -> Ticket:
+    """Set the priority in Zendesk; only once Zendesk accepted it, mirror and record it."""
+    if priority not in PRIORITIES:
+        raise ValueError(f"not a Zendesk priority: {priority!r}")
+    data = zendesk_of(services).update_ticket(ticket_id, {"priority": priority})
+    now = services.now()
+    with services.session() as session:
+        (ticket,) = store_read(session=session, read=ZendeskRead(tickets=[data]), now=now)
+        record_priority_review(
+            session=session,
+            ticket_id=ticket_id,
+            reviewed_by=slack_user,
+            reviewed_at=now,
+            source=DIGEST,
+            priority_set=priority,
+        )
+    return ticket

@@ -1,0 +1,285 @@
+"""Escalating a ticket to its client's delivery lead, and the lead's answer.
+
+The lead is `/rota lead` for the ticket's client (its Zendesk organization) in the workspace's
+rota, else that rota's default lead. Raising one tells the lead (DM with buttons), the rota
+channel (a line whose thread carries the follow-ups) and Zendesk (an internal note). Zendesk
+failing never stops the lead being told: the note is kept pending and retried by the jobs.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.blocks.escalation import (
+    acknowledged_text,
+    channel_blocks,
+    channel_text,
+    lead_dm_blocks,
+    lead_dm_text,
+    raised_text,
+    ticket_label,
+    ticket_link,
+    zendesk_note,
+)
+from bot.digests import client_name, ticket_url
+from bot.services import Services
+from bot.store.digests import workspace_rota
+from bot.store.escalations import (
+    ACKNOWLEDGED,
+    CONTACTING,
+    RAISED,
+    REASONS,
+    Escalation,
+    add_escalation,
+    escalation_by_id,
+    pending_zendesk_notes,
+    save_escalation,
+)
+from bot.store.rota import lead_for_client
+from bot.store.tickets import Ticket, ticket_by_id, tickets_by_ids
+from bot.tickets import mirrored_or_fetched, zendesk_of
+from bot.zendesk import ZendeskError
+
+log = logging.getLogger(__name__)
+
+
+class NoLead(Exception):
+    """Nobody is set as the delivery lead for this ticket's client."""
+
+
+class NotYours(Exception):
+    """Someone other than the lead pressed the lead's button."""
+
+    def __init__(self, lead: str) -> None:
+        super().__init__(f"the escalation belongs to {lead}")
+        self.lead = lead
+
+
+@dataclass(frozen=True)
+class Target:
+    """The ticket being escalated, its client, and the lead it goes to (None: nobody set)."""
+
+    ticket: Ticket
+    client: str | None
+    url: str | None
+    lead: str | None
+    channel_id: str | None
+
+    @property
+    def label(self) -> str:
+        return ticket_label(self.ticket.id, self.ticket.subject, self.client)
+
+    @property
+    def link(self) -> str:
+        return ticket_link(self.ticket.id, self.ticket.subject, self.client, self.url)
+
+
+def escalation_target(services: Services, ticket_id: int) -> Target:
+    """Raises ZendeskError when the ticket is neither mirrored nor readable from Zendesk."""
+    ticket = mirrored_or_fetched(services, ticket_id)
+    return _target(services, ticket)
+
+
+def _target(services: Services, ticket: Ticket) -> Target:
+    with services.session() as session:
+        client = client_name(session, ticket)
+        rota = workspace_rota(session=session)
+        lead = None
+        if rota is not None and rota.id is not None:
+            lead = lead_for_client(session=session, rota_id=rota.id, client=client)
+    return Target(
+        ticket=ticket,
+        client=client,
+        url=ticket_url(services.settings.zendesk_url, ticket.id),
+        lead=lead,
+        channel_id=None if rota is None else rota.channel_id,
+    )
+
+
+def raise_escalation(
+    services: Services, ticket_id: int, *, raised_by: str, reason: str, note: str
+) -> Escalation:
+    """Record the escalation, tell the lead, the channel, Zendesk and the person who raised it."""
+    if reason not in REASONS:
+        raise ValueError(f"not an escalation reason: {reason!r}")
+    target = escalation_target(services, ticket_id)
+    if target.lead is None:
+        raise NoLead()
+    now = services.now()
+    with services.session() as session:
+        escalation = add_escalation(
+            session=session,
+            ticket_id=ticket_id,
+            raised_by=raised_by,
+            reason=reason,
+            note=note,
+            lead=target.lead,
+            now=now,
+        )
+        session.expunge(escalation)
+    calendar = services.calendar
+    answer = _post(
+        services,
+        channel=target.lead,
+        text=lead_dm_text(escalation, target.label),
+        blocks=lead_dm_blocks(escalation, target.link, calendar, now=now),
+    )
+    if answer is not None:
+        escalation.lead_dm_channel, escalation.lead_dm_ts = answer
+    if target.channel_id is not None:
+        answer = _post(
+            services,
+            channel=target.channel_id,
+            text=channel_text(escalation, target.label),
+            blocks=channel_blocks(escalation, target.link),
+        )
+        if answer is not None:
+            escalation.channel_id, escalation.channel_ts = answer
+    _add_note(services, escalation)
+    with services.session() as session:
+        save_escalation(session=session, escalation=session.merge(escalation))
+    _post(
+        services,
+        channel=raised_by,
+        text=raised_text(
+            escalation,
+            target.link,
+            lead_told=escalation.lead_dm_ts is not None,
+            note_problem=escalation.zendesk_error,
+        ),
+    )
+    return escalation
+
+
+def answer_escalation(
+    services: Services, escalation_id: int, *, user: str, contacting: bool
+) -> tuple[Escalation, Target] | None:
+    """The lead acknowledges (or will contact the client); None when there is no such record.
+
+    The thread under the channel line and the person who raised it hear about it once per
+    step: pressing Acknowledge twice says nothing new.
+    """
+    now = services.now()
+    with services.session() as session:
+        # Locked, so a double click tells the thread and the raiser only once.
+        escalation = escalation_by_id(session=session, escalation_id=escalation_id, for_update=True)
+        if escalation is None:
+            return None
+        if escalation.lead != user:
+            raise NotYours(escalation.lead)
+        new_state = CONTACTING if contacting else ACKNOWLEDGED
+        changed = escalation.state == RAISED or (
+            escalation.state == ACKNOWLEDGED and new_state == CONTACTING
+        )
+        if changed:
+            escalation.state = new_state
+            escalation.acknowledged_at = escalation.acknowledged_at or now
+            if contacting:
+                escalation.contacting_at = now
+            save_escalation(session=session, escalation=escalation)
+        session.flush()
+        session.expunge(escalation)
+        ticket = ticket_by_id(session=session, ticket_id=escalation.ticket_id)
+    target = _target(services, ticket) if ticket is not None else None
+    if target is None:
+        return None
+    if changed:
+        text = acknowledged_text(escalation, target.link)
+        if escalation.channel_id and escalation.channel_ts:
+            _post(
+                services, channel=escalation.channel_id, text=text, thread_ts=escalation.channel_ts
+            )
+        _post(services, channel=escalation.raised_by, text=text)
+    return escalation, target
+
+
+def with_links(
+    session: Session, escalations: list[Escalation], *, zendesk_url: str | None
+) -> list[tuple[Escalation, str]]:
+    """Escalations with their ticket links, for `escalations_section` (App Home, summary)."""
+    found = tickets_by_ids(session=session, ticket_ids=[e.ticket_id for e in escalations])
+    pairs = []
+    for escalation in escalations:
+        ticket = found.get(escalation.ticket_id)
+        subject = "" if ticket is None else ticket.subject
+        client = None if ticket is None else client_name(session, ticket)
+        url = ticket_url(zendesk_url, escalation.ticket_id)
+        pairs.append((escalation, ticket_link(escalation.ticket_id, subject, client, url)))
+    return pairs
+
+
+def retry_pending_notes(services: Services) -> list[str]:
+    """Add the internal notes Zendesk refused earlier; the problems that remain, as sentences."""
+    if services.zendesk is None:
+        return []
+    with services.session() as session:
+        pending = pending_zendesk_notes(session=session)
+        for escalation in pending:
+            session.expunge(escalation)
+    problems = []
+    for escalation in pending:
+        _add_note(services, escalation)
+        with services.session() as session:
+            save_escalation(session=session, escalation=session.merge(escalation))
+        if escalation.zendesk_error is not None:
+            problems.append(
+                f"the internal note for escalation {escalation.id} (ticket "
+                f"#{escalation.ticket_id}) is still pending: {escalation.zendesk_error}"
+            )
+    return problems
+
+
+def _add_note(services: Services, escalation: Escalation) -> None:
+    body = zendesk_note(
+        escalation,
+        raised_by=slack_name(services, escalation.raised_by),
+        lead=slack_name(services, escalation.lead),
+    )
+    try:
+        zendesk_of(services).update_ticket(
+            escalation.ticket_id, {"comment": {"body": body, "public": False}}
+        )
+    except ZendeskError as error:
+        log.warning("escalation %s: no internal note: %s", escalation.id, error)
+        escalation.zendesk_note_ok = False
+        escalation.zendesk_error = str(error)[:500]
+        return
+    escalation.zendesk_note_ok = True
+    escalation.zendesk_error = None
+
+
+def slack_name(services: Services, user: str) -> str:
+    """A person's Slack name for Zendesk, where Slack ids mean nothing; the id if unknown."""
+    try:
+        answer = services.slack.users_info(user=user)
+    except (SlackApiError, OSError) as error:
+        log.info("could not read Slack user %s: %s", user, error)
+        return user
+    data = answer.get("user")
+    if not isinstance(data, dict):
+        return user
+    profile = data.get("profile") or {}
+    return str(profile.get("real_name") or data.get("real_name") or data.get("name") or user)
+
+
+def _post(
+    services: Services,
+    *,
+    channel: str,
+    text: str,
+    blocks: list[dict[str, object]] | None = None,
+    thread_ts: str | None = None,
+) -> tuple[str, str] | None:
+    """Post a message; (channel, ts), or None when Slack refused (logged, not raised)."""
+    try:
+        answer = services.slack.chat_postMessage(
+            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
+        )
+    except (SlackApiError, OSError) as error:
+        log.warning("could not post to %s: %s", channel, error)
+        return None
+    return str(answer.get("channel", channel)), str(answer.get("ts", ""))

@@ -1,0 +1,102 @@
+"""The digests' buttons: *Priority is right*, the priority select, and *Open in Zendesk*."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot import ids
+from bot.app import services_of
+from bot.blocks.digest import changed_text, confirmed_text, line_done, parse_priority_option
+from bot.digests import change_priority_from_digest, confirm_priority_from_digest, digest_recipient
+from bot.zendesk import ZendeskError
+
+OUT_OF_DATE = "That digest is out of date; type `/ticket ID` to see the ticket."
+
+
+def register(app: App) -> None:
+    app.action(ids.DIGEST_PRIORITY_RIGHT)(digest_priority_right)
+    app.action(ids.DIGEST_PRIORITY_SET)(digest_priority_chosen)
+    app.action(ids.DIGEST_OPEN_ZENDESK)(open_in_zendesk_clicked)
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") or [{}]
+    return actions[0] if isinstance(actions[0], dict) else {}
+
+
+def _refused(body: dict[str, Any], context: BoltContext) -> str | None:
+    """A polite refusal when the digest was meant for someone else, else None."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if not isinstance(channel, str) or not isinstance(ts, str):
+        return None
+    recipient = digest_recipient(services_of(context), channel=channel, ts=ts)
+    if recipient is None or recipient == body["user"]["id"]:
+        return None
+    return f"Sorry, this digest was sent to <@{recipient}>; only they can answer it here."
+
+
+def _tell(respond: Respond, text: str) -> None:
+    respond(text=text, response_type="ephemeral", replace_original=False)
+
+
+def _update_line(body: dict[str, Any], respond: Respond, ticket_id: int, text: str) -> None:
+    message = body.get("message") or {}
+    respond(
+        replace_original=True,
+        text=str(message.get("text") or text),
+        blocks=line_done(list(message.get("blocks") or []), ticket_id, text),
+    )
+
+
+def digest_priority_right(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    refusal = _refused(body, context)
+    if refusal is not None:
+        _tell(respond, refusal)
+        return
+    raw = str(_action(body).get("value") or "")
+    if not raw.isdigit():
+        _tell(respond, OUT_OF_DATE)
+        return
+    user = body["user"]["id"]
+    try:
+        ticket = confirm_priority_from_digest(services_of(context), int(raw), slack_user=user)
+    except ZendeskError as error:
+        _tell(respond, f":warning: {error}. Nothing was recorded.")
+        return
+    _update_line(body, respond, ticket.id, confirmed_text(ticket, user))
+
+
+def digest_priority_chosen(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    refusal = _refused(body, context)
+    if refusal is not None:
+        _tell(respond, refusal)
+        return
+    option = _action(body).get("selected_option") or {}
+    chosen = parse_priority_option(str(option.get("value") or ""))
+    if chosen is None:
+        _tell(respond, OUT_OF_DATE)
+        return
+    ticket_id, priority = chosen
+    user = body["user"]["id"]
+    try:
+        ticket = change_priority_from_digest(
+            services_of(context), ticket_id, priority, slack_user=user
+        )
+    except ZendeskError as error:
+        _tell(respond, f":warning: {error}. The priority was not changed.")
+        return
+    _update_line(body, respond, ticket.id, changed_text(ticket, user))
+
+
+def open_in_zendesk_clicked(ack: Ack) -> None:
+    """The button is a link; Slack still tells the app it was clicked."""
+    ack()

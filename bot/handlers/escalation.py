@@ -1,0 +1,144 @@
+"""*Escalate* → the modal → the lead; the lead's *Acknowledge* and *I'll contact the client*."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot import ids
+from bot.app import services_of
+from bot.blocks.escalation import (
+    NO_LEAD,
+    NO_REASON,
+    REASON_BLOCK,
+    escalation_modal,
+    lead_dm_blocks,
+    lead_dm_text,
+    not_yours_text,
+    notice_modal,
+    read_escalation_modal,
+)
+from bot.escalation import (
+    NoLead,
+    NotYours,
+    answer_escalation,
+    escalation_target,
+    raise_escalation,
+)
+from bot.zendesk import ZendeskError
+
+log = logging.getLogger(__name__)
+
+GONE = "That escalation no longer exists."
+OUT_OF_DATE = "That button is out of date; type `/ticket ID` to see the ticket again."
+
+
+def register(app: App) -> None:
+    app.action(ids.ESCALATE)(escalate_clicked)
+    app.view(ids.ESCALATION_MODAL)(escalation_submitted)
+    app.action(ids.ESCALATION_ACKNOWLEDGE)(acknowledge_clicked)
+    app.action(ids.ESCALATION_CONTACT)(contact_clicked)
+
+
+def _value(body: dict[str, Any]) -> str:
+    actions = body.get("actions") or [{}]
+    first = actions[0] if isinstance(actions[0], dict) else {}
+    return str(first.get("value") or "")
+
+
+def escalate_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
+    ack()
+    services = services_of(context)
+    raw = _value(body)
+    if not raw.isdigit():
+        view = notice_modal(OUT_OF_DATE)
+    else:
+        try:
+            target = escalation_target(services, int(raw))
+        except ZendeskError as error:
+            view = notice_modal(f":warning: I couldn't read ticket #{raw}: {error}.")
+        else:
+            view = (
+                notice_modal(NO_LEAD)
+                if target.lead is None
+                else escalation_modal(
+                    target.ticket.id, target.ticket.subject, target.client, target.lead
+                )
+            )
+    services.slack.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def escalation_submitted(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    services = services_of(context)
+    reason, note = read_escalation_modal(view.get("state", {}).get("values", {}))
+    if reason is None:
+        ack(response_action="errors", errors={REASON_BLOCK: NO_REASON})
+        return
+    raw = str(view.get("private_metadata") or "")
+    if not raw.isdigit():
+        ack(response_action="errors", errors={REASON_BLOCK: OUT_OF_DATE})
+        return
+    try:
+        target = escalation_target(services, int(raw))
+    except ZendeskError as error:
+        ack(
+            response_action="errors", errors={REASON_BLOCK: f"I couldn't read the ticket: {error}."}
+        )
+        return
+    if target.lead is None:
+        ack(response_action="errors", errors={REASON_BLOCK: NO_LEAD})
+        return
+    ack()
+    user = body["user"]["id"]
+    try:
+        raise_escalation(services, int(raw), raised_by=user, reason=reason, note=note)
+    except (NoLead, ZendeskError) as error:
+        text = (
+            NO_LEAD if isinstance(error, NoLead) else f":warning: Nothing was escalated: {error}."
+        )
+        services.slack.chat_postMessage(channel=user, text=text)
+
+
+def acknowledge_clicked(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    _answer(body, respond, context, contacting=False)
+
+
+def contact_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    _answer(body, respond, context, contacting=True)
+
+
+def _answer(
+    body: dict[str, Any], respond: Respond, context: BoltContext, *, contacting: bool
+) -> None:
+    services = services_of(context)
+    raw = _value(body)
+    try:
+        answered = (
+            answer_escalation(services, int(raw), user=body["user"]["id"], contacting=contacting)
+            if raw.isdigit()
+            else None
+        )
+    except NotYours as refused:
+        respond(
+            text=not_yours_text(refused.lead),
+            response_type="ephemeral",
+            replace_original=False,
+        )
+        return
+    if answered is None:
+        respond(text=GONE, response_type="ephemeral", replace_original=False)
+        return
+    escalation, target = answered
+    respond(
+        replace_original=True,
+        text=lead_dm_text(escalation, target.label),
+        blocks=lead_dm_blocks(escalation, target.link, services.calendar, now=services.now()),
+    )

@@ -1,0 +1,46 @@
+"""The App Home tab: your rotas, your weeks, and swap requests waiting on you."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.app import services_of
+from bot.blocks.home import HomeContext, home_view
+from bot.handlers.rota_command import send_all
+from bot.rota import home_summaries
+from bot.services import Services
+from bot.store.promises import open_promises_of
+
+
+def register(app: App) -> None:
+    app.event("app_home_opened")(home_opened)
+
+
+def home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    if event.get("tab", "home") != "home":
+        return
+    publish_home(services_of(context), client, str(event.get("user", "")))
+
+
+def publish_home(
+    services: Services, client: WebClient, user_id: str, *, notice: str | None = None
+) -> None:
+    now = services.now()
+    with services.session() as session:
+        summaries, posts = home_summaries(
+            session=session, calendar=services.calendar, now=now, user_id=user_id
+        )
+        promises = open_promises_of(session=session, owner=user_id)
+    home = HomeContext(
+        user_id=user_id,
+        today=services.calendar.today(now),
+        calendar=services.calendar,
+        rotas=summaries,
+        notice=notice,
+        promises=promises,
+    )
+    client.views_publish(user_id=user_id, view=home_view(home))
+    send_all(services, client, posts)

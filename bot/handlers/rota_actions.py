@@ -1,0 +1,83 @@
+"""The Accept and Decline buttons of a swap request (in its DM or on the App Home)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot import ids
+from bot.app import services_of
+from bot.blocks.rota import swap_answered_blocks
+from bot.handlers.home import publish_home
+from bot.handlers.rota_command import send_all
+from bot.rota import SwapAnswer, answer_swap
+
+BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
+
+
+def register(app: App) -> None:
+    app.action(ids.SWAP_ACCEPT)(swap_accepted)
+    app.action(ids.SWAP_DECLINE)(swap_declined)
+
+
+def swap_accepted(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
+) -> None:
+    ack()
+    answer(body, action, respond, context, client, accept=True)
+
+
+def swap_declined(
+    ack: Ack,
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
+) -> None:
+    ack()
+    answer(body, action, respond, context, client, accept=False)
+
+
+def answer(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
+    *,
+    accept: bool,
+) -> None:
+    services = services_of(context)
+    user_id = str(body.get("user", {}).get("id", ""))
+    value = str(action.get("value", ""))
+    if not value.isdigit():
+        result = SwapAnswer(BROKEN)
+    else:
+        with services.session() as session:
+            result = answer_swap(
+                session=session,
+                calendar=services.calendar,
+                now=services.now(),
+                request_id=int(value),
+                user_id=user_id,
+                accept=accept,
+            )
+    if result.dm is not None and result.dm_text is not None:
+        channel, ts = result.dm
+        client.chat_update(
+            channel=channel, ts=ts, text=result.dm_text, blocks=swap_answered_blocks(result.dm_text)
+        )
+    send_all(services, client, result.posts)
+    if body.get("response_url"):
+        respond(text=result.reply, response_type="ephemeral", replace_original=False)
+    else:
+        # Clicked on the App Home, which has no response_url: the refreshed home is the answer.
+        publish_home(services, client, user_id, notice=result.reply)

@@ -1,0 +1,63 @@
+"""The card's priority buttons: *Priority is right* and the priority select."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot import ids
+from bot.app import services_of
+from bot.blocks.ticket import change_refused_text, parse_priority_option, usage_text
+from bot.handlers.ticket_command import card_message, parse_ticket_id
+from bot.tickets import change_priority, confirm_priority
+from bot.zendesk import ZendeskError
+
+OUT_OF_DATE = "That card is out of date; type `/ticket ID` to see the ticket again."
+
+
+def register(app: App) -> None:
+    app.action(ids.TICKET_PRIORITY_RIGHT)(priority_right_clicked)
+    app.action(ids.TICKET_PRIORITY_SET)(priority_chosen)
+
+
+def _action(body: dict[str, Any]) -> dict[str, Any]:
+    actions = body.get("actions") or [{}]
+    first = actions[0]
+    return first if isinstance(first, dict) else {}
+
+
+def priority_right_clicked(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    services = services_of(context)
+    ticket_id = parse_ticket_id(str(_action(body).get("value") or ""))
+    if ticket_id is None:
+        respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
+        return
+    try:
+        confirm_priority(services, ticket_id, slack_user=body["user"]["id"])
+    except ZendeskError as error:
+        notice = change_refused_text(str(error))
+        respond(replace_original=True, **card_message(services, ticket_id, notice=notice))
+        return
+    respond(replace_original=True, **card_message(services, ticket_id))
+
+
+def priority_chosen(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    ack()
+    services = services_of(context)
+    option = _action(body).get("selected_option") or {}
+    chosen = parse_priority_option(str(option.get("value") or ""))
+    if chosen is None:
+        respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
+        return
+    ticket_id, priority = chosen
+    try:
+        change_priority(services, ticket_id, priority, slack_user=body["user"]["id"])
+    except ZendeskError as error:
+        notice = change_refused_text(str(error))
+        respond(replace_original=True, **card_message(services, ticket_id, notice=notice))
+        return
+    respond(replace_original=True, **card_message(services, ticket_id))

@@ -1,0 +1,69 @@
+"""`/ticket ID`: an ephemeral card for one Zendesk ticket, with its priority buttons."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+
+from bot.app import services_of
+from bot.blocks.ticket import (
+    not_a_ticket_id,
+    not_found_text,
+    ticket_card_blocks,
+    ticket_card_text,
+    usage_text,
+    zendesk_failure_text,
+)
+from bot.promises import promise_from_command
+from bot.services import Services
+from bot.tickets import mirrored_or_fetched, ticket_card
+from bot.zendesk import ZendeskError, ZendeskNotFound
+
+
+def register(app: App) -> None:
+    app.command("/ticket")(ticket_command)
+
+
+def parse_ticket_id(raw: str) -> int | None:
+    """`1234` or `#1234`; anything else is not a ticket number."""
+    digits = raw.strip().removeprefix("#")
+    if not digits.isascii() or not digits.isdigit() or int(digits) == 0:
+        return None
+    return int(digits)
+
+
+def card_message(
+    services: Services, ticket_id: int, *, notice: str | None = None
+) -> dict[str, Any]:
+    """The card as message arguments, or a sentence saying why there is none."""
+    try:
+        ticket = mirrored_or_fetched(services, ticket_id)
+        card = ticket_card(services, ticket)
+    except ZendeskNotFound:
+        return {"text": not_found_text(ticket_id)}
+    except ZendeskError as error:
+        return {"text": zendesk_failure_text(str(error))}
+    blocks = ticket_card_blocks(card, services.calendar, now=services.now(), notice=notice)
+    return {"text": ticket_card_text(card), "blocks": blocks}
+
+
+def ticket_command(
+    ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    ack()
+    services = services_of(context)
+    text = str(command.get("text") or "").strip()
+    if not text:
+        respond(text=usage_text(None), response_type="ephemeral")
+        return
+    first, _, rest = text.partition(" ")
+    if first.lower() == "promise":
+        reply = promise_from_command(services, user=str(command["user_id"]), args=rest)
+        respond(text=reply, response_type="ephemeral")
+        return
+    ticket_id = parse_ticket_id(text)
+    if ticket_id is None:
+        respond(text=not_a_ticket_id(text), response_type="ephemeral")
+        return
+    respond(response_type="ephemeral", **card_message(services, ticket_id))

@@ -1,0 +1,104 @@
+"""`GET /rota/<secret>.ics`: a rota's published weeks as an iCalendar feed (RFC 5545)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from http import HTTPStatus
+
+from bot.rota import SlackPeople
+from bot.services import Services
+from bot.store import rota as store
+from bot.store.rota import Rota, RotaWeek
+from bot.web import Route, WebRequest, WebResponse
+
+# RFC 5545 §3.1: lines longer than 75 octets are folded.
+FOLD_AT = 75
+ROUTE = r"/rota/(?P<secret>[A-Za-z0-9_-]+)\.ics"
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value escaped per RFC 5545 §3.3.11."""
+    return (
+        value.replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\n", "\\n")
+        .replace("\r", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """Fold a content line into chunks of at most 75 octets, never splitting a character."""
+    out: list[str] = []
+    current, size, limit = "", 0, FOLD_AT
+    for char in line:
+        width = len(char.encode("utf-8"))
+        if size + width > limit:
+            out.append(current)
+            # Continuation lines start with a space, which counts toward their 75 octets.
+            current, size, limit = "", 0, FOLD_AT - 1
+        current += char
+        size += width
+    out.append(current)
+    return "\r\n ".join(out)
+
+
+def _stamp(instant: datetime) -> str:
+    return instant.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _day(d: date) -> str:
+    return d.strftime("%Y%m%d")
+
+
+def calendar_feed(
+    rota: Rota, weeks: list[RotaWeek], *, name: Callable[[str], str], now: datetime
+) -> str:
+    """One all-day event per week, Monday to Saturday (exclusive end)."""
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        "PRODID:-//Rotabot//Support rota//EN",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        "X-WR-CALNAME:Support rota",
+    ]
+    for week in weeks:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:rota-{rota.id}-{_day(week.week_start)}@rotabot",
+            f"DTSTAMP:{_stamp(now)}",
+            f"DTSTART;VALUE=DATE:{_day(week.week_start)}",
+            f"DTEND;VALUE=DATE:{_day(week.week_start + timedelta(days=5))}",
+            f"SUMMARY:{escape_text('Support: ' + name(week.user_id))}",
+            "TRANSP:TRANSPARENT",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    return "".join(fold(line) + "\r\n" for line in lines)
+
+
+def ical_feed(services: Services) -> Route:
+    people = SlackPeople(services.slack)
+
+    def route(request: WebRequest) -> WebResponse:
+        secret = request.params.get("secret", "")
+        with services.session() as session:
+            rota = store.rota_by_secret(session=session, secret=secret)
+            if rota is None or rota.id is None:
+                return WebResponse.text(HTTPStatus.NOT_FOUND, "not found")
+            weeks = store.weeks(session=session, rota_id=rota.id)
+        body = calendar_feed(rota, weeks, name=people.name, now=services.now())
+        return WebResponse(
+            HTTPStatus.OK,
+            body,
+            {
+                "Content-Type": "text/calendar; charset=utf-8",
+                "Content-Disposition": 'inline; filename="support-rota.ics"',
+                "Cache-Control": "private, max-age=300",
+            },
+        )
+
+    return route

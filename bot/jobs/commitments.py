@@ -1,0 +1,185 @@
+"""`commitments`: reminders about promised updates, before they fall due and after.
+
+For each open promise: a DM to its owner two working hours before it is due, one at the due
+time, one the next working morning if it is still open, then a line in the rota channel.
+Detected promises also get a "noted" DM. When a missed run leaves several DM stages due at
+once, only the latest is sent; the channel line is a separate track, as is the "noted" DM.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk.errors import SlackApiError
+from sqlmodel import Session
+
+from bot.blocks.handover import ticket_url
+from bot.blocks.promises import (
+    BEFORE,
+    CHANNEL,
+    DUE,
+    NOTED,
+    OVERDUE,
+    Reminder,
+    reminder_blocks,
+    reminder_text,
+)
+from bot.jobs.base import Job, JobContext, JobReport
+from bot.jobs.delivery import Outgoing, deliver
+from bot.promises import hand_over, keep_fulfilled, person_on_support, rota_channel_for
+from bot.services import Services
+from bot.store import promises as store
+from bot.store import rota as rota_store
+from bot.store.promises import Promise
+from bot.store.tickets import tickets_by_ids
+from bot.worktime import WorkCalendar
+
+log = logging.getLogger(__name__)
+
+NAME = "commitments"
+BEFORE_HOURS = 2.0
+# Far enough ahead to cover "two working hours before" across a long bank-holiday weekend.
+LOOKAHEAD = timedelta(days=6)
+
+
+def working_hours_before(due: datetime, hours: float, calendar: WorkCalendar) -> datetime:
+    """The latest instant from which `hours` of working time remain until `due`."""
+    low, high = due - LOOKAHEAD, due
+    for _ in range(40):
+        middle = low + (high - low) / 2
+        if calendar.working_hours_between(middle, due) > hours:
+            low = middle
+        else:
+            high = middle
+    return high.replace(microsecond=0)
+
+
+def stage_times(promise: Promise, calendar: WorkCalendar) -> dict[str, datetime]:
+    due_day = calendar.local(promise.due_at).date()
+    next_morning = calendar.start_of_working_day(calendar.next_working_day(due_day))
+    return {
+        BEFORE: working_hours_before(promise.due_at, BEFORE_HOURS, calendar),
+        DUE: promise.due_at,
+        OVERDUE: next_morning,
+        CHANNEL: calendar.add_working_hours(next_morning, 1),
+    }
+
+
+@dataclass(frozen=True)
+class Due:
+    promise: Promise
+    stage: str
+    # The rota channel, for the CHANNEL stage; otherwise the owner gets a DM.
+    channel: str | None = None
+
+
+def due(session: Session, now: datetime, *, calendar: WorkCalendar) -> list[Due]:
+    """What to send at `now`: the latest DM stage reached per promise, and any channel line."""
+    found: list[Due] = []
+    for promise in store.open_promises(session=session, due_before=now + LOOKAHEAD):
+        times = stage_times(promise, calendar)
+        reached = [
+            stage
+            for stage in (BEFORE, DUE, OVERDUE)
+            if times[stage] <= now and times[stage] >= promise.made_at
+        ]
+        if reached:
+            found.append(Due(promise, reached[-1]))
+        if times[CHANNEL] <= now:
+            rota = rota_channel_for(session, promise.owner)
+            if rota is not None:
+                found.append(Due(promise, CHANNEL, channel=rota[1]))
+        if promise.source == store.FROM_REPLY and not reached:
+            found.append(Due(promise, NOTED))
+    return found
+
+
+def hand_promises_of_absent_owners(services: Services, now: datetime) -> None:
+    """An owner who is away gets nothing: the person on support gets the promise instead."""
+    today = services.calendar.today(now)
+    moves: list[tuple[int, str]] = []
+    with services.session() as session:
+        for promise in store.open_promises(session=session, due_before=now + LOOKAHEAD):
+            if not rota_store.is_away(session=session, user_id=promise.owner, day=today):
+                continue
+            cover = person_on_support(session, services.calendar, promise.owner, now)
+            if (
+                cover
+                and cover != promise.owner
+                and not rota_store.is_away(session=session, user_id=cover, day=today)
+            ):
+                assert promise.id is not None
+                moves.append((promise.id, cover))
+    for promise_id, cover in moves:
+        hand_over(services, promise_id=promise_id, to=cover, by="rotabot")
+
+
+def display_name(services: Services, user_id: str, cache: dict[str, str | None]) -> str | None:
+    if user_id not in cache:
+        try:
+            user = services.slack.users_info(user=user_id).get("user") or {}
+            profile = user.get("profile") or {}
+            cache[user_id] = (
+                profile.get("display_name") or user.get("real_name") or user.get("name")
+            )
+        except SlackApiError:
+            cache[user_id] = None
+    return cache[user_id]
+
+
+def run(ctx: JobContext) -> JobReport:
+    services, now, calendar = ctx.services, ctx.now, ctx.services.calendar
+    if not ctx.dry_run:
+        with services.session() as session:
+            keep_fulfilled(session=session, now=now)
+        hand_promises_of_absent_owners(services, now)
+    with services.session() as session:
+        due_now = due(session, now, calendar=calendar)
+        tickets = tickets_by_ids(
+            session=session, ticket_ids=sorted({item.promise.ticket_id for item in due_now})
+        )
+        support = {
+            item.promise.owner: person_on_support(session, calendar, item.promise.owner, now)
+            for item in due_now
+        }
+    names: dict[str, str | None] = {}
+    zendesk_url = services.settings.zendesk_url
+    messages = []
+    for item in due_now:
+        promise = item.promise
+        ticket = tickets.get(promise.ticket_id)
+        on_support = support.get(promise.owner)
+        reminder = Reminder(
+            promise=promise,
+            stage=item.stage,
+            recipient=item.channel or promise.owner,
+            subject=ticket.subject if ticket else "",
+            ticket_url=ticket_url(zendesk_url, promise.ticket_id) if zendesk_url else None,
+            on_support=on_support,
+            on_support_name=(
+                display_name(services, on_support, names)
+                if on_support and on_support != promise.owner and not ctx.dry_run
+                else None
+            ),
+            now=now,
+            calendar=calendar,
+        )
+        messages.append(
+            Outgoing(
+                key=f"{NAME}:{promise.id}:{item.stage}",
+                recipient=reminder.recipient,
+                text=reminder_text(reminder),
+                blocks=reminder_blocks(reminder),
+            )
+        )
+    return deliver(ctx, NAME, messages)
+
+
+JOB = Job(
+    name=NAME,
+    default_schedule="*/10 * * * *",
+    description="reminders about promised updates: before due, at due, overdue, then the channel",
+    run=run,
+)

@@ -1,0 +1,126 @@
+"""`handover`: on the last working day of a rota week, DMs to the outgoing and incoming person.
+
+Due from midday on that day (the schedule picks the moment, 15:00 by default); a run missed
+then is healed on the first working day of the new week.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.blocks.handover import (
+    Handover,
+    incoming_blocks,
+    incoming_text,
+    outgoing_blocks,
+    outgoing_text,
+)
+from bot.jobs.base import Job, JobContext, JobReport
+from bot.jobs.delivery import Outgoing, deliver
+from bot.rota import on_support
+from bot.store import rota as rota_store
+from bot.store.promises import open_promises_of
+from bot.store.reports import all_rotas, handover_tickets, zendesk_ids_of
+from bot.store.tickets import agents
+from bot.tickets import slack_user_for
+from bot.worktime import WorkCalendar
+
+NAME = "handover"
+DUE_FROM = time(12, 0)
+
+
+def ending_week(now: datetime, calendar: WorkCalendar) -> date | None:
+    """The Monday of the week being handed over at `now`, if a handover is due."""
+    today = calendar.today(now)
+    monday = calendar.week_start(today)
+    local = calendar.local(now)
+    if calendar.last_working_day_of_week(monday) == today and local.time() >= DUE_FROM:
+        return monday
+    if calendar.first_working_day_of_week(monday) == today:
+        return monday - timedelta(days=7)
+    return None
+
+
+def due(
+    session: Session, now: datetime, *, calendar: WorkCalendar, zendesk_url: str | None
+) -> list[Outgoing]:
+    ending = ending_week(now, calendar)
+    if ending is None:
+        return []
+    starting = ending + timedelta(days=7)
+    today = calendar.today(now)
+    messages: list[Outgoing] = []
+    for rota in all_rotas(session=session):
+        assert rota.id is not None
+        outgoing = on_support(session=session, calendar=calendar, rota_id=rota.id, day=ending)
+        incoming = on_support(session=session, calendar=calendar, rota_id=rota.id, day=starting)
+        if outgoing is None and incoming is None:
+            continue
+        holder = outgoing or incoming
+        assert holder is not None
+        handover = Handover(
+            channel_id=rota.channel_id,
+            ending_week=ending,
+            starting_week=starting,
+            outgoing=outgoing,
+            incoming=incoming,
+            lead=rota.default_lead,
+            tickets=handover_tickets(
+                session=session, assignee_ids=zendesk_ids_of(session=session, slack_user_id=holder)
+            ),
+            today=today,
+            zendesk_url=zendesk_url,
+            promises=open_promises_of(session=session, owner=outgoing) if outgoing else [],
+            calendar=calendar,
+        )
+        key = f"{NAME}:{rota.id}:{starting.isoformat()}"
+        first_day = calendar.first_working_day_of_week(starting) or starting
+        if (
+            outgoing is not None
+            and outgoing != incoming
+            and not rota_store.is_away(session=session, user_id=outgoing, day=today)
+        ):
+            messages.append(
+                Outgoing(
+                    key=f"{key}:out:{outgoing}",
+                    recipient=outgoing,
+                    text=outgoing_text(handover),
+                    blocks=outgoing_blocks(handover),
+                )
+            )
+        if incoming is not None and not rota_store.is_away(
+            session=session, user_id=incoming, day=first_day
+        ):
+            messages.append(
+                Outgoing(
+                    key=f"{key}:in:{incoming}",
+                    recipient=incoming,
+                    text=incoming_text(handover),
+                    blocks=incoming_blocks(handover),
+                )
+            )
+    return messages
+
+
+def run(ctx: JobContext) -> JobReport:
+    services = ctx.services
+    with services.session() as session:
+        agent_ids = [agent.id for agent in agents(session=session)]
+    # Match agents to Slack people (cached for a day) so "tickets you hold" is right.
+    for agent_id in agent_ids if not ctx.dry_run else []:
+        slack_user_for(services, agent_id)
+    with services.session() as session:
+        messages = due(
+            session, ctx.now, calendar=services.calendar, zendesk_url=services.settings.zendesk_url
+        )
+    return deliver(ctx, NAME, messages)
+
+
+JOB = Job(
+    name=NAME,
+    default_schedule="0 15 * * mon-fri",
+    description="handover DMs to the outgoing and incoming person on a week's last working day",
+    run=run,
+)

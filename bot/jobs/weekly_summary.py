@@ -1,0 +1,116 @@
+"""`weekly-summary`: on the first working day of a rota week, the summary post in its channel.
+
+Due from the start of that day (09:30 by default; the Tuesday after a bank-holiday Monday)
+until the week ends, so a missed run posts at the next one.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlmodel import Session
+
+from bot.blocks.handover import Summary, summary_blocks, summary_text
+from bot.jobs.base import Job, JobContext, JobReport
+from bot.jobs.delivery import Outgoing, deliver
+from bot.rota import on_support
+from bot.store import rota as rota_store
+from bot.store.promises import open_promises
+from bot.store.reports import (
+    all_rotas,
+    audit_count,
+    open_counts_by_priority,
+    open_urgent_and_high,
+    opened_between,
+    solved_between,
+    waiting_on_us_longest,
+)
+from bot.worktime import WorkCalendar
+
+NAME = "weekly-summary"
+
+
+def due(
+    session: Session, now: datetime, *, calendar: WorkCalendar, zendesk_url: str | None
+) -> list[Outgoing]:
+    today = calendar.today(now)
+    week = calendar.week_start(today)
+    first_day = calendar.first_working_day_of_week(week)
+    if first_day is None or today < first_day:
+        return []
+    rotas = all_rotas(session=session)
+    if not rotas:
+        return []
+    last_week_start = calendar.at(week - timedelta(days=7), time(0))
+    this_week_start = calendar.at(week, time(0))
+    counts = open_counts_by_priority(session=session)
+    urgent_and_high = open_urgent_and_high(session=session)
+    waiting = waiting_on_us_longest(session=session)
+    opened = opened_between(session=session, start=last_week_start, end=this_week_start)
+    solved = solved_between(session=session, start=last_week_start, end=this_week_start)
+    promises = open_promises(session=session)
+    messages = []
+    for rota in rotas:
+        assert rota.id is not None
+        previous = rota_store.weeks(
+            session=session,
+            rota_id=rota.id,
+            first=week - timedelta(days=7),
+            last=week - timedelta(days=7),
+        )
+        covered = next(
+            ((w.user_id, w.partner) for w in previous if w.kind == rota_store.COVER and w.partner),
+            None,
+        )
+        summary = Summary(
+            channel_id=rota.channel_id,
+            week=week,
+            today=today,
+            now=now,
+            calendar=calendar,
+            zendesk_url=zendesk_url,
+            on_support=on_support(session=session, calendar=calendar, rota_id=rota.id, day=week),
+            next_on_support=on_support(
+                session=session, calendar=calendar, rota_id=rota.id, day=week + timedelta(days=7)
+            ),
+            counts=counts,
+            urgent_and_high=urgent_and_high,
+            waiting=waiting,
+            opened_last_week=opened,
+            solved_last_week=solved,
+            swaps_last_week=audit_count(
+                session=session,
+                scope=rota.channel_id,
+                action="rota.swap.accepted",
+                start=last_week_start,
+                end=this_week_start,
+            ),
+            covered_last_week=covered,
+            open_promises=promises,
+        )
+        messages.append(
+            Outgoing(
+                key=f"{NAME}:{rota.id}:{week.isoformat()}",
+                recipient=rota.channel_id,
+                text=summary_text(summary),
+                blocks=summary_blocks(summary),
+            )
+        )
+    return messages
+
+
+def run(ctx: JobContext) -> JobReport:
+    services = ctx.services
+    with services.session() as session:
+        messages = due(
+            session, ctx.now, calendar=services.calendar, zendesk_url=services.settings.zendesk_url
+        )
+    return deliver(ctx, NAME, messages)
+
+
+JOB = Job(
+    name=NAME,
+    default_schedule="30 9 * * mon-fri",
+    description="the handover summary post in each rota channel, first working day of the week",
+    run=run,
+)

@@ -1,0 +1,275 @@
+"""Promised updates: recording them, keeping them, moving them, handing them on.
+
+The playbook: "If we leave an update saying we'll work on it tomorrow, we must meet that
+commitment. It is doubly bad to fail to meet a commitment and not say anything about it."
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import Session, col, select
+
+from bot import timefmt
+from bot.promise_text import WhenError, detect_promise, split_when
+from bot.rota import on_support
+from bot.services import Services
+from bot.store import promises as store
+from bot.store import rota as rota_store
+from bot.store.promises import Promise
+from bot.store.reports import all_rotas
+from bot.store.tickets import AGENT_ROLES, OPEN_STATUSES, Ticket, user_roles
+from bot.tickets import ZendeskRead, mirrored_or_fetched, parse_zendesk_time, slack_user_for
+from bot.worktime import WorkCalendar
+from bot.zendesk import ZendeskError, ZendeskNotFound
+
+PROMISE_USAGE = (
+    "Usage: `/ticket promise ID WHEN [NOTE]`, e.g. `/ticket promise 1234 tomorrow` or "
+    "`/ticket promise 1234 fri 3pm check the logs`."
+)
+# Only recent replies are read for promises: an old comment re-read by a first sync is history.
+DETECTION_WINDOW = timedelta(days=3)
+
+
+class PromiseError(Exception):
+    """Something a person asked that cannot be done; the message says why."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    promise: Promise
+    message: str
+
+
+def due_text(promise: Promise, calendar: WorkCalendar, *, now: datetime) -> str:
+    return timefmt.instant(promise.due_at, calendar.tz, today=calendar.today(now))
+
+
+def rota_channel_for(session: Session, user_id: str) -> tuple[int, str] | None:
+    """The rota (id, channel) a person belongs to; else the first rota; None without rotas."""
+    rotas = rota_store.rotas_of_user(session=session, user_id=user_id) or all_rotas(session=session)
+    if not rotas or rotas[0].id is None:
+        return None
+    return rotas[0].id, rotas[0].channel_id
+
+
+def person_on_support(
+    session: Session, calendar: WorkCalendar, user_id: str, now: datetime
+) -> str | None:
+    found = rota_channel_for(session, user_id)
+    if found is None:
+        return None
+    return on_support(session=session, calendar=calendar, rota_id=found[0], day=calendar.today(now))
+
+
+def promise_from_command(services: Services, *, user: str, args: str) -> str:
+    """`/ticket promise ID WHEN [NOTE]`: record it and say exactly when it is due."""
+    ticket_part, _, rest = args.strip().partition(" ")
+    digits = ticket_part.removeprefix("#")
+    if not digits.isdigit():
+        return f"Which ticket? `{ticket_part or '…'}` is not a ticket number.\n{PROMISE_USAGE}"
+    now = services.now()
+    try:
+        due, note = split_when(rest, now=now, calendar=services.calendar)
+    except WhenError as error:
+        return f"{error}\n{PROMISE_USAGE}"
+    try:
+        ticket = mirrored_or_fetched(services, int(digits))
+    except ZendeskNotFound:
+        return f"I can't find ticket #{digits} in Zendesk, so I haven't recorded a promise."
+    except ZendeskError as error:
+        return f":warning: I couldn't check ticket #{digits} in Zendesk ({error}). Try again soon."
+    with services.session() as session:
+        promise = store.add_promise(
+            session=session,
+            ticket_id=ticket.id,
+            owner=user,
+            due_at=due,
+            made_at=now,
+            note=note,
+            source=store.FROM_COMMAND,
+            created_by=user,
+        )
+    return recorded_text(promise, services.calendar, now=now)
+
+
+def recorded_text(promise: Promise, calendar: WorkCalendar, *, now: datetime) -> str:
+    note = f" ({promise.note})" if promise.note else ""
+    return (
+        f":handshake: Noted: you promised an update on #{promise.ticket_id} by "
+        f"*{due_text(promise, calendar, now=now)}*{note}. I'll remind you before it is due."
+    )
+
+
+def record_from_modal(
+    services: Services, *, user: str, ticket_id: int, due: datetime, note: str
+) -> Promise:
+    with services.session() as session:
+        return store.add_promise(
+            session=session,
+            ticket_id=ticket_id,
+            owner=user,
+            due_at=due,
+            made_at=services.now(),
+            note=note,
+            source=store.FROM_MODAL,
+            created_by=user,
+        )
+
+
+def _open_promise(session: Session, promise_id: int) -> Promise:
+    promise = store.promise_by_id(session=session, promise_id=promise_id)
+    if promise is None:
+        raise PromiseError("That promise no longer exists.")
+    if promise.state != store.OPEN:
+        state = promise.state.replace("_", " ")
+        by = (
+            f" by <@{promise.state_by}>"
+            if promise.state_by and promise.state_by != "zendesk"
+            else ""
+        )
+        raise PromiseError(f"That promise on #{promise.ticket_id} is already {state}{by}.")
+    return promise
+
+
+def keep(services: Services, *, promise_id: int, by: str) -> Promise:
+    with services.session() as session:
+        promise = _open_promise(session, promise_id)
+        store.close_promise(
+            session=session, promise=promise, state=store.KEPT, by=by, at=services.now()
+        )
+        return promise
+
+
+def cancel(services: Services, *, promise_id: int, by: str) -> Promise:
+    with services.session() as session:
+        promise = _open_promise(session, promise_id)
+        if by != promise.owner:
+            raise PromiseError(f"Only <@{promise.owner}> can say this was not a promise.")
+        store.close_promise(
+            session=session, promise=promise, state=store.CANCELLED, by=by, at=services.now()
+        )
+        return promise
+
+
+def reschedule(services: Services, *, promise_id: int, due: datetime, by: str) -> Promise:
+    now = services.now()
+    if due <= now:
+        raise PromiseError("The new time has already passed: pick one in the future.")
+    with services.session() as session:
+        old = _open_promise(session, promise_id)
+        store.close_promise(session=session, promise=old, state=store.RESCHEDULED, by=by, at=now)
+        return store.add_promise(
+            session=session,
+            ticket_id=old.ticket_id,
+            owner=old.owner,
+            due_at=due,
+            made_at=now,
+            note=old.note,
+            source=old.source,
+            created_by=by,
+            replaces=old.id,
+        )
+
+
+def hand_over(services: Services, *, promise_id: int, to: str, by: str) -> Promise:
+    now = services.now()
+    with services.session() as session:
+        old = _open_promise(session, promise_id)
+        if old.owner == to:
+            raise PromiseError(f"<@{to}> already holds this promise.")
+        store.close_promise(session=session, promise=old, state=store.HANDED_OVER, by=by, at=now)
+        return store.add_promise(
+            session=session,
+            ticket_id=old.ticket_id,
+            owner=to,
+            due_at=old.due_at,
+            made_at=old.made_at,
+            note=old.note,
+            source=old.source,
+            created_by=by,
+            replaces=old.id,
+        )
+
+
+def keep_fulfilled(*, session: Session, now: datetime) -> list[Promise]:
+    """A later public reply by any agent, or the ticket being solved, keeps a promise."""
+    query = (
+        select(Promise, Ticket)
+        .join(Ticket, col(Ticket.id) == col(Promise.ticket_id))
+        .where(col(Promise.state) == store.OPEN)
+    )
+    kept = []
+    for promise, ticket in session.exec(query).all():
+        replied = (
+            ticket.last_agent_public_reply_at is not None
+            and ticket.last_agent_public_reply_at > promise.made_at
+        )
+        if replied or ticket.status not in OPEN_STATUSES:
+            store.close_promise(
+                session=session, promise=promise, state=store.KEPT, by="zendesk", at=now
+            )
+            kept.append(promise)
+    return kept
+
+
+def detect_in_replies(services: Services, read: ZendeskRead) -> list[Promise]:
+    """Record the promises our agents made in the public replies just read from Zendesk."""
+    now = services.now()
+    found: list[tuple[int, int, int, datetime, str, datetime]] = []
+    author_ids = {
+        int(comment["author_id"])
+        for comments in read.comments.values()
+        for comment in comments
+        if comment.get("author_id") is not None
+    }
+    with services.session() as session:
+        roles = user_roles(session=session, user_ids=author_ids)
+        for ticket_id, comments in read.comments.items():
+            for comment in comments:
+                created = parse_zendesk_time(comment.get("created_at"))
+                author = comment.get("author_id")
+                if (
+                    created is None
+                    or author is None
+                    or not comment.get("public", False)
+                    or roles.get(int(author)) not in AGENT_ROLES
+                    or now - created > DETECTION_WINDOW
+                    or store.promise_for_comment(session=session, comment_id=int(comment["id"]))
+                ):
+                    continue
+                body = str(comment.get("plain_body") or comment.get("body") or "")
+                detected = detect_promise(body, now=created, calendar=services.calendar)
+                if detected is not None and detected.due > now:
+                    found.append(
+                        (
+                            ticket_id,
+                            int(comment["id"]),
+                            int(author),
+                            created,
+                            detected.sentence,
+                            detected.due,
+                        )
+                    )
+    recorded = []
+    for ticket_id, comment_id, author, created, sentence, due in found:
+        owner = slack_user_for(services, author)
+        with services.session() as session:
+            owner = owner or person_on_support(session, services.calendar, "", now)
+            if owner is None:
+                continue
+            recorded.append(
+                store.add_promise(
+                    session=session,
+                    ticket_id=ticket_id,
+                    owner=owner,
+                    due_at=due,
+                    made_at=created,
+                    note=sentence[:300],
+                    source=store.FROM_REPLY,
+                    created_by="zendesk",
+                    comment_id=comment_id,
+                )
+            )
+    return recorded

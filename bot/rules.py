@@ -1,0 +1,105 @@
+"""The two nudge rules of DESIGN.md §5, in one readable place: pure functions of the mirror.
+
+*Needs priority review*: an open ticket with no priority, never reviewed, with a client
+comment since the last review, or not reviewed for `review_after_days` (calendar days).
+
+*Client waiting*: the client's last public comment is newer than our last public reply and
+at least `waiting_hours` working hours old; or, on a new or open ticket, we have not replied
+publicly (since it was created, when we never have) for `no_reply_days` working days.
+Pending and on-hold tickets wait on the client, so they count only when the client wrote since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from bot.store.tickets import OPEN_STATUSES, PriorityReview, Ticket
+from bot.worktime import WorkCalendar
+
+# Tickets that wait on us; pending and hold wait on the client or a third party.
+ACTIVE_STATUSES = ("new", "open")
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+class ReviewReason(StrEnum):
+    NO_PRIORITY = "no priority set"
+    NEVER_REVIEWED = "never reviewed"
+    CLIENT_COMMENTED = "the client wrote since the last review"
+    STALE = "not reviewed for a while"
+
+
+class WaitingReason(StrEnum):
+    CLIENT_WROTE = "client"
+    NO_REPLY = "no-reply"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Why a client is waiting on us, since when, and for how many working hours."""
+
+    reason: WaitingReason
+    since: datetime
+    hours: float
+
+
+def needs_priority_review(
+    ticket: Ticket, last_review: PriorityReview | None, *, now: datetime, review_after_days: int
+) -> ReviewReason | None:
+    """The first reason the ticket's priority needs a review, or None when it does not."""
+    if ticket.status not in OPEN_STATUSES:
+        return None
+    if ticket.priority is None:
+        return ReviewReason.NO_PRIORITY
+    if last_review is None:
+        return ReviewReason.NEVER_REVIEWED
+    client_at = ticket.last_requester_comment_at
+    if client_at is not None and client_at > last_review.reviewed_at:
+        return ReviewReason.CLIENT_COMMENTED
+    if now - last_review.reviewed_at >= timedelta(days=review_after_days):
+        return ReviewReason.STALE
+    return None
+
+
+def client_waiting(
+    ticket: Ticket,
+    *,
+    now: datetime,
+    calendar: WorkCalendar,
+    waiting_hours: int,
+    no_reply_days: int,
+) -> Waiting | None:
+    """Whether (and why) the client has waited on us too long at `now`."""
+    if ticket.status not in OPEN_STATUSES:
+        return None
+    client_at = ticket.last_requester_comment_at
+    reply_at = ticket.last_agent_public_reply_at
+    client_wrote = client_at is not None and (reply_at is None or client_at > reply_at)
+    if client_wrote:
+        assert client_at is not None
+        hours = calendar.working_hours_between(client_at, now)
+        if hours >= waiting_hours:
+            return Waiting(WaitingReason.CLIENT_WROTE, client_at, hours)
+    if ticket.status not in ACTIVE_STATUSES and not client_wrote:
+        return None
+    since = reply_at or ticket.created_at
+    hours = calendar.working_hours_between(since, now)
+    if hours >= no_reply_days * working_day_hours(calendar):
+        return Waiting(WaitingReason.NO_REPLY, since, hours)
+    return None
+
+
+def working_day_hours(calendar: WorkCalendar) -> float:
+    opens = timedelta(hours=calendar.day_start.hour, minutes=calendar.day_start.minute)
+    closes = timedelta(hours=calendar.day_end.hour, minutes=calendar.day_end.minute)
+    return (closes - opens) / timedelta(hours=1)
+
+
+def triage_key(ticket: Ticket) -> tuple[int, datetime, int]:
+    """Urgent → high → normal → low → no priority, then oldest first."""
+    return (
+        PRIORITY_RANK.get(ticket.priority or "", len(PRIORITY_RANK)),
+        ticket.created_at,
+        ticket.id,
+    )

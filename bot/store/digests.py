@@ -1,0 +1,95 @@
+"""Which tickets each digest carried, so a ticket is nudged at most once a working day."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel.sql.expression import SelectOfScalar
+
+from bot.store.ledger import Nudge
+from bot.store.rota import Rota
+from bot.store.types import UTCDateTime
+
+
+class DigestLine(SQLModel, table=True):
+    """One ticket in one digest message; it counts once the message's ledger entry is sent."""
+
+    __tablename__ = "digest_line"
+    __table_args__ = (UniqueConstraint("message_key", "ticket_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(max_length=64, index=True)
+    message_key: str = Field(max_length=255, index=True)
+    ticket_id: int = Field(sa_type=BigInteger, index=True)
+    recipient: str = Field(max_length=64)
+    day: date
+    # When the client started waiting (client-waiting), to tell one waiting spell from the next.
+    since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+def workspace_rota(*, session: Session) -> Rota | None:
+    """The rota tickets belong to: the workspace's only rota, or its first one."""
+    return session.exec(select(Rota).order_by(col(Rota.id)).limit(1)).first()
+
+
+def record_digest_lines(
+    *,
+    session: Session,
+    job: str,
+    message_key: str,
+    recipient: str,
+    day: date,
+    lines: Iterable[tuple[int, datetime | None]],
+) -> None:
+    known = set(
+        session.exec(select(DigestLine.ticket_id).where(DigestLine.message_key == message_key))
+    )
+    for ticket_id, since in lines:
+        if ticket_id not in known:
+            session.add(
+                DigestLine(
+                    job=job,
+                    message_key=message_key,
+                    ticket_id=ticket_id,
+                    recipient=recipient,
+                    day=day,
+                    since=since,
+                )
+            )
+
+
+def _sent_lines(job: str) -> SelectOfScalar[DigestLine]:
+    return (
+        select(DigestLine)
+        .join(Nudge, col(Nudge.key) == col(DigestLine.message_key))
+        .where(DigestLine.job == job, col(Nudge.sent_at).is_not(None))
+    )
+
+
+def tickets_nudged_on(*, session: Session, job: str, day: date) -> set[int]:
+    """Tickets already carried by a digest of `job` that was sent on `day`."""
+    lines = session.exec(_sent_lines(job).where(DigestLine.day == day))
+    return {line.ticket_id for line in lines}
+
+
+def nudge_days(
+    *, session: Session, job: str, ticket_ids: list[int]
+) -> dict[tuple[int, datetime | None], set[date]]:
+    """(ticket, waiting since) → the days a sent digest of `job` carried it."""
+    if not ticket_ids:
+        return {}
+    lines = session.exec(_sent_lines(job).where(col(DigestLine.ticket_id).in_(ticket_ids)))
+    days: dict[tuple[int, datetime | None], set[date]] = defaultdict(set)
+    for line in lines:
+        days[(line.ticket_id, line.since)].add(line.day)
+    return dict(days)
+
+
+def nudge_for_message(*, session: Session, channel: str, ts: str) -> Nudge | None:
+    """The ledger entry of a message a job sent, found from the message itself."""
+    query = select(Nudge).where(Nudge.channel == channel, Nudge.ts == ts)
+    return session.exec(query).first()

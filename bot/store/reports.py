@@ -1,0 +1,106 @@
+"""Read-only queries for the handover DMs and the weekly summary."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import case, func, or_
+from sqlmodel import Session, col, select
+
+from bot.store.audit import AuditEvent
+from bot.store.rota import Rota
+from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser
+
+PRIORITY_ORDER = ("urgent", "high", "normal", "low")
+# Triage order: urgent → high → normal → low → no priority, then oldest first.
+_PRIORITY_RANK = case(
+    {name: rank for rank, name in enumerate(PRIORITY_ORDER)},
+    value=col(Ticket.priority),
+    else_=len(PRIORITY_ORDER),
+)
+
+
+def zendesk_ids_of(*, session: Session, slack_user_id: str) -> list[int]:
+    query = select(ZendeskUser.id).where(col(ZendeskUser.slack_user_id) == slack_user_id)
+    return list(session.exec(query))
+
+
+def handover_tickets(*, session: Session, assignee_ids: list[int], limit: int = 50) -> list[Ticket]:
+    """Open tickets held by these Zendesk users or by nobody, in triage order."""
+    held = col(Ticket.assignee_id).in_(assignee_ids)
+    query = (
+        select(Ticket)
+        .where(col(Ticket.status).in_(OPEN_STATUSES))
+        .where(or_(held, col(Ticket.assignee_id).is_(None)))
+        .order_by(_PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def open_counts_by_priority(*, session: Session) -> dict[str | None, int]:
+    query = (
+        select(Ticket.priority, func.count())
+        .where(col(Ticket.status).in_(OPEN_STATUSES))
+        .group_by(col(Ticket.priority))
+    )
+    return dict(session.exec(query).all())
+
+
+def open_urgent_and_high(*, session: Session, limit: int = 10) -> list[Ticket]:
+    query = (
+        select(Ticket)
+        .where(col(Ticket.status).in_(OPEN_STATUSES))
+        .where(col(Ticket.priority).in_(("urgent", "high")))
+        .order_by(_PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def waiting_on_us_longest(*, session: Session, limit: int = 5) -> list[Ticket]:
+    """Open tickets whose client wrote after our last public reply, longest waiting first."""
+    reply = col(Ticket.last_agent_public_reply_at)
+    client = col(Ticket.last_requester_comment_at)
+    query = (
+        select(Ticket)
+        .where(col(Ticket.status).in_(("new", "open")))
+        .where(client.is_not(None))
+        .where(or_(reply.is_(None), client > reply))
+        .order_by(client, col(Ticket.id))
+        .limit(limit)
+    )
+    return list(session.exec(query))
+
+
+def opened_between(*, session: Session, start: datetime, end: datetime) -> int:
+    query = select(func.count()).where(
+        col(Ticket.created_at) >= start, col(Ticket.created_at) < end
+    )
+    return int(session.exec(query).one())
+
+
+def solved_between(*, session: Session, start: datetime, end: datetime) -> int:
+    """Tickets solved or closed whose last change fell in the range (the mirror's best view)."""
+    query = select(func.count()).where(
+        col(Ticket.status).in_(("solved", "closed")),
+        col(Ticket.updated_at) >= start,
+        col(Ticket.updated_at) < end,
+    )
+    return int(session.exec(query).one())
+
+
+def all_rotas(*, session: Session) -> list[Rota]:
+    return list(session.exec(select(Rota).order_by(col(Rota.id))))
+
+
+def audit_count(
+    *, session: Session, scope: str, action: str, start: datetime, end: datetime
+) -> int:
+    query = select(func.count()).where(
+        col(AuditEvent.scope) == scope,
+        col(AuditEvent.action) == action,
+        col(AuditEvent.at) >= start,
+        col(AuditEvent.at) < end,
+    )
+    return int(session.exec(query).one())

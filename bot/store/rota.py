@@ -1,0 +1,333 @@
+"""The support rota's tables: rotas, members, published weeks, absences, leads, swap requests."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import date, datetime
+
+from sqlalchemy import UniqueConstraint
+from sqlmodel import Field, Session, SQLModel, col, delete, func, or_, select
+
+from bot.store.db import utcnow
+from bot.store.types import UTCDateTime
+
+# RotaWeek.kind
+PLANNED = "planned"
+SWAPPED = "swapped"
+COVER = "cover"  # the person covers `partner`'s week while they are away
+COVER_RETURN = "cover_return"  # the absent `partner`'s covering person gave this week back
+
+# SwapRequest.status
+PENDING = "pending"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+EXPIRED = "expired"
+
+
+def new_ical_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Rota(SQLModel, table=True):
+    __tablename__ = "rota"
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel_id: str = Field(max_length=64, unique=True)
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    default_lead: str | None = Field(default=None, max_length=64)
+    ical_secret: str = Field(default_factory=new_ical_secret, max_length=64, unique=True)
+
+
+class RotaMember(SQLModel, table=True):
+    __tablename__ = "rota_member"
+    __table_args__ = (UniqueConstraint("rota_id", "user_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rota_id: int = Field(foreign_key="rota.id", index=True)
+    user_id: str = Field(max_length=64, index=True)
+    # Positions only grow, so a removed member's position still orders the round-robin.
+    position: int
+
+
+class RotaWeek(SQLModel, table=True):
+    """One published week: who was planned, who is on now, and why they differ."""
+
+    __tablename__ = "rota_week"
+    __table_args__ = (UniqueConstraint("rota_id", "week_start"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rota_id: int = Field(foreign_key="rota.id", index=True)
+    week_start: date
+    planned_user: str = Field(max_length=64)
+    planned_position: int
+    user_id: str = Field(max_length=64, index=True)
+    kind: str = Field(default=PLANNED, max_length=16)
+    partner: str | None = Field(default=None, max_length=64)
+
+
+class Absence(SQLModel, table=True):
+    __tablename__ = "absence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: str = Field(max_length=64, index=True)
+    first_day: date
+    last_day: date
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class ClientLead(SQLModel, table=True):
+    __tablename__ = "client_lead"
+    __table_args__ = (UniqueConstraint("rota_id", "client_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rota_id: int = Field(foreign_key="rota.id", index=True)
+    client: str = Field(max_length=255)
+    client_key: str = Field(max_length=255)
+    user_id: str = Field(max_length=64)
+
+
+class SwapRequest(SQLModel, table=True):
+    __tablename__ = "swap_request"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rota_id: int = Field(foreign_key="rota.id", index=True)
+    requester: str = Field(max_length=64, index=True)
+    target: str = Field(max_length=64, index=True)
+    requester_week: date
+    target_week: date
+    status: str = Field(default=PENDING, max_length=16)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    answered_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    dm_channel: str | None = Field(default=None, max_length=64)
+    dm_ts: str | None = Field(default=None, max_length=32)
+
+
+# Rotas
+
+
+def rota_for_channel(*, session: Session, channel_id: str) -> Rota | None:
+    return session.exec(select(Rota).where(Rota.channel_id == channel_id)).first()
+
+
+def rota_by_id(*, session: Session, rota_id: int) -> Rota | None:
+    return session.get(Rota, rota_id)
+
+
+def rota_by_secret(*, session: Session, secret: str) -> Rota | None:
+    return session.exec(select(Rota).where(Rota.ical_secret == secret)).first()
+
+
+def create_rota(*, session: Session, channel_id: str, created_by: str, now: datetime) -> Rota:
+    rota = Rota(channel_id=channel_id, created_by=created_by, created_at=now)
+    session.add(rota)
+    session.flush()
+    return rota
+
+
+def rotas_of_user(*, session: Session, user_id: str) -> list[Rota]:
+    """The rotas the Slack user is a member of, oldest first."""
+    query = (
+        select(Rota)
+        .join(RotaMember, col(RotaMember.rota_id) == col(Rota.id))
+        .where(RotaMember.user_id == user_id)
+        .order_by(col(Rota.id))
+    )
+    return list(session.exec(query))
+
+
+# Members
+
+
+def members(*, session: Session, rota_id: int) -> list[RotaMember]:
+    """The rota's members in round-robin order."""
+    query = (
+        select(RotaMember).where(RotaMember.rota_id == rota_id).order_by(col(RotaMember.position))
+    )
+    return list(session.exec(query))
+
+
+def add_member(*, session: Session, rota_id: int, user_id: str) -> RotaMember:
+    """Add at the end of the order."""
+    highest = session.exec(
+        select(func.max(RotaMember.position)).where(RotaMember.rota_id == rota_id)
+    ).one()
+    highest_week = session.exec(
+        select(func.max(RotaWeek.planned_position)).where(RotaWeek.rota_id == rota_id)
+    ).one()
+    position = max(highest or 0, highest_week or 0) + 1
+    member = RotaMember(rota_id=rota_id, user_id=user_id, position=position)
+    session.add(member)
+    session.flush()
+    return member
+
+
+def remove_member(*, session: Session, rota_id: int, user_id: str) -> None:
+    session.exec(
+        delete(RotaMember).where(
+            col(RotaMember.rota_id) == rota_id, col(RotaMember.user_id) == user_id
+        )
+    )
+
+
+# Weeks
+
+
+def weeks(
+    *, session: Session, rota_id: int, first: date | None = None, last: date | None = None
+) -> list[RotaWeek]:
+    """Published weeks whose Monday is within [first, last], in order."""
+    query = select(RotaWeek).where(RotaWeek.rota_id == rota_id)
+    if first is not None:
+        query = query.where(col(RotaWeek.week_start) >= first)
+    if last is not None:
+        query = query.where(col(RotaWeek.week_start) <= last)
+    return list(session.exec(query.order_by(col(RotaWeek.week_start))))
+
+
+def last_week(*, session: Session, rota_id: int) -> RotaWeek | None:
+    query = (
+        select(RotaWeek)
+        .where(RotaWeek.rota_id == rota_id)
+        .order_by(col(RotaWeek.week_start).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+def delete_weeks(*, session: Session, week_ids: list[int]) -> None:
+    if week_ids:
+        session.exec(delete(RotaWeek).where(col(RotaWeek.id).in_(week_ids)))
+
+
+# Absences
+
+
+def add_absence(
+    *,
+    session: Session,
+    user_id: str,
+    first_day: date,
+    last_day: date,
+    created_by: str,
+    now: datetime,
+) -> Absence:
+    absence = Absence(
+        user_id=user_id,
+        first_day=first_day,
+        last_day=last_day,
+        created_by=created_by,
+        created_at=now,
+    )
+    session.add(absence)
+    session.flush()
+    return absence
+
+
+def absences(*, session: Session, user_ids: list[str], first: date, last: date) -> list[Absence]:
+    """Absences of these people overlapping [first, last]."""
+    if not user_ids:
+        return []
+    query = select(Absence).where(
+        col(Absence.user_id).in_(user_ids),
+        col(Absence.first_day) <= last,
+        col(Absence.last_day) >= first,
+    )
+    return list(session.exec(query.order_by(col(Absence.first_day))))
+
+
+def is_away(*, session: Session, user_id: str, day: date) -> bool:
+    """Whether the user recorded an absence covering this (local) date."""
+    return bool(absences(session=session, user_ids=[user_id], first=day, last=day))
+
+
+# Leads
+
+
+def set_default_lead(*, session: Session, rota: Rota, user_id: str) -> None:
+    rota.default_lead = user_id
+    session.add(rota)
+
+
+def client_key(client: str) -> str:
+    return " ".join(client.split()).casefold()
+
+
+def set_client_lead(*, session: Session, rota_id: int, client: str, user_id: str) -> None:
+    key = client_key(client)
+    existing = session.exec(
+        select(ClientLead).where(ClientLead.rota_id == rota_id, ClientLead.client_key == key)
+    ).first()
+    lead = existing or ClientLead(rota_id=rota_id, client=client, client_key=key, user_id=user_id)
+    lead.client = client
+    lead.user_id = user_id
+    session.add(lead)
+
+
+def lead_for_client(*, session: Session, rota_id: int, client: str | None) -> str | None:
+    """The delivery lead for this client (a Zendesk organization name) in this rota, else the
+    rota's default lead; None when neither is set."""
+    if client:
+        found = session.exec(
+            select(ClientLead).where(
+                ClientLead.rota_id == rota_id, ClientLead.client_key == client_key(client)
+            )
+        ).first()
+        if found is not None:
+            return found.user_id
+    rota = session.get(Rota, rota_id)
+    return None if rota is None else rota.default_lead
+
+
+def is_lead(*, session: Session, rota: Rota, user_id: str) -> bool:
+    if rota.default_lead == user_id:
+        return True
+    found = session.exec(
+        select(ClientLead).where(ClientLead.rota_id == rota.id, ClientLead.user_id == user_id)
+    ).first()
+    return found is not None
+
+
+# Swap requests
+
+
+def add_swap_request(
+    *,
+    session: Session,
+    rota_id: int,
+    requester: str,
+    target: str,
+    requester_week: date,
+    target_week: date,
+    now: datetime,
+) -> SwapRequest:
+    request = SwapRequest(
+        rota_id=rota_id,
+        requester=requester,
+        target=target,
+        requester_week=requester_week,
+        target_week=target_week,
+        created_at=now,
+    )
+    session.add(request)
+    session.flush()
+    return request
+
+
+def swap_request(
+    *, session: Session, request_id: int, for_update: bool = False
+) -> SwapRequest | None:
+    query = select(SwapRequest).where(SwapRequest.id == request_id)
+    if for_update:
+        query = query.with_for_update()
+    return session.exec(query).first()
+
+
+def pending_swaps(*, session: Session, user_id: str) -> list[SwapRequest]:
+    """Pending requests from or to the user, oldest first."""
+    query = select(SwapRequest).where(
+        SwapRequest.status == PENDING,
+        or_(col(SwapRequest.requester) == user_id, col(SwapRequest.target) == user_id),
+    )
+    return list(session.exec(query.order_by(col(SwapRequest.id))))

@@ -1,0 +1,418 @@
+"""Tickets: the mirror kept from Zendesk's JSON, who said what last, and Zendesk people in Slack.
+
+Reading from Zendesk happens first, outside any transaction; what was read is then written
+in one transaction, so a failure half-way through a read writes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.services import Services
+from bot.store.tickets import (
+    AGENT_ROLES,
+    PriorityReview,
+    Ticket,
+    known_user_ids,
+    last_priority_review,
+    organization,
+    record_priority_review,
+    remember_slack_match,
+    save_ticket,
+    slack_match_is_fresh,
+    ticket_by_id,
+    tickets_by_ids,
+    upsert_organization,
+    upsert_zendesk_user,
+    user_roles,
+    zendesk_user,
+)
+from bot.zendesk import ZendeskClient, ZendeskError, ZendeskNotFound
+
+log = logging.getLogger(__name__)
+
+Json = dict[str, Any]
+PRIORITIES = ("urgent", "high", "normal", "low")
+# Ticket.last_comment_id once comments were read and there were none.
+NO_COMMENTS = 0
+
+
+class ZendeskNotConfigured(ZendeskError):
+    """ZENDESK_URL (and its credentials) are not set."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Zendesk is not connected to Rotabot yet: whoever runs Rotabot needs to set "
+            "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"
+        )
+
+
+def zendesk_of(services: Services) -> ZendeskClient:
+    if services.zendesk is None:
+        raise ZendeskNotConfigured()
+    return services.zendesk
+
+
+def parse_zendesk_time(raw: Any) -> datetime | None:
+    if not isinstance(raw, str) or not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _int(raw: Any) -> int | None:
+    if isinstance(raw, bool):
+        return None
+    if isinstance(raw, int):
+        return raw
+    if isinstance(raw, str) and raw.isdigit():
+        return int(raw)
+    return None
+
+
+# --- comments -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommentSummary:
+    last_agent_public_reply_at: datetime | None = None
+    last_agent_public_reply_by: int | None = None
+    last_requester_comment_at: datetime | None = None
+    last_comment_id: int | None = None
+
+
+def summarize_comments(
+    comments: Iterable[Json], *, requester_id: int | None, roles: dict[int, str]
+) -> CommentSummary:
+    """Our last public reply (an agent's public comment) and the client's last public comment."""
+    reply_at: datetime | None = None
+    reply_by: int | None = None
+    client_at: datetime | None = None
+    last_id: int | None = None
+    for comment in comments:
+        comment_id = _int(comment.get("id"))
+        if comment_id is not None and (last_id is None or comment_id > last_id):
+            last_id = comment_id
+        created = parse_zendesk_time(comment.get("created_at"))
+        author = _int(comment.get("author_id"))
+        if created is None or author is None or not comment.get("public", False):
+            continue
+        if roles.get(author) in AGENT_ROLES:
+            if reply_at is None or created >= reply_at:
+                reply_at, reply_by = created, author
+        elif author == requester_id or roles.get(author) == "end-user":
+            if client_at is None or created >= client_at:
+                client_at = created
+    return CommentSummary(reply_at, reply_by, client_at, last_id)
+
+
+# --- what was read from Zendesk, and writing it -------------------------------------------
+
+
+@dataclass
+class ZendeskRead:
+    """Tickets, their comments (only for those that changed) and the people involved."""
+
+    tickets: list[Json] = field(default_factory=list)
+    comments: dict[int, list[Json]] = field(default_factory=dict)
+    users: list[Json] = field(default_factory=list)
+    organizations: list[Json] = field(default_factory=list)
+
+
+def ticket_changed(data: Json, mirrored: Ticket | None) -> bool:
+    """True when the mirror's comment summary may be out of date, so comments need reading."""
+    if mirrored is None or mirrored.last_comment_id is None:
+        return True
+    return parse_zendesk_time(data.get("updated_at")) != mirrored.updated_at
+
+
+def read_comments_and_people(
+    zendesk: ZendeskClient, services: Services, read: ZendeskRead, *, changed: list[int]
+) -> None:
+    """Add to `read` the comments of the changed tickets and every person not yet known."""
+    for ticket_id in changed:
+        try:
+            read.comments[ticket_id] = zendesk.comments(ticket_id)
+        except ZendeskNotFound:
+            log.info("ticket %s was deleted before its comments could be read", ticket_id)
+    wanted: set[int] = set()
+    for data in read.tickets:
+        wanted.update(
+            uid for uid in (_int(data.get("requester_id")), _int(data.get("assignee_id"))) if uid
+        )
+    for comments in read.comments.values():
+        wanted.update(uid for c in comments if (uid := _int(c.get("author_id"))) is not None)
+    wanted -= {uid for u in read.users if (uid := _int(u.get("id"))) is not None}
+    with services.session() as session:
+        wanted -= known_user_ids(session=session, user_ids=wanted)
+    if wanted:
+        read.users.extend(zendesk.users(wanted))
+    org_ids = {oid for data in read.tickets if (oid := _int(data.get("organization_id")))}
+    org_ids -= {oid for o in read.organizations if (oid := _int(o.get("id"))) is not None}
+    with services.session() as session:
+        org_ids = {
+            oid for oid in org_ids if organization(session=session, organization_id=oid) is None
+        }
+    if org_ids:
+        read.organizations.extend(zendesk.organizations(org_ids))
+
+
+def store_read(*, session: Session, read: ZendeskRead, now: datetime) -> list[Ticket]:
+    """Upsert everything read; tickets without fresh comments keep their comment summary."""
+    for user in read.users:
+        user_id = _int(user.get("id"))
+        if user_id is None:
+            continue
+        email = user.get("email")
+        upsert_zendesk_user(
+            session=session,
+            user_id=user_id,
+            name=str(user.get("name") or ""),
+            email=email if isinstance(email, str) and email else None,
+            role=str(user.get("role") or "end-user"),
+        )
+    for org in read.organizations:
+        org_id = _int(org.get("id"))
+        if org_id is not None:
+            upsert_organization(
+                session=session, organization_id=org_id, name=str(org.get("name") or "")
+            )
+    session.flush()
+    authors = {
+        uid
+        for comments in read.comments.values()
+        for c in comments
+        if (uid := _int(c.get("author_id")))
+    }
+    roles = user_roles(session=session, user_ids=authors)
+    ids = [tid for data in read.tickets if (tid := _int(data.get("id"))) is not None]
+    mirrored = tickets_by_ids(session=session, ticket_ids=ids)
+    stored: list[Ticket] = []
+    for data in read.tickets:
+        ticket_id = _int(data.get("id"))
+        if ticket_id is None:
+            continue
+        summary = None
+        if ticket_id in read.comments:
+            summary = summarize_comments(
+                read.comments[ticket_id],
+                requester_id=_int(data.get("requester_id")),
+                roles=roles,
+            )
+        ticket = apply_ticket(
+            mirrored.get(ticket_id), data, ticket_id=ticket_id, summary=summary, now=now
+        )
+        mirrored[ticket_id] = ticket
+        save_ticket(session=session, ticket=ticket)
+        stored.append(ticket)
+    return stored
+
+
+def apply_ticket(
+    ticket: Ticket | None,
+    data: Json,
+    *,
+    ticket_id: int,
+    summary: CommentSummary | None,
+    now: datetime,
+) -> Ticket:
+    created = parse_zendesk_time(data.get("created_at")) or now
+    updated = parse_zendesk_time(data.get("updated_at")) or created
+    if ticket is None:
+        ticket = Ticket(id=ticket_id, status="new", created_at=created, updated_at=updated)
+    priority = data.get("priority") if data.get("priority") in PRIORITIES else None
+    if ticket.priority != priority:
+        ticket.previous_priority = ticket.priority
+    if summary is None and ticket.updated_at != updated:
+        # Changed without its comments read (e.g. our own PUT): the next sync reads them.
+        ticket.last_comment_id = None
+    tags = data.get("tags")
+    ticket.subject = str(data.get("subject") or data.get("raw_subject") or "")
+    ticket.status = str(data.get("status") or "new")
+    ticket.priority = priority
+    ticket.requester_id = _int(data.get("requester_id"))
+    ticket.assignee_id = _int(data.get("assignee_id"))
+    ticket.organization_id = _int(data.get("organization_id"))
+    ticket.tags = [str(tag) for tag in tags] if isinstance(tags, list) else []
+    ticket.created_at = created
+    ticket.updated_at = updated
+    ticket.synced_at = now
+    if summary is not None:
+        ticket.last_agent_public_reply_at = summary.last_agent_public_reply_at
+        ticket.last_agent_public_reply_by = summary.last_agent_public_reply_by
+        ticket.last_requester_comment_at = summary.last_requester_comment_at
+        ticket.last_comment_id = summary.last_comment_id or NO_COMMENTS
+    return ticket
+
+
+def store_read_in_transaction(
+    services: Services,
+    read: ZendeskRead,
+    *,
+    now: datetime,
+    also: Callable[[Session], None] | None = None,
+) -> list[Ticket]:
+    """Write what was read (and `also`) in one transaction.
+
+    A webhook, a card and the sync may insert the same new record at once; the loser of
+    that race tries once more, now as an update.
+    """
+
+    def write() -> list[Ticket]:
+        with services.session() as session:
+            stored = store_read(session=session, read=read, now=now)
+            if also is not None:
+                also(session)
+        return stored
+
+    try:
+        return write()
+    except IntegrityError:
+        log.info("another writer mirrored the same records first; writing again")
+        return write()
+
+
+def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
+    """Read one ticket, its comments and its people through the API, then mirror them."""
+    zendesk = zendesk_of(services)
+    read = ZendeskRead(tickets=[zendesk.ticket(ticket_id)])
+    read_comments_and_people(zendesk, services, read, changed=[ticket_id])
+    (ticket,) = store_read_in_transaction(services, read, now=services.now())
+    # Imported here: bot.promises builds on this module.
+    from bot.promises import detect_in_replies
+
+    detect_in_replies(services, read)
+    return ticket
+
+
+def mirrored_or_fetched(services: Services, ticket_id: int) -> Ticket:
+    """The mirrored ticket, or, when the mirror has not seen it yet, the ticket from Zendesk."""
+    with services.session() as session:
+        ticket = ticket_by_id(session=session, ticket_id=ticket_id)
+    return ticket if ticket is not None else refresh_ticket(services, ticket_id)
+
+
+# --- people in Slack ----------------------------------------------------------------------
+
+
+def slack_user_for(services: Services, zendesk_user_id: int) -> str | None:
+    """The Slack user with the Zendesk user's email; looked up at most once a day."""
+    now = services.now()
+    with services.session() as session:
+        user = zendesk_user(session=session, user_id=zendesk_user_id)
+        if user is None:
+            return None
+        if slack_match_is_fresh(user, now=now):
+            return user.slack_user_id
+        email, cached = user.email, user.slack_user_id
+    found: str | None = None
+    if email:
+        try:
+            answer = services.slack.users_lookupByEmail(email=email)
+        except SlackApiError as error:
+            if error.response.get("error") != "users_not_found":
+                log.warning("could not look up %s in Slack: %s", email, error)
+                return cached
+        else:
+            user_data = answer.get("user")
+            found = str(user_data["id"]) if isinstance(user_data, dict) else None
+    with services.session() as session:
+        remember_slack_match(
+            session=session, zendesk_user_id=zendesk_user_id, slack_user_id=found, now=now
+        )
+    return found
+
+
+# --- the /ticket card ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TicketCard:
+    """Everything the card shows, gathered from the mirror."""
+
+    ticket: Ticket
+    url: str
+    client: str | None
+    requester: str | None
+    assignee: str | None
+    assignee_slack_id: str | None
+    last_reply_by: str | None
+    review: PriorityReview | None
+
+
+def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
+    zendesk = zendesk_of(services)
+    assignee_slack = (
+        slack_user_for(services, ticket.assignee_id) if ticket.assignee_id is not None else None
+    )
+    with services.session() as session:
+
+        def name(user_id: int | None) -> str | None:
+            user = None if user_id is None else zendesk_user(session=session, user_id=user_id)
+            return None if user is None else user.name or user.email
+
+        org = (
+            None
+            if ticket.organization_id is None
+            else organization(session=session, organization_id=ticket.organization_id)
+        )
+        return TicketCard(
+            ticket=ticket,
+            url=zendesk.ticket_url(ticket.id),
+            client=None if org is None else org.name,
+            requester=name(ticket.requester_id),
+            assignee=name(ticket.assignee_id),
+            assignee_slack_id=assignee_slack,
+            last_reply_by=name(ticket.last_agent_public_reply_by),
+            review=last_priority_review(session=session, ticket_id=ticket.id),
+        )
+
+
+# --- priority -----------------------------------------------------------------------------
+
+
+def confirm_priority(services: Services, ticket_id: int, *, slack_user: str) -> Ticket:
+    """*Priority is right*: record the review; the ticket must be one Rotabot can see."""
+    ticket = mirrored_or_fetched(services, ticket_id)
+    with services.session() as session:
+        record_priority_review(
+            session=session,
+            ticket_id=ticket_id,
+            reviewed_by=slack_user,
+            reviewed_at=services.now(),
+            source="card",
+        )
+    return ticket
+
+
+def change_priority(
+    services: Services, ticket_id: int, priority: str, *, slack_user: str
+) -> Ticket:
+    """Set the priority in Zendesk; only once Zendesk accepted it, mirror it and record it."""
+    if priority not in PRIORITIES:
+        raise ValueError(f"not a Zendesk priority: {priority!r}")
+    zendesk = zendesk_of(services)
+    data = zendesk.update_ticket(ticket_id, {"priority": priority})
+    now = services.now()
+    with services.session() as session:
+        (ticket,) = store_read(session=session, read=ZendeskRead(tickets=[data]), now=now)
+        record_priority_review(
+            session=session,
+            ticket_id=ticket_id,
+            reviewed_by=slack_user,
+            reviewed_at=now,
+            source="card",
+            priority_set=priority,
+        )
+    return ticket

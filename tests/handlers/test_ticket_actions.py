@@ -1,0 +1,138 @@
+"""The card's priority buttons, clicked through signed interactivity requests."""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import select
+
+from bot.services import Services
+from bot.store.tickets import PriorityReview, ticket_by_id
+from tests.doors import MutableClock, SlackDoor
+from tests.fakes.slack_api import FakeSlack, ResponseCall
+from tests.fakes.zendesk_api import FakeZendesk
+from tests.handlers.ticket_helpers import seed_ticket, select_of
+
+
+@pytest.fixture
+def card(
+    zendesk_services: Services, fake_zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack
+) -> ResponseCall:
+    seed_ticket(fake_zendesk)
+    slack.command("/ticket", "101", user="U1")
+    (shown,) = fake_slack.responses
+    fake_slack.clear()
+    fake_zendesk.clear()
+    return shown
+
+
+def reviews(services: Services) -> list[tuple[int, str, str | None, str]]:
+    with services.session() as session:
+        return [
+            (r.ticket_id, r.reviewed_by, r.priority_set, r.source)
+            for r in session.exec(select(PriorityReview))
+        ]
+
+
+def replaced_card(fake_slack: FakeSlack) -> ResponseCall:
+    (response,) = fake_slack.responses
+    assert response.body["replace_original"] is True
+    return response
+
+
+def test_priority_is_right_records_the_review_and_updates_the_card(
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    fake_zendesk: FakeZendesk,
+) -> None:
+    slack.click(FakeSlack.find_button(card, "Priority is right"), user="U1")
+    assert reviews(zendesk_services) == [(101, "U1", None, "card")]
+    text = FakeSlack.texts(replaced_card(fake_slack))
+    assert "Priority reviewed by <@U1> at Wed 2 Dec, 10:00 GMT" in text
+    assert "*Priority*\nNormal" in text
+    assert fake_zendesk.writes == []
+
+
+def test_choosing_a_priority_sets_it_in_zendesk(
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    fake_zendesk: FakeZendesk,
+    clock: MutableClock,
+) -> None:
+    clock.advance(minutes=5)
+    slack.select(select_of(card), "101:high", user="U2")
+    assert [(w.ticket_id, w.body) for w in fake_zendesk.writes] == [
+        (101, {"ticket": {"priority": "high"}})
+    ]
+    assert [r.method for r in fake_zendesk.requests] == ["PUT"]
+    assert reviews(zendesk_services) == [(101, "U2", "high", "card")]
+    with zendesk_services.session() as session:
+        ticket = ticket_by_id(session=session, ticket_id=101)
+    assert ticket is not None and (ticket.priority, ticket.previous_priority) == ("high", "normal")
+    text = FakeSlack.texts(replaced_card(fake_slack))
+    assert "Priority set to High by <@U2> at Wed 2 Dec, 10:05 GMT" in text
+    assert "*Priority*\nHigh" in text
+
+
+@pytest.mark.parametrize(
+    ("status", "sentence"),
+    [
+        (500, "Zendesk is not answering (HTTP 500); try again in a few minutes"),
+        (403, "Zendesk does not allow Rotabot's user to read or change ticket 101 (403)"),
+    ],
+)
+def test_a_zendesk_failure_shows_on_the_card_and_records_nothing(
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    fake_zendesk: FakeZendesk,
+    status: int,
+    sentence: str,
+) -> None:
+    fake_zendesk.fail("/api/v2/tickets/101.json", status=status, times=4, method="PUT")
+    slack.select(select_of(card), "101:urgent", user="U1")
+    assert reviews(zendesk_services) == []
+    text = FakeSlack.texts(replaced_card(fake_slack))
+    assert f":warning: {sentence}. Nothing was recorded." in text
+    assert "*Priority*\nNormal" in text
+
+
+def test_a_closed_ticket_refuses_the_change_in_zendesks_words(
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    fake_zendesk: FakeZendesk,
+) -> None:
+    fake_zendesk.update_ticket(101, status="closed")
+    slack.select(select_of(card), "101:low", user="U1")
+    assert fake_zendesk.writes == []
+    assert reviews(zendesk_services) == []
+    text = FakeSlack.texts(replaced_card(fake_slack))
+    assert (
+        ":warning: Zendesk refused the change: Status: closed prevents ticket update. "
+        "Nothing was recorded."
+    ) in text
+
+
+def test_a_ticket_deleted_since_the_card_was_shown(
+    zendesk_services: Services, slack: SlackDoor, fake_slack: FakeSlack, fake_zendesk: FakeZendesk
+) -> None:
+    button = {"action_id": "ticket.priority.right", "value": "555", "type": "button"}
+    slack.click(button, user="U1")
+    (response,) = fake_slack.responses
+    assert response.body["text"] == "I can't find ticket #555 in Zendesk."
+    assert reviews(zendesk_services) == []
+
+
+def test_a_tampered_value_gets_a_sentence(
+    zendesk_services: Services, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    slack.click({"action_id": "ticket.priority.right", "value": "abc"}, user="U1")
+    (response,) = fake_slack.responses
+    assert response.body["text"].startswith("That card is out of date")
+    assert reviews(zendesk_services) == []

@@ -1,0 +1,173 @@
+"""`/ticket ID` end to end: signed slash commands in, the card out through response_url."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.services import Services
+from tests.doors import MutableClock, SlackDoor
+from tests.fakes.slack_api import FakeSlack, ResponseCall
+from tests.fakes.zendesk_api import FakeZendesk
+from tests.handlers.ticket_helpers import seed_ticket, select_of
+
+
+@pytest.fixture
+def zendesk(
+    zendesk_services: Services, fake_zendesk: FakeZendesk, fake_slack: FakeSlack
+) -> FakeZendesk:
+    seed_ticket(fake_zendesk)
+    fake_slack.add_user("UALICE", name="alice", email="alice@team.test")
+    return fake_zendesk
+
+
+def only_response(fake_slack: FakeSlack) -> ResponseCall:
+    responses = fake_slack.responses
+    assert len(responses) == 1, responses
+    return responses[0]
+
+
+def buttons(response: ResponseCall) -> list[str]:
+    return [
+        element["text"]["text"]
+        for block in response.body.get("blocks", [])
+        for element in block.get("elements", [])
+        if element.get("type") == "button"
+    ]
+
+
+def test_the_card_shows_the_ticket(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock
+) -> None:
+    response = slack.command("/ticket", "101", user="U1")
+    assert response.status_code == 200
+    assert response.text == ""
+    card = only_response(fake_slack)
+    assert card.body["response_type"] == "ephemeral"
+    assert card.body["text"] == "Ticket #101: Printer <on> fire"
+    text = FakeSlack.texts(card)
+    assert f"*<{zendesk.url}/agent/tickets/101|#101 Printer &lt;on&gt; fire>*" in text
+    for line in (
+        "*Client*\nAcme Ltd",
+        "*Requester*\nCarol Client",
+        "*Status*\nOpen",
+        "*Priority*\nNormal",
+        "*Assignee*\n<@UALICE>",
+        "*Age*\n2 working days (opened Mon 30 Nov)",
+    ):
+        assert line in text
+    assert (
+        "Last client comment: Tue 1 Dec, 11:00 GMT\n"
+        "Our last public reply: Mon 30 Nov, 11:00 GMT by Alice Agent\n"
+        ":hourglass: client waiting 7.5 working hours"
+    ) in text
+    assert buttons(card) == ["Priority is right", "Promise an update"]
+    assert [o["text"]["text"] for o in select_of(card)["options"]] == [
+        "Urgent",
+        "High",
+        "Normal",
+        "Low",
+    ]
+
+
+def test_a_hash_before_the_number_is_fine(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    slack.command("/ticket", " #101 ")
+    assert only_response(fake_slack).body["text"] == "Ticket #101: Printer <on> fire"
+
+
+def test_a_mirrored_ticket_is_read_from_the_mirror(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    slack.command("/ticket", "101")
+    zendesk.clear()
+    slack.command("/ticket", "101")
+    assert zendesk.requests == []
+    assert len(fake_slack.calls_to("users.lookupByEmail")) == 1
+
+
+def test_the_slack_match_is_checked_again_after_a_day(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock
+) -> None:
+    fake_slack.clear()
+    fake_slack.add_user("UALICE", name="alice", email="someone-else@team.test")
+    slack.command("/ticket", "101")
+    assert "*Assignee*\nAlice Agent" in FakeSlack.texts(fake_slack.responses[-1])
+    fake_slack.add_user("UALICE", name="alice", email="alice@team.test")
+    clock.advance(hours=23)
+    slack.command("/ticket", "101")
+    assert "*Assignee*\nAlice Agent" in FakeSlack.texts(fake_slack.responses[-1])
+    clock.advance(hours=2)
+    slack.command("/ticket", "101")
+    assert "*Assignee*\n<@UALICE>" in FakeSlack.texts(fake_slack.responses[-1])
+    assert len(fake_slack.calls_to("users.lookupByEmail")) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("", None),
+        ("abc", "`abc` is not a ticket number."),
+        ("0", "`0` is not a ticket number."),
+        ("12 34", "`12 34` is not a ticket number."),
+    ],
+)
+def test_no_number_gets_the_usage(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack, text: str, problem: str | None
+) -> None:
+    slack.command("/ticket", text)
+    usage = (
+        "Usage: `/ticket ID` shows a Zendesk ticket's card, e.g. `/ticket 1234` or `/ticket #1234`."
+    )
+    expected = usage if problem is None else f"{problem}\n{usage}"
+    assert only_response(fake_slack).body == {"text": expected, "response_type": "ephemeral"}
+    assert zendesk.requests == []
+
+
+def test_an_unknown_ticket_is_a_sentence(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    slack.command("/ticket", "999")
+    assert only_response(fake_slack).body["text"] == "I can't find ticket #999 in Zendesk."
+
+
+@pytest.mark.parametrize(
+    ("status", "sentence"),
+    [
+        (500, "Zendesk is not answering (HTTP 500); try again in a few minutes"),
+        (
+            401,
+            "Zendesk refused Rotabot's credentials (401): check ZENDESK_EMAIL and "
+            "ZENDESK_API_TOKEN",
+        ),
+        (403, "Zendesk does not allow Rotabot's user to read or change ticket 101 (403)"),
+    ],
+)
+def test_zendesk_failures_are_told_to_the_person(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack, status: int, sentence: str
+) -> None:
+    zendesk.fail("/api/v2/tickets/101.json", status=status, times=4)
+    slack.command("/ticket", "101")
+    assert (
+        only_response(fake_slack).body["text"]
+        == f":warning: I couldn't read the ticket: {sentence}."
+    )
+
+
+def test_a_rate_limit_is_waited_out(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack, zendesk_waits: list[float]
+) -> None:
+    zendesk.fail("/api/v2/tickets/101.json", status=429, retry_after=2)
+    slack.command("/ticket", "101")
+    assert only_response(fake_slack).body["text"] == "Ticket #101: Printer <on> fire"
+    assert zendesk_waits == [2.0]
+
+
+def test_without_zendesk_the_person_is_told(
+    services: Services, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    slack.command("/ticket", "101")
+    assert only_response(fake_slack).body["text"] == (
+        ":warning: I couldn't read the ticket: Zendesk is not connected to Rotabot yet: whoever "
+        "runs Rotabot needs to set ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN."
+    )

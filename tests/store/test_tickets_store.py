@@ -1,0 +1,158 @@
+"""The ticket mirror's tables and queries, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from bot.jobs import sync
+from bot.jobs.base import JobContext
+from bot.services import Services, build_services
+from bot.settings import Settings
+from bot.store.db import session_scope
+from bot.store.tickets import (
+    Ticket,
+    agents,
+    last_priority_review,
+    open_tickets,
+    record_priority_review,
+    remember_slack_match,
+    save_sync_cursor,
+    slack_match_is_fresh,
+    slack_user_for_zendesk_user,
+    sync_state,
+    ticket_by_id,
+    upsert_zendesk_user,
+    zendesk_user,
+)
+from bot.zendesk import ZendeskClient
+from tests.doors import MutableClock
+from tests.fakes.zendesk_api import FakeZendesk
+
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+# Zendesk ids outgrow 32 bits.
+BIG = 2**40 + 7
+
+
+def ticket(ticket_id: int, status: str, updated: datetime) -> Ticket:
+    return Ticket(
+        id=ticket_id,
+        subject=f"T{ticket_id}",
+        status=status,
+        assignee_id=BIG,
+        tags=["vip", "billing"],
+        created_at=updated,
+        updated_at=updated,
+    )
+
+
+def test_open_tickets_are_the_working_set(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        for n, status in enumerate(["new", "open", "pending", "hold", "solved", "closed"]):
+            session.add(ticket(BIG + n, status, NOW + timedelta(minutes=n)))
+    with Session(engine) as session:
+        assert [t.status for t in open_tickets(session=session)] == [
+            "new",
+            "open",
+            "pending",
+            "hold",
+        ]
+        closed = ticket_by_id(session=session, ticket_id=BIG + 5)
+    assert closed is not None and closed.tags == ["vip", "billing"] and closed.assignee_id == BIG
+
+
+def test_slack_matches_are_cached_for_a_day(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        upsert_zendesk_user(
+            session=session, user_id=BIG, name="Alice", email="a@team.test", role="agent"
+        )
+        upsert_zendesk_user(
+            session=session, user_id=2, name="Carol", email="c@acme.test", role="end-user"
+        )
+    with session_scope(engine) as session:
+        remember_slack_match(session=session, zendesk_user_id=BIG, slack_user_id="UA", now=NOW)
+    with session_scope(engine) as session:
+        assert slack_user_for_zendesk_user(session=session, zendesk_user_id=BIG) == "UA"
+        user = zendesk_user(session=session, user_id=BIG)
+        assert user is not None
+        assert slack_match_is_fresh(user, now=NOW + timedelta(hours=23))
+        assert not slack_match_is_fresh(user, now=NOW + timedelta(hours=24))
+        assert [a.name for a in agents(session=session)] == ["Alice"]
+        # A new address may be someone else's: the match is forgotten.
+        upsert_zendesk_user(
+            session=session, user_id=BIG, name="Alice", email="alice@new.test", role="agent"
+        )
+    with Session(engine) as session:
+        assert slack_user_for_zendesk_user(session=session, zendesk_user_id=BIG) is None
+
+
+def test_the_latest_review_wins(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        record_priority_review(
+            session=session, ticket_id=BIG, reviewed_by="U1", reviewed_at=NOW, source="card"
+        )
+        record_priority_review(
+            session=session,
+            ticket_id=BIG,
+            reviewed_by="U2",
+            reviewed_at=NOW + timedelta(hours=1),
+            source="digest",
+            priority_set="low",
+        )
+    with Session(engine) as session:
+        latest = last_priority_review(session=session, ticket_id=BIG)
+        assert latest is not None and (latest.reviewed_by, latest.priority_set) == ("U2", "low")
+        assert last_priority_review(session=session, ticket_id=1) is None
+
+
+def test_the_cursor_is_kept(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        save_sync_cursor(session=session, name="tickets", cursor="abc", now=NOW)
+    with session_scope(engine) as session:
+        save_sync_cursor(session=session, name="tickets", cursor="def", now=NOW)
+    with Session(engine) as session:
+        state = sync_state(session=session, name="tickets")
+    assert state is not None and (state.cursor, state.updated_at) == ("def", NOW)
+
+
+@pytest.fixture
+def services_on(
+    db_url: str, settings: Settings, clock: MutableClock, fake_zendesk: FakeZendesk
+) -> Iterator[Services]:
+    client = ZendeskClient(
+        base_url=fake_zendesk.url,
+        email=fake_zendesk.email,
+        token=fake_zendesk.token,
+        sleep=lambda _seconds: None,
+        export_page_size=2,
+    )
+    built = build_services(replace(settings, database_url=db_url), clock=clock, zendesk=client)
+    yield built
+    built.engine.dispose()
+
+
+def test_a_sync_with_big_ids(services_on: Services, fake_zendesk: FakeZendesk) -> None:
+    fake_zendesk.add_user(BIG, name="Carol", email="c@acme.test", role="end-user")
+    fake_zendesk.add_organization(BIG + 1, name="Acme")
+    monday = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    for n in range(3):
+        fake_zendesk.add_ticket(
+            BIG + n,
+            subject=f"T{n}",
+            requester_id=BIG,
+            organization_id=BIG + 1,
+            created_at=monday + timedelta(hours=n),
+        )
+    fake_zendesk.add_comment(BIG, author_id=BIG, body="Help", created_at=monday)
+    report = sync.run_sync(JobContext(services=services_on, now=services_on.now()))
+    assert report.summary == "mirrored 3 tickets from 2 pages; up to date."
+    with services_on.session() as session:
+        mirrored = [t.id for t in open_tickets(session=session)]
+        first = ticket_by_id(session=session, ticket_id=BIG)
+    assert mirrored == [BIG, BIG + 1, BIG + 2]
+    assert first is not None and first.last_requester_comment_at == monday

@@ -1,0 +1,100 @@
+"""`rotabot doctor`'s Zendesk lines: credentials, admin rights, and agents without Slack."""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+
+from bot.cli import main
+from tests.fakes.slack_api import FakeSlack
+from tests.fakes.zendesk_api import FakeZendesk
+
+
+@pytest.fixture
+def operator(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_slack: FakeSlack,
+    fake_zendesk: FakeZendesk,
+) -> FakeZendesk:
+    monkeypatch.chdir(tmp_path)
+    for name in list(os.environ):
+        if name.startswith(("SLACK_", "ZENDESK_", "ROTABOT_", "DATABASE_URL", "PORT")):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'rotabot.db'}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+    monkeypatch.setenv("ZENDESK_URL", fake_zendesk.url)
+    monkeypatch.setenv("ZENDESK_EMAIL", fake_zendesk.email)
+    monkeypatch.setenv("ZENDESK_API_TOKEN", fake_zendesk.token)
+    monkeypatch.setenv("ZENDESK_WEBHOOK_SECRET", "w")
+    assert main(["db", "upgrade"]) == 0
+    return fake_zendesk
+
+
+def doctor_lines(capsys: pytest.CaptureFixture[str]) -> list[str]:
+    capsys.readouterr()
+    main(["doctor"])
+    return [line for line in capsys.readouterr().out.splitlines() if "zendesk" in line]
+
+
+def test_an_admin_token_may_use_the_export(
+    operator: FakeZendesk, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["doctor"]) == 0
+    lines = [line for line in capsys.readouterr().out.splitlines() if "zendesk" in line]
+    assert lines == [
+        f"✓ zendesk: connected to {operator.url} as Rotabot (admin); "
+        "the incremental export is allowed",
+        "✓ zendesk people: no Zendesk agents mirrored yet; `rotabot jobs run sync` fetches them",
+    ]
+    assert [r.path for r in operator.requests] == ["/api/v2/users/me.json"]
+
+
+def test_an_agent_token_is_told_it_needs_an_admin(
+    operator: FakeZendesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    operator.set_me_role("agent")
+    monkeypatch.delenv("ZENDESK_WEBHOOK_SECRET")
+    assert doctor_lines(capsys)[0] == (
+        f"✓ zendesk: connected to {operator.url} as Rotabot (agent): the incremental export "
+        "needs an admin's API token, so the sync uses the slower Search API instead; set "
+        "ZENDESK_EMAIL and ZENDESK_API_TOKEN to an admin's for a complete sync; "
+        "ZENDESK_WEBHOOK_SECRET is not set, so /zendesk/webhook is refused and tickets refresh "
+        "only at each sync"
+    )
+
+
+def test_wrong_credentials_say_what_to_check(
+    operator: FakeZendesk, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ZENDESK_API_TOKEN", "wrong")
+    assert doctor_lines(capsys)[0] == (
+        "✗ zendesk: Zendesk refused Rotabot's credentials (401): "
+        "check ZENDESK_EMAIL and ZENDESK_API_TOKEN"
+    )
+
+
+def test_agents_without_a_slack_account_are_listed_not_failed(
+    operator: FakeZendesk, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    operator.add_user(1, name="Carol Client", email="carol@acme.test", role="end-user")
+    operator.add_user(7, name="Alice Agent", email="alice@team.test", role="agent")
+    operator.add_user(8, name="Bob Admin", email="bob@team.test", role="admin")
+    yesterday = operator.now() - timedelta(days=1)
+    operator.add_ticket(101, subject="One", requester_id=1, assignee_id=7, created_at=yesterday)
+    operator.add_comment(101, author_id=8, body="Hi", created_at=yesterday)
+    fake_slack.add_user("UBOB", name="bob", email="bob@team.test")
+    assert main(["jobs", "run", "sync"]) == 0
+    capsys.readouterr()
+    assert main(["doctor"]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "✓ zendesk people: 1 of 2 Zendesk agents have no Slack account with the same email, "
+        "so their nudges go to whoever is on support: Alice Agent <alice@team.test>"
+    ) in out

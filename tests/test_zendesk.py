@@ -1,0 +1,144 @@
+"""The Zendesk client against the fake Zendesk over HTTP: auth, retries, errors as sentences."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from bot.zendesk import (
+    ZendeskClient,
+    ZendeskNotAllowed,
+    ZendeskNotFound,
+    ZendeskRateLimited,
+    ZendeskRejected,
+    ZendeskUnavailable,
+)
+from tests.fakes.zendesk_api import FakeZendesk
+
+
+@pytest.fixture
+def client(fake_zendesk: FakeZendesk, zendesk_waits: list[float]) -> Iterator[ZendeskClient]:
+    fake_zendesk.add_user(1, name="Carol Client", email="carol@acme.test", role="end-user")
+    fake_zendesk.add_ticket(101, subject="Printer on fire", requester_id=1)
+    client = ZendeskClient(
+        base_url=fake_zendesk.url,
+        email=fake_zendesk.email,
+        token=fake_zendesk.token,
+        sleep=zendesk_waits.append,
+    )
+    yield client
+    client.close()
+
+
+def test_api_token_auth_reads_a_ticket(client: ZendeskClient, fake_zendesk: FakeZendesk) -> None:
+    assert client.ticket(101)["subject"] == "Printer on fire"
+    assert client.me()["role"] == "admin"
+    assert [r.path for r in fake_zendesk.requests] == [
+        "/api/v2/tickets/101.json",
+        "/api/v2/users/me.json",
+    ]
+
+
+def test_wrong_credentials_are_a_sentence(fake_zendesk: FakeZendesk) -> None:
+    client = ZendeskClient(base_url=fake_zendesk.url, email="bot@example.com", token="wrong")
+    with pytest.raises(ZendeskNotAllowed) as caught:
+        client.ticket(101)
+    assert caught.value.explain() == (
+        "Zendesk refused Rotabot's credentials (401): check ZENDESK_EMAIL and ZENDESK_API_TOKEN"
+    )
+
+
+def test_unknown_ticket_is_not_found(client: ZendeskClient) -> None:
+    with pytest.raises(ZendeskNotFound, match="^Zendesk says ticket 999 does not exist$"):
+        client.ticket(999)
+
+
+def test_forbidden_is_not_allowed(client: ZendeskClient, fake_zendesk: FakeZendesk) -> None:
+    fake_zendesk.set_me_role("agent")
+    with pytest.raises(ZendeskNotAllowed, match=r"the ticket export \(403\)"):
+        client.export_tickets(start_time=0)
+
+
+def test_rate_limit_is_waited_out_as_asked(
+    client: ZendeskClient, fake_zendesk: FakeZendesk, zendesk_waits: list[float]
+) -> None:
+    fake_zendesk.fail("/api/v2/tickets/101", status=429, retry_after=7, times=2)
+    assert client.ticket(101)["id"] == 101
+    assert zendesk_waits == [7.0, 7.0]
+    assert len(fake_zendesk.requests_to("/api/v2/tickets/101")) == 3
+
+
+def test_a_long_rate_limit_is_reported_not_waited(
+    client: ZendeskClient, fake_zendesk: FakeZendesk, zendesk_waits: list[float]
+) -> None:
+    fake_zendesk.fail("/api/v2/tickets/101", status=429, retry_after=600)
+    with pytest.raises(ZendeskRateLimited, match="asked to wait 600 s"):
+        client.ticket(101)
+    assert zendesk_waits == []
+
+
+def test_server_errors_are_retried_with_backoff(
+    client: ZendeskClient, fake_zendesk: FakeZendesk, zendesk_waits: list[float]
+) -> None:
+    fake_zendesk.fail("/api/v2/tickets/101", status=503, times=2)
+    assert client.ticket(101)["id"] == 101
+    assert zendesk_waits == [1.0, 2.0]
+
+
+def test_server_errors_that_persist_are_reported(
+    client: ZendeskClient, fake_zendesk: FakeZendesk, zendesk_waits: list[float]
+) -> None:
+    fake_zendesk.fail("/api/v2/tickets/101", status=500, times=10)
+    with pytest.raises(ZendeskUnavailable) as caught:
+        client.ticket(101)
+    assert str(caught.value) == ("Zendesk is not answering (HTTP 500); try again in a few minutes")
+    assert zendesk_waits == [1.0, 2.0, 4.0]
+
+
+def test_connection_errors_are_retried_then_reported(zendesk_waits: list[float]) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    client = ZendeskClient(
+        base_url="https://acme.zendesk.test", email="a@b.c", token="t", sleep=zendesk_waits.append
+    )
+    client.http = httpx.Client(base_url=client.base_url, transport=httpx.MockTransport(refuse))
+    with pytest.raises(ZendeskUnavailable, match=r"not answering \(ConnectError\)"):
+        client.ticket(1)
+    assert zendesk_waits == [1.0, 2.0, 4.0]
+
+
+def test_a_refused_update_says_why(client: ZendeskClient, fake_zendesk: FakeZendesk) -> None:
+    fake_zendesk.update_ticket(101, status="closed")
+    with pytest.raises(ZendeskRejected) as caught:
+        client.update_ticket(101, {"priority": "high"})
+    assert str(caught.value) == "Zendesk refused the change: Status: closed prevents ticket update"
+    assert fake_zendesk.writes == []
+
+
+def test_update_sends_the_change(client: ZendeskClient, fake_zendesk: FakeZendesk) -> None:
+    assert client.update_ticket(101, {"priority": "urgent"})["priority"] == "urgent"
+    assert [w.body for w in fake_zendesk.writes] == [{"ticket": {"priority": "urgent"}}]
+
+
+def test_comments_follow_every_page(client: ZendeskClient, fake_zendesk: FakeZendesk) -> None:
+    for n in range(105):
+        fake_zendesk.add_comment(101, author_id=1, body=f"comment {n}")
+    comments = client.comments(101)
+    assert [c["body"] for c in comments] == [f"comment {n}" for n in range(105)]
+    assert len(fake_zendesk.requests_to("/api/v2/tickets/101/comments.json")) == 2
+
+
+def test_show_many_asks_in_chunks_of_100(client: ZendeskClient, fake_zendesk: FakeZendesk) -> None:
+    for n in range(2, 150):
+        fake_zendesk.add_user(n, name=f"User {n}", email=f"u{n}@acme.test")
+    users = client.users(range(1, 150))
+    assert len(users) == 149
+    assert len(fake_zendesk.requests_to("/api/v2/users/show_many.json")) == 2
+
+
+def test_ticket_link() -> None:
+    client = ZendeskClient(base_url="https://acme.zendesk.com/", email="a@b.c", token="t")
+    assert client.ticket_url(42) == "https://acme.zendesk.com/agent/tickets/42"
