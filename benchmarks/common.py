@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -24,6 +25,7 @@ from sqlalchemy.engine import make_url
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from tests.doors import sign
+from tests.fakes.zendesk_api import FakeZendesk
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
@@ -196,7 +198,9 @@ def serve_env(
         PORT=str(port),
     )
     if zendesk_url is not None:
-        env.update(ZENDESK_URL=zendesk_url, ZENDESK_EMAIL=ZENDESK_EMAIL, ZENDESK_API_TOKEN=ZENDESK_TOKEN)
+        env.update(
+            ZENDESK_URL=zendesk_url, ZENDESK_EMAIL=ZENDESK_EMAIL, ZENDESK_API_TOKEN=ZENDESK_TOKEN
+        )
     return env
 
 
@@ -241,3 +245,21 @@ def running(
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+class IndexedZendesk(FakeZendesk):
+    """The test fake with its comments indexed by ticket: it scans them all per ticket, which
+    is fine for a test's handful but would make 50k tickets the fake's cost, not Rotabot's."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._by_ticket: dict[int, list[Any]] = defaultdict(list)
+
+    def add_comment(self, ticket_id: int, **kwargs: Any) -> int:
+        comment_id = super().add_comment(ticket_id, **kwargs)
+        with self._lock:
+            self._by_ticket[ticket_id].append(self._comments[-1])
+        return comment_id
+
+    def _ticket_comments(self, ticket_id: int) -> list[Any]:
+        return sorted(self._by_ticket.get(ticket_id, ()), key=lambda c: (c.created_at, c.id))

@@ -94,9 +94,7 @@ class Seeder:
             self._insert(connection, ZendeskUser, [self._requester(i) for i in ids if i % 10 == 0])
             self._insert(connection, Ticket, [self._ticket(i) for i in ids])
             self._insert(connection, Promise, [self._promise(i) for i in ids if i % 10 == 0])
-            self._insert(
-                connection, PriorityReview, [self._review(i) for i in ids if i % 2 == 0]
-            )
+            self._insert(connection, PriorityReview, [self._review(i) for i in ids if i % 2 == 0])
             lines = [self._digest_line(i) for i in ids if i % 20 == 0]
             self._insert(connection, DigestLine, lines)
             self._insert(connection, Nudge, [self._nudge(line) for line in lines])
@@ -110,39 +108,72 @@ class Seeder:
 
     def _fixed(self) -> None:
         with self.engine.begin() as connection:
-            self._insert(connection, ZendeskOrganization, [
-                {"id": 500_000 + n, "name": f"Client {n}"} for n in range(ORGANIZATIONS)
-            ])
-            self._insert(connection, ZendeskUser, [
-                {
-                    "id": 900 + n,
-                    "name": f"Agent {n}",
-                    "email": f"agent{n}@example.com",
-                    "role": "agent",
-                    "slack_user_id": f"UAGENT{n}",
-                    "slack_checked_at": NOW,
-                }
-                for n in range(AGENTS)
-            ])
-            self._insert(connection, Rota, [{
-                "id": 1, "channel_id": ROTA_CHANNEL, "created_by": "UAGENT0",
-                "created_at": NOW - timedelta(days=800), "default_lead": "UAGENT0",
-                "ical_secret": "bench-secret",
-            }])
-            self._insert(connection, RotaMember, [
-                {"rota_id": 1, "user_id": f"UAGENT{n}", "position": n + 1} for n in range(MEMBERS)
-            ])
-            self._insert(connection, Absence, [{
-                "user_id": "UAGENT3", "first_day": NOW.date(), "last_day": NOW.date(),
-                "created_by": "UAGENT3", "created_at": NOW - timedelta(days=3),
-            }])
+            self._insert(
+                connection,
+                ZendeskOrganization,
+                [{"id": 500_000 + n, "name": f"Client {n}"} for n in range(ORGANIZATIONS)],
+            )
+            self._insert(
+                connection,
+                ZendeskUser,
+                [
+                    {
+                        "id": 900 + n,
+                        "name": f"Agent {n}",
+                        "email": f"agent{n}@example.com",
+                        "role": "agent",
+                        "slack_user_id": f"UAGENT{n}",
+                        "slack_checked_at": NOW,
+                    }
+                    for n in range(AGENTS)
+                ],
+            )
+            self._insert(
+                connection,
+                Rota,
+                [
+                    {
+                        "id": 1,
+                        "channel_id": ROTA_CHANNEL,
+                        "created_by": "UAGENT0",
+                        "created_at": NOW - timedelta(days=800),
+                        "default_lead": "UAGENT0",
+                        "ical_secret": "bench-secret",
+                    }
+                ],
+            )
+            self._insert(
+                connection,
+                RotaMember,
+                [
+                    {"rota_id": 1, "user_id": f"UAGENT{n}", "position": n + 1}
+                    for n in range(MEMBERS)
+                ],
+            )
+            self._insert(
+                connection,
+                Absence,
+                [
+                    {
+                        "user_id": "UAGENT3",
+                        "first_day": NOW.date(),
+                        "last_day": NOW.date(),
+                        "created_by": "UAGENT3",
+                        "created_at": NOW - timedelta(days=3),
+                    }
+                ],
+            )
 
     def _when(self, days: float) -> datetime:
         return NOW - timedelta(minutes=self.rng.randrange(1, int(days * 24 * 60)))
 
     def _requester(self, i: int) -> dict[str, Any]:
-        return {"id": 1_000_000 + i, "name": f"Client person {i}", "email": f"c{i}@example.org",
-                "role": "end-user"}
+        return {
+            "id": 1_000_000 + i,
+            "name": f"Client person {i}",
+            "email": f"c{i}@example.org",
+            "role": "end-user",
+        }
 
     def _ticket(self, i: int) -> dict[str, Any]:
         created = self._when(120)
@@ -185,24 +216,45 @@ class Seeder:
         }
 
     def _review(self, i: int) -> dict[str, Any]:
-        return {"ticket_id": i, "reviewed_by": f"UAGENT{i % MEMBERS}",
-                "reviewed_at": self._when(30), "priority_set": None, "source": "card"}
+        return {
+            "ticket_id": i,
+            "reviewed_by": f"UAGENT{i % MEMBERS}",
+            "reviewed_at": self._when(30),
+            "priority_set": None,
+            "source": "card",
+        }
 
     def _digest_line(self, i: int) -> dict[str, Any]:
         day = (NOW - timedelta(days=1 + i % 3)).date()
-        return {"job": "client-waiting", "message_key": f"client-waiting:bench:{i}",
-                "ticket_id": i, "recipient": f"UAGENT{i % MEMBERS}", "day": day,
-                "since": NOW - timedelta(days=4)}
+        return {
+            "job": "client-waiting",
+            "message_key": f"client-waiting:bench:{i}",
+            "ticket_id": i,
+            "recipient": f"UAGENT{i % MEMBERS}",
+            "day": day,
+            "since": NOW - timedelta(days=4),
+        }
 
     @staticmethod
     def _nudge(line: dict[str, Any]) -> dict[str, Any]:
         sent = datetime.combine(line["day"], datetime.min.time(), UTC) + timedelta(hours=10)
-        return {"key": line["message_key"], "job": line["job"], "recipient": line["recipient"],
-                "claimed_at": sent, "attempts": 1, "sent_at": sent}
+        return {
+            "key": line["message_key"],
+            "job": line["job"],
+            "recipient": line["recipient"],
+            "claimed_at": sent,
+            "attempts": 1,
+            "sent_at": sent,
+        }
 
     def _audit(self, i: int) -> dict[str, Any]:
-        return {"at": self._when(60), "actor": "UAGENT1", "action": "rota.swap.accepted",
-                "scope": ROTA_CHANNEL, "detail": {"n": i}}
+        return {
+            "at": self._when(60),
+            "actor": "UAGENT1",
+            "action": "rota.swap.accepted",
+            "scope": ROTA_CHANNEL,
+            "detail": {"n": i},
+        }
 
     @staticmethod
     def _weeks(first: int, size: int) -> list[dict[str, Any]]:
@@ -213,9 +265,17 @@ class Seeder:
         for back in range(have, want):
             week: date = monday + timedelta(days=7) - timedelta(weeks=back)
             user = f"UAGENT{back % MEMBERS}"
-            rows.append({"rota_id": 1, "week_start": week, "planned_user": user,
-                         "planned_position": back % MEMBERS + 1, "user_id": user,
-                         "kind": "planned", "partner": None})
+            rows.append(
+                {
+                    "rota_id": 1,
+                    "week_start": week,
+                    "planned_user": user,
+                    "planned_position": back % MEMBERS + 1,
+                    "user_id": user,
+                    "kind": "planned",
+                    "partner": None,
+                }
+            )
         return rows
 
 
@@ -322,9 +382,7 @@ def checks_for(label: str, timings: dict[str, dict[int, Timing]]) -> list[Check]
         big, mid = by_size[SIZES[-1]], by_size[SIZES[-2]]
         seconds = f"{big.seconds:,.2f} s" + ("" if big.finished else "+ (stopped)")
         queries = f"{big.queries:,} queries at 100k ({mid.queries:,} at 10k)"
-        repeated = (
-            f"; runs `{big.top_statement}` {big.top_count:,}×" if big.top_count > 10 else ""
-        )
+        repeated = f"; runs `{big.top_statement}` {big.top_count:,}×" if big.top_count > 10 else ""
         found.append(
             Check(
                 f"{label} {name} due() at 100k < {DUE_LIMIT:g} s",

@@ -15,6 +15,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import doctor, timefmt
 from bot.jobs import all_jobs
+from bot.server import StartupError
 from bot.services import Services, build_services
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store.db import make_engine
@@ -245,7 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "jobs":
             return cmd_jobs_run(settings, args.name, args.at, args.dry_run)
         return cmd_run(settings)
-    except (ConfigError, SchemaOutOfDate, CommandError) as error:
+    except (ConfigError, SchemaOutOfDate, CommandError, StartupError) as error:
         print(f"rotabot: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -22,10 +22,8 @@ from bot.store.rota import Rota, is_away
 from bot.store.tickets import (
     Ticket,
     organization,
-    record_priority_review,
     slack_user_for_zendesk_user,
 )
-from bot.tickets import PRIORITIES, ZendeskRead, mirrored_or_fetched, store_read, zendesk_of
 from bot.worktime import WorkCalendar
 
 DIGEST = "digest"
@@ -75,46 +73,8 @@ def client_name(session: Session, ticket: Ticket) -> str | None:
     return org.name if org is not None and org.name else None
 
 
-def ticket_url(zendesk_url: str | None, ticket_id: int) -> str | None:
-    return None if zendesk_url is None else f"{zendesk_url}/agent/tickets/{ticket_id}"
-
-
 def digest_recipient(services: Services, *, channel: str, ts: str) -> str | None:
     """Who a digest message was sent to, from the ledger (None: not a message we know)."""
     with services.session() as session:
         found = nudge_for_message(session=session, channel=channel, ts=ts)
     return None if found is None else found.recipient
-
-
-def confirm_priority_from_digest(services: Services, ticket_id: int, *, slack_user: str) -> Ticket:
-    ticket = mirrored_or_fetched(services, ticket_id)
-    with services.session() as session:
-        record_priority_review(
-            session=session,
-            ticket_id=ticket_id,
-            reviewed_by=slack_user,
-            reviewed_at=services.now(),
-            source=DIGEST,
-        )
-    return ticket
-
-
-def change_priority_from_digest(
-    services: Services, ticket_id: int, priority: str, *, slack_user: str
-) -> Ticket:
-    """Set the priority in Zendesk; only once Zendesk accepted it, mirror and record it."""
-    if priority not in PRIORITIES:
-        raise ValueError(f"not a Zendesk priority: {priority!r}")
-    data = zendesk_of(services).update_ticket(ticket_id, {"priority": priority})
-    now = services.now()
-    with services.session() as session:
-        (ticket,) = store_read(session=session, read=ZendeskRead(tickets=[data]), now=now)
-        record_priority_review(
-            session=session,
-            ticket_id=ticket_id,
-            reviewed_by=slack_user,
-            reviewed_at=now,
-            source=DIGEST,
-            priority_set=priority,
-        )
-    return ticket

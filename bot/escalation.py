@@ -25,7 +25,8 @@ from bot.blocks.escalation import (
     ticket_link,
     zendesk_note,
 )
-from bot.digests import client_name, ticket_url
+from bot.blocks.kit import ticket_url
+from bot.digests import client_name
 from bot.services import Services
 from bot.store.digests import workspace_rota
 from bot.store.escalations import (

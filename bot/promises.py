@@ -96,9 +96,19 @@ def promise_from_command(services: Services, *, user: str, args: str) -> str:
 
 def recorded_text(promise: Promise, calendar: WorkCalendar, *, now: datetime) -> str:
     note = f" ({promise.note})" if promise.note else ""
+    day = calendar.local(promise.due_at).date()
+    holiday = calendar.holiday_name(day)
+    warning = (
+        f" Heads up: {timefmt.day(day)} is {holiday}."
+        if holiday
+        else f" Heads up: {timefmt.day(day)} is not a working day."
+        if not calendar.is_working_day(day)
+        else ""
+    )
     return (
         f":handshake: Noted: you promised an update on #{promise.ticket_id} by "
         f"*{due_text(promise, calendar, now=now)}*{note}. I'll remind you before it is due."
+        f"{warning}"
     )
 
 

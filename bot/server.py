@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_sdk.errors import SlackApiError
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.app import build_app
@@ -40,11 +41,22 @@ def serve_http(services: Services) -> None:
     server.run()
 
 
+class StartupError(Exception):
+    """The process cannot start; the message says why and what to check."""
+
+
 def run_socket_mode(services: Services) -> None:
     """Slack over Socket Mode, plus HTTP for the webhook, the calendar feed and /healthz."""
     bolt = build_app(services)
     handler = SocketModeHandler(bolt, services.settings.slack_app_token)
-    handler.connect()
+    try:
+        handler.connect()
+    except (SlackApiError, OSError) as error:
+        reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+        raise StartupError(
+            f"could not connect to Slack over Socket Mode ({reason}); check SLACK_APP_TOKEN "
+            "(an app-level token with connections:write) and that Socket Mode is on for the app."
+        ) from None
     log.info("Connected to Slack over Socket Mode")
     server = create_http_server(
         build_wsgi(services, bolt), host="0.0.0.0", port=services.settings.port

@@ -19,6 +19,7 @@ from sqlmodel import Session
 from bot.services import Services
 from bot.store.tickets import (
     AGENT_ROLES,
+    ZENDESK_REVIEWER,
     PriorityReview,
     Ticket,
     known_user_ids,
@@ -28,6 +29,7 @@ from bot.store.tickets import (
     remember_slack_match,
     save_ticket,
     slack_match_is_fresh,
+    slack_user_for_zendesk_user,
     ticket_by_id,
     tickets_by_ids,
     upsert_organization,
@@ -168,8 +170,13 @@ def read_comments_and_people(
         read.organizations.extend(zendesk.organizations(org_ids))
 
 
-def store_read(*, session: Session, read: ZendeskRead, now: datetime) -> list[Ticket]:
-    """Upsert everything read; tickets without fresh comments keep their comment summary."""
+def store_read(
+    *, session: Session, read: ZendeskRead, now: datetime, ours: bool = False
+) -> list[Ticket]:
+    """Upsert everything read; tickets without fresh comments keep their comment summary.
+
+    `ours`: the read is Zendesk's answer to our own change, already recorded by its caller.
+    """
     for user in read.users:
         user_id = _int(user.get("id"))
         if user_id is None:
@@ -210,9 +217,24 @@ def store_read(*, session: Session, read: ZendeskRead, now: datetime) -> list[Ti
                 requester_id=_int(data.get("requester_id")),
                 roles=roles,
             )
-        ticket = apply_ticket(
-            mirrored.get(ticket_id), data, ticket_id=ticket_id, summary=summary, now=now
-        )
+        before = mirrored.get(ticket_id)
+        previous_priority = before.priority if before is not None else None
+        ticket = apply_ticket(before, data, ticket_id=ticket_id, summary=summary, now=now)
+        if not ours and before is not None and ticket.priority != previous_priority:
+            # Only agents set priorities in Zendesk: a change there is a priority review.
+            reviewer = (
+                slack_user_for_zendesk_user(session=session, zendesk_user_id=ticket.assignee_id)
+                if ticket.assignee_id is not None
+                else None
+            )
+            record_priority_review(
+                session=session,
+                ticket_id=ticket_id,
+                reviewed_by=reviewer or ZENDESK_REVIEWER,
+                reviewed_at=ticket.updated_at,
+                source="zendesk",
+                priority_set=ticket.priority,
+            )
         mirrored[ticket_id] = ticket
         save_ticket(session=session, ticket=ticket)
         stored.append(ticket)
@@ -382,7 +404,9 @@ def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
 # --- priority -----------------------------------------------------------------------------
 
 
-def confirm_priority(services: Services, ticket_id: int, *, slack_user: str) -> Ticket:
+def confirm_priority(
+    services: Services, ticket_id: int, *, slack_user: str, source: str = "card"
+) -> Ticket:
     """*Priority is right*: record the review; the ticket must be one Rotabot can see."""
     ticket = mirrored_or_fetched(services, ticket_id)
     with services.session() as session:
@@ -391,13 +415,13 @@ def confirm_priority(services: Services, ticket_id: int, *, slack_user: str) -> 
             ticket_id=ticket_id,
             reviewed_by=slack_user,
             reviewed_at=services.now(),
-            source="card",
+            source=source,
         )
     return ticket
 
 
 def change_priority(
-    services: Services, ticket_id: int, priority: str, *, slack_user: str
+    services: Services, ticket_id: int, priority: str, *, slack_user: str, source: str = "card"
 ) -> Ticket:
     """Set the priority in Zendesk; only once Zendesk accepted it, mirror it and record it."""
     if priority not in PRIORITIES:
@@ -406,13 +430,15 @@ def change_priority(
     data = zendesk.update_ticket(ticket_id, {"priority": priority})
     now = services.now()
     with services.session() as session:
-        (ticket,) = store_read(session=session, read=ZendeskRead(tickets=[data]), now=now)
+        (ticket,) = store_read(
+            session=session, read=ZendeskRead(tickets=[data]), now=now, ours=True
+        )
         record_priority_review(
             session=session,
             ticket_id=ticket_id,
             reviewed_by=slack_user,
             reviewed_at=now,
-            source="card",
+            source=source,
             priority_set=priority,
         )
     return ticket

@@ -165,3 +165,34 @@ def test_serve_runs_the_production_server(tmp_path: Path, fake_slack: FakeSlack)
     finally:
         server.terminate()
         server.communicate(timeout=30)
+
+
+def test_socket_mode_is_used_when_an_app_token_is_set_and_failures_are_one_line(
+    workdir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fake_slack: FakeSlack,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from slack_sdk.errors import SlackApiError
+
+    import bot.server
+
+    tokens: list[str | None] = []
+
+    class RefusingHandler:
+        def __init__(self, app: object, app_token: str | None) -> None:
+            tokens.append(app_token)
+
+        def connect(self) -> None:
+            raise SlackApiError("invalid_auth", {"ok": False, "error": "invalid_auth"})
+
+    monkeypatch.setattr(bot.server, "SocketModeHandler", RefusingHandler)
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
+    assert main(["db", "upgrade"]) == 0
+    assert main(["run"]) == 2
+    assert tokens == ["xapp-1"]
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("rotabot: could not connect to Slack over Socket Mode")
+    assert "check SLACK_APP_TOKEN" in err and "\n" not in err

@@ -203,7 +203,7 @@ def waiting_digest_text(lines: list[WaitingLine]) -> str:
 def channel_waiting_text(line: WaitingLine, person: str | None) -> str:
     who = f"{mention(person)} was nudged about it" if person else "It was nudged"
     return (
-        f"Still waiting: #{line.ticket.id} {line.ticket.subject or '(no subject)'}. "
+        f"Still waiting: #{line.ticket.id} {escape(line.ticket.subject or '(no subject)')}. "
         f"{who} on two working days."
     )
 

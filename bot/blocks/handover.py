@@ -7,8 +7,22 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot import timefmt
-from bot.blocks.kit import Block, actions, button, context, escape, header, link, mention, section
+from bot.blocks.digest import ReviewLine, WaitingLine, review_section, waiting_section
+from bot.blocks.escalation import escalations_section
+from bot.blocks.kit import (
+    Block,
+    actions,
+    button,
+    context,
+    escape,
+    header,
+    link,
+    mention,
+    section,
+    ticket_url,
+)
 from bot.blocks.promises import take_button
+from bot.store.escalations import Escalation
 from bot.store.promises import Promise
 from bot.store.reports import PRIORITY_ORDER
 from bot.store.tickets import Ticket
@@ -22,13 +36,10 @@ def plural(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
-def ticket_url(zendesk_url: str, ticket_id: int) -> str:
-    return f"{zendesk_url}/agent/tickets/{ticket_id}"
-
-
 def ticket_line(ticket: Ticket, *, zendesk_url: str | None) -> str:
     number = f"#{ticket.id}"
-    label = link(ticket_url(zendesk_url, ticket.id), number) if zendesk_url else number
+    url = ticket_url(zendesk_url, ticket.id)
+    label = link(url, number) if url else number
     priority = f" · *{ticket.priority}*" if ticket.priority else " · no priority"
     return f"• {label} {escape(ticket.subject) or '(no subject)'}{priority} · {ticket.status}"
 
@@ -186,7 +197,9 @@ class Summary:
     next_on_support: str | None
     counts: dict[str | None, int] = field(default_factory=dict)
     urgent_and_high: list[Ticket] = field(default_factory=list)
-    waiting: list[Ticket] = field(default_factory=list)
+    review: list[ReviewLine] = field(default_factory=list)
+    waiting: list[WaitingLine] = field(default_factory=list)
+    escalations: list[tuple[Escalation, str]] = field(default_factory=list)
     opened_last_week: int = 0
     solved_last_week: int = 0
     swaps_last_week: int = 0
@@ -225,22 +238,6 @@ def open_tickets_section(summary: Summary) -> list[Block]:
     return [section(text)]
 
 
-def waiting_section(summary: Summary) -> list[Block]:
-    if not summary.waiting:
-        return [section("*Waiting on us:* no client is waiting for a reply.")]
-    lines = []
-    for ticket in summary.waiting:
-        assert ticket.last_requester_comment_at is not None
-        hours = summary.calendar.working_hours_between(
-            ticket.last_requester_comment_at, summary.now
-        )
-        lines.append(
-            f"{ticket_line(ticket, zendesk_url=summary.zendesk_url)} · waiting "
-            f"{timefmt.duration_working_hours(hours)}"
-        )
-    return [section("*Waiting on us longest:*\n" + "\n".join(lines))]
-
-
 def promises_section(summary: Summary) -> list[Block]:
     if not summary.open_promises:
         return []
@@ -266,11 +263,27 @@ def last_week_section(summary: Summary) -> list[Block]:
     return [context(text)]
 
 
+def review_summary_section(summary: Summary) -> list[Block]:
+    return review_section(summary.review, summary.calendar, now=summary.now)
+
+
+def waiting_summary_section(summary: Summary) -> list[Block]:
+    return waiting_section(summary.waiting, summary.calendar, now=summary.now)
+
+
+def escalations_summary_section(summary: Summary) -> list[Block]:
+    if not summary.escalations:
+        return []
+    return escalations_section(summary.escalations, summary.calendar, now=summary.now)
+
+
 SUMMARY_SECTIONS: list[SummarySection] = [
     rota_section,
     open_tickets_section,
-    waiting_section,
+    waiting_summary_section,
+    review_summary_section,
     promises_section,
+    escalations_summary_section,
     last_week_section,
 ]
 

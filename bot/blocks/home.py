@@ -7,12 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot import timefmt
+from bot.blocks.digest import review_section, waiting_section
+from bot.blocks.escalation import escalations_section
 from bot.blocks.promises import home_promise_blocks
 from bot.blocks.rota import mention, swap_request_blocks, week_label, week_mark
+from bot.personal import PersonalNudges
 from bot.rota import RotaSummary
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
@@ -32,6 +35,9 @@ class HomeContext:
     notice: str | None = None
     # Your open promised updates, soonest first.
     promises: list[Promise] = field(default_factory=list)
+    # Your tickets whose priority needs a review or whose client waits, and your escalations.
+    nudges: PersonalNudges = field(default_factory=PersonalNudges)
+    now: datetime | None = None
 
 
 Section = Callable[[HomeContext], list[Block]]
@@ -85,7 +91,30 @@ def promises_section(home: HomeContext) -> list[Block]:
     return blocks
 
 
-SECTIONS: list[Section] = [notice_section, how_to_start_section, rotas_section, promises_section]
+def nudges_section(home: HomeContext) -> list[Block]:
+    nudges, now = home.nudges, home.now
+    if now is None:
+        return []
+    blocks: list[Block] = []
+    if nudges.review:
+        blocks += [{"type": "divider"}, *review_section(nudges.review, home.calendar, now=now)]
+    if nudges.waiting:
+        blocks += [{"type": "divider"}, *waiting_section(nudges.waiting, home.calendar, now=now)]
+    if nudges.escalations:
+        blocks += [
+            {"type": "divider"},
+            *escalations_section(nudges.escalations, home.calendar, now=now),
+        ]
+    return blocks
+
+
+SECTIONS: list[Section] = [
+    notice_section,
+    how_to_start_section,
+    rotas_section,
+    promises_section,
+    nudges_section,
+]
 
 
 def home_view(home: HomeContext, sections: list[Section] = SECTIONS) -> dict[str, Any]:

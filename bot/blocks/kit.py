@@ -25,6 +25,11 @@ def link(url: str, label: str) -> str:
     return f"<{url}|{escape(label)}>"
 
 
+def ticket_url(zendesk_url: str | None, ticket_id: int) -> str | None:
+    """The ticket in Zendesk's agent interface; None when Zendesk is not configured."""
+    return None if zendesk_url is None else f"{zendesk_url}/agent/tickets/{ticket_id}"
+
+
 def section(text: str, *, accessory: Block | None = None) -> Block:
     block: Block = {"type": "section", "text": {"type": "mrkdwn", "text": _fit(text)}}
     if accessory is not None:

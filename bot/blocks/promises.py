@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from bot import ids, timefmt
+from bot.blocks.escalation import escalate_button
 from bot.blocks.kit import Block, actions, button, context, escape, link, mention, section
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
@@ -56,6 +57,7 @@ def reminder_actions(reminder: Reminder) -> Block:
         ),
         button("New time…", action_id=ids.PROMISE_NEW_TIME, value=promise_id),
     ]
+    elements.append(escalate_button(reminder.promise.ticket_id))
     if reminder.on_support and reminder.on_support != reminder.promise.owner:
         elements.append(
             button(

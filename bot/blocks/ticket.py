@@ -6,8 +6,9 @@ from datetime import datetime
 from typing import Any
 
 from bot import ids, timefmt
+from bot.blocks.escalation import escalate_button
 from bot.blocks.promises import promise_button
-from bot.store.tickets import PriorityReview
+from bot.store.tickets import ZENDESK_REVIEWER, PriorityReview
 from bot.tickets import PRIORITIES, TicketCard
 from bot.worktime import WorkCalendar
 
@@ -66,10 +67,11 @@ def parse_priority_option(value: str) -> tuple[int, str] | None:
 
 def review_line(review: PriorityReview, calendar: WorkCalendar, *, now: datetime) -> str:
     when = timefmt.instant(review.reviewed_at, calendar.tz, today=calendar.today(now))
+    by = "in Zendesk" if review.reviewed_by == ZENDESK_REVIEWER else f"by <@{review.reviewed_by}>"
     if review.priority_set is not None:
         name = PRIORITY_NAMES.get(review.priority_set, review.priority_set)
-        return f"Priority set to {name} by <@{review.reviewed_by}> at {when}"
-    return f"Priority reviewed by <@{review.reviewed_by}> at {when}"
+        return f"Priority set to {name} {by} at {when}"
+    return f"Priority reviewed {by} at {when}"
 
 
 def _waited(calendar: WorkCalendar, since: datetime, now: datetime) -> str:
@@ -173,6 +175,7 @@ def priority_actions(ticket_id: int) -> Block:
             },
             select,
             promise_button(ticket_id),
+            escalate_button(ticket_id, label="Escalate to delivery lead"),
         ],
     }
 

@@ -9,7 +9,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot import ids
 from bot.app import services_of
 from bot.blocks.digest import changed_text, confirmed_text, line_done, parse_priority_option
-from bot.digests import change_priority_from_digest, confirm_priority_from_digest, digest_recipient
+from bot.digests import DIGEST, digest_recipient
+from bot.tickets import change_priority, confirm_priority
 from bot.zendesk import ZendeskError
 
 OUT_OF_DATE = "That digest is out of date; type `/ticket ID` to see the ticket."
@@ -65,7 +66,7 @@ def digest_priority_right(
         return
     user = body["user"]["id"]
     try:
-        ticket = confirm_priority_from_digest(services_of(context), int(raw), slack_user=user)
+        ticket = confirm_priority(services_of(context), int(raw), slack_user=user, source=DIGEST)
     except ZendeskError as error:
         _tell(respond, f":warning: {error}. Nothing was recorded.")
         return
@@ -88,8 +89,8 @@ def digest_priority_chosen(
     ticket_id, priority = chosen
     user = body["user"]["id"]
     try:
-        ticket = change_priority_from_digest(
-            services_of(context), ticket_id, priority, slack_user=user
+        ticket = change_priority(
+            services_of(context), ticket_id, priority, slack_user=user, source=DIGEST
         )
     except ZendeskError as error:
         _tell(respond, f":warning: {error}. The priority was not changed.")

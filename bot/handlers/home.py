@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from bot.app import services_of
 from bot.blocks.home import HomeContext, home_view
 from bot.handlers.rota_command import send_all
+from bot.personal import personal_nudges
 from bot.rota import home_summaries
 from bot.services import Services
 from bot.store.promises import open_promises_of
@@ -34,6 +35,13 @@ def publish_home(
             session=session, calendar=services.calendar, now=now, user_id=user_id
         )
         promises = open_promises_of(session=session, owner=user_id)
+        nudges = personal_nudges(
+            session,
+            user_id=user_id,
+            now=now,
+            calendar=services.calendar,
+            settings=services.settings,
+        )
     home = HomeContext(
         user_id=user_id,
         today=services.calendar.today(now),
@@ -41,6 +49,8 @@ def publish_home(
         rotas=summaries,
         notice=notice,
         promises=promises,
+        nudges=nudges,
+        now=now,
     )
     client.views_publish(user_id=user_id, view=home_view(home))
     send_all(services, client, posts)

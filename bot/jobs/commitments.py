@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
-from bot.blocks.handover import ticket_url
+from bot.blocks.kit import ticket_url
 from bot.blocks.promises import (
     BEFORE,
     CHANNEL,
@@ -156,7 +156,7 @@ def run(ctx: JobContext) -> JobReport:
             stage=item.stage,
             recipient=item.channel or promise.owner,
             subject=ticket.subject if ticket else "",
-            ticket_url=ticket_url(zendesk_url, promise.ticket_id) if zendesk_url else None,
+            ticket_url=ticket_url(zendesk_url, promise.ticket_id),
             on_support=on_support,
             on_support_name=(
                 display_name(services, on_support, names)

@@ -13,7 +13,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from bot.blocks.digest import ReviewLine, review_digest_blocks, review_digest_text
-from bot.digests import client_name, route, ticket_url
+from bot.blocks.kit import ticket_url
+from bot.digests import client_name, route
 from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver

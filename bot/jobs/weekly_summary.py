@@ -11,10 +11,15 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.blocks.handover import Summary, summary_blocks, summary_text
+from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
+from bot.jobs.client_waiting import waiting_lines
 from bot.jobs.delivery import Outgoing, deliver
+from bot.jobs.priority_review import review_lines
 from bot.rota import on_support
+from bot.settings import Settings
 from bot.store import rota as rota_store
+from bot.store.escalations import escalations_between
 from bot.store.promises import open_promises
 from bot.store.reports import (
     all_rotas,
@@ -23,7 +28,6 @@ from bot.store.reports import (
     open_urgent_and_high,
     opened_between,
     solved_between,
-    waiting_on_us_longest,
 )
 from bot.worktime import WorkCalendar
 
@@ -31,7 +35,7 @@ NAME = "weekly-summary"
 
 
 def due(
-    session: Session, now: datetime, *, calendar: WorkCalendar, zendesk_url: str | None
+    session: Session, now: datetime, *, calendar: WorkCalendar, settings: Settings
 ) -> list[Outgoing]:
     today = calendar.today(now)
     week = calendar.week_start(today)
@@ -45,7 +49,25 @@ def due(
     this_week_start = calendar.at(week, time(0))
     counts = open_counts_by_priority(session=session)
     urgent_and_high = open_urgent_and_high(session=session)
-    waiting = waiting_on_us_longest(session=session)
+    waiting = waiting_lines(
+        session,
+        now,
+        calendar=calendar,
+        waiting_hours=settings.client_waiting_hours,
+        no_reply_days=settings.no_reply_days,
+        zendesk_url=settings.zendesk_url,
+    )
+    review = review_lines(
+        session,
+        now,
+        review_after_days=settings.review_after_days,
+        zendesk_url=settings.zendesk_url,
+    )
+    escalations = with_links(
+        session,
+        escalations_between(session=session, start=last_week_start, end=this_week_start),
+        zendesk_url=settings.zendesk_url,
+    )
     opened = opened_between(session=session, start=last_week_start, end=this_week_start)
     solved = solved_between(session=session, start=last_week_start, end=this_week_start)
     promises = open_promises(session=session)
@@ -68,7 +90,7 @@ def due(
             today=today,
             now=now,
             calendar=calendar,
-            zendesk_url=zendesk_url,
+            zendesk_url=settings.zendesk_url,
             on_support=on_support(session=session, calendar=calendar, rota_id=rota.id, day=week),
             next_on_support=on_support(
                 session=session, calendar=calendar, rota_id=rota.id, day=week + timedelta(days=7)
@@ -76,6 +98,8 @@ def due(
             counts=counts,
             urgent_and_high=urgent_and_high,
             waiting=waiting,
+            review=review,
+            escalations=escalations,
             opened_last_week=opened,
             solved_last_week=solved,
             swaps_last_week=audit_count(
@@ -102,9 +126,7 @@ def due(
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
     with services.session() as session:
-        messages = due(
-            session, ctx.now, calendar=services.calendar, zendesk_url=services.settings.zendesk_url
-        )
+        messages = due(session, ctx.now, calendar=services.calendar, settings=services.settings)
     return deliver(ctx, NAME, messages)
 
 

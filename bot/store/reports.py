@@ -58,21 +58,6 @@ def open_urgent_and_high(*, session: Session, limit: int = 10) -> list[Ticket]:
     return list(session.exec(query))
 
 
-def waiting_on_us_longest(*, session: Session, limit: int = 5) -> list[Ticket]:
-    """Open tickets whose client wrote after our last public reply, longest waiting first."""
-    reply = col(Ticket.last_agent_public_reply_at)
-    client = col(Ticket.last_requester_comment_at)
-    query = (
-        select(Ticket)
-        .where(col(Ticket.status).in_(("new", "open")))
-        .where(client.is_not(None))
-        .where(or_(reply.is_(None), client > reply))
-        .order_by(client, col(Ticket.id))
-        .limit(limit)
-    )
-    return list(session.exec(query))
-
-
 def opened_between(*, session: Session, start: datetime, end: datetime) -> int:
     query = select(func.count()).where(
         col(Ticket.created_at) >= start, col(Ticket.created_at) < end

@@ -13,6 +13,8 @@ from bot.store.types import UTCDateTime
 # The working set: a solved or closed ticket keeps its row but leaves every digest.
 OPEN_STATUSES = ("new", "open", "pending", "hold")
 AGENT_ROLES = ("agent", "admin")
+# Who a review is by when it was a priority change in Zendesk by an agent we can't name.
+ZENDESK_REVIEWER = "zendesk"
 # A person's Slack account is looked up again after this long (they may have joined since).
 SLACK_MATCH_TTL = timedelta(hours=24)
 

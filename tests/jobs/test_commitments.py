@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 from sqlmodel import select
 
 from bot.jobs import commitments, sync
@@ -353,3 +354,49 @@ def test_promise_an_update_from_the_ticket_card_by_modal(
     [reminder] = dms(fake_slack, "UA")
     assert "is due *Wed 2 Dec, 12:00 GMT*" in FakeSlack.texts(reminder)
     assert "send the fix plan" in FakeSlack.texts(reminder)
+
+
+def test_solving_the_ticket_keeps_the_promise(
+    desk: Services,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    fake_zendesk: FakeZendesk,
+    clock: MutableClock,
+) -> None:
+    promise(slack, fake_slack, "1 tomorrow")
+    fake_zendesk.update_ticket(1, status="solved", updated_at=at(1, 12, 0))
+    sync_at(desk, clock, at(1, 12, 5))
+    fake_slack.clear()
+    run_job(desk, commitments.JOB, now=at(2, 17, 0))
+    assert fake_slack.calls_to("chat.postMessage") == []
+    with desk.session() as session:
+        [kept] = session.exec(select(store.Promise)).all()
+    assert kept.state == store.KEPT
+
+
+@pytest.mark.parametrize(
+    ("frozen", "typed", "due"),
+    [
+        # Friday evening: "tomorrow" is Monday, the end of its working day.
+        ("2026-12-04 18:30", "tomorrow", datetime(2026, 12, 7, 17, 0, tzinfo=UTC)),
+        # Friday before the Summer bank holiday: "tomorrow" is Tuesday 1 September.
+        ("2026-08-28 17:00", "tomorrow", datetime(2026, 9, 1, 16, 0, tzinfo=UTC)),
+        ("2026-08-28 17:00", "mon 10am", datetime(2026, 8, 31, 9, 0, tzinfo=UTC)),
+    ],
+)
+def test_friday_evening_and_bank_holiday_due_times(frozen: str, typed: str, due: datetime) -> None:
+    from bot.promise_text import parse_when
+    from bot.services import system_clock
+    from bot.worktime import WorkCalendar
+
+    with freeze_time(frozen):
+        assert parse_when(typed, now=system_clock(), calendar=WorkCalendar()) == due
+
+
+def test_a_promise_on_a_bank_holiday_is_recorded_with_a_warning(
+    desk: Services, slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock
+) -> None:
+    clock.set(at(28, 15, 0, month=8))
+    reply = promise(slack, fake_slack, "1 mon 10am")
+    assert "*Mon 31 Aug, 10:00 BST*" in reply
+    assert reply.endswith("Heads up: Mon 31 Aug is Late Summer Bank Holiday.")

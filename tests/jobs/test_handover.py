@@ -144,7 +144,7 @@ def test_weekly_summary_posts_on_the_first_working_day(
     assert "*Next week:* <@UC> (Mon 14 Dec – Fri 18 Dec)" in text
     assert "*Open tickets:* 1 urgent · 1 high · 1 normal · 1 low" in text
     assert "Site is down" in text and "Nobody's ticket" in text
-    assert "*Waiting on us longest:*" in text and "#1" in text
+    assert "*Clients waiting* (3)" in text and "*Priorities to review* (4)" in text
     assert (
         "*Last week* (Mon 30 Nov – Fri 4 Dec): 1 ticket opened, 0 solved, 0 swaps agreed." in text
     )
@@ -203,7 +203,7 @@ def test_summary_and_handover_across_the_clock_changes(
     with freeze_time("2020-01-01"):  # the jobs read `now` from their argument, never the clock
         with team.session() as session:
             [message] = weekly_summary.due(
-                session, when, calendar=team.calendar, zendesk_url=team.settings.zendesk_url
+                session, when, calendar=team.calendar, settings=team.settings
             )
     assert f"Support week {week}" in message.text
     # One hour before 09:00 local is not working time, whatever UTC says.

@@ -9,7 +9,7 @@ import pytest
 from bot.jobs import priority_review
 from bot.jobs.runner import run_job
 from bot.services import Services
-from tests.doors import MutableClock
+from tests.doors import MutableClock, SlackDoor
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk
 from tests.jobs.digest_helpers import (
@@ -193,3 +193,30 @@ def test_a_long_digest_stays_within_slack_limits(
     assert len(digest_lines(alice)) == 23
     assert alice.args["text"] == "43 tickets need a priority review"
     assert blocks[-1]["elements"][0]["text"] == "and 20 more — see App Home"
+
+
+def test_a_priority_change_in_zendesk_counts_as_a_review(
+    tickets: Services, fake_slack: FakeSlack, fake_zendesk: FakeZendesk, clock: MutableClock
+) -> None:
+    changed = MON_0930 - timedelta(minutes=5)
+    fake_zendesk.update_ticket(102, priority="normal", updated_at=changed)
+    clock.set(MON_0930)
+    mirror(tickets)
+    fake_slack.clear()
+    run(tickets)
+    (alice,) = fake_slack.messages_to(U_ALICE)
+    assert "#102 Typo on page" not in digest_lines(alice)
+
+
+def test_app_home_shows_my_tickets_to_review(
+    tickets: Services, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    from bot.jobs.base import JobContext
+    from bot.jobs.priority_review import refresh_slack_matches
+
+    refresh_slack_matches(JobContext(services=tickets, now=MON_0930))
+    slack.event({"type": "app_home_opened", "user": U_ALICE, "tab": "home", "event_ts": "1.0"})
+    home = FakeSlack.texts(fake_slack.last("views.publish").args["view"])
+    assert "*Priorities to review* (3)" in home
+    assert home.index("#107") < home.index("#101") < home.index("#102")
+    assert "#103" not in home

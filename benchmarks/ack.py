@@ -1,0 +1,325 @@
+"""Ack latency: `rotabot serve` against a bare Bolt app on the same HTTP stack.
+
+Both run as subprocesses on loopback; this process holds the fake Slack and the fake Zendesk
+and sends signed `/rota` and `/ticket ID` requests at concurrency 1, 10 and 50.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from benchmarks.common import (
+    RESULTS,
+    ZENDESK_EMAIL,
+    ZENDESK_TOKEN,
+    Check,
+    IndexedZendesk,
+    check,
+    command_body,
+    free_port,
+    migrated_sqlite,
+    percentile,
+    report,
+    running,
+    serve_env,
+    signed_post,
+)
+from bot.jobs import all_jobs
+from bot.jobs.runner import run_job
+from bot.services import build_services
+from bot.settings import Settings
+from tests.fakes.slack_api import FakeSlack
+
+CONCURRENCY = (1, 10, 50)
+REQUESTS = 500
+WARM_UP = 30
+P99_LIMIT_MS = 250.0
+RATIO_LIMIT = 1.5
+SLOW_ZENDESK_S = 2.0
+SLACK_LIMIT_MS = 3000.0
+MIRRORED = range(1, 51)
+# Never synced, so `/ticket` must ask Zendesk: one range with Zendesk quick, one with it slow.
+UNMIRRORED_QUICK = range(1001, 1101)
+UNMIRRORED_SLOW = range(2001, 2101)
+MIXED_REQUESTS = 200
+MEMBERS = ("U1", "U2", "U3")
+CHANNEL = "CROTA"
+DRAIN_TIMEOUT = 60.0
+
+
+@dataclass
+class Run:
+    """One load run: every request's latency in ms, and how many failed."""
+
+    latencies: list[float] = field(default_factory=list)
+    errors: int = 0
+
+    def p(self, fraction: float) -> float:
+        return percentile(self.latencies, fraction)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "requests": len(self.latencies),
+            "errors": self.errors,
+            "p50_ms": round(self.p(0.50), 2),
+            "p95_ms": round(self.p(0.95), 2),
+            "p99_ms": round(self.p(0.99), 2),
+        }
+
+
+class Load:
+    """Signed slash commands to one server, from a pool of keep-alive clients."""
+
+    def __init__(self, base_url: str, fake_slack: FakeSlack) -> None:
+        self.url = f"{base_url}/slack/events"
+        self.fake_slack = fake_slack
+        self._tokens = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def response_url(self) -> str:
+        with self._lock:
+            return self.fake_slack.response_url(f"r{next(self._tokens)}")
+
+    def run(self, command: str, text: Callable[[int], str], *, concurrency: int, count: int) -> Run:
+        result = Run()
+        numbers = itertools.count()
+        lock = threading.Lock()
+
+        def worker() -> None:
+            with httpx.Client(timeout=10) as client:
+                while (n := next(numbers)) < count:
+                    body = command_body(
+                        command,
+                        text(n),
+                        response_url=self.response_url(),
+                        user=MEMBERS[0],
+                        channel=CHANNEL,
+                    )
+                    started = time.perf_counter()
+                    try:
+                        ok = signed_post(client, self.url, body).status_code == 200
+                    except httpx.HTTPError:
+                        ok = False
+                    elapsed = (time.perf_counter() - started) * 1000
+                    with lock:
+                        result.latencies.append(elapsed)
+                        result.errors += 0 if ok else 1
+
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            for future in [pool.submit(worker) for _ in range(concurrency)]:
+                future.result()
+        return result
+
+
+def rota_text(_n: int) -> str:
+    return ""
+
+
+def ticket_text(ids: range) -> Callable[[int], str]:
+    return lambda n: str(ids[n % len(ids)])
+
+
+def seed_zendesk(zendesk: IndexedZendesk, ids: list[int]) -> None:
+    now = datetime.now(UTC)
+    zendesk.add_organization(70, name="Acme Ltd")
+    zendesk.add_user(901, name="Agent One", email="u1@example.com", role="agent")
+    zendesk.add_user(950, name="Client", email="client@example.org", role="end-user")
+    for ticket_id in ids:
+        created = now - timedelta(days=2, minutes=ticket_id % 500)
+        zendesk.add_ticket(
+            ticket_id,
+            subject=f"Ticket {ticket_id}",
+            requester_id=950,
+            assignee_id=901,
+            organization_id=70,
+            priority="high" if ticket_id % 3 else "normal",
+            created_at=created,
+        )
+        zendesk.add_comment(ticket_id, author_id=950, body="It broke.", created_at=created)
+        zendesk.add_comment(
+            ticket_id, author_id=901, body="Looking.", created_at=created + timedelta(hours=1)
+        )
+
+
+def mirror(settings: Settings) -> None:
+    """One sync, as the worker would run it."""
+    services = build_services(settings)
+    try:
+        run_job(services, all_jobs()["sync"], now=datetime.now(UTC))
+    finally:
+        services.engine.dispose()
+
+
+def wait_for_answers(fake_slack: FakeSlack, expected: int) -> int:
+    """Wait (bounded) for the after-ack answers to reach the response URLs."""
+    deadline = time.monotonic() + DRAIN_TIMEOUT
+    while len(fake_slack.responses) < expected and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return len(fake_slack.responses)
+
+
+def run() -> list[Check]:
+    RESULTS.mkdir(exist_ok=True)
+    db_url = migrated_sqlite(RESULTS / "ack-bench.db")
+    data: dict[str, Any] = {"requests_per_run": REQUESTS, "runs": {}}
+    with (
+        FakeSlack() as fake_slack,
+        IndexedZendesk(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN) as zendesk,
+    ):
+        for user in MEMBERS:
+            fake_slack.add_user(user, name=user.lower(), email=f"{user.lower()}@example.com")
+        fake_slack.add_channel(CHANNEL, name="support", members=MEMBERS)
+        seed_zendesk(zendesk, list(MIRRORED))
+        rotabot_port, bolt_port = free_port(), free_port()
+        env = serve_env(
+            database_url=db_url,
+            port=rotabot_port,
+            slack_api_url=fake_slack.url,
+            zendesk_url=zendesk.url,
+        )
+        settings = Settings(
+            database_url=db_url,
+            slack_bot_token="xoxb-bench",
+            slack_api_url=fake_slack.url,
+            zendesk_url=zendesk.url,
+            zendesk_email=ZENDESK_EMAIL,
+            zendesk_api_token=ZENDESK_TOKEN,
+        )
+        mirror(settings)
+        seed_zendesk(zendesk, [*UNMIRRORED_QUICK, *UNMIRRORED_SLOW])
+        rotabot_url = f"http://127.0.0.1:{rotabot_port}"
+        bolt_url = f"http://127.0.0.1:{bolt_port}"
+        with (
+            running(
+                ["-m", "bot", "serve"],
+                env=env,
+                health_url=f"{rotabot_url}/healthz",
+                log_name="ack-rotabot",
+            ),
+            running(
+                ["-m", "benchmarks.bare_bolt", str(bolt_port)],
+                env=env,
+                health_url=f"{bolt_url}/healthz",
+                log_name="ack-bare-bolt",
+            ),
+        ):
+            servers = {"rotabot": Load(rotabot_url, fake_slack), "bolt": Load(bolt_url, fake_slack)}
+            setup = servers["rotabot"].run(
+                "/rota",
+                lambda _n: "add " + " ".join(f"<@{u}>" for u in MEMBERS),
+                concurrency=1,
+                count=1,
+            )
+            if setup.errors or wait_for_answers(fake_slack, 1) < 1:
+                raise RuntimeError("`/rota add` did not answer: see results/run/ack-rotabot.log")
+            runs = measure_matrix(servers)
+            data["runs"] = {key: run.summary() for key, run in runs.items()}
+            slow = measure_slow_zendesk(servers["rotabot"], zendesk)
+            data["slow_zendesk"] = {key: run.summary() for key, run in slow.items()}
+            sent = sum(len(run.latencies) for run in [*runs.values(), *slow.values()])
+            data["answers_delivered"] = wait_for_answers(fake_slack, sent // 2)
+        fake_slack.assert_no_protocol_errors()
+    return report("ack", "Ack latency: rotabot serve vs bare Bolt", checks(runs, slow), data)
+
+
+def measure_matrix(servers: dict[str, Load]) -> dict[str, Run]:
+    runs: dict[str, Run] = {}
+    commands = {"/rota": rota_text, "/ticket": ticket_text(MIRRORED)}
+    for name, load in servers.items():
+        for command, text in commands.items():
+            load.run(command, text, concurrency=10, count=WARM_UP)
+            for concurrency in CONCURRENCY:
+                key = f"{name} {command} c{concurrency}"
+                runs[key] = load.run(command, text, concurrency=concurrency, count=REQUESTS)
+                print(f"  {key:<24} {runs[key].summary()}", file=sys.stderr)
+    return runs
+
+
+def measure_slow_zendesk(load: Load, zendesk: IndexedZendesk) -> dict[str, Run]:
+    """`/rota` beside `/ticket` for tickets Zendesk must serve, with Zendesk quick, then slow."""
+    found: dict[str, Run] = {}
+    for label, ids in (("quick", UNMIRRORED_QUICK), ("slow", UNMIRRORED_SLOW)):
+        zendesk.delay("/api/v2/", SLOW_ZENDESK_S if label == "slow" else 0)
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            tickets = pool.submit(
+                load.run, "/ticket", ticket_text(ids), concurrency=10, count=len(ids)
+            )
+            rotas = pool.submit(load.run, "/rota", rota_text, concurrency=10, count=MIXED_REQUESTS)
+            found[f"/ticket zendesk {label}"] = tickets.result()
+            found[f"/rota zendesk {label}"] = rotas.result()
+        for key in (f"/ticket zendesk {label}", f"/rota zendesk {label}"):
+            print(f"  {key:<24} {found[key].summary()}", file=sys.stderr)
+    zendesk.delay("/api/v2/", 0)
+    return found
+
+
+def checks(runs: dict[str, Run], slow: dict[str, Run]) -> list[Check]:
+    found: list[Check] = []
+    for command in ("/rota", "/ticket"):
+        for concurrency in CONCURRENCY:
+            ours, floor = (
+                runs[f"rotabot {command} c{concurrency}"],
+                runs[f"bolt {command} c{concurrency}"],
+            )
+            figures = (
+                f"p50/p95/p99 {ours.p(0.5):.1f}/{ours.p(0.95):.1f}/{ours.p(0.99):.1f} ms; "
+                f"bare Bolt {floor.p(0.5):.1f}/{floor.p(0.95):.1f}/{floor.p(0.99):.1f} ms"
+            )
+            if concurrency == 10:
+                found.append(
+                    check(
+                        f"{command} p99 at c10 < {P99_LIMIT_MS:g} ms",
+                        ours.p(0.99),
+                        P99_LIMIT_MS,
+                        "ms",
+                        note=figures,
+                    )
+                )
+            found.append(
+                check(
+                    f"{command} p99 ratio to bare Bolt at c{concurrency} ≤ {RATIO_LIMIT:g}",
+                    ours.p(0.99) / max(floor.p(0.99), 1e-3),
+                    RATIO_LIMIT,
+                    "×",
+                    note=figures,
+                )
+            )
+    errors = sum(run.errors for run in [*runs.values(), *slow.values()])
+    total = sum(len(run.latencies) for run in [*runs.values(), *slow.values()])
+    found.append(check("errors (both servers, every run)", errors, 0, f"of {total:,}"))
+    slow_ticket = slow["/ticket zendesk slow"]
+    found.append(
+        check(
+            f"/ticket ack with Zendesk {SLOW_ZENDESK_S:g} s slow < {SLACK_LIMIT_MS:g} ms (max)",
+            max(slow_ticket.latencies, default=0.0),
+            SLACK_LIMIT_MS,
+            "ms",
+            note=f"p99 {slow_ticket.p(0.99):.1f} ms",
+        )
+    )
+    quick_rota, slow_rota = slow["/rota zendesk quick"], slow["/rota zendesk slow"]
+    found.append(
+        check(
+            f"/rota p99 with Zendesk slow vs quick ≤ {RATIO_LIMIT:g}×",
+            slow_rota.p(0.99) / max(quick_rota.p(0.99), 1e-3),
+            RATIO_LIMIT,
+            "×",
+            note=f"{quick_rota.p(0.99):.1f} ms → {slow_rota.p(0.99):.1f} ms (c10, beside "
+            "/ticket load)",
+        )
+    )
+    return found
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,45 @@
+"""The floor: a bare Bolt app whose slash commands only ack a fixed text, on Rotabot's HTTP stack.
+
+Run as `python -m benchmarks.bare_bolt PORT`; it serves until terminated.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from slack_bolt import Ack, App
+
+from benchmarks.common import BOT_TOKEN, SIGNING_SECRET
+from bot.server import create_http_server
+from bot.web import Router, SlackEndpoint, WebRequest, WebResponse, WsgiApp
+
+FIXED_TEXT = "Got it."
+
+
+def fixed_ack(ack: Ack) -> None:
+    ack(text=FIXED_TEXT)
+
+
+def build_bare_wsgi() -> WsgiApp:
+    bolt = App(
+        token=BOT_TOKEN,
+        signing_secret=SIGNING_SECRET,
+        token_verification_enabled=False,
+        # The endpoint below checks the signature, exactly as it does for Rotabot.
+        request_verification_enabled=False,
+        process_before_response=False,
+    )
+    bolt.command("/rota")(fixed_ack)
+    bolt.command("/ticket")(fixed_ack)
+    router = Router()
+    router.add("GET", "/healthz", health)
+    router.add("POST", "/slack/events", SlackEndpoint(bolt, SIGNING_SECRET))
+    return WsgiApp(router)
+
+
+def health(_request: WebRequest) -> WebResponse:
+    return WebResponse.text(200, "ok")
+
+
+if __name__ == "__main__":
+    create_http_server(build_bare_wsgi(), host="127.0.0.1", port=int(sys.argv[1])).run()
