@@ -55,6 +55,8 @@ MIXED_REQUESTS = 200
 MEMBERS = ("U1", "U2", "U3")
 CHANNEL = "CROTA"
 DRAIN_TIMEOUT = 60.0
+# A load run still going after this long stops sending: something is broken, not slow.
+RUN_TIMEOUT = 60.0
 
 
 @dataclass
@@ -94,10 +96,11 @@ class Load:
         result = Run()
         numbers = itertools.count()
         lock = threading.Lock()
+        deadline = time.monotonic() + RUN_TIMEOUT
 
         def worker() -> None:
             with httpx.Client(timeout=10) as client:
-                while (n := next(numbers)) < count:
+                while (n := next(numbers)) < count and time.monotonic() < deadline:
                     body = command_body(
                         command,
                         text(n),
@@ -118,6 +121,8 @@ class Load:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             for future in [pool.submit(worker) for _ in range(concurrency)]:
                 future.result()
+        # Requests never sent because the run hit RUN_TIMEOUT count as failed.
+        result.errors += count - len(result.latencies)
         return result
 
 

@@ -5,9 +5,11 @@ Run as `python -m benchmarks.bare_bolt PORT`; it serves until terminated.
 
 from __future__ import annotations
 
+import os
 import sys
 
 from slack_bolt import Ack, App
+from slack_sdk import WebClient
 
 from benchmarks.common import BOT_TOKEN, SIGNING_SECRET
 from bot.server import create_http_server
@@ -22,7 +24,8 @@ def fixed_ack(ack: Ack) -> None:
 
 def build_bare_wsgi() -> WsgiApp:
     bolt = App(
-        token=BOT_TOKEN,
+        # Bolt checks the token with auth.test once; SLACK_API_URL keeps that on the fake Slack.
+        client=WebClient(token=BOT_TOKEN, base_url=os.environ["SLACK_API_URL"]),
         signing_secret=SIGNING_SECRET,
         token_verification_enabled=False,
         # The endpoint below checks the signature, exactly as it does for Rotabot.

@@ -1,4 +1,4 @@
-"""One person's share of the nudges, for their App Home: the same rules as the digests."""
+"""The nudges as lists, for the App Home and the weekly summary: the digests' own rules."""
 
 from __future__ import annotations
 
@@ -26,11 +26,10 @@ class PersonalNudges:
     escalations: list[tuple[Escalation, str]] = field(default_factory=list)
 
 
-def personal_nudges(
-    session: Session, *, user_id: str, now: datetime, calendar: WorkCalendar, settings: Settings
-) -> PersonalNudges:
-    if not settings.zendesk_enabled:
-        return PersonalNudges()
+def team_nudges(
+    session: Session, *, now: datetime, calendar: WorkCalendar, settings: Settings
+) -> tuple[list[ReviewLine], list[WaitingLine]]:
+    """Every open ticket needing a priority review, and every client waiting, team-wide."""
     review = review_lines(
         session,
         now,
@@ -45,6 +44,15 @@ def personal_nudges(
         no_reply_days=settings.no_reply_days,
         zendesk_url=settings.zendesk_url,
     )
+    return review, waiting
+
+
+def personal_nudges(
+    session: Session, *, user_id: str, now: datetime, calendar: WorkCalendar, settings: Settings
+) -> PersonalNudges:
+    if not settings.zendesk_enabled:
+        return PersonalNudges()
+    review, waiting = team_nudges(session, now=now, calendar=calendar, settings=settings)
     mine_to_review = _routed_to(session, user_id, [line.ticket for line in review], calendar, now)
     mine_waiting = _routed_to(session, user_id, [line.ticket for line in waiting], calendar, now)
     escalations = [e for e in open_escalations(session=session) if user_id in (e.raised_by, e.lead)]

@@ -128,10 +128,13 @@ def record_from_modal(
         )
 
 
-def _open_promise(session: Session, promise_id: int) -> Promise:
+def _open_promise(session: Session, promise_id: int, *, owner: str | None = None) -> Promise:
+    """The open promise, or PromiseError; with `owner`, only if it is theirs."""
     promise = store.promise_by_id(session=session, promise_id=promise_id)
     if promise is None:
         raise PromiseError("That promise no longer exists.")
+    if owner is not None and promise.owner != owner:
+        raise PromiseError(f"This promise belongs to <@{promise.owner}>, so only they can do that.")
     if promise.state != store.OPEN:
         state = promise.state.replace("_", " ")
         by = (
@@ -143,9 +146,14 @@ def _open_promise(session: Session, promise_id: int) -> Promise:
     return promise
 
 
+def open_promise(services: Services, *, promise_id: int, owner: str) -> Promise:
+    with services.session() as session:
+        return _open_promise(session, promise_id, owner=owner)
+
+
 def keep(services: Services, *, promise_id: int, by: str) -> Promise:
     with services.session() as session:
-        promise = _open_promise(session, promise_id)
+        promise = _open_promise(session, promise_id, owner=by)
         store.close_promise(
             session=session, promise=promise, state=store.KEPT, by=by, at=services.now()
         )
@@ -154,9 +162,7 @@ def keep(services: Services, *, promise_id: int, by: str) -> Promise:
 
 def cancel(services: Services, *, promise_id: int, by: str) -> Promise:
     with services.session() as session:
-        promise = _open_promise(session, promise_id)
-        if by != promise.owner:
-            raise PromiseError(f"Only <@{promise.owner}> can say this was not a promise.")
+        promise = _open_promise(session, promise_id, owner=by)
         store.close_promise(
             session=session, promise=promise, state=store.CANCELLED, by=by, at=services.now()
         )
@@ -168,7 +174,7 @@ def reschedule(services: Services, *, promise_id: int, due: datetime, by: str) -
     if due <= now:
         raise PromiseError("The new time has already passed: pick one in the future.")
     with services.session() as session:
-        old = _open_promise(session, promise_id)
+        old = _open_promise(session, promise_id, owner=by)
         store.close_promise(session=session, promise=old, state=store.RESCHEDULED, by=by, at=now)
         return store.add_promise(
             session=session,
@@ -183,10 +189,13 @@ def reschedule(services: Services, *, promise_id: int, due: datetime, by: str) -
         )
 
 
-def hand_over(services: Services, *, promise_id: int, to: str, by: str) -> Promise:
+def hand_over(
+    services: Services, *, promise_id: int, to: str, by: str, owner_only: bool = True
+) -> Promise:
+    """Give the promise to `to`; only its owner may, unless someone takes it on themselves."""
     now = services.now()
     with services.session() as session:
-        old = _open_promise(session, promise_id)
+        old = _open_promise(session, promise_id, owner=by if owner_only else None)
         if old.owner == to:
             raise PromiseError(f"<@{to}> already holds this promise.")
         store.close_promise(session=session, promise=old, state=store.HANDED_OVER, by=by, at=now)

@@ -19,15 +19,34 @@ Sleep = Callable[[float], None]
 MAX_RETRY_AFTER = 60.0
 
 
-class _SleepingRetry(RetryHandler):
-    """A retry handler whose waiting is injectable, so tests never sleep for real."""
+Retryable = Callable[[HttpResponse | None, Exception | None], bool]
 
-    def __init__(self, *, max_retry_count: int, sleep: Sleep) -> None:
+
+class SleepingRetry(RetryHandler):
+    """Retries what `retryable` accepts; its waiting is injectable, so tests never sleep."""
+
+    def __init__(
+        self,
+        retryable: Retryable,
+        *,
+        max_retry_count: int,
+        sleep: Sleep,
+        honour_retry_after: bool = False,
+    ) -> None:
         super().__init__(max_retry_count=max_retry_count)
+        self.retryable = retryable
         self.sleep = sleep
+        self.honour_retry_after = honour_retry_after
 
-    def wait_before(self, state: RetryState, response: HttpResponse | None) -> float:
-        return float(0.5 * 2**state.current_attempt + random.random() / 4)
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return self.retryable(response, error)
 
     def prepare_for_next_attempt(
         self,
@@ -38,53 +57,27 @@ class _SleepingRetry(RetryHandler):
         error: Exception | None = None,
     ) -> None:
         state.next_attempt_requested = True
-        self.sleep(self.wait_before(state, response))
+        if self.honour_retry_after and response is not None:
+            self.sleep(retry_after(response))
+        else:
+            self.sleep(0.5 * 2**state.current_attempt + random.random() / 4)
         state.increment_current_attempt()
 
 
-class RateLimitRetry(_SleepingRetry):
-    """HTTP 429: wait exactly as long as Slack's Retry-After asks."""
-
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return (
-            response is not None
-            and response.status_code == 429
-            and retry_after(response) <= MAX_RETRY_AFTER
-        )
-
-    def wait_before(self, state: RetryState, response: HttpResponse | None) -> float:
-        return retry_after(response) if response is not None else 1.0
+def rate_limited(response: HttpResponse | None, error: Exception | None) -> bool:
+    return (
+        response is not None
+        and response.status_code == 429
+        and retry_after(response) <= MAX_RETRY_AFTER
+    )
 
 
-class ServerErrorRetry(_SleepingRetry):
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is not None and response.status_code >= 500
+def server_error(response: HttpResponse | None, error: Exception | None) -> bool:
+    return response is not None and response.status_code >= 500
 
 
-class ConnectionRetry(_SleepingRetry):
-    def _can_retry(
-        self,
-        *,
-        state: RetryState,
-        request: HttpRequest,
-        response: HttpResponse | None = None,
-        error: Exception | None = None,
-    ) -> bool:
-        return response is None and isinstance(error, OSError)
+def connection_error(response: HttpResponse | None, error: Exception | None) -> bool:
+    return response is None and isinstance(error, OSError)
 
 
 def retry_after(response: HttpResponse) -> float:
@@ -105,8 +98,8 @@ def make_slack_client(
         base_url=base_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionRetry(max_retry_count=2, sleep=sleep),
-            RateLimitRetry(max_retry_count=3, sleep=sleep),
-            ServerErrorRetry(max_retry_count=2, sleep=sleep),
+            SleepingRetry(connection_error, max_retry_count=2, sleep=sleep),
+            SleepingRetry(rate_limited, max_retry_count=3, sleep=sleep, honour_retry_after=True),
+            SleepingRetry(server_error, max_retry_count=2, sleep=sleep),
         ],
     )

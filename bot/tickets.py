@@ -22,6 +22,7 @@ from bot.store.tickets import (
     ZENDESK_REVIEWER,
     PriorityReview,
     Ticket,
+    agents,
     known_user_ids,
     last_priority_review,
     organization,
@@ -326,6 +327,14 @@ def mirrored_or_fetched(services: Services, ticket_id: int) -> Ticket:
 
 
 # --- people in Slack ----------------------------------------------------------------------
+
+
+def refresh_agent_matches(services: Services) -> None:
+    """Match every agent to a Slack person (cached for a day), so their tickets reach them."""
+    with services.session() as session:
+        agent_ids = [agent.id for agent in agents(session=session)]
+    for agent_id in agent_ids:
+        slack_user_for(services, agent_id)
 
 
 def slack_user_for(services: Services, zendesk_user_id: int) -> str | None:

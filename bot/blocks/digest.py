@@ -18,12 +18,11 @@ from bot.blocks.kit import (
     mention,
     section,
 )
+from bot.blocks.ticket import PRIORITY_NAMES, priority_select
 from bot.rules import ReviewReason, Waiting, WaitingReason
 from bot.store.tickets import Ticket
-from bot.tickets import PRIORITIES
 from bot.worktime import WorkCalendar
 
-PRIORITY_NAMES = {"urgent": "Urgent", "high": "High", "normal": "Normal", "low": "Low"}
 # Each line takes two blocks; the header, intro and "and N more" take the rest.
 MAX_LINES = (MAX_BLOCKS - 3) // 2
 SECTION_LINES = 5
@@ -96,32 +95,6 @@ def actions_block_id(ticket_id: int) -> str:
     return f"digest.actions.{ticket_id}"
 
 
-def priority_option_value(ticket_id: int, priority: str) -> str:
-    return f"{ticket_id}:{priority}"
-
-
-def parse_priority_option(value: str) -> tuple[int, str] | None:
-    ticket, _, priority = value.partition(":")
-    if not ticket.isdigit() or priority not in PRIORITIES:
-        return None
-    return int(ticket), priority
-
-
-def priority_select(ticket_id: int) -> Block:
-    return {
-        "type": "static_select",
-        "action_id": ids.DIGEST_PRIORITY_SET,
-        "placeholder": {"type": "plain_text", "text": "Change priority"},
-        "options": [
-            {
-                "text": {"type": "plain_text", "text": PRIORITY_NAMES[name]},
-                "value": priority_option_value(ticket_id, name),
-            }
-            for name in PRIORITIES
-        ],
-    }
-
-
 def _more(count: int, *, where: str = " — see App Home") -> list[Block]:
     return [context(f"and {count} more{where}")] if count > 0 else []
 
@@ -150,7 +123,7 @@ def review_digest_blocks(
                     value=str(ticket_id),
                     style="primary",
                 ),
-                priority_select(ticket_id),
+                priority_select(ticket_id, action_id=ids.DIGEST_PRIORITY_SET),
                 escalate_button(ticket_id),
                 block_id=actions_block_id(ticket_id),
             )

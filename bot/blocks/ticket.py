@@ -149,20 +149,24 @@ def ticket_card_text(card: TicketCard) -> str:
     return f"Ticket #{card.ticket.id}: {card.ticket.subject}"
 
 
-def priority_actions(ticket_id: int) -> Block:
-    options = [
-        {
-            "text": {"type": "plain_text", "text": PRIORITY_NAMES[name]},
-            "value": priority_option_value(ticket_id, name),
-        }
-        for name in PRIORITIES
-    ]
-    select: Block = {
+def priority_select(ticket_id: int, *, action_id: str) -> Block:
+    """Urgent / High / Normal / Low; each option's value carries the ticket and the priority."""
+    return {
         "type": "static_select",
-        "action_id": ids.TICKET_PRIORITY_SET,
+        "action_id": action_id,
         "placeholder": {"type": "plain_text", "text": "Change priority"},
-        "options": options,
+        "options": [
+            {
+                "text": {"type": "plain_text", "text": PRIORITY_NAMES[name]},
+                "value": priority_option_value(ticket_id, name),
+            }
+            for name in PRIORITIES
+        ],
     }
+
+
+def priority_actions(ticket_id: int) -> Block:
+    select = priority_select(ticket_id, action_id=ids.TICKET_PRIORITY_SET)
     return {
         "type": "actions",
         "block_id": f"ticket.priority.{ticket_id}",

@@ -8,7 +8,8 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import ids
 from bot.app import services_of
-from bot.blocks.digest import changed_text, confirmed_text, line_done, parse_priority_option
+from bot.blocks.digest import changed_text, confirmed_text, line_done
+from bot.blocks.ticket import parse_priority_option
 from bot.digests import DIGEST, digest_recipient
 from bot.tickets import change_priority, confirm_priority
 from bot.zendesk import ZendeskError

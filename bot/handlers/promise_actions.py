@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any
 
@@ -13,24 +16,19 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, timefmt
 from bot.app import services_of
-from bot.blocks.promises import (
-    TIME_BLOCK,
-    done_blocks,
-    read_time_modal,
-    time_modal,
-)
+from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
 from bot.handlers.home import publish_home
 from bot.promises import (
     PromiseError,
     cancel,
     hand_over,
     keep,
+    open_promise,
     record_from_modal,
     recorded_text,
     reschedule,
 )
 from bot.services import Services
-from bot.store import promises as store
 
 log = logging.getLogger(__name__)
 
@@ -53,46 +51,57 @@ def register(app: App) -> None:
     app.view(ids.PROMISE_MODAL)(promise_modal_submitted)
 
 
-def _action(body: dict[str, Any]) -> tuple[str, str]:
-    """(the clicking user, the button's value)."""
-    return str(body["user"]["id"]), str(body["actions"][0].get("value", ""))
+@dataclass
+class Click:
+    """A click on a promise's button, and how to answer it where it was clicked."""
+
+    body: dict[str, Any]
+    respond: Respond
+    services: Services
+    client: WebClient
+
+    @property
+    def user(self) -> str:
+        return str(self.body["user"]["id"])
+
+    @property
+    def value(self) -> str:
+        return str(self.body["actions"][0].get("value", ""))
+
+    def answer(self, text: str, *, replace: bool) -> None:
+        """On a message: replace it, or add an ephemeral line. On the App Home: refresh it."""
+        if not self.body.get("response_url"):
+            publish_home(self.services, self.client, self.user, notice=text)
+        elif replace:
+            self.respond(text=text, blocks=done_blocks(text), replace_original=True)
+        else:
+            self.respond(text=text, response_type="ephemeral", replace_original=False)
+
+    @property
+    def promise_id(self) -> int:
+        head = self.value.split(":", 1)[0]
+        if not head.isdigit():
+            raise PromiseError(BROKEN)
+        return int(head)
+
+    @contextmanager
+    def answering(self) -> Iterator[None]:
+        """A PromiseError raised inside becomes the person's answer."""
+        try:
+            yield
+        except PromiseError as error:
+            self.answer(str(error), replace=False)
 
 
-def _answer(
-    body: dict[str, Any],
-    respond: Respond,
-    services: Services,
-    client: WebClient,
-    text: str,
-    *,
-    replace: bool,
-) -> None:
-    """Answer where the button was: its message, or (on the App Home) a refreshed Home."""
-    if not body.get("response_url"):
-        publish_home(services, client, str(body["user"]["id"]), notice=text)
-    elif replace:
-        respond(text=text, blocks=done_blocks(text), replace_original=True)
-    else:
-        respond(text=text, response_type="ephemeral", replace_original=False)
+def _click(
+    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+) -> Click:
+    return Click(body, respond, services_of(context), client)
 
 
-def _promise_id(raw: str) -> int | None:
-    head = raw.split(":", 1)[0]
-    return int(head) if head.isdigit() else None
-
-
-def _owner_only(services: Services, promise_id: int, user: str) -> str | None:
-    """A refusal for anyone but the promise's owner, or None."""
-    with services.session() as session:
-        promise = store.promise_by_id(session=session, promise_id=promise_id)
-    if promise is not None and promise.owner != user:
-        return f"This promise belongs to <@{promise.owner}>, so only they can do that."
-    return None
-
-
-def _stamp(services: Services) -> str:
-    now = services.now()
-    return timefmt.instant(now, services.calendar.tz, today=services.calendar.today(now))
+def _when(services: Services, instant: datetime) -> str:
+    calendar = services.calendar
+    return timefmt.instant(instant, calendar.tz, today=calendar.today(services.now()))
 
 
 def _default_new_time(services: Services) -> datetime:
@@ -100,30 +109,11 @@ def _default_new_time(services: Services) -> datetime:
     return calendar.due_end_of_day(calendar.next_working_day(calendar.today(services.now())))
 
 
-def promise_done(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    services = services_of(context)
-    user, value = _action(body)
-    promise_id = _promise_id(value)
-    if promise_id is None:
-        _answer(body, respond, services, client, BROKEN, replace=False)
-        return
-    refusal = _owner_only(services, promise_id, user)
-    if refusal:
-        _answer(body, respond, services, client, refusal, replace=False)
-        return
+def _post(client: WebClient, channel: str, text: str) -> None:
     try:
-        promise = keep(services, promise_id=promise_id, by=user)
-    except PromiseError as error:
-        _answer(body, respond, services, client, str(error), replace=False)
-        return
-    text = (
-        f":white_check_mark: Promise on #{promise.ticket_id} kept — marked done by <@{user}>, "
-        f"{_stamp(services)}."
-    )
-    _answer(body, respond, services, client, text, replace=True)
+        client.chat_postMessage(channel=channel, text=text)
+    except SlackApiError as error:
+        log.warning("could not send a promise message to %s: %s", channel, error)
 
 
 def _open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
@@ -133,42 +123,43 @@ def _open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None
         log.warning("could not open a modal: %s", error)
 
 
+def promise_done(
+    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+) -> None:
+    ack()
+    click = _click(body, respond, context, client)
+    with click.answering():
+        promise = keep(click.services, promise_id=click.promise_id, by=click.user)
+        click.answer(
+            f":white_check_mark: Promise on #{promise.ticket_id} kept — marked done by "
+            f"<@{click.user}>, {_when(click.services, click.services.now())}.",
+            replace=True,
+        )
+
+
 def promise_new_time(
     ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
     ack()
-    services = services_of(context)
-    user, value = _action(body)
-    promise_id = _promise_id(value)
-    with services.session() as session:
-        promise = (
-            None
-            if promise_id is None
-            else store.promise_by_id(session=session, promise_id=promise_id)
+    click = _click(body, respond, context, client)
+    with click.answering():
+        promise = open_promise(click.services, promise_id=click.promise_id, owner=click.user)
+        container = body.get("container") or {}
+        view = time_modal(
+            callback_id=ids.PROMISE_RESCHEDULE_MODAL,
+            title="New time",
+            submit="Move it",
+            initial=_default_new_time(click.services),
+            calendar=click.services.calendar,
+            metadata={
+                "promise": promise.id,
+                "channel": container.get("channel_id"),
+                "ts": container.get("message_ts"),
+            },
+            intro=RESCHEDULE_INTRO.format(ticket=promise.ticket_id),
+            with_note=False,
         )
-    if promise is None or promise.state != store.OPEN:
-        _answer(body, respond, services, client, "That promise is no longer open.", replace=False)
-        return
-    refusal = _owner_only(services, promise.id or 0, user)
-    if refusal:
-        _answer(body, respond, services, client, refusal, replace=False)
-        return
-    container = body.get("container") or {}
-    view = time_modal(
-        callback_id=ids.PROMISE_RESCHEDULE_MODAL,
-        title="New time",
-        submit="Move it",
-        initial=_default_new_time(services),
-        calendar=services.calendar,
-        metadata={
-            "promise": promise.id,
-            "channel": container.get("channel_id"),
-            "ts": container.get("message_ts"),
-        },
-        intro=RESCHEDULE_INTRO.format(ticket=promise.ticket_id),
-        with_note=False,
-    )
-    _open_view(client, str(body["trigger_id"]), view)
+        _open_view(client, str(body["trigger_id"]), view)
 
 
 def _submitted_due(
@@ -199,101 +190,70 @@ def promise_rescheduled(
         ack(response_action="errors", errors={TIME_BLOCK: str(error)})
         return
     ack()
-    when = timefmt.instant(due, services.calendar.tz, today=services.calendar.today(services.now()))
     text = (
-        f":clock3: Your update on #{promise.ticket_id} is now due *{when}*. "
+        f":clock3: Your update on #{promise.ticket_id} is now due *{_when(services, due)}*. "
         "Remember to tell the client the new time in Zendesk."
     )
     channel, ts = metadata.get("channel"), metadata.get("ts")
+    if not (channel and ts):
+        _post(client, user, text)
+        return
     try:
-        if channel and ts:
-            client.chat_update(channel=channel, ts=ts, text=text, blocks=done_blocks(text))
-        else:
-            client.chat_postMessage(channel=user, text=text)
+        client.chat_update(channel=channel, ts=ts, text=text, blocks=done_blocks(text))
     except SlackApiError as error:
-        log.warning("could not confirm a new promise time: %s", error)
+        log.warning("could not update a promise reminder: %s", error)
 
 
 def promise_handed_over(
     ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
     ack()
-    services = services_of(context)
-    user, value = _action(body)
-    promise_id = _promise_id(value)
-    _, _, to = value.partition(":")
-    if promise_id is None or not to:
-        _answer(body, respond, services, client, BROKEN, replace=False)
-        return
-    refusal = _owner_only(services, promise_id, user)
-    if refusal:
-        _answer(body, respond, services, client, refusal, replace=False)
-        return
-    _transfer(body, services, client, respond, promise_id=promise_id, to=to, by=user)
+    click = _click(body, respond, context, client)
+    _, _, to = click.value.partition(":")
+    with click.answering():
+        if not to:
+            raise PromiseError(BROKEN)
+        _transfer(click, to=to, owner_only=True)
 
 
 def promise_taken(
     ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
     ack()
-    services = services_of(context)
-    user, value = _action(body)
-    promise_id = _promise_id(value)
-    if promise_id is None:
-        _answer(body, respond, services, client, BROKEN, replace=False)
-        return
-    _transfer(body, services, client, respond, promise_id=promise_id, to=user, by=user)
+    click = _click(body, respond, context, client)
+    with click.answering():
+        _transfer(click, to=click.user, owner_only=False)
 
 
-def _transfer(
-    body: dict[str, Any],
-    services: Services,
-    client: WebClient,
-    respond: Respond,
-    *,
-    promise_id: int,
-    to: str,
-    by: str,
-) -> None:
-    try:
-        promise = hand_over(services, promise_id=promise_id, to=to, by=by)
-    except PromiseError as error:
-        _answer(body, respond, services, client, str(error), replace=False)
-        return
-    now = services.now()
-    when = timefmt.instant(promise.due_at, services.calendar.tz, today=services.calendar.today(now))
-    text = (
-        f":handshake: <@{to}> now holds the promised update on #{promise.ticket_id} (due {when})."
+def _transfer(click: Click, *, to: str, owner_only: bool) -> None:
+    promise = hand_over(
+        click.services, promise_id=click.promise_id, to=to, by=click.user, owner_only=owner_only
     )
-    _answer(body, respond, services, client, text, replace=True)
-    if to != by:
-        try:
-            client.chat_postMessage(
-                channel=to,
-                text=f"<@{by}> handed you a promised update on #{promise.ticket_id}, due *{when}*. "
-                "I'll remind you before it is due.",
-            )
-        except SlackApiError as error:
-            log.warning("could not tell %s about a handed-over promise: %s", to, error)
+    when = _when(click.services, promise.due_at)
+    click.answer(
+        f":handshake: <@{to}> now holds the promised update on #{promise.ticket_id} (due {when}).",
+        replace=True,
+    )
+    if to != click.user:
+        _post(
+            click.client,
+            to,
+            f"<@{click.user}> handed you a promised update on #{promise.ticket_id}, due *{when}*. "
+            "I'll remind you before it is due.",
+        )
 
 
 def not_a_promise(
     ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
     ack()
-    services = services_of(context)
-    user, value = _action(body)
-    promise_id = _promise_id(value)
-    if promise_id is None:
-        _answer(body, respond, services, client, BROKEN, replace=False)
-        return
-    try:
-        promise = cancel(services, promise_id=promise_id, by=user)
-    except PromiseError as error:
-        _answer(body, respond, services, client, str(error), replace=False)
-        return
-    text = f"OK: that reply on #{promise.ticket_id} was not a promise, and I've forgotten it."
-    _answer(body, respond, services, client, text, replace=True)
+    click = _click(body, respond, context, client)
+    with click.answering():
+        promise = cancel(click.services, promise_id=click.promise_id, by=click.user)
+        click.answer(
+            f"OK: that reply on #{promise.ticket_id} was not a promise, and I've forgotten it.",
+            replace=True,
+        )
 
 
 def open_promise_modal(
@@ -301,7 +261,7 @@ def open_promise_modal(
 ) -> None:
     ack()
     services = services_of(context)
-    _, value = _action(body)
+    value = str(body["actions"][0].get("value", ""))
     if not value.isdigit():
         return
     view = time_modal(
@@ -328,9 +288,4 @@ def promise_modal_submitted(
     user = str(body["user"]["id"])
     ticket_id = int(json.loads(view.get("private_metadata") or "{}")["ticket"])
     promise = record_from_modal(services, user=user, ticket_id=ticket_id, due=due, note=note)
-    try:
-        client.chat_postMessage(
-            channel=user, text=recorded_text(promise, services.calendar, now=services.now())
-        )
-    except SlackApiError as error:
-        log.warning("could not confirm a promise to %s: %s", user, error)
+    _post(client, user, recorded_text(promise, services.calendar, now=services.now()))

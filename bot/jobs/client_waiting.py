@@ -28,10 +28,11 @@ from bot.digests import client_name, route
 from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.jobs.priority_review import refresh_slack_matches, unrouted_note
+from bot.jobs.priority_review import unrouted_note
 from bot.rules import client_waiting
 from bot.store.digests import nudge_days, record_digest_lines, tickets_nudged_on
 from bot.store.tickets import open_tickets
+from bot.tickets import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
 NAME = "client-waiting"
@@ -157,7 +158,8 @@ def due(
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
     problems = [] if ctx.dry_run else retry_pending_notes(services)
-    refresh_slack_matches(ctx)
+    if not ctx.dry_run:
+        refresh_agent_matches(services)
     with services.session() as session:
         plan = due(
             session,

@@ -113,7 +113,7 @@ def hand_promises_of_absent_owners(services: Services, now: datetime) -> None:
                 assert promise.id is not None
                 moves.append((promise.id, cover))
     for promise_id, cover in moves:
-        hand_over(services, promise_id=promise_id, to=cover, by="rotabot")
+        hand_over(services, promise_id=promise_id, to=cover, by="rotabot", owner_only=False)
 
 
 def display_name(services: Services, user_id: str, cache: dict[str, str | None]) -> str | None:

@@ -23,8 +23,7 @@ from bot.rota import on_support
 from bot.store import rota as rota_store
 from bot.store.promises import open_promises_of
 from bot.store.reports import all_rotas, handover_tickets, zendesk_ids_of
-from bot.store.tickets import agents
-from bot.tickets import slack_user_for
+from bot.tickets import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
 NAME = "handover"
@@ -106,11 +105,8 @@ def due(
 
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
-    with services.session() as session:
-        agent_ids = [agent.id for agent in agents(session=session)]
-    # Match agents to Slack people (cached for a day) so "tickets you hold" is right.
-    for agent_id in agent_ids if not ctx.dry_run else []:
-        slack_user_for(services, agent_id)
+    if not ctx.dry_run:
+        refresh_agent_matches(services)
     with services.session() as session:
         messages = due(
             session, ctx.now, calendar=services.calendar, zendesk_url=services.settings.zendesk_url

@@ -19,8 +19,8 @@ from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.rules import needs_priority_review, triage_key
-from bot.store.tickets import agents, last_priority_review, open_tickets
-from bot.tickets import slack_user_for
+from bot.store.tickets import last_priority_review, open_tickets
+from bot.tickets import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
 NAME = "priority-review"
@@ -86,7 +86,8 @@ def due(
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
     problems = [] if ctx.dry_run else retry_pending_notes(services)
-    refresh_slack_matches(ctx)
+    if not ctx.dry_run:
+        refresh_agent_matches(services)
     with services.session() as session:
         plan = due(
             session,
@@ -99,16 +100,6 @@ def run(ctx: JobContext) -> JobReport:
     report.problems += problems
     report.summary += unrouted_note(plan.unrouted)
     return report
-
-
-def refresh_slack_matches(ctx: JobContext) -> None:
-    """Match agents to Slack people (cached for a day) so assignees get their own lines."""
-    if ctx.dry_run:
-        return
-    with ctx.services.session() as session:
-        agent_ids = [agent.id for agent in agents(session=session)]
-    for agent_id in agent_ids:
-        slack_user_for(ctx.services, agent_id)
 
 
 def unrouted_note(ticket_ids: list[int]) -> str:

@@ -13,9 +13,8 @@ from sqlmodel import Session
 from bot.blocks.handover import Summary, summary_blocks, summary_text
 from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.client_waiting import waiting_lines
 from bot.jobs.delivery import Outgoing, deliver
-from bot.jobs.priority_review import review_lines
+from bot.personal import team_nudges
 from bot.rota import on_support
 from bot.settings import Settings
 from bot.store import rota as rota_store
@@ -49,20 +48,7 @@ def due(
     this_week_start = calendar.at(week, time(0))
     counts = open_counts_by_priority(session=session)
     urgent_and_high = open_urgent_and_high(session=session)
-    waiting = waiting_lines(
-        session,
-        now,
-        calendar=calendar,
-        waiting_hours=settings.client_waiting_hours,
-        no_reply_days=settings.no_reply_days,
-        zendesk_url=settings.zendesk_url,
-    )
-    review = review_lines(
-        session,
-        now,
-        review_after_days=settings.review_after_days,
-        zendesk_url=settings.zendesk_url,
-    )
+    review, waiting = team_nudges(session, now=now, calendar=calendar, settings=settings)
     escalations = with_links(
         session,
         escalations_between(session=session, start=last_week_start, end=this_week_start),

@@ -8,7 +8,6 @@ from bot.blocks.digest import (
     ReviewLine,
     WaitingLine,
     line_done,
-    parse_priority_option,
     review_digest_blocks,
     review_line_text,
     review_section,
@@ -73,9 +72,6 @@ def test_the_review_digest_has_buttons_per_line() -> None:
         f"*<{URL}|#101 A &amp; &lt;b&gt;>*\nAcme · High · never reviewed\n"
         "[Priority is right]  [Change priority ▾]  [Escalate]"
     )
-    assert parse_priority_option("101:urgent") == (101, "urgent")
-    assert parse_priority_option("101:whatever") is None
-    assert parse_priority_option("x:high") is None
 
 
 def test_the_waiting_digest_and_its_lines() -> None:

@@ -211,10 +211,9 @@ def test_a_priority_change_in_zendesk_counts_as_a_review(
 def test_app_home_shows_my_tickets_to_review(
     tickets: Services, slack: SlackDoor, fake_slack: FakeSlack
 ) -> None:
-    from bot.jobs.base import JobContext
-    from bot.jobs.priority_review import refresh_slack_matches
+    from bot.tickets import refresh_agent_matches
 
-    refresh_slack_matches(JobContext(services=tickets, now=MON_0930))
+    refresh_agent_matches(tickets)
     slack.event({"type": "app_home_opened", "user": U_ALICE, "tab": "home", "event_ts": "1.0"})
     home = FakeSlack.texts(fake_slack.last("views.publish").args["view"])
     assert "*Priorities to review* (3)" in home
