@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from tests.doors import sign
+from tests.fakes import slack_api, zendesk_api
 from tests.fakes.zendesk_api import FakeZendesk
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,6 +37,11 @@ ZENDESK_TOKEN = "zd-token"
 PG_SKIP = "TEST_DATABASE_URL is not set, so PostgreSQL was not measured"
 # A `rotabot serve` that is not answering /healthz after this long has failed to start.
 START_TIMEOUT = 30.0
+
+# The fakes write headers and body separately; with Nagle's algorithm on, the client's delayed
+# ACK holds each answer ~40 ms, which would make the fakes, not Rotabot, the measured cost.
+slack_api._Handler.disable_nagle_algorithm = True
+zendesk_api._Handler.disable_nagle_algorithm = True
 
 
 @dataclass
@@ -263,3 +269,8 @@ class IndexedZendesk(FakeZendesk):
 
     def _ticket_comments(self, ticket_id: int) -> list[Any]:
         return sorted(self._by_ticket.get(ticket_id, ()), key=lambda c: (c.created_at, c.id))
+
+
+def remove_sqlite(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)

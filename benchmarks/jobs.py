@@ -18,7 +18,6 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
@@ -32,6 +31,7 @@ from benchmarks.common import (
     Check,
     check,
     migrated_sqlite,
+    remove_sqlite,
     report,
     scratch_postgres,
     skipped,
@@ -415,7 +415,7 @@ def run() -> list[Check]:
         measure(engine, "SQLite", sqlite_timings)
     finally:
         engine.dispose()
-        _remove_sqlite(path)
+        remove_sqlite(path)
     checks += checks_for("SQLite", sqlite_timings)
     data["sqlite"] = _as_data(sqlite_timings)
     with scratch_postgres("jobs") as pg_url:
@@ -438,11 +438,6 @@ def _as_data(timings: dict[str, dict[int, Timing]]) -> dict[str, Any]:
         name: {str(size): vars(timing) for size, timing in by_size.items()}
         for name, by_size in timings.items()
     }
-
-
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ import sys
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
@@ -29,6 +28,7 @@ from benchmarks.common import (
     check,
     migrated_sqlite,
     proc_status_kb,
+    remove_sqlite,
     report,
 )
 from bot.jobs import all_jobs
@@ -181,8 +181,11 @@ def run() -> list[Check]:
     db_url = migrated_sqlite(path)
     start = datetime.now(UTC).replace(microsecond=0)
     clock = Clock(start + timedelta(minutes=5))
-    data: dict[str, Any] = {"tickets": TICKETS, "page_size": PAGE_SIZE,
-                            "comments_per_ticket": COMMENTS_PER_TICKET}
+    data: dict[str, Any] = {
+        "tickets": TICKETS,
+        "page_size": PAGE_SIZE,
+        "comments_per_ticket": COMMENTS_PER_TICKET,
+    }
     with IndexedZendesk(
         email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, page_size=PAGE_SIZE, now=clock
     ) as zendesk:
@@ -201,7 +204,7 @@ def run() -> list[Check]:
         solved = mirrored(db_url, status="solved")
         print(f"  incremental sync: {incremental}, {solved} solved", file=sys.stderr)
         data["comment_reads"] = len(zendesk.requests_to("/api/v2/tickets/"))
-    _remove_sqlite(path)
+    remove_sqlite(path)
     rate = full_count / full.seconds
     data["full"] = vars(full) | {"mirrored": full_count, "tickets_per_s": rate}
     data["incremental"] = vars(incremental) | {"solved_after": solved}
@@ -226,12 +229,9 @@ def run() -> list[Check]:
         checks.append(
             Check("sync mirrors every ticket and change", f"{full_count:,} / {solved}", False)
         )
-    return report("sync", f"Sync throughput: {TICKETS:,} tickets from the fake Zendesk", checks, data)
-
-
-def _remove_sqlite(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    return report(
+        "sync", f"Sync throughput: {TICKETS:,} tickets from the fake Zendesk", checks, data
+    )
 
 
 if __name__ == "__main__":
