@@ -59,7 +59,10 @@ MEMBERS = 8
 ROTA_CHANNEL = "CROTA"
 STATUSES = ("new", "open", "open", "open", "pending", "hold")
 PRIORITIES = ("urgent", "high", "normal", "normal", "normal", "low", None)
-SETTINGS = Settings()
+ZENDESK_URL = "https://acme.zendesk.com"
+SETTINGS = Settings(
+    zendesk_url=ZENDESK_URL, zendesk_email="bot@example.com", zendesk_api_token="zd-token"
+)
 
 
 class OverBudget(Exception):
@@ -291,8 +294,9 @@ def due_functions() -> dict[str, Callable[..., Any]]:
 
 
 KNOWN_ARGUMENTS: dict[str, Any] = {
+    "settings": SETTINGS,
     "calendar": SETTINGS.calendar(),
-    "zendesk_url": "https://acme.zendesk.com",
+    "zendesk_url": ZENDESK_URL,
     "review_after_days": SETTINGS.review_after_days,
     "waiting_hours": SETTINGS.client_waiting_hours,
     "client_waiting_hours": SETTINGS.client_waiting_hours,
@@ -336,7 +340,10 @@ def time_due(engine: Engine, due: Callable[..., Any]) -> Timing:
     def count(_conn: Any, _cursor: Any, statement: str, *_rest: Any) -> None:
         statements[_shape(statement)] += 1
 
-    kwargs = arguments(due)
+    try:
+        kwargs = arguments(due)
+    except TypeError as error:
+        return Timing(0.0, 0, False, str(error))
     event.listen(engine, "before_cursor_execute", count)
     started = time.perf_counter()
     finished, result = True, ""

@@ -7,7 +7,7 @@ This process serves the fake Zendesk; the sync runs in a child process (`--worke
 from __future__ import annotations
 
 import json
-import resource
+import os
 import subprocess
 import sys
 import time
@@ -140,7 +140,7 @@ def run_worker(db_url: str, zendesk_url: str, now: datetime, budget: float) -> S
     answer = json.loads(out.decode().strip().splitlines()[-1])
     return SyncRun(
         answer["seconds"],
-        max(peak_kb, answer["max_rss_kb"]) / 1024,
+        max(peak_kb, answer["peak_kb"]) / 1024,
         True,
         answer["summary"],
     )
@@ -159,8 +159,9 @@ def worker(db_url: str, zendesk_url: str, now_iso: str) -> None:
     started = time.perf_counter()
     report_ = run_job(services, all_jobs()["sync"], now=datetime.fromisoformat(now_iso))
     seconds = time.perf_counter() - started
-    max_rss_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "max_rss_kb": max_rss_kb, "summary": report_.summary}))
+    # VmHWM, not ru_maxrss: after fork and exec the latter can still carry the parent's peak.
+    peak_kb = proc_status_kb(os.getpid(), "VmHWM")
+    print(json.dumps({"seconds": seconds, "peak_kb": peak_kb, "summary": report_.summary}))
 
 
 def mirrored(db_url: str, *, status: str | None = None) -> int:

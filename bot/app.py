@@ -8,11 +8,12 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot import handlers
 from bot.services import Services
-from bot.store.slack_events import claim_slack_event, forget_old_slack_events
+from bot.store.slack_events import claim_slack_event, forget_old_slack_events, forget_slack_event
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,8 @@ SERVICES_KEY = "rotabot_services"
 # Slack retries an event for about an hour; a day of memory is plenty.
 SLACK_EVENT_MEMORY = timedelta(days=1)
 SORRY = (
-    ":warning: Sorry, something went wrong on Rotabot's side and nothing was changed. "
-    "Please try again in a minute; if it keeps happening, tell whoever runs Rotabot."
+    ":warning: Sorry, something went wrong on Rotabot's side, so that may not have finished. "
+    "Please check, then try again in a minute; if it keeps happening, tell whoever runs Rotabot."
 )
 
 
@@ -79,15 +80,28 @@ def skip_slack_retries(services: Services) -> Callable[..., BoltResponse | None]
 
 
 def friendly_error(
-    error: Exception, request: BoltRequest, response: BoltResponse | None
+    error: Exception,
+    request: BoltRequest,
+    response: BoltResponse | None,
+    body: dict[str, Any],
+    client: WebClient,
+    context: BoltContext,
 ) -> BoltResponse | None:
     """Log the error, tell the person in Slack, and never answer Slack with a 500."""
     log.error("error handling a Slack request: %s", error, exc_info=error)
-    response_url = request.body.get("response_url")
-    if isinstance(response_url, str):
-        try:
+    if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
+        # Let Slack's retry of this event run again rather than be skipped as a duplicate.
+        services = services_of(context)
+        with services.session() as session:
+            forget_slack_event(session=session, event_id=body["event_id"])
+    response_url = body.get("response_url")
+    user = body.get("user_id") or (body.get("user") or {}).get("id")
+    try:
+        if isinstance(response_url, str):
             WebhookClient(response_url, timeout=5).send(text=SORRY, response_type="ephemeral")
-        except Exception as send_error:  # the person may miss the apology, but the log has it
-            log.warning("could not tell the person about the error: %s", send_error)
+        elif isinstance(user, str) and body.get("type") != "event_callback":
+            client.chat_postMessage(channel=user, text=SORRY)
+    except Exception as send_error:  # the person may miss the apology, but the log has it
+        log.warning("could not tell the person about the error: %s", send_error)
     # Before the ack, Bolt would answer Slack with a 500; the apology above is the answer.
     return None if response is None else BoltResponse(status=200, body="")

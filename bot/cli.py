@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from types import FrameType
 
+from alembic.util import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import doctor, timefmt
@@ -66,13 +67,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _ready_services(settings: Settings, *, http: bool) -> Services:
-    settings.require_slack(http=http)
+def _ready_services(settings: Settings, *, slack: bool, http: bool = False) -> Services:
+    """Services on a reachable, migrated database; with `slack`, the credentials checked."""
+    if slack:
+        settings.require_slack(http=http)
     services = build_services(settings)
     try:
         check_schema(services.engine)
     except SQLAlchemyError as error:
-        raise CommandError(f"cannot reach the database ({_first_line(error)}).") from None
+        raise CommandError(
+            f"cannot reach the database ({_first_line(error)}); check DATABASE_URL."
+        ) from None
     return services
 
 
@@ -83,7 +88,7 @@ def _first_line(error: BaseException) -> str:
 def cmd_serve(settings: Settings) -> int:
     from bot.server import serve_http
 
-    serve_http(_ready_services(settings, http=True))
+    serve_http(_ready_services(settings, slack=True, http=True))
     return 0
 
 
@@ -91,7 +96,7 @@ def cmd_run(settings: Settings) -> int:
     from bot.scheduler import build_scheduler
     from bot.server import run_socket_mode, serve_http
 
-    services = _ready_services(settings, http=not settings.socket_mode)
+    services = _ready_services(settings, slack=True, http=not settings.socket_mode)
     scheduler = build_scheduler(services)
     stop_on_sigterm()
     try:
@@ -118,8 +123,7 @@ def stop_on_sigterm() -> None:
 def cmd_worker(settings: Settings) -> int:
     from bot.scheduler import build_scheduler
 
-    services = build_services(settings)
-    check_schema(services.engine)
+    services = _ready_services(settings, slack=True)
     scheduler = build_scheduler(services)
     stop_on_sigterm()
     try:
@@ -136,8 +140,7 @@ def cmd_worker(settings: Settings) -> int:
 def cmd_jobs_list(settings: Settings) -> int:
     from bot.scheduler import next_run, schedules_for
 
-    services = build_services(settings)
-    check_schema(services.engine)
+    services = _ready_services(settings, slack=False)
     jobs = all_jobs()
     schedules = schedules_for(jobs, settings.schedules)
     with services.session() as session:
@@ -193,10 +196,7 @@ def cmd_jobs_run(settings: Settings, name: str, at: str | None, dry_run: bool) -
     job = jobs.get(name)
     if job is None:
         raise CommandError(f"there is no job called {name!r}; the jobs are: {', '.join(jobs)}.")
-    if not dry_run:
-        settings.require_slack(http=False)
-    services = build_services(settings)
-    check_schema(services.engine)
+    services = _ready_services(settings, slack=not dry_run)
     report = run_job(services, job, now=parse_at(at, services), dry_run=dry_run)
     print(f"{name}: {report.summary}")
     for problem in report.problems:
@@ -209,6 +209,11 @@ def cmd_db_upgrade(settings: Settings) -> int:
         before, after = upgrade(make_engine(settings.database_url))
     except SQLAlchemyError as error:
         raise CommandError(f"cannot migrate the database ({_first_line(error)}).") from None
+    except AlembicError as error:
+        raise CommandError(
+            f"cannot migrate the database ({_first_line(error)}): it was made by a Rotabot "
+            "this version does not know; upgrade Rotabot itself first."
+        ) from None
     if before == after:
         print(f"Database already up to date (migration {after}).")
     else:

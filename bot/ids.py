@@ -21,7 +21,8 @@ PROMISE_NOT_A_PROMISE = "promise.not_a_promise"
 # digests and escalation
 DIGEST_PRIORITY_RIGHT = "digest.priority.right"
 DIGEST_PRIORITY_SET = "digest.priority.set"
-DIGEST_OPEN_ZENDESK = "digest.zendesk.open"
+# A link button opens its URL, but Slack still sends the click; it only needs an ack.
+OPEN_IN_ZENDESK = "zendesk.open"
 ESCALATE = "escalation.open"
 ESCALATION_MODAL = "escalation.modal"
 ESCALATION_REASON = "escalation.reason"

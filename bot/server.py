@@ -18,6 +18,10 @@ log = logging.getLogger(__name__)
 HTTP_THREADS = 16
 
 
+class StartupError(Exception):
+    """The process cannot start; the message says why and what to check."""
+
+
 def build_wsgi(services: Services, bolt: App | None = None) -> WsgiApp:
     return WsgiApp(build_router(services, bolt or build_app(services)))
 
@@ -35,14 +39,20 @@ def create_http_server(
     )
 
 
+def bind(wsgi: WsgiApp, port: int) -> BaseWSGIServer | MultiSocketServer:
+    try:
+        return create_http_server(wsgi, host="0.0.0.0", port=port)
+    except OSError as error:
+        raise StartupError(
+            f"cannot listen on port {port} ({error.strerror}); is another Rotabot running? "
+            "Stop it or set PORT to a free port."
+        ) from None
+
+
 def serve_http(services: Services) -> None:
-    server = create_http_server(build_wsgi(services), host="0.0.0.0", port=services.settings.port)
+    server = bind(build_wsgi(services), services.settings.port)
     log.info("Rotabot is listening on port %s (POST /slack/events)", services.settings.port)
     server.run()
-
-
-class StartupError(Exception):
-    """The process cannot start; the message says why and what to check."""
 
 
 def run_socket_mode(services: Services) -> None:
@@ -58,9 +68,7 @@ def run_socket_mode(services: Services) -> None:
             "(an app-level token with connections:write) and that Socket Mode is on for the app."
         ) from None
     log.info("Connected to Slack over Socket Mode")
-    server = create_http_server(
-        build_wsgi(services, bolt), host="0.0.0.0", port=services.settings.port
-    )
+    server = bind(build_wsgi(services, bolt), services.settings.port)
     try:
         server.run()
     finally:

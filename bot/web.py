@@ -127,6 +127,15 @@ class SlackEndpoint:
         return WebResponse(response.status, response.body, headers)
 
 
+def socket_mode_only(_request: WebRequest) -> WebResponse:
+    """Without a signing secret nothing over HTTP can be verified: Slack uses Socket Mode."""
+    return WebResponse.text(
+        HTTPStatus.NOT_FOUND,
+        "Slack requests arrive over Socket Mode here; set SLACK_SIGNING_SECRET to accept them "
+        "over HTTP.",
+    )
+
+
 def healthz(services: Services) -> Route:
     def route(_request: WebRequest) -> WebResponse:
         try:
@@ -194,8 +203,7 @@ def build_router(services: Services, bolt: App) -> Router:
     router = Router()
     router.add("GET", "/healthz", healthz(services))
     router.add("GET", ical.ROUTE, ical.ical_feed(services))
-    router.add(
-        "POST", "/slack/events", SlackEndpoint(bolt, services.settings.slack_signing_secret or "")
-    )
+    secret = services.settings.slack_signing_secret
+    router.add("POST", "/slack/events", SlackEndpoint(bolt, secret) if secret else socket_mode_only)
     router.add("POST", "/zendesk/webhook", ZendeskWebhook(services))
     return router

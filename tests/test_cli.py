@@ -196,3 +196,51 @@ def test_socket_mode_is_used_when_an_app_token_is_set_and_failures_are_one_line(
     err = capsys.readouterr().err.strip()
     assert err.startswith("rotabot: could not connect to Slack over Socket Mode")
     assert "check SLACK_APP_TOKEN" in err and "\n" not in err
+
+
+def test_socket_mode_without_a_signing_secret_still_serves_http(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.server import build_wsgi
+    from bot.services import build_services
+    from bot.settings import load_settings
+    from tests.doors import AppServer
+
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
+    assert main(["db", "upgrade"]) == 0
+    server = AppServer(build_wsgi(build_services(load_settings()))).start()
+    try:
+        assert httpx.get(f"{server.url}/healthz").status_code == 200
+        refused = httpx.post(f"{server.url}/slack/events", content=b"{}")
+    finally:
+        server.stop()
+    assert refused.status_code == 404
+    assert "arrive over Socket Mode" in refused.text
+
+
+def test_an_unreachable_database_is_one_line_for_every_command(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", "sqlite:////no/such/dir/rotabot.db")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    for args in (["jobs", "list"], ["jobs", "run", "sync", "--dry-run"], ["worker"]):
+        assert main(args) == 2, args
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("rotabot: cannot reach the database"), err
+        assert "check DATABASE_URL" in err and "\n" not in err
+
+
+def test_a_busy_port_is_one_line(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("0.0.0.0", 0))
+        taken.listen()
+        monkeypatch.setenv("PORT", str(taken.getsockname()[1]))
+        monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+        monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+        assert main(["db", "upgrade"]) == 0
+        assert main(["serve"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "cannot listen on port" in err and "set PORT to a free port" in err

@@ -130,13 +130,19 @@ def test_slow_handler_delays_neither_its_ack_nor_other_requests(
 def test_handler_error_after_ack_tells_the_person(
     bolt: App, slack: SlackDoor, fake_slack: FakeSlack
 ) -> None:
+    acked = threading.Event()
+
     def broken(ack: Ack) -> None:
         ack()
+        # Fail only once Slack has its answer, as slow work after the ack would.
+        acked.wait(10)
         raise RuntimeError("boom")
 
     bolt.command("/broken")(broken)
-    response = slack.command("/broken")
+    response = slack.command("/broken", settle=False)
     assert response.status_code == 200
+    acked.set()
+    slack.executor.settle()
     [reply] = fake_slack.responses
     assert reply.body["response_type"] == "ephemeral"
     assert "something went wrong on Rotabot's side" in reply.body["text"]
@@ -162,3 +168,41 @@ def test_slack_retries_of_an_event_are_processed_once(bolt: App, slack: SlackDoo
     assert slack.event(event, event_id="Ev42", retry_num=1).status_code == 200
     assert slack.event(event, event_id="Ev43").status_code == 200
     assert handled == ["tada", "tada"]
+
+
+def test_an_error_without_a_response_url_is_told_by_dm(
+    bolt: App, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    acked = threading.Event()
+
+    def broken_modal(ack: Ack) -> None:
+        ack()
+        acked.wait(10)
+        raise RuntimeError("boom in a modal")
+
+    bolt.view("broken")(broken_modal)
+    view = {"type": "modal", "callback_id": "broken", "blocks": []}
+    assert slack.submit_view(view, {}, user="U7", settle=False).status_code == 200
+    acked.set()
+    slack.executor.settle()
+    apology = fake_slack.last("chat.postMessage")
+    assert apology.args["channel"] == "U7"
+    assert "may not have finished" in apology.args["text"]
+
+
+def test_a_failed_event_is_processed_again_when_slack_retries_it(
+    bolt: App, slack: SlackDoor
+) -> None:
+    attempts: list[str] = []
+
+    def flaky(event: dict[str, Any]) -> None:
+        attempts.append(event["reaction"])
+        if len(attempts) == 1:
+            raise RuntimeError("first try fails")
+
+    bolt.event("reaction_added")(flaky)
+    event = {"type": "reaction_added", "user": "U1", "reaction": "tada", "event_ts": "1.1"}
+    slack.event(event, event_id="Ev9")
+    slack.event(event, event_id="Ev9", retry_num=1)
+    slack.event(event, event_id="Ev9", retry_num=2)
+    assert attempts == ["tada", "tada"]

@@ -159,7 +159,7 @@ def waiting_digest_blocks(
                 0,
                 button(
                     "Open in Zendesk",
-                    action_id=ids.DIGEST_OPEN_ZENDESK,
+                    action_id=ids.OPEN_IN_ZENDESK,
                     value=str(ticket_id),
                     url=line.url,
                 ),

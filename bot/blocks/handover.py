@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
-from bot import timefmt
+from bot import ids, timefmt
 from bot.blocks.digest import ReviewLine, WaitingLine, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
 from bot.blocks.kit import (
@@ -28,7 +28,6 @@ from bot.store.reports import PRIORITY_ORDER
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
 
-OPEN_ZENDESK = "handover.open_zendesk"
 MAX_LINES = 15
 
 
@@ -99,7 +98,7 @@ def _zendesk_button(handover: Handover) -> list[Block]:
     if handover.zendesk_url is None:
         return []
     views = f"{handover.zendesk_url}/agent/filters"
-    return [actions(button("Open Zendesk", action_id=OPEN_ZENDESK, url=views))]
+    return [actions(button("Open Zendesk", action_id=ids.OPEN_IN_ZENDESK, url=views))]
 
 
 def promise_line(promise: Promise, *, calendar: WorkCalendar, today: date) -> str:

@@ -20,7 +20,7 @@ OUT_OF_DATE = "That digest is out of date; type `/ticket ID` to see the ticket."
 def register(app: App) -> None:
     app.action(ids.DIGEST_PRIORITY_RIGHT)(digest_priority_right)
     app.action(ids.DIGEST_PRIORITY_SET)(digest_priority_chosen)
-    app.action(ids.DIGEST_OPEN_ZENDESK)(open_in_zendesk_clicked)
+    app.action(ids.OPEN_IN_ZENDESK)(open_in_zendesk_clicked)
 
 
 def _action(body: dict[str, Any]) -> dict[str, Any]:

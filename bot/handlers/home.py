@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.app import services_of
 from bot.blocks.home import HomeContext, home_view
@@ -14,6 +16,8 @@ from bot.personal import personal_nudges
 from bot.rota import home_summaries
 from bot.services import Services
 from bot.store.promises import open_promises_of
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -52,5 +56,8 @@ def publish_home(
         nudges=nudges,
         now=now,
     )
-    client.views_publish(user_id=user_id, view=home_view(home))
     send_all(services, client, posts)
+    try:
+        client.views_publish(user_id=user_id, view=home_view(home))
+    except SlackApiError as error:
+        log.warning("could not publish %s's App Home: %s", user_id, error.response.get("error"))

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.app import services_of
@@ -15,6 +17,9 @@ from bot.handlers.rota_command import send_all
 from bot.rota import SwapAnswer, answer_swap
 
 BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
+
+
+log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -70,12 +75,18 @@ def answer(
                 user_id=user_id,
                 accept=accept,
             )
+    send_all(services, client, result.posts)
     if result.dm is not None and result.dm_text is not None:
         channel, ts = result.dm
-        client.chat_update(
-            channel=channel, ts=ts, text=result.dm_text, blocks=swap_answered_blocks(result.dm_text)
-        )
-    send_all(services, client, result.posts)
+        try:
+            client.chat_update(
+                channel=channel,
+                ts=ts,
+                text=result.dm_text,
+                blocks=swap_answered_blocks(result.dm_text),
+            )
+        except SlackApiError as error:
+            log.warning("could not update the swap request DM: %s", error.response.get("error"))
     if body.get("response_url"):
         respond(text=result.reply, response_type="ephemeral", replace_original=False)
     else:

@@ -47,6 +47,8 @@ def rota_command(
 def deliver(services: Services, client: WebClient, outcome: Outcome) -> str:
     """Send the outcome's messages; returns the reply for the person who asked."""
     reply = outcome.text
+    # The change is committed: tell the people it affects before anything else can fail.
+    send_all(services, client, outcome.posts)
     if outcome.in_channel is not None:
         try:
             send(client, outcome.in_channel)
@@ -54,7 +56,6 @@ def deliver(services: Services, client: WebClient, outcome: Outcome) -> str:
             if error.response.get("error") not in NOT_THERE:
                 raise
             reply = INVITE
-    send_all(services, client, outcome.posts)
     return reply
 
 

@@ -30,3 +30,8 @@ def claim_slack_event(*, session: Session, event_id: str, now: datetime) -> bool
 
 def forget_old_slack_events(*, session: Session, now: datetime, keep: timedelta) -> None:
     session.exec(delete(SeenSlackEvent).where(col(SeenSlackEvent.seen_at) < now - keep))
+
+
+def forget_slack_event(*, session: Session, event_id: str) -> None:
+    """Handling the event failed: a retry of it should be processed, not skipped."""
+    session.exec(delete(SeenSlackEvent).where(col(SeenSlackEvent.event_id) == event_id))
