@@ -120,7 +120,10 @@ def run_worker(db_url: str, zendesk_url: str, now: datetime, budget: float) -> S
         now.isoformat(),
     ]
     started = time.monotonic()
-    child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    log_path = RESULTS / "run" / "sync-worker.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("wb") as log:
+        child = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=log)
     peak_kb = 0
     try:
         while child.poll() is None and time.monotonic() - started < budget:
@@ -137,7 +140,11 @@ def run_worker(db_url: str, zendesk_url: str, now: datetime, budget: float) -> S
     elapsed = time.monotonic() - started
     if not finished:
         return SyncRun(elapsed, peak_kb / 1024, False, f"stopped after {budget:.0f} s")
-    answer = json.loads(out.decode().strip().splitlines()[-1])
+    lines = out.decode().strip().splitlines()
+    if child.returncode != 0 or not lines:
+        tail = log_path.read_text(errors="replace")[-2000:]
+        raise RuntimeError(f"the sync worker failed (exit {child.returncode}):\n{tail}")
+    answer = json.loads(lines[-1])
     return SyncRun(
         answer["seconds"],
         max(peak_kb, answer["peak_kb"]) / 1024,

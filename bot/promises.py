@@ -90,6 +90,7 @@ def promise_from_command(services: Services, *, user: str, args: str) -> str:
             note=note,
             source=store.FROM_COMMAND,
             created_by=user,
+            created_at=now,
         )
     return recorded_text(promise, services.calendar, now=now)
 
@@ -115,16 +116,18 @@ def recorded_text(promise: Promise, calendar: WorkCalendar, *, now: datetime) ->
 def record_from_modal(
     services: Services, *, user: str, ticket_id: int, due: datetime, note: str
 ) -> Promise:
+    now = services.now()
     with services.session() as session:
         return store.add_promise(
             session=session,
             ticket_id=ticket_id,
             owner=user,
             due_at=due,
-            made_at=services.now(),
+            made_at=now,
             note=note,
             source=store.FROM_MODAL,
             created_by=user,
+            created_at=now,
         )
 
 
@@ -185,7 +188,8 @@ def reschedule(services: Services, *, promise_id: int, due: datetime, by: str) -
             note=old.note,
             source=old.source,
             created_by=by,
-            replaces=old.id,
+            created_at=now,
+            replaces=old,
         )
 
 
@@ -208,7 +212,8 @@ def hand_over(
             note=old.note,
             source=old.source,
             created_by=by,
-            replaces=old.id,
+            created_at=now,
+            replaces=old,
         )
 
 
@@ -288,6 +293,7 @@ def detect_in_replies(services: Services, read: ZendeskRead) -> list[Promise]:
                     note=sentence[:300],
                     source=store.FROM_REPLY,
                     created_by="zendesk",
+                    created_at=now,
                     comment_id=comment_id,
                 )
             )

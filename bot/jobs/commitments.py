@@ -32,6 +32,7 @@ from bot.promises import hand_over, keep_fulfilled, person_on_support, rota_chan
 from bot.services import Services
 from bot.store import promises as store
 from bot.store import rota as rota_store
+from bot.store.ledger import sent_keys
 from bot.store.promises import Promise
 from bot.store.tickets import tickets_by_ids
 from bot.worktime import WorkCalendar
@@ -74,24 +75,36 @@ class Due:
     # The rota channel, for the CHANNEL stage; otherwise the owner gets a DM.
     channel: str | None = None
 
+    @property
+    def key(self) -> str:
+        if self.stage == CHANNEL:
+            # Told once per promise and due time, whoever holds it after a hand-over.
+            origin = store.origin_of(self.promise)
+            return f"{NAME}:{origin}:{CHANNEL}:{self.promise.due_at.isoformat()}"
+        return f"{NAME}:{self.promise.id}:{self.stage}"
+
 
 def due(session: Session, now: datetime, *, calendar: WorkCalendar) -> list[Due]:
-    """What to send at `now`: the latest DM stage reached per promise, and any channel line."""
+    """What to send at `now`: the latest DM stage reached per promise, and any channel line.
+
+    Stages already past when the promise was recorded (or handed on) are not sent late.
+    """
     found: list[Due] = []
+    channels: dict[str, tuple[int, str] | None] = {}
     for promise in store.open_promises(session=session, due_before=now + LOOKAHEAD):
         times = stage_times(promise, calendar)
         reached = [
-            stage
-            for stage in (BEFORE, DUE, OVERDUE)
-            if times[stage] <= now and times[stage] >= promise.made_at
+            stage for stage in (BEFORE, DUE, OVERDUE) if promise.created_at <= times[stage] <= now
         ]
         if reached:
             found.append(Due(promise, reached[-1]))
         if times[CHANNEL] <= now:
-            rota = rota_channel_for(session, promise.owner)
+            if promise.owner not in channels:
+                channels[promise.owner] = rota_channel_for(session, promise.owner)
+            rota = channels[promise.owner]
             if rota is not None:
                 found.append(Due(promise, CHANNEL, channel=rota[1]))
-        if promise.source == store.FROM_REPLY and not reached:
+        if promise.source == store.FROM_REPLY and promise.replaces is None and not reached:
             found.append(Due(promise, NOTED))
     return found
 
@@ -101,17 +114,16 @@ def hand_promises_of_absent_owners(services: Services, now: datetime) -> None:
     today = services.calendar.today(now)
     moves: list[tuple[int, str]] = []
     with services.session() as session:
-        for promise in store.open_promises(session=session, due_before=now + LOOKAHEAD):
-            if not rota_store.is_away(session=session, user_id=promise.owner, day=today):
+        promises = store.open_promises(session=session, due_before=now + LOOKAHEAD)
+        for owner in {promise.owner for promise in promises}:
+            if not rota_store.is_away(session=session, user_id=owner, day=today):
                 continue
-            cover = person_on_support(session, services.calendar, promise.owner, now)
-            if (
-                cover
-                and cover != promise.owner
-                and not rota_store.is_away(session=session, user_id=cover, day=today)
-            ):
-                assert promise.id is not None
-                moves.append((promise.id, cover))
+            cover = person_on_support(session, services.calendar, owner, now)
+            if cover is None or cover == owner:
+                continue
+            if rota_store.is_away(session=session, user_id=cover, day=today):
+                continue
+            moves += [(p.id, cover) for p in promises if p.owner == owner and p.id is not None]
     for promise_id, cover in moves:
         hand_over(services, promise_id=promise_id, to=cover, by="rotabot", owner_only=False)
 
@@ -136,13 +148,15 @@ def run(ctx: JobContext) -> JobReport:
             keep_fulfilled(session=session, now=now)
         hand_promises_of_absent_owners(services, now)
     with services.session() as session:
-        due_now = due(session, now, calendar=calendar)
+        candidates = due(session, now, calendar=calendar)
+        already = sent_keys(session=session, keys=[item.key for item in candidates])
+        due_now = [item for item in candidates if item.key not in already]
         tickets = tickets_by_ids(
             session=session, ticket_ids=sorted({item.promise.ticket_id for item in due_now})
         )
         support = {
-            item.promise.owner: person_on_support(session, calendar, item.promise.owner, now)
-            for item in due_now
+            owner: person_on_support(session, calendar, owner, now)
+            for owner in {item.promise.owner for item in due_now}
         }
     names: dict[str, str | None] = {}
     zendesk_url = services.settings.zendesk_url
@@ -168,7 +182,7 @@ def run(ctx: JobContext) -> JobReport:
         )
         messages.append(
             Outgoing(
-                key=f"{NAME}:{promise.id}:{item.stage}",
+                key=item.key,
                 recipient=reminder.recipient,
                 text=reminder_text(reminder),
                 blocks=reminder_blocks(reminder),

@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Text
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.store.db import utcnow
 from bot.store.types import UTCDateTime
 
 OPEN = "open"
@@ -37,9 +36,10 @@ class Promise(SQLModel, table=True):
     state: str = Field(default=OPEN, max_length=16, index=True)
     state_by: str | None = Field(default=None, max_length=64)
     state_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    # The promise this one replaced, when rescheduled or handed over.
+    # The promise this one replaced, when rescheduled or handed over, and the first of them.
     replaces: int | None = Field(default=None, foreign_key="promise.id")
-    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    origin: int | None = Field(default=None, foreign_key="promise.id")
+    created_at: datetime = Field(sa_type=UTCDateTime)
     created_by: str = Field(max_length=64)
 
 
@@ -53,8 +53,9 @@ def add_promise(
     note: str,
     source: str,
     created_by: str,
+    created_at: datetime,
     comment_id: int | None = None,
-    replaces: int | None = None,
+    replaces: Promise | None = None,
 ) -> Promise:
     promise = Promise(
         ticket_id=ticket_id,
@@ -65,12 +66,20 @@ def add_promise(
         source=source,
         created_by=created_by,
         comment_id=comment_id,
-        replaces=replaces,
-        created_at=made_at,
+        replaces=None if replaces is None else replaces.id,
+        origin=None if replaces is None else (replaces.origin or replaces.id),
+        created_at=created_at,
     )
     session.add(promise)
     session.flush()
     return promise
+
+
+def origin_of(promise: Promise) -> int:
+    """The first promise of a chain of reschedules and hand-overs: the same promise, to people."""
+    origin = promise.origin or promise.id
+    assert origin is not None
+    return origin
 
 
 def promise_by_id(*, session: Session, promise_id: int) -> Promise | None:

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot import ids
 from bot.jobs import priority_review
 from bot.jobs.runner import run_job
 from bot.services import Services
@@ -155,6 +156,6 @@ def test_someone_else_clicking_is_politely_refused(
 def test_open_in_zendesk_is_only_acknowledged(
     zendesk_services: Services, digest: SlackCall, slack: SlackDoor, fake_slack: FakeSlack
 ) -> None:
-    button = {"action_id": "digest.zendesk.open", "value": "101"}
+    button = {"action_id": ids.OPEN_IN_ZENDESK, "value": "101"}
     assert slack.click(button, user=U_ALICE).status_code == 200
     assert fake_slack.responses == []

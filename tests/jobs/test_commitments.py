@@ -400,3 +400,44 @@ def test_a_promise_on_a_bank_holiday_is_recorded_with_a_warning(
     reply = promise(slack, fake_slack, "1 mon 10am")
     assert "*Mon 31 Aug, 10:00 BST*" in reply
     assert reply.endswith("Heads up: Mon 31 Aug is Late Summer Bank Holiday.")
+
+
+def test_taking_a_promise_from_the_channel_does_not_start_its_reminders_again(
+    desk: Services, slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock
+) -> None:
+    promise(slack, fake_slack, "1 today 5pm", user="UB")
+    run_job(desk, commitments.JOB, now=at(2, 10, 0))
+    line = fake_slack.messages_to("CSUP")[-1]
+    clock.set(at(2, 10, 5))
+    slack.click(FakeSlack.find_button(line, "I'll take it"), user="UC", channel="CSUP")
+    fake_slack.clear()
+    run_job(desk, commitments.JOB, now=at(2, 10, 10))
+    run_job(desk, commitments.JOB, now=at(2, 16, 0))
+    assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_a_rescheduled_detected_promise_is_not_noted_twice(
+    desk: Services,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    fake_zendesk: FakeZendesk,
+    clock: MutableClock,
+) -> None:
+    fake_zendesk.add_comment(
+        1, author_id=101, body="I'll update you by Friday.", created_at=at(1, 10, 30)
+    )
+    fake_zendesk.update_ticket(1, updated_at=at(1, 10, 30))
+    sync_at(desk, clock, at(1, 10, 35))
+    fake_slack.clear()
+    run_job(desk, commitments.JOB, now=at(1, 10, 40))
+    [noted] = dms(fake_slack, "UA")
+    slack.click(FakeSlack.find_button(noted, "Change time"), user="UA")
+    view = fake_slack.last("views.open").args["view"]
+    values = {
+        "promise_date": {"date": {"type": "datepicker", "selected_date": "2026-12-07"}},
+        "promise_time": {"time": {"type": "timepicker", "selected_time": "12:00"}},
+    }
+    slack.submit_view(view, values, user="UA")
+    fake_slack.clear()
+    run_job(desk, commitments.JOB, now=at(1, 11, 0))
+    assert fake_slack.calls_to("chat.postMessage") == []

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1f32b067270a
+Revision ID: 4bd0c211de26
 Revises:
-Create Date: 2026-11-27 08:00:58.922575
+Create Date: 2026-11-27 08:07:53.157149
 """
 
 from collections.abc import Sequence
@@ -13,7 +13,7 @@ from alembic import op
 
 import bot.store.types
 
-revision: str = '1f32b067270a'
+revision: str = '4bd0c211de26'
 down_revision: str | None = None
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
@@ -138,8 +138,10 @@ def upgrade() -> None:
     sa.Column('state_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('state_at', bot.store.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('replaces', sa.Integer(), nullable=True),
+    sa.Column('origin', sa.Integer(), nullable=True),
     sa.Column('created_at', bot.store.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('created_by', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.ForeignKeyConstraint(['origin'], ['promise.id'], ),
     sa.ForeignKeyConstraint(['replaces'], ['promise.id'], ),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('comment_id')
