@@ -52,7 +52,7 @@ NOW = datetime(2026, 11, 27, 15, 0, tzinfo=UTC)
 DUE_LIMIT = 1.0
 GROWTH_LIMIT = 3.0
 # A due() still running after this long is stopped: it has failed its target many times over.
-BUDGET = 20.0
+BUDGET = 15.0
 AGENTS = 20
 ORGANIZATIONS = 200
 MEMBERS = 8
@@ -347,16 +347,20 @@ def time_due(engine: Engine, due: Callable[..., Any]) -> Timing:
     event.listen(engine, "before_cursor_execute", count)
     started = time.perf_counter()
     finished, result = True, ""
+    session = Session(engine)
     try:
-        with Session(engine) as session, _time_limit(BUDGET):
-            outcome = due(session, NOW, **kwargs)
-            result = _describe(outcome)
+        with _time_limit(BUDGET):
+            result = _describe(due(session, NOW, **kwargs))
+        session.close()
     except Exception as error:
         # SQLAlchemy wraps the alarm's exception when it lands inside a statement.
         if not isinstance(error, OverBudget) and not isinstance(
             getattr(error, "orig", None), OverBudget
         ):
+            session.close()
             raise
+        # The alarm may have cut a statement short: drop the connection, never reuse it.
+        session.invalidate()
         finished, result = False, f"stopped after {BUDGET:.0f} s"
     finally:
         seconds = time.perf_counter() - started
@@ -404,15 +408,27 @@ def checks_for(label: str, timings: dict[str, dict[int, Timing]]) -> list[Check]
             )
         )
         growth = big.seconds / max(mid.seconds, 1e-6)
-        found.append(
-            check(
-                f"{label} {name} time 10k→100k ≤ {GROWTH_LIMIT:g}×",
-                growth,
-                GROWTH_LIMIT,
-                "×" if big.finished else "× (at least)",
-                note=f"{mid.seconds * 1000:,.0f} ms → {big.seconds * 1000:,.0f} ms",
+        if big.finished and mid.finished:
+            found.append(
+                check(
+                    f"{label} {name} time 10k→100k ≤ {GROWTH_LIMIT:g}×",
+                    growth,
+                    GROWTH_LIMIT,
+                    "×",
+                    note=f"{mid.seconds * 1000:,.0f} ms → {big.seconds * 1000:,.0f} ms",
+                )
             )
-        )
+        else:
+            # A stopped run gives only a lower bound, which cannot show the target held.
+            found.append(
+                Check(
+                    f"{label} {name} time 10k→100k ≤ {GROWTH_LIMIT:g}×",
+                    f"≥ {growth:.2f} ×",
+                    False,
+                    f"{mid.seconds * 1000:,.0f} ms → stopped at {BUDGET:g} s; queries "
+                    f"{mid.queries:,} → {big.queries:,}+",
+                )
+            )
     return found
 
 

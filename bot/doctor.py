@@ -141,11 +141,6 @@ def check_zendesk_people(engine: Engine, slack: WebClient) -> Check:
     )
 
 
-ExtraCheck = Callable[[Settings], Check]
-# The Zendesk integration adds its own credential check here.
-EXTRA_CHECKS: list[ExtraCheck] = []
-
-
 def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
     try:
         settings = settings_loader()
@@ -165,7 +160,6 @@ def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
         check_database(engine),
         check_slack(slack, settings),
     ]
-    checks.extend(extra(settings) for extra in EXTRA_CHECKS)
     if not settings.zendesk_enabled:
         checks.append(Check("zendesk", True, "not configured (set ZENDESK_URL to enable tickets)"))
     zendesk = ZendeskClient.from_settings(settings)

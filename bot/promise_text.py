@@ -96,7 +96,7 @@ def parse_when(expression: str, *, now: datetime, calendar: WorkCalendar) -> dat
     text = " ".join(expression.lower().replace(",", " ").split())
     if not text:
         raise WhenError(f"Say when the update is due, e.g. {EXAMPLES}.")
-    due = _resolve(text, now=now, calendar=calendar)
+    due = _safely_resolve(text, now=now, calendar=calendar)
     if due is None:
         raise WhenError(f"I couldn't read “{expression.strip()}” as a time. Try {EXAMPLES}.")
     if due <= now:
@@ -138,10 +138,23 @@ def detect_promise(body: str, *, now: datetime, calendar: WorkCalendar) -> Detec
             if match.start() < phrase.start():
                 continue
             expression = match.group(0)
-            due = _resolve(" ".join(expression.lower().split()), now=now, calendar=calendar)
+            due = _safely_resolve(" ".join(expression.lower().split()), now=now, calendar=calendar)
             if due is not None and due > now:
                 return DetectedPromise(due=due, sentence=sentence, expression=expression)
     return None
+
+
+# Promises further ahead than this are typos ("in 99999 days"), not commitments.
+FURTHEST = timedelta(days=366)
+
+
+def _safely_resolve(text: str, *, now: datetime, calendar: WorkCalendar) -> datetime | None:
+    """`_resolve`, with impossible dates (29 Feb next year, a year away) read as no time."""
+    try:
+        due = _resolve(text, now=now, calendar=calendar)
+    except (ValueError, OverflowError):
+        return None
+    return due if due is None or due - now <= FURTHEST else None
 
 
 def _resolve(text: str, *, now: datetime, calendar: WorkCalendar) -> datetime | None:

@@ -6,12 +6,15 @@ commitment. It is doubly bad to fail to meet a commitment and not say anything a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import timefmt
+from bot.blocks.kit import escape
 from bot.promise_text import WhenError, detect_promise, split_when
 from bot.rota import on_support
 from bot.services import Services
@@ -23,6 +26,8 @@ from bot.store.tickets import AGENT_ROLES, OPEN_STATUSES, Ticket, user_roles
 from bot.tickets import ZendeskRead, mirrored_or_fetched, parse_zendesk_time, slack_user_for
 from bot.worktime import WorkCalendar
 from bot.zendesk import ZendeskError, ZendeskNotFound
+
+log = logging.getLogger(__name__)
 
 PROMISE_USAGE = (
     "Usage: `/ticket promise ID WHEN [NOTE]`, e.g. `/ticket promise 1234 tomorrow` or "
@@ -96,7 +101,7 @@ def promise_from_command(services: Services, *, user: str, args: str) -> str:
 
 
 def recorded_text(promise: Promise, calendar: WorkCalendar, *, now: datetime) -> str:
-    note = f" ({promise.note})" if promise.note else ""
+    note = f" ({escape(promise.note)})" if promise.note else ""
     day = calendar.local(promise.due_at).date()
     holiday = calendar.holiday_name(day)
     warning = (
@@ -238,63 +243,89 @@ def keep_fulfilled(*, session: Session, now: datetime) -> list[Promise]:
     return kept
 
 
+@dataclass(frozen=True)
+class Detected:
+    ticket_id: int
+    comment_id: int
+    author: int
+    written_at: datetime
+    sentence: str
+    due: datetime
+
+
 def detect_in_replies(services: Services, read: ZendeskRead) -> list[Promise]:
-    """Record the promises our agents made in the public replies just read from Zendesk."""
-    now = services.now()
-    found: list[tuple[int, int, int, datetime, str, datetime]] = []
-    author_ids = {
-        int(comment["author_id"])
-        for comments in read.comments.values()
-        for comment in comments
-        if comment.get("author_id") is not None
-    }
-    with services.session() as session:
-        roles = user_roles(session=session, user_ids=author_ids)
-        for ticket_id, comments in read.comments.items():
-            for comment in comments:
-                created = parse_zendesk_time(comment.get("created_at"))
-                author = comment.get("author_id")
-                if (
-                    created is None
-                    or author is None
-                    or not comment.get("public", False)
-                    or roles.get(int(author)) not in AGENT_ROLES
-                    or now - created > DETECTION_WINDOW
-                    or store.promise_for_comment(session=session, comment_id=int(comment["id"]))
-                ):
-                    continue
-                body = str(comment.get("plain_body") or comment.get("body") or "")
-                detected = detect_promise(body, now=created, calendar=services.calendar)
-                if detected is not None and detected.due > now:
-                    found.append(
-                        (
-                            ticket_id,
-                            int(comment["id"]),
-                            int(author),
-                            created,
-                            detected.sentence,
-                            detected.due,
-                        )
-                    )
+    """Record the promises our agents made in the public replies just read from Zendesk.
+
+    Never raises: a reply it cannot read is logged and the rest are still recorded.
+    """
+    try:
+        found = _promises_in(services, read)
+    except Exception:  # a bad comment must not stop the sync that read it
+        log.exception("could not read promises in the replies just synced")
+        return []
     recorded = []
-    for ticket_id, comment_id, author, created, sentence, due in found:
-        owner = slack_user_for(services, author)
+    now = services.now()
+    for item in found:
+        owner = slack_user_for(services, item.author)
         with services.session() as session:
             owner = owner or person_on_support(session, services.calendar, "", now)
             if owner is None:
+                log.info("nobody to hold the promise in comment %s", item.comment_id)
                 continue
-            recorded.append(
-                store.add_promise(
-                    session=session,
-                    ticket_id=ticket_id,
-                    owner=owner,
-                    due_at=due,
-                    made_at=created,
-                    note=sentence[:300],
-                    source=store.FROM_REPLY,
-                    created_by="zendesk",
-                    created_at=now,
-                    comment_id=comment_id,
+            try:
+                with session.begin_nested():
+                    promise = store.add_promise(
+                        session=session,
+                        ticket_id=item.ticket_id,
+                        owner=owner,
+                        due_at=item.due,
+                        made_at=item.written_at,
+                        note=item.sentence[:300],
+                        source=store.FROM_REPLY,
+                        created_by="zendesk",
+                        created_at=now,
+                        comment_id=item.comment_id,
+                    )
+            except IntegrityError:
+                continue  # the webhook and the sync read the same reply at once
+            recorded.append(promise)
+    return recorded
+
+
+def _promises_in(services: Services, read: ZendeskRead) -> list[Detected]:
+    now = services.now()
+    comments = [
+        (ticket_id, comment)
+        for ticket_id, ticket_comments in read.comments.items()
+        for comment in ticket_comments
+        if comment.get("public", False)
+        and comment.get("author_id") is not None
+        and comment.get("id") is not None
+    ]
+    with services.session() as session:
+        roles = user_roles(
+            session=session, user_ids={int(comment["author_id"]) for _, comment in comments}
+        )
+        known = store.comments_with_promises(
+            session=session, comment_ids=[int(comment["id"]) for _, comment in comments]
+        )
+    found = []
+    for ticket_id, comment in comments:
+        created = parse_zendesk_time(comment.get("created_at"))
+        author = int(comment["author_id"])
+        if (
+            created is None
+            or roles.get(author) not in AGENT_ROLES
+            or now - created > DETECTION_WINDOW
+            or int(comment["id"]) in known
+        ):
+            continue
+        body = str(comment.get("plain_body") or comment.get("body") or "")
+        detected = detect_promise(body, now=created, calendar=services.calendar)
+        if detected is not None and detected.due > now:
+            found.append(
+                Detected(
+                    ticket_id, int(comment["id"]), author, created, detected.sentence, detected.due
                 )
             )
-    return recorded
+    return found

@@ -152,7 +152,7 @@ THRESHOLDS = {
 
 def _threshold(values: Mapping[str, str], name: str, default: int) -> int:
     raw = _get(values, name) or str(default)
-    if not raw.isdigit() or int(raw) < 1:
+    if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
         raise ConfigError(
             f"{name} is how many {THRESHOLDS[name]}: use a whole number, 1 or more, not {raw!r}."
         )
@@ -208,11 +208,11 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         raise ConfigError(str(error)) from None
 
     raw_port = _get(values, "PORT") or str(Settings.port)
-    if not raw_port.isdigit() or not 0 < int(raw_port) < 65536:
+    if not (raw_port.isascii() and raw_port.isdigit()) or not 0 < int(raw_port) < 65536:
         raise ConfigError(f"PORT must be a TCP port number between 1 and 65535, not {raw_port!r}.")
 
     raw_lookback = _get(values, "ROTABOT_SYNC_LOOKBACK_DAYS") or str(Settings.sync_lookback_days)
-    if not raw_lookback.isdigit() or int(raw_lookback) < 1:
+    if not (raw_lookback.isascii() and raw_lookback.isdigit()) or int(raw_lookback) < 1:
         raise ConfigError(
             "ROTABOT_SYNC_LOOKBACK_DAYS must be a whole number of days (1 or more) for the "
             f"first Zendesk sync to reach back, not {raw_lookback!r}."

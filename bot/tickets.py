@@ -17,6 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.services import Services
+from bot.store.promises import Promise, open_promises_on_tickets
 from bot.store.tickets import (
     AGENT_ROLES,
     ZENDESK_REVIEWER,
@@ -30,7 +31,6 @@ from bot.store.tickets import (
     remember_slack_match,
     save_ticket,
     slack_match_is_fresh,
-    slack_user_for_zendesk_user,
     ticket_by_id,
     tickets_by_ids,
     upsert_organization,
@@ -223,15 +223,10 @@ def store_read(
         ticket = apply_ticket(before, data, ticket_id=ticket_id, summary=summary, now=now)
         if not ours and before is not None and ticket.priority != previous_priority:
             # Only agents set priorities in Zendesk: a change there is a priority review.
-            reviewer = (
-                slack_user_for_zendesk_user(session=session, zendesk_user_id=ticket.assignee_id)
-                if ticket.assignee_id is not None
-                else None
-            )
             record_priority_review(
                 session=session,
                 ticket_id=ticket_id,
-                reviewed_by=reviewer or ZENDESK_REVIEWER,
+                reviewed_by=ZENDESK_REVIEWER,
                 reviewed_at=ticket.updated_at,
                 source="zendesk",
                 priority_set=ticket.priority,
@@ -380,6 +375,7 @@ class TicketCard:
     assignee_slack_id: str | None
     last_reply_by: str | None
     review: PriorityReview | None
+    promises: list[Promise] = field(default_factory=list)
 
 
 def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
@@ -407,6 +403,7 @@ def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
             assignee_slack_id=assignee_slack,
             last_reply_by=name(ticket.last_agent_public_reply_by),
             review=last_priority_review(session=session, ticket_id=ticket.id),
+            promises=open_promises_on_tickets(session=session, ticket_ids=[ticket.id]),
         )
 
 

@@ -35,9 +35,6 @@ EXPORT_PAGE_SIZE = 1000
 class ZendeskError(Exception):
     """Zendesk could not do what was asked; str() is a sentence for a person."""
 
-    def explain(self) -> str:
-        return str(self)
-
 
 class ZendeskNotFound(ZendeskError):
     """404: the record does not exist (or the token cannot see it)."""

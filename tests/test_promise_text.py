@@ -134,3 +134,16 @@ def test_things_that_are_not_promises(body: str) -> None:
 
 def test_the_table_has_at_least_thirty_sentences() -> None:
     assert len(PROMISES) + len(NOT_PROMISES) >= 30
+
+
+@pytest.mark.parametrize("typed", ["29 feb", "30 feb", "in 99999 days", "in 100000 hours"])
+def test_impossible_or_absurd_times_are_explained_not_crashed(typed: str) -> None:
+    with pytest.raises(WhenError, match="I couldn't read"):
+        parse_when(typed, now=TUESDAY, calendar=CAL)
+
+
+def test_29_february_in_a_leap_year_is_fine() -> None:
+    leap_january = datetime(2028, 1, 10, 10, 0, tzinfo=UTC)
+    assert parse_when("29 feb", now=leap_january, calendar=CAL) == datetime(
+        2028, 2, 29, 17, 0, tzinfo=UTC
+    )

@@ -45,7 +45,7 @@ def test_wrong_credentials_are_a_sentence(fake_zendesk: FakeZendesk) -> None:
     client = ZendeskClient(base_url=fake_zendesk.url, email="bot@example.com", token="wrong")
     with pytest.raises(ZendeskNotAllowed) as caught:
         client.ticket(101)
-    assert caught.value.explain() == (
+    assert str(caught.value) == (
         "Zendesk refused Rotabot's credentials (401): check ZENDESK_EMAIL and ZENDESK_API_TOKEN"
     )
 

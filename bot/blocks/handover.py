@@ -21,7 +21,7 @@ from bot.blocks.kit import (
     section,
     ticket_url,
 )
-from bot.blocks.promises import take_button
+from bot.blocks.promises import promise_line, take_button
 from bot.store.escalations import Escalation
 from bot.store.promises import Promise
 from bot.store.reports import PRIORITY_ORDER
@@ -80,11 +80,11 @@ class Handover:
         return [t for t in self.tickets if t.status in ("pending", "hold")]
 
 
-def _ticket_sections(handover: Handover) -> list[Block]:
+def _ticket_sections(handover: Handover, *, whose: str) -> list[Block]:
     url = handover.zendesk_url
     return [
         section(
-            "*Open tickets on us* (held by you or by nobody)\n"
+            f"*Open tickets on us* (held by {whose} or by nobody)\n"
             + ticket_lines(handover.working_on_us, zendesk_url=url, empty="None: a clean slate.")
         ),
         section(
@@ -99,12 +99,6 @@ def _zendesk_button(handover: Handover) -> list[Block]:
         return []
     views = f"{handover.zendesk_url}/agent/filters"
     return [actions(button("Open Zendesk", action_id=ids.OPEN_IN_ZENDESK, url=views))]
-
-
-def promise_line(promise: Promise, *, calendar: WorkCalendar, today: date) -> str:
-    due = timefmt.instant(promise.due_at, calendar.tz, today=today)
-    note = f" — {escape(promise.note)}" if promise.note else ""
-    return f"• #{promise.ticket_id}: update due *{due}*{note}"
 
 
 def _promise_sections(handover: Handover, *, offer: bool) -> list[Block]:
@@ -140,7 +134,7 @@ def outgoing_blocks(handover: Handover) -> list[Block]:
             f"Your support week *{week_range(handover.ending_week, today=handover.today)}* "
             f"in <#{handover.channel_id}> is ending. {successor}"
         ),
-        *_ticket_sections(handover),
+        *_ticket_sections(handover, whose="you"),
         *_promise_sections(handover, offer=False),
         context(
             "Before you hand over: leave a note on any ticket you are part-way through, and "
@@ -167,7 +161,10 @@ def incoming_blocks(handover: Handover) -> list[Block]:
             f"{timefmt.day(handover.starting_week + timedelta(days=4), today=handover.today)}* "
             f"in <#{handover.channel_id}>. {who_to_ask}".rstrip()
         ),
-        *_ticket_sections(handover),
+        *_ticket_sections(
+            handover,
+            whose=mention(handover.outgoing) if handover.outgoing else "the last person",
+        ),
         *_promise_sections(handover, offer=True),
         *_zendesk_button(handover),
     ]
@@ -241,7 +238,7 @@ def promises_section(summary: Summary) -> list[Block]:
     if not summary.open_promises:
         return []
     lines = [
-        promise_line(p, calendar=summary.calendar, today=summary.today) + f" ({mention(p.owner)})"
+        promise_line(p, calendar=summary.calendar, today=summary.today, owner=True)
         for p in summary.open_promises[:MAX_LINES]
     ]
     more = len(summary.open_promises) - MAX_LINES

@@ -205,13 +205,20 @@ def take_button(promise_id: int) -> Block:
     return button("I'll take it", action_id=ids.PROMISE_TAKE, value=str(promise_id))
 
 
+def promise_line(
+    promise: Promise, *, calendar: WorkCalendar, today: date, owner: bool = False
+) -> str:
+    due = timefmt.instant(promise.due_at, calendar.tz, today=today)
+    note = f" — {escape(promise.note)}" if promise.note else ""
+    held = f" ({mention(promise.owner)})" if owner else ""
+    return f"• #{promise.ticket_id}: update due *{due}*{note}{held}"
+
+
 def home_promise_blocks(promise: Promise, *, calendar: WorkCalendar, today: date) -> list[Block]:
     """One promise on the App Home: when it is due, and the buttons that settle it."""
     assert promise.id is not None
-    due = timefmt.instant(promise.due_at, calendar.tz, today=today)
-    note = f" — {escape(promise.note)}" if promise.note else ""
     return [
-        section(f"#{promise.ticket_id}: update due *{due}*{note}"),
+        section(promise_line(promise, calendar=calendar, today=today)),
         actions(
             button(
                 "Done — client updated",

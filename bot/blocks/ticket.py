@@ -7,14 +7,18 @@ from typing import Any
 
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
-from bot.blocks.promises import promise_button
+from bot.blocks.promises import promise_button, promise_line
 from bot.store.tickets import ZENDESK_REVIEWER, PriorityReview
 from bot.tickets import PRIORITIES, TicketCard
 from bot.worktime import WorkCalendar
 
 Block = dict[str, Any]
 
-USAGE = "Usage: `/ticket ID` shows a Zendesk ticket's card, e.g. `/ticket 1234` or `/ticket #1234`."
+USAGE = (
+    "Usage: `/ticket ID` shows a Zendesk ticket's card, e.g. `/ticket 1234` or `/ticket #1234`; "
+    "`/ticket promise ID WHEN [NOTE]` records an update you promised, e.g. "
+    "`/ticket promise 1234 fri 3pm check the logs`."
+)
 STATUS_NAMES = {
     "new": "New",
     "open": "Open",
@@ -140,6 +144,12 @@ def ticket_card_blocks(
     blocks.append(_section("\n".join(conversation_lines(card, calendar, now=now))))
     if card.review is not None:
         blocks.append(_context(review_line(card.review, calendar, now=now)))
+    if card.promises:
+        lines = [
+            promise_line(promise, calendar=calendar, today=today, owner=True)
+            for promise in card.promises
+        ]
+        blocks.append(_section("*Open promises to the client*\n" + "\n".join(lines)))
     blocks.append(priority_actions(ticket.id))
     return blocks
 

@@ -184,12 +184,18 @@ def promise_rescheduled(
         return
     metadata = json.loads(view.get("private_metadata") or "{}")
     user = str(body["user"]["id"])
+    promise_id = int(metadata["promise"])
     try:
-        promise = reschedule(services, promise_id=int(metadata["promise"]), due=due, by=user)
+        open_promise(services, promise_id=promise_id, owner=user)
     except PromiseError as error:
         ack(response_action="errors", errors={TIME_BLOCK: str(error)})
         return
     ack()
+    try:
+        promise = reschedule(services, promise_id=promise_id, due=due, by=user)
+    except PromiseError as error:  # changed by someone else since the check above
+        _post(client, user, str(error))
+        return
     text = (
         f":clock3: Your update on #{promise.ticket_id} is now due *{_when(services, due)}*. "
         "Remember to tell the client the new time in Zendesk."

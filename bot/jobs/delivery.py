@@ -76,7 +76,8 @@ def send_once(ctx: JobContext, job: str, message: Outgoing, report: JobReport) -
             job=job,
             recipient=message.recipient,
             worker=WORKER_ID,
-            now=ctx.now,
+            # The real time, not `--at`: other workers judge a claim's staleness by it.
+            now=services.now(),
         )
     if not claimed:
         return
@@ -98,7 +99,7 @@ def send_once(ctx: JobContext, job: str, message: Outgoing, report: JobReport) -
             key=message.key,
             channel=str(answer.get("channel", message.recipient)),
             ts=str(answer.get("ts", "")),
-            now=ctx.now,
+            now=services.now(),
         )
     report.sent += 1
 

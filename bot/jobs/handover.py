@@ -105,6 +105,8 @@ def due(
 
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
+    if ending_week(ctx.now, services.calendar) is None:
+        return JobReport(summary="no handover is due now")
     if not ctx.dry_run:
         refresh_agent_matches(services)
     with services.session() as session:

@@ -84,7 +84,8 @@ def run_sync(ctx: JobContext) -> JobReport:
             search_changes(ctx, zendesk, progress)
     except ZendeskError as error:
         with ctx.services.session() as session:
-            record_sync_error(session=session, name=CURSOR_NAME, error=str(error), now=ctx.now)
+            name = SEARCH_CURSOR_NAME if progress.via_search else CURSOR_NAME
+            record_sync_error(session=session, name=name, error=str(error), now=ctx.now)
         log.warning("sync stopped after %d pages: %s", progress.pages, error)
         return JobReport(
             summary=f"{progress.done()}, then stopped; the next run resumes from the last "

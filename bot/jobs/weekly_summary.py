@@ -19,6 +19,7 @@ from bot.rota import on_support
 from bot.settings import Settings
 from bot.store import rota as rota_store
 from bot.store.escalations import escalations_between
+from bot.store.ledger import sent_keys
 from bot.store.promises import open_promises
 from bot.store.reports import (
     all_rotas,
@@ -41,7 +42,11 @@ def due(
     first_day = calendar.first_working_day_of_week(week)
     if first_day is None or today < first_day:
         return []
-    rotas = all_rotas(session=session)
+    every_rota = all_rotas(session=session)
+    keys = {rota.id: f"{NAME}:{rota.id}:{week.isoformat()}" for rota in every_rota}
+    already = sent_keys(session=session, keys=list(keys.values()))
+    # Due every working day of the week until sent: skip the work once it has been.
+    rotas = [rota for rota in every_rota if keys[rota.id] not in already]
     if not rotas:
         return []
     last_week_start = calendar.at(week - timedelta(days=7), time(0))
@@ -100,7 +105,7 @@ def due(
         )
         messages.append(
             Outgoing(
-                key=f"{NAME}:{rota.id}:{week.isoformat()}",
+                key=keys[rota.id],
                 recipient=rota.channel_id,
                 text=summary_text(summary),
                 blocks=summary_blocks(summary),

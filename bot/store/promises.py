@@ -86,8 +86,12 @@ def promise_by_id(*, session: Session, promise_id: int) -> Promise | None:
     return session.get(Promise, promise_id)
 
 
-def promise_for_comment(*, session: Session, comment_id: int) -> Promise | None:
-    return session.exec(select(Promise).where(col(Promise.comment_id) == comment_id)).first()
+def comments_with_promises(*, session: Session, comment_ids: list[int]) -> set[int]:
+    """Which of these Zendesk comments already gave us a promise."""
+    if not comment_ids:
+        return set()
+    query = select(Promise.comment_id).where(col(Promise.comment_id).in_(comment_ids))
+    return {comment_id for comment_id in session.exec(query) if comment_id is not None}
 
 
 def close_promise(*, session: Session, promise: Promise, state: str, by: str, at: datetime) -> None:

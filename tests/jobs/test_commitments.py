@@ -441,3 +441,13 @@ def test_a_rescheduled_detected_promise_is_not_noted_twice(
     fake_slack.clear()
     run_job(desk, commitments.JOB, now=at(1, 11, 0))
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def test_the_ticket_card_lists_its_open_promises(
+    desk: Services, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    promise(slack, fake_slack, "1 fri 3pm send the report", user="UB")
+    slack.command("/ticket", "1", user="UA", channel="CSUP")
+    card = FakeSlack.texts(fake_slack.responses[-1].body)
+    assert "*Open promises to the client*" in card
+    assert "• #1: update due *Fri 4 Dec, 15:00 GMT* — send the report (<@UB>)" in card

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
@@ -10,6 +10,7 @@ from bot.jobs.runner import run_job
 from bot.services import Services
 from bot.store.job_runs import job_runs
 from bot.store.ledger import claim_nudge, nudge
+from tests.doors import MutableClock
 from tests.fakes.slack_api import FakeSlack
 from tests.jobs.conftest import WORKING_NOW
 
@@ -104,8 +105,9 @@ def test_a_channel_the_bot_is_not_in_is_explained_and_retried(
 
 
 def test_a_crash_between_claim_and_send_is_healed_later(
-    services: Services, fake_slack: FakeSlack, greetings_job: Job
+    services: Services, fake_slack: FakeSlack, greetings_job: Job, clock: MutableClock
 ) -> None:
+    clock.set(WORKING_NOW)
     with services.session() as session:
         claim_nudge(
             session=session,
@@ -116,13 +118,33 @@ def test_a_crash_between_claim_and_send_is_healed_later(
             now=WORKING_NOW,
         )
     assert run_job(services, greetings_job, now=WORKING_NOW).sent == 2
-    later = datetime(2026, 12, 2, 10, 10, tzinfo=UTC)
-    assert run_job(services, greetings_job, now=later).sent == 1
+    clock.advance(minutes=10)
+    assert run_job(services, greetings_job, now=clock()).sent == 1
     assert sorted(c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")) == [
         "U0",
         "U1",
         "U2",
     ]
+
+
+def test_a_run_at_a_past_time_does_not_make_fresh_claims_look_stale(
+    services: Services, fake_slack: FakeSlack, greetings_job: Job, clock: MutableClock
+) -> None:
+    clock.set(WORKING_NOW)
+    with services.session() as session:
+        claim_nudge(
+            session=session,
+            key="greet:U1",
+            job="greetings",
+            recipient="U1",
+            worker="busy-worker",
+            now=WORKING_NOW,
+        )
+    # `rotabot jobs run --at` an hour earlier: the claim is a minute old, not an hour.
+    clock.advance(minutes=1)
+    an_hour_ago = WORKING_NOW - timedelta(hours=1)
+    assert run_job(services, greetings_job, now=an_hour_ago).sent == 2
+    assert "U1" not in [c.args["channel"] for c in fake_slack.calls_to("chat.postMessage")]
 
 
 def test_dry_run_prints_and_records_nothing(
