@@ -117,8 +117,8 @@ def test_no_number_gets_the_usage(
 ) -> None:
     slack.command("/ticket", text)
     usage = (
-        "Usage: `/ticket ID` shows a Zendesk ticket's card, e.g. `/ticket 1234` or `/ticket #1234`; "
-        "`/ticket promise ID WHEN [NOTE]` records an update you promised, e.g. "
+        "Usage: `/ticket ID` shows a Zendesk ticket's card, e.g. `/ticket 1234` or "
+        "`/ticket #1234`; `/ticket promise ID WHEN [NOTE]` records an update you promised, e.g. "
         "`/ticket promise 1234 fri 3pm check the logs`."
     )
     expected = usage if problem is None else f"{problem}\n{usage}"
