@@ -326,7 +326,8 @@ def _time_limit(seconds: float) -> Iterator[None]:
         raise OverBudget()
 
     previous = signal.signal(signal.SIGALRM, stop)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # It fires again every half second: Python ignores an exception raised inside a finalizer.
+    signal.setitimer(signal.ITIMER_REAL, seconds, 0.5)
     try:
         yield
     finally:

@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import timefmt
+from bot.blocks.kit import section
 from bot.blocks.rota import (
     NO_ROTA,
     USAGE,
@@ -36,7 +37,6 @@ from bot.blocks.rota import (
     stats_text,
     swap_request_blocks,
     swap_request_text,
-    text_section,
     week_label,
     who_text,
 )
@@ -649,7 +649,7 @@ def add(request: RotaRequest, command: Command) -> Outcome:
     if already:
         text += f" Already on the rota: {', '.join(mention(u) for u in already)}."
     blocks = [
-        text_section(text),
+        section(text),
         *rota_blocks(shown, today=request.today, calendar=request.calendar, has_members=True),
     ]
     return Outcome(

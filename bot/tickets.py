@@ -24,6 +24,7 @@ from bot.store.tickets import (
     PriorityReview,
     Ticket,
     agents,
+    known_organization_ids,
     known_user_ids,
     last_priority_review,
     organization,
@@ -164,9 +165,7 @@ def read_comments_and_people(
     org_ids = {oid for data in read.tickets if (oid := _int(data.get("organization_id")))}
     org_ids -= {oid for o in read.organizations if (oid := _int(o.get("id"))) is not None}
     with services.session() as session:
-        org_ids = {
-            oid for oid in org_ids if organization(session=session, organization_id=oid) is None
-        }
+        org_ids -= known_organization_ids(session=session, organization_ids=org_ids)
     if org_ids:
         read.organizations.extend(zendesk.organizations(org_ids))
 

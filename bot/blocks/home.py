@@ -13,14 +13,14 @@ from typing import Any
 from bot import timefmt
 from bot.blocks.digest import review_section, waiting_section
 from bot.blocks.escalation import escalations_section
+from bot.blocks.kit import Block, context, mention, section
 from bot.blocks.promises import home_promise_blocks
-from bot.blocks.rota import mention, swap_request_blocks, week_label, week_mark
+from bot.blocks.rota import swap_request_blocks, week_label, week_mark
 from bot.personal import PersonalNudges
 from bot.rota import RotaSummary
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
 
-Block = dict[str, Any]
 # Slack's limit on the blocks of a view.
 MAX_BLOCKS = 100
 
@@ -44,7 +44,7 @@ Section = Callable[[HomeContext], list[Block]]
 
 
 def notice_section(home: HomeContext) -> list[Block]:
-    return [_text(home.notice)] if home.notice else []
+    return [section(home.notice)] if home.notice else []
 
 
 def how_to_start_section(home: HomeContext) -> list[Block]:
@@ -52,7 +52,7 @@ def how_to_start_section(home: HomeContext) -> list[Block]:
         return []
     return [
         {"type": "header", "text": {"type": "plain_text", "text": "Welcome to Rotabot"}},
-        _text(
+        section(
             "You're not on a support rota yet. In your team's channel, type "
             "`/rota add @you @teammate …` to start one (the first person is on support this "
             "week), or ask a teammate to add you. `/rota help` shows everything it can do."
@@ -63,14 +63,14 @@ def how_to_start_section(home: HomeContext) -> list[Block]:
 def rotas_section(home: HomeContext) -> list[Block]:
     blocks: list[Block] = []
     for summary in home.rotas:
-        blocks += [{"type": "divider"}, _text(f"*Support rota in <#{summary.channel_id}>*")]
-        blocks.append(_text(_now_line(summary, home)))
-        blocks.append(_text(_my_weeks(summary, home)))
+        blocks += [{"type": "divider"}, section(f"*Support rota in <#{summary.channel_id}>*")]
+        blocks.append(section(_now_line(summary, home)))
+        blocks.append(section(_my_weeks(summary, home)))
         for request in summary.swaps_to_me:
             blocks += swap_request_blocks(request, channel_id=summary.channel_id, today=home.today)
         for request in summary.swaps_from_me:
             blocks.append(
-                _context(
+                context(
                     f"You asked {mention(request.target)} to swap your "
                     f"{week_label(request.requester_week, today=home.today)} for their "
                     f"{week_label(request.target_week, today=home.today)}: waiting for an answer."
@@ -84,7 +84,7 @@ def promises_section(home: HomeContext) -> list[Block]:
         return []
     blocks: list[Block] = [
         {"type": "divider"},
-        _text("*Your open promises to clients*, soonest first"),
+        section("*Your open promises to clients*, soonest first"),
     ]
     for promise in home.promises:
         blocks += home_promise_blocks(promise, calendar=home.calendar, today=home.today)
@@ -140,11 +140,3 @@ def _my_weeks(summary: RotaSummary, home: HomeContext) -> str:
         f"• {week_label(w.week_start, today=home.today)}{week_mark(w)}" for w in summary.my_weeks
     ]
     return "*Your next weeks on support:*\n" + "\n".join(lines)
-
-
-def _text(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
 
 from bot import ids, timefmt
+from bot.blocks.kit import Block, actions, button, context, mention, section
 from bot.store import rota as store
 from bot.store.rota import RotaWeek, SwapRequest
 from bot.worktime import WorkCalendar
 
-Block = dict[str, Any]
 LINES_PER_SECTION = 8
 
 USAGE = """*Usage:* `/rota` in the team's channel
@@ -31,10 +30,6 @@ NO_ROTA = (
     "This channel has no support rota yet. Start one by adding the team, in order: "
     "`/rota add @alice @bob @carol` — the first person is on support this week."
 )
-
-
-def mention(user_id: str) -> str:
-    return f"<@{user_id}>"
 
 
 def week_label(week_start: date, *, today: date) -> str:
@@ -96,14 +91,14 @@ def rota_blocks(
             if not has_members
             else "No weeks to show."
         )
-        return [text_section(text)]
+        return [section(text)]
     lines = [week_line(s, today=today, calendar=calendar) for s in shown]
     # A section holds at most 3000 characters, so long lists take several.
     chunks = [lines[i : i + LINES_PER_SECTION] for i in range(0, len(lines), LINES_PER_SECTION)]
     return [
-        text_section("*Support rota*"),
-        *(text_section("\n".join(chunk)) for chunk in chunks),
-        _context("Change it: `/rota swap @who`, `/rota away FROM TO`, `/rota help`"),
+        section("*Support rota*"),
+        *(section("\n".join(chunk)) for chunk in chunks),
+        context("Change it: `/rota swap @who`, `/rota away FROM TO`, `/rota help`"),
     ]
 
 
@@ -146,20 +141,17 @@ def swap_request_text(request: SwapRequest, *, channel_id: str, today: date) -> 
 def swap_request_blocks(request: SwapRequest, *, channel_id: str, today: date) -> list[Block]:
     key = str(request.id)
     return [
-        text_section(swap_request_text(request, channel_id=channel_id, today=today)),
-        {
-            "type": "actions",
-            "block_id": f"swap_{key}",
-            "elements": [
-                _button("Accept", ids.SWAP_ACCEPT, key, style="primary"),
-                _button("Decline", ids.SWAP_DECLINE, key),
-            ],
-        },
+        section(swap_request_text(request, channel_id=channel_id, today=today)),
+        actions(
+            button("Accept", action_id=ids.SWAP_ACCEPT, value=key, style="primary"),
+            button("Decline", action_id=ids.SWAP_DECLINE, value=key),
+            block_id=f"swap_{key}",
+        ),
     ]
 
 
 def swap_answered_blocks(text: str) -> list[Block]:
-    return [text_section(text)]
+    return [section(text)]
 
 
 def stats_text(rows: list[tuple[str, int, int, int]]) -> str:
@@ -171,23 +163,3 @@ def stats_text(rows: list[tuple[str, int, int, int]]) -> str:
         f"{mention(user)}: {served} · {given} · {taken}" for user, served, given, taken in rows
     ]
     return "\n".join(lines)
-
-
-def text_section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
-
-
-def _button(label: str, action_id: str, value: str, *, style: str | None = None) -> Block:
-    button: Block = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": label},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style is not None:
-        button["style"] = style
-    return button

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
+from bot.blocks.kit import Block, context, escape, section
 from bot.blocks.promises import promise_button, promise_line
 from bot.store.tickets import ZENDESK_REVIEWER, PriorityReview
 from bot.tickets import PRIORITIES, TicketCard
 from bot.worktime import WorkCalendar
-
-Block = dict[str, Any]
 
 USAGE = (
     "Usage: `/ticket ID` shows a Zendesk ticket's card, e.g. `/ticket 1234` or `/ticket #1234`; "
@@ -31,11 +29,6 @@ STATUS_NAMES = {
 PRIORITY_NAMES = {"urgent": "Urgent", "high": "High", "normal": "Normal", "low": "Low"}
 # Keeps the card's title readable and well inside Slack's 3000-character section limit.
 SUBJECT_LIMIT = 200
-
-
-def escape(text: str) -> str:
-    """Slack mrkdwn treats &, < and > as markup."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def usage_text(problem: str | None) -> str:
@@ -133,23 +126,23 @@ def ticket_card_blocks(
     ]
     blocks: list[Block] = []
     if notice is not None:
-        blocks.append(_context(notice))
-    blocks.append(_section(f"*<{card.url}|#{ticket.id} {subject}>*"))
+        blocks.append(context(notice))
+    blocks.append(section(f"*<{card.url}|#{ticket.id} {subject}>*"))
     blocks.append(
         {
             "type": "section",
             "fields": [{"type": "mrkdwn", "text": f"*{name}*\n{value}"} for name, value in fields],
         }
     )
-    blocks.append(_section("\n".join(conversation_lines(card, calendar, now=now))))
+    blocks.append(section("\n".join(conversation_lines(card, calendar, now=now))))
     if card.review is not None:
-        blocks.append(_context(review_line(card.review, calendar, now=now)))
+        blocks.append(context(review_line(card.review, calendar, now=now)))
     if card.promises:
         lines = [
             promise_line(promise, calendar=calendar, today=today, owner=True)
             for promise in card.promises
         ]
-        blocks.append(_section("*Open promises to the client*\n" + "\n".join(lines)))
+        blocks.append(section("*Open promises to the client*\n" + "\n".join(lines)))
     blocks.append(priority_actions(ticket.id))
     return blocks
 
@@ -196,11 +189,3 @@ def priority_actions(ticket_id: int) -> Block:
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _section(text: str) -> Block:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
-
-
-def _context(text: str) -> Block:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}

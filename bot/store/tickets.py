@@ -149,6 +149,13 @@ def upsert_zendesk_user(
     return user
 
 
+def known_organization_ids(*, session: Session, organization_ids: set[int]) -> set[int]:
+    if not organization_ids:
+        return set()
+    query = select(ZendeskOrganization.id).where(col(ZendeskOrganization.id).in_(organization_ids))
+    return set(session.exec(query))
+
+
 def organization(*, session: Session, organization_id: int) -> ZendeskOrganization | None:
     return session.get(ZendeskOrganization, organization_id)
 
