@@ -250,9 +250,7 @@ class Planner:
                 (
                     w
                     for w in upcoming
-                    if w.week_start not in tried
-                    and w.kind != store.COVER
-                    and away(w.user_id, w.week_start)
+                    if w.week_start not in tried and away(w.user_id, w.week_start)
                 ),
                 None,
             )

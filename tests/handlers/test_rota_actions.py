@@ -145,6 +145,18 @@ def test_two_people_away_in_the_same_week(slack: SlackDoor, fake_slack: FakeSlac
     assert "Mon 7 Dec – Fri 11 Dec  <@U1> · covering for <@U2>" in shown
 
 
+def test_a_coverer_who_is_then_away_is_covered_in_turn(
+    slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    start(slack, fake_slack)
+    rota(slack, fake_slack, "away 8 Dec", user="U2")
+    reply = rota(slack, fake_slack, "away 8 Dec", user="U3")
+    assert "nobody is available" not in reply
+    assert "• Mon 7 Dec – Fri 11 Dec: <@U1> covers" in reply
+    shown = rota(slack, fake_slack, "show 4")
+    assert "Mon 7 Dec – Fri 11 Dec  <@U1> · covering for <@U3>" in shown
+
+
 def test_nobody_available_is_flagged(slack: SlackDoor, fake_slack: FakeSlack) -> None:
     rota(slack, fake_slack, "add <@U1> <@U2>")
     rota(slack, fake_slack, "away 7 Dec 11 Dec", user="U1")
