@@ -272,3 +272,21 @@ def test_slack_refusing_the_lead_dm_is_told_to_the_raiser(
     (told,) = fake_slack.messages_to(U_ALICE)
     assert "I couldn't send <@ULEE> a DM: please tell them yourself." in told.args["text"]
     assert escalations(tickets)[0].lead_dm_ts is None
+
+
+def test_escalations_show_on_the_app_home_and_in_the_weekly_summary(
+    tickets: Services, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    from bot.jobs import weekly_summary
+    from bot.jobs.runner import run_job
+
+    view = open_modal(slack, fake_slack, 101)
+    slack.submit_view(view, values("out-of-scope", "Wants a new feature"), user=U_ALICE)
+    slack.event({"type": "app_home_opened", "user": U_ALICE, "tab": "home", "event_ts": "1.0"})
+    home = FakeSlack.texts(fake_slack.last("views.publish").args["view"])
+    assert "*Escalations*" in home and "#101" in home and "waiting for the lead" in home
+    fake_slack.clear()
+    next_monday = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    assert run_job(tickets, weekly_summary.JOB, now=next_monday).sent == 1
+    summary = FakeSlack.texts(fake_slack.messages_to("C1")[0])
+    assert "*Escalations*" in summary and "#101" in summary
