@@ -24,14 +24,14 @@ from bot.blocks.digest import (
     waiting_digest_text,
 )
 from bot.blocks.kit import ticket_url
-from bot.digests import client_name, route
+from bot.digests import route
 from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.jobs.priority_review import unrouted_note
 from bot.rules import client_waiting
 from bot.store.digests import nudge_days, record_digest_lines, tickets_nudged_on
-from bot.store.tickets import open_tickets
+from bot.store.tickets import open_tickets, organization_names
 from bot.tickets import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
@@ -74,6 +74,7 @@ def waiting_lines(
 ) -> list[WaitingLine]:
     """Every ticket whose client waits on us too long, most waiting first (also for App Home)."""
     lines = []
+    clients = organization_names(session=session)
     for ticket in open_tickets(session=session):
         found = client_waiting(
             ticket,
@@ -87,7 +88,7 @@ def waiting_lines(
                 WaitingLine(
                     ticket=ticket,
                     waiting=found,
-                    client=client_name(session, ticket),
+                    client=clients.get(ticket.organization_id or 0),
                     url=ticket_url(zendesk_url, ticket.id),
                 )
             )

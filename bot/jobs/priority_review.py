@@ -14,12 +14,12 @@ from sqlmodel import Session
 
 from bot.blocks.digest import ReviewLine, review_digest_blocks, review_digest_text
 from bot.blocks.kit import ticket_url
-from bot.digests import client_name, route
+from bot.digests import route
 from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.rules import needs_priority_review, triage_key
-from bot.store.tickets import last_priority_review, open_tickets
+from bot.store.tickets import latest_reviews_of_open_tickets, open_tickets, organization_names
 from bot.tickets import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
@@ -37,15 +37,17 @@ def review_lines(
 ) -> list[ReviewLine]:
     """Every open ticket whose priority needs a review, in triage order (also for App Home)."""
     lines = []
+    reviews = latest_reviews_of_open_tickets(session=session)
+    clients = organization_names(session=session)
     for ticket in sorted(open_tickets(session=session), key=triage_key):
-        review = last_priority_review(session=session, ticket_id=ticket.id)
+        review = reviews.get(ticket.id)
         reason = needs_priority_review(ticket, review, now=now, review_after_days=review_after_days)
         if reason is not None:
             lines.append(
                 ReviewLine(
                     ticket=ticket,
                     reason=reason,
-                    client=client_name(session, ticket),
+                    client=clients.get(ticket.organization_id or 0),
                     url=ticket_url(zendesk_url, ticket.id),
                     last_reviewed=None if review is None else review.reviewed_at,
                 )

@@ -156,6 +156,12 @@ def known_organization_ids(*, session: Session, organization_ids: set[int]) -> s
     return set(session.exec(query))
 
 
+def organization_names(*, session: Session) -> dict[int, str]:
+    """Every client organization's name, by id (a support desk has hundreds, not millions)."""
+    query = select(ZendeskOrganization.id, ZendeskOrganization.name)
+    return {org_id: name for org_id, name in session.exec(query).all() if name}
+
+
 def organization(*, session: Session, organization_id: int) -> ZendeskOrganization | None:
     return session.get(ZendeskOrganization, organization_id)
 
@@ -244,6 +250,17 @@ def record_priority_review(
     )
     session.add(review)
     return review
+
+
+def latest_reviews_of_open_tickets(*, session: Session) -> dict[int, PriorityReview]:
+    """Each open ticket's latest priority review, in one query."""
+    open_ids = select(Ticket.id).where(col(Ticket.status).in_(OPEN_STATUSES))
+    query = (
+        select(PriorityReview)
+        .where(col(PriorityReview.ticket_id).in_(open_ids.scalar_subquery()))
+        .order_by(col(PriorityReview.reviewed_at), col(PriorityReview.id))
+    )
+    return {review.ticket_id: review for review in session.exec(query)}
 
 
 def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview | None:
