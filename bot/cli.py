@@ -234,6 +234,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
+    # Alembic narrates every migration check; its warnings are enough.
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if args.command == "doctor":
             return doctor.run(load_settings, out=sys.stdout)
