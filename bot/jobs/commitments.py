@@ -45,27 +45,26 @@ BEFORE_HOURS = 2.0
 LOOKAHEAD = timedelta(days=6)
 
 
-def working_hours_before(due: datetime, hours: float, calendar: WorkCalendar) -> datetime:
-    """The latest instant from which `hours` of working time remain until `due`."""
-    low, high = due - LOOKAHEAD, due
-    for _ in range(40):
-        middle = low + (high - low) / 2
-        if calendar.working_hours_between(middle, due) > hours:
-            low = middle
-        else:
-            high = middle
-    return high.replace(microsecond=0)
+def reached_stages(promise: Promise, now: datetime, calendar: WorkCalendar) -> list[str]:
+    """The stages whose time has come at `now` and came after the promise was recorded."""
+    made, due_at = promise.created_at, promise.due_at
+    if now < due_at:
+        # Two working hours before: no need to find that instant, only to compare with it.
+        before = (
+            calendar.working_hours_between(now, due_at) <= BEFORE_HOURS
+            and calendar.working_hours_between(made, due_at) >= BEFORE_HOURS
+        )
+        return [BEFORE] if before else []
+    reached = [DUE] if made <= due_at else []
+    next_morning = next_working_morning(promise, calendar)
+    if made <= next_morning <= now:
+        reached.append(OVERDUE)
+    return reached
 
 
-def stage_times(promise: Promise, calendar: WorkCalendar) -> dict[str, datetime]:
+def next_working_morning(promise: Promise, calendar: WorkCalendar) -> datetime:
     due_day = calendar.local(promise.due_at).date()
-    next_morning = calendar.start_of_working_day(calendar.next_working_day(due_day))
-    return {
-        BEFORE: working_hours_before(promise.due_at, BEFORE_HOURS, calendar),
-        DUE: promise.due_at,
-        OVERDUE: next_morning,
-        CHANNEL: calendar.add_working_hours(next_morning, 1),
-    }
+    return calendar.start_of_working_day(calendar.next_working_day(due_day))
 
 
 @dataclass(frozen=True)
@@ -92,13 +91,13 @@ def due(session: Session, now: datetime, *, calendar: WorkCalendar) -> list[Due]
     found: list[Due] = []
     channels: dict[str, tuple[int, str] | None] = {}
     for promise in store.open_promises(session=session, due_before=now + LOOKAHEAD):
-        times = stage_times(promise, calendar)
-        reached = [
-            stage for stage in (BEFORE, DUE, OVERDUE) if promise.created_at <= times[stage] <= now
-        ]
+        reached = reached_stages(promise, now, calendar)
         if reached:
             found.append(Due(promise, reached[-1]))
-        if times[CHANNEL] <= now:
+        if (
+            promise.due_at <= now
+            and calendar.add_working_hours(next_working_morning(promise, calendar), 1) <= now
+        ):
             if promise.owner not in channels:
                 channels[promise.owner] = rota_channel_for(session, promise.owner)
             rota = channels[promise.owner]
