@@ -81,8 +81,6 @@ def calendar_feed(
 
 
 def ical_feed(services: Services) -> Route:
-    people = SlackPeople(services.slack)
-
     def route(request: WebRequest) -> WebResponse:
         secret = request.params.get("secret", "")
         with services.session() as session:
@@ -90,6 +88,8 @@ def ical_feed(services: Services) -> Route:
             if rota is None or rota.id is None:
                 return WebResponse.text(HTTPStatus.NOT_FOUND, "not found")
             weeks = store.weeks(session=session, rota_id=rota.id)
+        # Names are asked afresh for each feed request, so a renamed person shows their new name.
+        people = SlackPeople(services.slack)
         body = calendar_feed(rota, weeks, name=people.name, now=services.now())
         return WebResponse(
             HTTPStatus.OK,

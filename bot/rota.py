@@ -1053,9 +1053,9 @@ class SlackPeople:
         if user_id not in self._users:
             try:
                 answer = self.client.users_info(user=user_id)
-                user = answer.get("user")
             except SlackApiError:
-                user = None
+                return {}  # not remembered: the next question asks Slack again
+            user = answer.get("user")
             self._users[user_id] = user if isinstance(user, dict) else {}
         return self._users[user_id]
 
