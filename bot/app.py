@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import Executor
 from datetime import timedelta
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
@@ -32,14 +35,105 @@ def services_of(context: BoltContext) -> Services:
     return services
 
 
+class RotabotApp(App):
+    """Bolt, with each listener's work moved off Bolt's threads as soon as it has acked.
+
+    Bolt runs a listener on its own thread pool and answers Slack once it calls ack(); a
+    listener then waiting on a slow Zendesk would hold that thread, and enough of them would
+    delay every other request's ack. Here Bolt's thread only waits for the ack; the rest of
+    the listener finishes on the work pool, which reports its errors itself.
+    """
+
+    def __init__(self, *, work_executor: Executor, **kwargs: Any) -> None:
+        self.work_executor = work_executor
+        super().__init__(**kwargs)
+
+    def _register_listener(
+        self,
+        functions: Sequence[Callable[..., BoltResponse | None]],
+        primary_matcher: Any,
+        matchers: Any,
+        middleware: Any,
+        auto_acknowledgement: bool = False,
+        ack_timeout: int = 3,
+    ) -> Callable[..., BoltResponse | None] | None:
+        functions = list(functions)
+        functions[0] = after_ack(
+            functions[0],
+            self.work_executor,
+            acked_by_bolt=auto_acknowledgement,
+            ack_timeout=ack_timeout,
+        )
+        return super()._register_listener(
+            functions, primary_matcher, matchers, middleware, auto_acknowledgement, ack_timeout
+        )
+
+
+def after_ack(
+    listener: Callable[..., Any],
+    pool: Executor,
+    *,
+    acked_by_bolt: bool,
+    ack_timeout: float,
+) -> Callable[..., None]:
+    """`listener` run on `pool`; the returned function (Bolt's) waits only for its ack."""
+    names = inspect.getfullargspec(inspect.unwrap(listener)).args
+    takes_ack = "ack" in names and not acked_by_bolt
+
+    def run_on_bolts_thread(**kwargs: Any) -> None:
+        own = {name: kwargs[name] for name in names}
+        answered = threading.Event()
+        acked = threading.Event()
+        if takes_ack:
+            bolts_ack = kwargs["ack"]
+
+            def ack(*args: Any, **ack_kwargs: Any) -> Any:
+                try:
+                    return bolts_ack(*args, **ack_kwargs)
+                finally:
+                    acked.set()
+                    answered.set()
+
+            own["ack"] = ack
+        else:
+            acked.set()
+            answered.set()
+
+        before_ack: list[Exception] = []
+
+        def work() -> None:
+            try:
+                listener(**own)
+            except Exception as error:
+                if acked.is_set():
+                    report_failure(error, kwargs["body"], kwargs["client"], kwargs["context"])
+                else:
+                    before_ack.append(error)  # re-raised on Bolt's thread, for Bolt to handle
+            finally:
+                answered.set()
+
+        pool.submit(work)
+        answered.wait(ack_timeout)
+        if before_ack:
+            raise before_ack[0]
+
+    signature = [*names, *(n for n in ("ack", "body", "client", "context") if n not in names)]
+    run_on_bolts_thread.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in signature]
+    )
+    run_on_bolts_thread.__name__ = getattr(listener, "__name__", "listener")
+    return run_on_bolts_thread
+
+
 def build_app(services: Services) -> App:
-    app = App(
+    app = RotabotApp(
+        work_executor=services.executor,
         client=services.slack,
         # Signatures are checked by bot.web before Bolt sees a request (Socket Mode needs none).
         request_verification_enabled=False,
         token_verification_enabled=False,
         process_before_response=False,
-        listener_executor=services.executor,
+        listener_executor=services.listener_executor,
         logger=logging.getLogger("bot.slack"),
     )
     app.use(inject_services(services))
@@ -81,13 +175,21 @@ def skip_slack_retries(services: Services) -> Callable[..., BoltResponse | None]
 
 def friendly_error(
     error: Exception,
-    request: BoltRequest,
     response: BoltResponse | None,
     body: dict[str, Any],
     client: WebClient,
     context: BoltContext,
 ) -> BoltResponse | None:
-    """Log the error, tell the person in Slack, and never answer Slack with a 500."""
+    """Bolt's error handler: report, and never answer Slack with a 500."""
+    report_failure(error, body, client, context)
+    # Before the ack, Bolt would answer Slack with a 500; the apology is the answer.
+    return None if response is None else BoltResponse(status=200, body="")
+
+
+def report_failure(
+    error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Log the error and tell the person in Slack; a failed event is left for Slack's retry."""
     log.error("error handling a Slack request: %s", error, exc_info=error)
     if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
         # Let Slack's retry of this event run again rather than be skipped as a duplicate.
@@ -103,5 +205,3 @@ def friendly_error(
             client.chat_postMessage(channel=user, text=SORRY)
     except Exception as send_error:  # the person may miss the apology, but the log has it
         log.warning("could not tell the person about the error: %s", send_error)
-    # Before the ack, Bolt would answer Slack with a 500; the apology above is the answer.
-    return None if response is None else BoltResponse(status=200, body="")

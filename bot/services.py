@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from slack_sdk import WebClient
@@ -32,10 +32,10 @@ class Services:
     engine: Engine
     slack: WebClient
     calendar: WorkCalendar
-    # Work done after Slack has had its answer: Bolt's listeners and webhook follow-ups.
-    executor: Executor = field(
-        default_factory=lambda: ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack")
-    )
+    # Work done after Slack has had its answer: listeners past their ack, webhook follow-ups.
+    executor: Executor
+    # Bolt's own threads: each only runs a listener until it acks (see bot.app.RotabotApp).
+    listener_executor: Executor
     clock: Clock = system_clock
     # None when ZENDESK_URL is not set: every Zendesk feature says so instead of working.
     zendesk: ZendeskClient | None = None
@@ -56,6 +56,7 @@ def build_services(
     engine: Engine | None = None,
     clock: Clock = system_clock,
     executor: Executor | None = None,
+    listener_executor: Executor | None = None,
     zendesk: ZendeskClient | None = None,
     zendesk_sleep: Sleep = time.sleep,
 ) -> Services:
@@ -66,6 +67,10 @@ def build_services(
         or make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         calendar=settings.calendar(),
         clock=clock,
-        executor=executor or ThreadPoolExecutor(max_workers=32, thread_name_prefix="after-ack"),
+        # Work waits on Zendesk and Slack (I/O), and a listener acks from here: so many threads,
+        # started only as needed, that a burst of slow requests never queues another's ack.
+        executor=executor or ThreadPoolExecutor(max_workers=256, thread_name_prefix="after-ack"),
+        listener_executor=listener_executor
+        or ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack-ack"),
         zendesk=zendesk or ZendeskClient.from_settings(settings, sleep=zendesk_sleep),
     )

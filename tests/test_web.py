@@ -142,7 +142,7 @@ def test_handler_error_after_ack_tells_the_person(
     response = slack.command("/broken", settle=False)
     assert response.status_code == 200
     acked.set()
-    slack.executor.settle()
+    slack.settle()
     [reply] = fake_slack.responses
     assert reply.body["response_type"] == "ephemeral"
     assert "something went wrong on Rotabot's side" in reply.body["text"]
@@ -184,7 +184,7 @@ def test_an_error_without_a_response_url_is_told_by_dm(
     view = {"type": "modal", "callback_id": "broken", "blocks": []}
     assert slack.submit_view(view, {}, user="U7", settle=False).status_code == 200
     acked.set()
-    slack.executor.settle()
+    slack.settle()
     apology = fake_slack.last("chat.postMessage")
     assert apology.args["channel"] == "U7"
     assert "may not have finished" in apology.args["text"]
@@ -206,3 +206,23 @@ def test_a_failed_event_is_processed_again_when_slack_retries_it(
     slack.event(event, event_id="Ev9", retry_num=1)
     slack.event(event, event_id="Ev9", retry_num=2)
     assert attempts == ["tada", "tada"]
+
+
+def test_more_slow_handlers_than_bolt_has_threads_all_ack_at_once(
+    bolt: App, slack: SlackDoor
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    release = threading.Event()
+
+    def slow(ack: Ack) -> None:
+        ack("on it")
+        release.wait(10)  # like a slow Zendesk, after the ack
+
+    bolt.command("/slow")(slow)
+    with ThreadPoolExecutor(max_workers=24) as senders:
+        answers = list(senders.map(lambda _: slack.command("/slow", settle=False), range(24)))
+    # Every request was answered while all 24 handlers were still waiting on "Zendesk".
+    assert [answer.text for answer in answers] == ["on it"] * 24
+    release.set()
+    slack.settle()
