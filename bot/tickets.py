@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -45,6 +46,8 @@ log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 PRIORITIES = ("urgent", "high", "normal", "low")
+# Comment reads in flight at once during a sync; Zendesk allows hundreds of requests a minute.
+COMMENT_READERS = 8
 # Ticket.last_comment_id once comments were read and there were none.
 NO_COMMENTS = 0
 
@@ -145,11 +148,19 @@ def read_comments_and_people(
     zendesk: ZendeskClient, services: Services, read: ZendeskRead, *, changed: list[int]
 ) -> None:
     """Add to `read` the comments of the changed tickets and every person not yet known."""
-    for ticket_id in changed:
+
+    def comments_of(ticket_id: int) -> tuple[int, list[Json] | None]:
         try:
-            read.comments[ticket_id] = zendesk.comments(ticket_id)
+            return ticket_id, zendesk.comments(ticket_id)
         except ZendeskNotFound:
             log.info("ticket %s was deleted before its comments could be read", ticket_id)
+            return ticket_id, None
+
+    # One request per changed ticket: a few at once, as each mostly waits on the network.
+    with ThreadPoolExecutor(max_workers=COMMENT_READERS, thread_name_prefix="comments") as pool:
+        for ticket_id, comments in pool.map(comments_of, changed):
+            if comments is not None:
+                read.comments[ticket_id] = comments
     wanted: set[int] = set()
     for data in read.tickets:
         wanted.update(
