@@ -35,7 +35,8 @@ def main(names: list[str]) -> int:
         except Exception as error:
             # One broken benchmark must not hide the others' figures.
             traceback.print_exc()
-            results[name] = [Check(f"{name} ran", "crashed", False, f"{type(error).__name__}")]
+            why = f"{type(error).__name__}: {error}".splitlines()[0][:200]
+            results[name] = [Check(f"{name} ran", "crashed", False, why)]
         print(f"({name} took {time.monotonic() - began:.0f} s)")
     checks = [c for found in results.values() for c in found]
     counts = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import socket
 import subprocess
@@ -60,7 +61,8 @@ class Check:
 
 def check(target: str, value: float, limit: float, unit: str, *, note: str = "") -> Check:
     """A `value ≤ limit` target, the figure rounded for the table."""
-    return Check(target, f"{value:,.2f} {unit}".strip(), value <= limit, note)
+    figure = f"{value:,}" if isinstance(value, int) else f"{value:,.2f}"
+    return Check(target, f"{figure} {unit}".strip(), value <= limit, note)
 
 
 def at_least(target: str, value: float, floor: float, unit: str, *, note: str = "") -> Check:
@@ -107,7 +109,7 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     if not values:
         return 0.0
     ordered = sorted(values)
-    rank = max(0, min(len(ordered) - 1, round(fraction * len(ordered) + 0.5) - 1))
+    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
     return ordered[rank]
 
 

@@ -37,6 +37,7 @@ from bot.services import build_services
 from bot.settings import Settings
 from bot.store.db import make_engine
 from bot.store.tickets import Ticket
+from tests.fakes.zendesk_api import FakeZendesk
 
 TICKETS = 50_000
 PAGE_SIZE = 1_000
@@ -71,7 +72,7 @@ class Clock:
         return self.current
 
 
-def seed(zendesk: IndexedZendesk, start: datetime) -> None:
+def seed(zendesk: FakeZendesk, start: datetime) -> None:
     for n in range(ORGANIZATIONS):
         zendesk.add_organization(70_000 + n, name=f"Client {n}")
     for n in range(AGENTS):

@@ -50,14 +50,22 @@ def route(
         on_support = None
     by_person: dict[str, list[Ticket]] = defaultdict(list)
     unrouted: list[Ticket] = []
+    # Asked once per person, not once per ticket: a desk has thousands of tickets, few people.
+    slack_of: dict[int, str | None] = {}
+    away: dict[str, bool] = {}
     for ticket in tickets:
         person = None
         if ticket.assignee_id is not None:
-            person = slack_user_for_zendesk_user(
-                session=session, zendesk_user_id=ticket.assignee_id
-            )
-        if person is not None and is_away(session=session, user_id=person, day=today):
-            person = None
+            if ticket.assignee_id not in slack_of:
+                slack_of[ticket.assignee_id] = slack_user_for_zendesk_user(
+                    session=session, zendesk_user_id=ticket.assignee_id
+                )
+            person = slack_of[ticket.assignee_id]
+        if person is not None:
+            if person not in away:
+                away[person] = is_away(session=session, user_id=person, day=today)
+            if away[person]:
+                person = None
         person = person or on_support
         if person is None:
             unrouted.append(ticket)

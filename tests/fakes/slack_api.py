@@ -459,6 +459,9 @@ class _Server(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
+    # Small answers must leave at once, not wait on the client's delayed ACK.
+    disable_nagle_algorithm = True
+
     def do_GET(self) -> None:
         self._serve(b"")
 

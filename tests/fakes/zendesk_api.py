@@ -726,6 +726,8 @@ class _Server(ThreadingHTTPServer):
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Small answers must leave at once, not wait on the client's delayed ACK.
+    disable_nagle_algorithm = True
     # Idle keep-alive connections must not pin handler threads after a test ends.
     timeout = 10
     server: _Server
