@@ -17,7 +17,6 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import httpx
 from sqlalchemy import create_engine, text
@@ -25,6 +24,7 @@ from sqlalchemy.engine import make_url
 
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
+from tests import doors
 from tests.doors import sign
 from tests.fakes import slack_api, zendesk_api
 from tests.fakes.zendesk_api import FakeZendesk
@@ -161,23 +161,14 @@ def scratch_postgres(label: str) -> Iterator[str | None]:
 
 
 def command_body(command: str, text: str, *, response_url: str, user: str, channel: str) -> str:
-    """A slash command's form body, as Slack posts it."""
-    return urlencode(
-        {
-            "token": "deprecated",
-            "team_id": "T1",
-            "team_domain": "acme",
-            "channel_id": channel,
-            "channel_name": "support",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A1",
-            "is_enterprise_install": "false",
-            "response_url": response_url,
-            "trigger_id": f"trigger-{uuid.uuid4().hex[:8]}",
-        }
+    """A slash command's form body, as Slack posts it (the tests' own builder)."""
+    return doors.command_body(
+        command,
+        text,
+        user=user,
+        channel=channel,
+        response_url=response_url,
+        trigger_id=f"trigger-{uuid.uuid4().hex[:8]}",
     )
 
 

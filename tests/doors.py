@@ -87,6 +87,29 @@ def sign(
     return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest.hexdigest()}"}
 
 
+def command_body(
+    command: str, text: str, *, user: str, channel: str, response_url: str, trigger_id: str
+) -> str:
+    """A slash command's form body, as Slack posts it."""
+    return urlencode(
+        {
+            "token": "deprecated",
+            "team_id": "T1",
+            "team_domain": "acme",
+            "channel_id": channel,
+            "channel_name": "support",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": command,
+            "text": text,
+            "api_app_id": "A1",
+            "is_enterprise_install": "false",
+            "response_url": response_url,
+            "trigger_id": trigger_id,
+        }
+    )
+
+
 class AppServer:
     """The WSGI app on waitress in a thread, on a free loopback port."""
 
@@ -170,23 +193,15 @@ class SlackDoor:
         channel: str = "C1",
         settle: bool = True,
     ) -> httpx.Response:
-        token = self._next("cmd")
-        form = {
-            "token": "deprecated",
-            "team_id": "T1",
-            "team_domain": "acme",
-            "channel_id": channel,
-            "channel_name": "support",
-            "user_id": user,
-            "user_name": user.lower(),
-            "command": command,
-            "text": text,
-            "api_app_id": "A1",
-            "is_enterprise_install": "false",
-            "response_url": self.response_url(token),
-            "trigger_id": self._next("trigger"),
-        }
-        response = self.post("/slack/events", urlencode(form))
+        body = command_body(
+            command,
+            text,
+            user=user,
+            channel=channel,
+            response_url=self.response_url(self._next("cmd")),
+            trigger_id=self._next("trigger"),
+        )
+        response = self.post("/slack/events", body)
         if settle:
             self.settle()
         return response
