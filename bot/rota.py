@@ -224,17 +224,23 @@ class Planner:
         return store.weeks(session=self.session, rota_id=self.rota_id, first=self.this_week + WEEK)
 
     def away(self) -> Callable[[str, date], bool]:
-        cache: dict[str, list[Absence]] = {}
+        """Whether someone is away in a week: every member's absences read in one query."""
+        first, last = self.this_week, self.this_week + (MAX_WEEKS_AHEAD + 1) * WEEK
+
+        def read(user_ids: list[str]) -> dict[str, list[Absence]]:
+            found: dict[str, list[Absence]] = {user_id: [] for user_id in user_ids}
+            for absence in store.absences(
+                session=self.session, user_ids=user_ids, first=first, last=last
+            ):
+                found[absence.user_id].append(absence)
+            return found
+
+        by_user = read([member.user_id for member in self.order()])
 
         def is_away(user_id: str, week_start: date) -> bool:
-            if user_id not in cache:
-                cache[user_id] = store.absences(
-                    session=self.session,
-                    user_ids=[user_id],
-                    first=self.this_week,
-                    last=self.this_week + (MAX_WEEKS_AHEAD + 1) * WEEK,
-                )
-            return collides(cache[user_id], week_start, self.calendar)
+            if user_id not in by_user:  # someone who has left the rota but still holds a week
+                by_user.update(read([user_id]))
+            return collides(by_user[user_id], week_start, self.calendar)
 
         return is_away
 
