@@ -91,6 +91,9 @@ class WorkCalendar:
         self._extra_holidays = frozenset(extra_holidays)
         self.day_start = day_start
         self.day_end = day_end
+        self._day_length = datetime.combine(date.min, day_end) - datetime.combine(
+            date.min, day_start
+        )
         self.due_time = due_time
 
     @property
@@ -208,16 +211,26 @@ class WorkCalendar:
         """Hours of working time in ``[start, end)``; 0 when ``end`` is not after ``start``."""
         if _aware(end) <= _aware(start):
             return 0.0
-        total = timedelta()
-        d, last = self.today(start), self.today(end)
-        while d <= last:
-            if self.is_working_day(d):
-                opens = max(start, self.start_of_working_day(d))
-                closes = min(end, self.end_of_working_hours(d))
-                if closes > opens:
-                    total += closes - opens
-            d += timedelta(days=1)
+        first, last = self.today(start), self.today(end)
+        total = self._worked_on(first, start, end)
+        if last != first:
+            total += self._worked_on(last, start, end)
+            # Days wholly inside the span count in full: clocks change at night, never during
+            # working hours, so each is exactly one working day long.
+            whole = sum(
+                1
+                for offset in range(1, (last - first).days)
+                if self.is_working_day(first + timedelta(days=offset))
+            )
+            total += whole * self._day_length
         return total / timedelta(hours=1)
+
+    def _worked_on(self, d: date, start: datetime, end: datetime) -> timedelta:
+        if not self.is_working_day(d):
+            return timedelta()
+        opens = max(start, self.start_of_working_day(d))
+        closes = min(end, self.end_of_working_hours(d))
+        return max(closes - opens, timedelta())
 
     # Rota weeks: Monday to Sunday, working on Monday to Friday
 
