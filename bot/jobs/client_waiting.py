@@ -25,14 +25,12 @@ from bot.blocks.digest import (
 )
 from bot.blocks.kit import ticket_url
 from bot.digests import route
-from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.jobs.priority_review import unrouted_note
+from bot.jobs.priority_review import before_digests, unrouted_note
 from bot.rules import client_waiting
 from bot.store.digests import nudge_days, record_digest_lines, tickets_nudged_on
 from bot.store.tickets import open_tickets, organization_names
-from bot.tickets import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
 NAME = "client-waiting"
@@ -158,9 +156,7 @@ def due(
 
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
-    problems = [] if ctx.dry_run else retry_pending_notes(services)
-    if not ctx.dry_run:
-        refresh_agent_matches(services)
+    problems = before_digests(ctx)
     with services.session() as session:
         plan = due(
             session,

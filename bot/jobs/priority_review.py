@@ -87,9 +87,7 @@ def due(
 
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
-    problems = [] if ctx.dry_run else retry_pending_notes(services)
-    if not ctx.dry_run:
-        refresh_agent_matches(services)
+    problems = before_digests(ctx)
     with services.session() as session:
         plan = due(
             session,
@@ -102,6 +100,16 @@ def run(ctx: JobContext) -> JobReport:
     report.problems += problems
     report.summary += unrouted_note(plan.unrouted)
     return report
+
+
+def before_digests(ctx: JobContext) -> list[str]:
+    """What both digest jobs do first (not in a dry run): retry escalation notes Zendesk
+    refused, and match agents to Slack people so their tickets reach them."""
+    if ctx.dry_run:
+        return []
+    problems = retry_pending_notes(ctx.services)
+    refresh_agent_matches(ctx.services)
+    return problems
 
 
 def unrouted_note(ticket_ids: list[int]) -> str:
