@@ -9,15 +9,17 @@ when that person is away too (or the rota has nobody) the line waits for a later
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.rota import on_support_at
 from bot.services import Services
 from bot.store.digests import nudge_for_message, workspace_rota
+from bot.store.nudges import Assignee, Shortlist
 from bot.store.rota import Rota, is_away
 from bot.store.tickets import (
     Ticket,
@@ -38,9 +40,18 @@ class Routing:
     unrouted: list[Ticket] = field(default_factory=list)
 
 
-def route(
-    session: Session, tickets: Iterable[Ticket], *, calendar: WorkCalendar, now: datetime
-) -> Routing:
+@dataclass
+class Recipients:
+    """Who each assignee's nudges go to today (None: nobody can be nudged about them)."""
+
+    rota: Rota | None
+    person_of: dict[Assignee, str | None]
+
+
+def recipients(
+    session: Session, assignees: Iterable[Assignee], *, calendar: WorkCalendar, now: datetime
+) -> Recipients:
+    """Asked once per assignee, not once per ticket: a desk has thousands of tickets, few people."""
     today = calendar.today(now)
     rota = workspace_rota(session=session)
     on_support = None
@@ -48,30 +59,57 @@ def route(
         on_support = on_support_at(session=session, calendar=calendar, rota_id=rota.id, now=now)
     if on_support is not None and is_away(session=session, user_id=on_support, day=today):
         on_support = None
-    by_person: dict[str, list[Ticket]] = defaultdict(list)
-    unrouted: list[Ticket] = []
-    # Asked once per person, not once per ticket: a desk has thousands of tickets, few people.
-    slack_of: dict[int, str | None] = {}
+    person_of: dict[Assignee, str | None] = {}
     away: dict[str, bool] = {}
-    for ticket in tickets:
+    for assignee in set(assignees):
         person = None
-        if ticket.assignee_id is not None:
-            if ticket.assignee_id not in slack_of:
-                slack_of[ticket.assignee_id] = slack_user_for_zendesk_user(
-                    session=session, zendesk_user_id=ticket.assignee_id
-                )
-            person = slack_of[ticket.assignee_id]
+        if assignee is not None:
+            person = slack_user_for_zendesk_user(session=session, zendesk_user_id=assignee)
         if person is not None:
             if person not in away:
                 away[person] = is_away(session=session, user_id=person, day=today)
             if away[person]:
                 person = None
-        person = person or on_support
+        person_of[assignee] = person or on_support
+    return Recipients(rota=rota, person_of=person_of)
+
+
+def route(
+    session: Session, tickets: Iterable[Ticket], *, calendar: WorkCalendar, now: datetime
+) -> Routing:
+    tickets = list(tickets)
+    people = recipients(
+        session, (ticket.assignee_id for ticket in tickets), calendar=calendar, now=now
+    )
+    by_person: dict[str, list[Ticket]] = defaultdict(list)
+    unrouted: list[Ticket] = []
+    for ticket in tickets:
+        person = people.person_of[ticket.assignee_id]
         if person is None:
             unrouted.append(ticket)
         else:
             by_person[person].append(ticket)
-    return Routing(rota=rota, by_person=dict(by_person), unrouted=unrouted)
+    return Routing(rota=people.rota, by_person=dict(by_person), unrouted=unrouted)
+
+
+def by_person(
+    people: Recipients,
+    found: dict[Assignee, Shortlist],
+    *,
+    limit: int,
+    order: Callable[[tuple[Ticket, Any]], Any],
+) -> tuple[dict[str, Shortlist], Shortlist]:
+    """Each assignee's shortlist joined into its recipient's (first `limit` in `order`), and
+    the shortlist of tickets nobody can be nudged about."""
+    joined: dict[str | None, Shortlist] = {}
+    for assignee, shortlist in found.items():
+        into = joined.setdefault(people.person_of[assignee], Shortlist())
+        into.rows += shortlist.rows
+        into.total += shortlist.total
+    for shortlist in joined.values():
+        shortlist.rows = sorted(shortlist.rows, key=order)[:limit]
+    unrouted = joined.pop(None, Shortlist())
+    return {person: shortlist for person, shortlist in joined.items() if person}, unrouted
 
 
 def client_name(session: Session, ticket: Ticket) -> str | None:

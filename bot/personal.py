@@ -1,4 +1,8 @@
-"""The nudges as lists, for the App Home and the weekly summary: the digests' own rules."""
+"""The nudges as lists, for the App Home and the weekly summary: the digests' own rules.
+
+Each list holds the first few lines a section shows and counts the rest, so opening the App
+Home costs the same with a hundred open tickets as with a hundred thousand.
+"""
 
 from __future__ import annotations
 
@@ -7,64 +11,135 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks.digest import ReviewLine, WaitingLine
-from bot.digests import route
+from bot.blocks.digest import SECTION_LINES, ReviewLine, WaitingLine
+from bot.digests import by_person, recipients
 from bot.escalation import with_links
-from bot.jobs.client_waiting import waiting_lines
-from bot.jobs.priority_review import review_lines
+from bot.jobs.client_waiting import most_waiting_first, waiting_lines, waiting_shortlists
+from bot.jobs.priority_review import review_lines, review_shortlists
+from bot.rules import triage_key
 from bot.settings import Settings
 from bot.store.escalations import Escalation, open_escalations
-from bot.store.tickets import Ticket
+from bot.store.nudges import Assignee, Shortlist
 from bot.worktime import WorkCalendar
 
 
 @dataclass(frozen=True)
-class PersonalNudges:
+class Nudges:
+    """The first lines of each nudge list, and how many lines each has in all."""
+
     review: list[ReviewLine] = field(default_factory=list)
+    review_total: int = 0
     waiting: list[WaitingLine] = field(default_factory=list)
+    waiting_total: int = 0
+
+
+@dataclass(frozen=True)
+class PersonalNudges(Nudges):
     # Open escalations the person raised or leads, with their ticket links.
     escalations: list[tuple[Escalation, str]] = field(default_factory=list)
 
 
 def team_nudges(
     session: Session, *, now: datetime, calendar: WorkCalendar, settings: Settings
-) -> tuple[list[ReviewLine], list[WaitingLine]]:
-    """Every open ticket needing a priority review, and every client waiting, team-wide."""
-    review = review_lines(
-        session,
-        now,
-        review_after_days=settings.review_after_days,
-        zendesk_url=settings.zendesk_url,
+) -> Nudges:
+    """Open tickets needing a priority review, and clients waiting, team-wide."""
+    review = review_shortlists(
+        session, now, review_after_days=settings.review_after_days, limit=SECTION_LINES
     )
-    waiting = waiting_lines(
+    waiting = _waiting(session, now=now, calendar=calendar, settings=settings, by_assignee=False)
+    return _as_lines(
         session,
-        now,
+        review.get(None, Shortlist()),
+        waiting.get(None, Shortlist()),
+        now=now,
         calendar=calendar,
-        waiting_hours=settings.client_waiting_hours,
-        no_reply_days=settings.no_reply_days,
-        zendesk_url=settings.zendesk_url,
+        settings=settings,
     )
-    return review, waiting
 
 
 def personal_nudges(
     session: Session, *, user_id: str, now: datetime, calendar: WorkCalendar, settings: Settings
 ) -> PersonalNudges:
+    """The lines the person's digests would carry (their tickets, or the team's when they are
+    on support), and the escalations they raised or lead."""
     if not settings.zendesk_enabled:
         return PersonalNudges()
-    review, waiting = team_nudges(session, now=now, calendar=calendar, settings=settings)
-    mine_to_review = _routed_to(session, user_id, [line.ticket for line in review], calendar, now)
-    mine_waiting = _routed_to(session, user_id, [line.ticket for line in waiting], calendar, now)
+    review = review_shortlists(
+        session,
+        now,
+        review_after_days=settings.review_after_days,
+        limit=SECTION_LINES,
+        by_assignee=True,
+    )
+    waiting = _waiting(session, now=now, calendar=calendar, settings=settings, by_assignee=True)
+    people = recipients(session, {*review, *waiting}, calendar=calendar, now=now)
+    mine_to_review, _ = by_person(
+        people, review, limit=SECTION_LINES, order=lambda row: triage_key(row[0])
+    )
+    mine_waiting, _ = by_person(people, waiting, limit=SECTION_LINES, order=most_waiting_first)
+    lists = _as_lines(
+        session,
+        mine_to_review.get(user_id, Shortlist()),
+        mine_waiting.get(user_id, Shortlist()),
+        now=now,
+        calendar=calendar,
+        settings=settings,
+    )
     escalations = [e for e in open_escalations(session=session) if user_id in (e.raised_by, e.lead)]
     return PersonalNudges(
-        review=[line for line in review if line.ticket.id in mine_to_review],
-        waiting=[line for line in waiting if line.ticket.id in mine_waiting],
+        review=lists.review,
+        review_total=lists.review_total,
+        waiting=lists.waiting,
+        waiting_total=lists.waiting_total,
         escalations=with_links(session, escalations, zendesk_url=settings.zendesk_url),
     )
 
 
-def _routed_to(
-    session: Session, user_id: str, tickets: list[Ticket], calendar: WorkCalendar, now: datetime
-) -> set[int]:
-    routing = route(session, tickets, calendar=calendar, now=now)
-    return {ticket.id for ticket in routing.by_person.get(user_id, [])}
+def _waiting(
+    session: Session,
+    *,
+    now: datetime,
+    calendar: WorkCalendar,
+    settings: Settings,
+    by_assignee: bool,
+) -> dict[Assignee, Shortlist]:
+    return waiting_shortlists(
+        session,
+        now,
+        calendar=calendar,
+        waiting_hours=settings.client_waiting_hours,
+        no_reply_days=settings.no_reply_days,
+        limit=SECTION_LINES,
+        by_assignee=by_assignee,
+    )
+
+
+def _as_lines(
+    session: Session,
+    review: Shortlist,
+    waiting: Shortlist,
+    *,
+    now: datetime,
+    calendar: WorkCalendar,
+    settings: Settings,
+) -> Nudges:
+    return Nudges(
+        review=review_lines(
+            session,
+            review,
+            now,
+            review_after_days=settings.review_after_days,
+            zendesk_url=settings.zendesk_url,
+        ),
+        review_total=review.total,
+        waiting=waiting_lines(
+            session,
+            waiting.rows,
+            now,
+            calendar=calendar,
+            waiting_hours=settings.client_waiting_hours,
+            no_reply_days=settings.no_reply_days,
+            zendesk_url=settings.zendesk_url,
+        ),
+        waiting_total=waiting.total,
+    )

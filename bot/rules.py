@@ -48,18 +48,53 @@ def needs_priority_review(
     ticket: Ticket, last_review: PriorityReview | None, *, now: datetime, review_after_days: int
 ) -> ReviewReason | None:
     """The first reason the ticket's priority needs a review, or None when it does not."""
+    reviewed_at = None if last_review is None else last_review.reviewed_at
+    return review_reason(ticket, reviewed_at, now=now, review_after_days=review_after_days)
+
+
+def review_reason(
+    ticket: Ticket, reviewed_at: datetime | None, *, now: datetime, review_after_days: int
+) -> ReviewReason | None:
+    """As needs_priority_review, from when the ticket's priority was last reviewed."""
     if ticket.status not in OPEN_STATUSES:
         return None
     if ticket.priority is None:
         return ReviewReason.NO_PRIORITY
-    if last_review is None:
+    if reviewed_at is None:
         return ReviewReason.NEVER_REVIEWED
     client_at = ticket.last_requester_comment_at
-    if client_at is not None and client_at > last_review.reviewed_at:
+    if client_at is not None and client_at > reviewed_at:
         return ReviewReason.CLIENT_COMMENTED
-    if now - last_review.reviewed_at >= timedelta(days=review_after_days):
+    if reviewed_at <= stale_review_before(now, review_after_days):
         return ReviewReason.STALE
     return None
+
+
+def stale_review_before(now: datetime, review_after_days: int) -> datetime:
+    """A review at or before this instant is too old (calendar days, not working days)."""
+    return now - timedelta(days=review_after_days)
+
+
+@dataclass(frozen=True)
+class WaitingCutoffs:
+    """The client-waiting thresholds at one instant, as instants: a comparison each.
+
+    A client comment at or before `client_wrote_by` has waited `waiting_hours` working hours;
+    a ticket last replied to (or created) at or before `replied_by` has had no reply for
+    `no_reply_days` working days. The database selects with the same two instants.
+    """
+
+    client_wrote_by: datetime
+    replied_by: datetime
+
+
+def waiting_cutoffs(
+    calendar: WorkCalendar, now: datetime, *, waiting_hours: int, no_reply_days: int
+) -> WaitingCutoffs:
+    return WaitingCutoffs(
+        client_wrote_by=calendar.latest_start_for(now, waiting_hours),
+        replied_by=calendar.latest_start_for(now, no_reply_days * working_day_hours(calendar)),
+    )
 
 
 def client_waiting(
@@ -69,24 +104,28 @@ def client_waiting(
     calendar: WorkCalendar,
     waiting_hours: int,
     no_reply_days: int,
+    cutoffs: WaitingCutoffs | None = None,
 ) -> Waiting | None:
     """Whether (and why) the client has waited on us too long at `now`."""
     if ticket.status not in OPEN_STATUSES:
         return None
+    if cutoffs is None:
+        cutoffs = waiting_cutoffs(
+            calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
+        )
     client_at = ticket.last_requester_comment_at
     reply_at = ticket.last_agent_public_reply_at
     client_wrote = client_at is not None and (reply_at is None or client_at > reply_at)
     if client_wrote:
         assert client_at is not None
-        hours = calendar.working_hours_between(client_at, now)
-        if hours >= waiting_hours:
+        if client_at <= cutoffs.client_wrote_by:
+            hours = calendar.working_hours_between(client_at, now)
             return Waiting(WaitingReason.CLIENT_WROTE, client_at, hours)
     if ticket.status not in ACTIVE_STATUSES and not client_wrote:
         return None
     since = reply_at or ticket.created_at
-    hours = calendar.working_hours_between(since, now)
-    if hours >= no_reply_days * working_day_hours(calendar):
-        return Waiting(WaitingReason.NO_REPLY, since, hours)
+    if since <= cutoffs.replied_by:
+        return Waiting(WaitingReason.NO_REPLY, since, calendar.working_hours_between(since, now))
     return None
 
 

@@ -225,6 +225,27 @@ class WorkCalendar:
             total += whole * self._day_length
         return total / timedelta(hours=1)
 
+    def latest_start_for(self, end: datetime, hours: float) -> datetime:
+        """The latest instant from which ``hours`` of working time have passed by ``end``.
+
+        ``working_hours_between(s, end) >= hours`` exactly when ``s`` is at or before it, so
+        a rule such as "waited 4 working hours" becomes one comparison a database can do.
+        """
+        remaining = timedelta(hours=_non_negative(hours))
+        end = _aware(end).astimezone(UTC)
+        if not remaining:
+            return end
+        d = self.today(end)
+        closes = min(end, self.end_of_working_hours(d))
+        while True:
+            if self.is_working_day(d):
+                worked = max(closes - self.start_of_working_day(d), timedelta())
+                if remaining <= worked:
+                    return closes - remaining
+                remaining -= worked
+            d -= timedelta(days=1)
+            closes = self.end_of_working_hours(d)
+
     def _worked_on(self, d: date, start: datetime, end: datetime) -> timedelta:
         if not self.is_working_day(d):
             return timedelta()

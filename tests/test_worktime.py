@@ -464,3 +464,41 @@ def test_added_working_hours_are_all_working_time(start: datetime, hours: float)
     assert result >= start
     assert CAL.is_working_time(result) or result == CAL.end_of_working_hours(day)
     assert CAL.working_hours_between(start, result) == pytest.approx(hours, abs=1e-6)
+
+
+@settings(max_examples=300, deadline=None, database=None)
+# Settings give whole or fractional hours; quarter hours stand for them all.
+@given(end=INSTANTS, hours=st.integers(0, 240).map(lambda q: q / 4), back=st.floats(0, 400))
+def test_latest_start_for_is_exactly_the_threshold(
+    end: datetime, hours: float, back: float
+) -> None:
+    cutoff = CAL.latest_start_for(end, hours)
+    assert cutoff <= end
+    assert CAL.working_hours_between(cutoff, end) == pytest.approx(hours, abs=1e-6)
+    # Any instant is at or before the cutoff exactly when that much working time has passed.
+    other = end - timedelta(hours=back)
+    enough = CAL.working_hours_between(other, end) >= hours
+    assert enough == (other <= cutoff) or abs(other - cutoff) < timedelta(microseconds=2)
+    # The cutoff is the latest such instant.
+    if hours:
+        assert CAL.working_hours_between(cutoff + timedelta(microseconds=1), end) < hours
+
+
+@pytest.mark.parametrize(
+    ("end", "hours", "expected"),
+    [
+        # Back over a weekend: Monday 10:00 less 4 hours is Friday 14:30.
+        (london(2026, 11, 30, 10, 0), 4, london(2026, 11, 27, 14, 30)),
+        # An exact start of day: the latest instant is that start, not the evening before.
+        (london(2026, 11, 30, 10, 0), 1, london(2026, 11, 30, 9, 0)),
+        # Back over a bank-holiday Monday (25 May 2026) to the Friday.
+        (london(2026, 5, 26, 9, 30), 1, london(2026, 5, 22, 17, 0)),
+        # Over the spring clock change (29 March 2026): working hours are wall-clock hours.
+        (london(2026, 3, 30, 9, 0), 8.5, london(2026, 3, 27, 9, 0)),
+        # After hours, counting starts at the close.
+        (london(2026, 11, 27, 22, 0), 2, london(2026, 11, 27, 15, 30)),
+        (london(2026, 11, 27, 22, 0), 0, london(2026, 11, 27, 22, 0)),
+    ],
+)
+def test_latest_start_for(end: datetime, hours: float, expected: datetime) -> None:
+    assert CAL.latest_start_for(end, hours) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
@@ -96,12 +97,13 @@ def actions_block_id(ticket_id: int) -> str:
 
 
 def _more(count: int, *, where: str = " — see App Home") -> list[Block]:
-    return [context(f"and {count} more{where}")] if count > 0 else []
+    return [context(f"and {count:,} more{where}")] if count > 0 else []
 
 
 def review_digest_blocks(
-    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime
+    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime, total: int | None = None
 ) -> list[Block]:
+    """The digest: the first lines, then a count of the rest (`total` counts all of them)."""
     shown = lines[:MAX_LINES]
     blocks = [
         header("Priorities to review"),
@@ -128,17 +130,18 @@ def review_digest_blocks(
                 block_id=actions_block_id(ticket_id),
             )
         )
-    return blocks + _more(len(lines) - len(shown))
+    return blocks + _more(_total(lines, total) - len(shown))
 
 
-def review_digest_text(lines: list[ReviewLine]) -> str:
-    if len(lines) == 1:
+def review_digest_text(lines: list[ReviewLine], total: int | None = None) -> str:
+    count = _total(lines, total)
+    if count == 1:
         return "1 ticket needs a priority review"
-    return f"{len(lines)} tickets need a priority review"
+    return f"{count:,} tickets need a priority review"
 
 
 def waiting_digest_blocks(
-    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime
+    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime, total: int | None = None
 ) -> list[Block]:
     shown = lines[:MAX_LINES]
     blocks = [
@@ -165,12 +168,12 @@ def waiting_digest_blocks(
                 ),
             )
         blocks.append(actions(*buttons, block_id=actions_block_id(ticket_id)))
-    return blocks + _more(len(lines) - len(shown))
+    return blocks + _more(_total(lines, total) - len(shown))
 
 
-def waiting_digest_text(lines: list[WaitingLine]) -> str:
-    count = len(lines)
-    return f"{count} client{'s' if count != 1 else ''} waiting on us"
+def waiting_digest_text(lines: list[WaitingLine], total: int | None = None) -> str:
+    count = _total(lines, total)
+    return f"{count:,} client{'s' if count != 1 else ''} waiting on us"
 
 
 def channel_waiting_text(line: WaitingLine, person: str | None) -> str:
@@ -217,24 +220,31 @@ def changed_text(ticket: Ticket, user: str) -> str:
 
 
 def review_section(
-    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime
+    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime, total: int | None = None
 ) -> list[Block]:
     """For the App Home and the weekly summary: tickets needing a priority review."""
     if not lines:
         return [section("*Priorities to review*\nNone: every open ticket's priority is reviewed.")]
-    blocks = [section(f"*Priorities to review* ({len(lines)})")]
-    blocks += [section(review_line_text(line, calendar, now=now)) for line in lines[:SECTION_LINES]]
-    return blocks + _more(len(lines) - SECTION_LINES, where="")
+    count = _total(lines, total)
+    shown = lines[:SECTION_LINES]
+    blocks = [section(f"*Priorities to review* ({count:,})")]
+    blocks += [section(review_line_text(line, calendar, now=now)) for line in shown]
+    return blocks + _more(count - len(shown), where="")
 
 
 def waiting_section(
-    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime
+    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime, total: int | None = None
 ) -> list[Block]:
     """For the App Home and the weekly summary: clients waiting on us."""
     if not lines:
         return [section("*Clients waiting*\nNone: every client has heard from us in time.")]
-    blocks = [section(f"*Clients waiting* ({len(lines)})")]
-    blocks += [
-        section(waiting_line_text(line, calendar, now=now)) for line in lines[:SECTION_LINES]
-    ]
-    return blocks + _more(len(lines) - SECTION_LINES, where="")
+    count = _total(lines, total)
+    shown = lines[:SECTION_LINES]
+    blocks = [section(f"*Clients waiting* ({count:,})")]
+    blocks += [section(waiting_line_text(line, calendar, now=now)) for line in shown]
+    return blocks + _more(count - len(shown), where="")
+
+
+def _total(lines: list[Any], total: int | None) -> int:
+    """How many lines there are in all: `total` when only the first few were read."""
+    return len(lines) if total is None else max(total, len(lines))

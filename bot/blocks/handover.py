@@ -193,14 +193,19 @@ class Summary:
     next_on_support: str | None
     counts: dict[str | None, int] = field(default_factory=dict)
     urgent_and_high: list[Ticket] = field(default_factory=list)
+    # The first lines of each list, and (when more were found than read) how many in all.
     review: list[ReviewLine] = field(default_factory=list)
+    review_total: int | None = None
     waiting: list[WaitingLine] = field(default_factory=list)
+    waiting_total: int | None = None
     escalations: list[tuple[Escalation, str]] = field(default_factory=list)
     opened_last_week: int = 0
     solved_last_week: int = 0
     swaps_last_week: int = 0
     covered_last_week: tuple[str, str] | None = None
+    # Soonest due first; `open_promises_total` counts them all when only the first were read.
     open_promises: list[Promise] = field(default_factory=list)
+    open_promises_total: int | None = None
 
 
 # A section of the weekly summary: later features add theirs to SUMMARY_SECTIONS.
@@ -241,9 +246,10 @@ def promises_section(summary: Summary) -> list[Block]:
         promise_line(p, calendar=summary.calendar, today=summary.today, owner=True)
         for p in summary.open_promises[:MAX_LINES]
     ]
-    more = len(summary.open_promises) - MAX_LINES
+    total = summary.open_promises_total
+    more = max(len(summary.open_promises) if total is None else total, len(lines)) - len(lines)
     if more > 0:
-        lines.append(f"…and {more} more.")
+        lines.append(f"…and {more:,} more.")
     return [section("*Open promises to clients*, soonest first:\n" + "\n".join(lines))]
 
 
@@ -260,11 +266,15 @@ def last_week_section(summary: Summary) -> list[Block]:
 
 
 def review_summary_section(summary: Summary) -> list[Block]:
-    return review_section(summary.review, summary.calendar, now=summary.now)
+    return review_section(
+        summary.review, summary.calendar, now=summary.now, total=summary.review_total
+    )
 
 
 def waiting_summary_section(summary: Summary) -> list[Block]:
-    return waiting_section(summary.waiting, summary.calendar, now=summary.now)
+    return waiting_section(
+        summary.waiting, summary.calendar, now=summary.now, total=summary.waiting_total
+    )
 
 
 def escalations_summary_section(summary: Summary) -> list[Block]:

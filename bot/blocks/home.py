@@ -97,9 +97,15 @@ def nudges_section(home: HomeContext) -> list[Block]:
         return []
     blocks: list[Block] = []
     if nudges.review:
-        blocks += [{"type": "divider"}, *review_section(nudges.review, home.calendar, now=now)]
+        blocks += [
+            {"type": "divider"},
+            *review_section(nudges.review, home.calendar, now=now, total=nudges.review_total),
+        ]
     if nudges.waiting:
-        blocks += [{"type": "divider"}, *waiting_section(nudges.waiting, home.calendar, now=now)]
+        blocks += [
+            {"type": "divider"},
+            *waiting_section(nudges.waiting, home.calendar, now=now, total=nudges.waiting_total),
+        ]
     if nudges.escalations:
         blocks += [
             {"type": "divider"},

@@ -11,12 +11,16 @@ earlier working days and the client still waits, the rota channel is told once
 from __future__ import annotations
 
 import hashlib
+import logging
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from bot.blocks.digest import (
+    MAX_LINES,
     WaitingLine,
     channel_waiting_blocks,
     channel_waiting_text,
@@ -24,14 +28,17 @@ from bot.blocks.digest import (
     waiting_digest_text,
 )
 from bot.blocks.kit import ticket_url
-from bot.digests import route
+from bot.digests import by_person, recipients
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.jobs.priority_review import before_digests, unrouted_note
-from bot.rules import client_waiting
-from bot.store.digests import nudge_days, record_digest_lines, tickets_nudged_on
-from bot.store.tickets import open_tickets, organization_names
+from bot.rules import client_waiting, waiting_cutoffs
+from bot.store.digests import record_digest_lines, repeatedly_nudged
+from bot.store.nudges import Assignee, Shortlist, clients_waiting, shortlists
+from bot.store.tickets import Ticket, organization_names, tickets_by_ids
 from bot.worktime import WorkCalendar
+
+log = logging.getLogger(__name__)
 
 NAME = "client-waiting"
 # Nudged on this many earlier working days and still waiting: the rota channel is told.
@@ -49,7 +56,7 @@ class Plan:
     day: date
     digests: list[DigestPlan] = field(default_factory=list)
     channel: list[Outgoing] = field(default_factory=list)
-    unrouted: list[int] = field(default_factory=list)
+    unrouted: Shortlist = field(default_factory=Shortlist)
 
     @property
     def messages(self) -> list[Outgoing]:
@@ -61,36 +68,86 @@ def digest_key(person: str, day: date, ticket_ids: list[int]) -> str:
     return f"{NAME}:{person}:{day.isoformat()}:{tickets}"
 
 
-def waiting_lines(
+def waiting_shortlists(
     session: Session,
     now: datetime,
     *,
     calendar: WorkCalendar,
     waiting_hours: int,
     no_reply_days: int,
+    limit: int,
+    by_assignee: bool = False,
+    assignees: Collection[Assignee] | None = None,
+    not_nudged_on: date | None = None,
+) -> dict[Assignee, Shortlist]:
+    """Tickets whose client waits on us too long, first `limit` most waiting first, and counts."""
+    cutoffs = waiting_cutoffs(
+        calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
+    )
+    not_nudged = None if not_nudged_on is None else (NAME, not_nudged_on)
+    selection = clients_waiting(cutoffs, not_nudged=not_nudged)
+    return shortlists(session, selection, limit=limit, by_assignee=by_assignee, assignees=assignees)
+
+
+def waiting_lines(
+    session: Session,
+    rows: Iterable[tuple[Ticket, Any]],
+    now: datetime,
+    *,
+    calendar: WorkCalendar,
+    waiting_hours: int,
+    no_reply_days: int,
     zendesk_url: str | None,
+    quiet: bool = False,
 ) -> list[WaitingLine]:
-    """Every ticket whose client waits on us too long, most waiting first (also for App Home)."""
-    lines = []
+    """Tickets (each with since when it waits) as lines with the rule's reason; a ticket not
+    waiting since then is left out (and logged unless `quiet`: the SQL should agree)."""
+    cutoffs = waiting_cutoffs(
+        calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
+    )
     clients = organization_names(session=session)
-    for ticket in open_tickets(session=session):
+    lines = []
+    for ticket, since in rows:
         found = client_waiting(
             ticket,
             now=now,
             calendar=calendar,
             waiting_hours=waiting_hours,
             no_reply_days=no_reply_days,
+            cutoffs=cutoffs,
         )
-        if found is not None:
-            lines.append(
-                WaitingLine(
-                    ticket=ticket,
-                    waiting=found,
-                    client=clients.get(ticket.organization_id or 0),
-                    url=ticket_url(zendesk_url, ticket.id),
-                )
+        if found is None or found.since != since:
+            if not quiet:
+                log.error("ticket %s selected as waiting since %s; it is not", ticket.id, since)
+            continue
+        lines.append(
+            WaitingLine(
+                ticket=ticket,
+                waiting=found,
+                client=clients.get(ticket.organization_id or 0),
+                url=ticket_url(zendesk_url, ticket.id),
             )
-    return sorted(lines, key=lambda line: (-line.waiting.hours, line.ticket.id))
+        )
+    return lines
+
+
+def most_waiting_first(row: tuple[Ticket, Any]) -> tuple[datetime, int]:
+    ticket, since = row
+    return since, ticket.id
+
+
+def channel_lines(
+    session: Session, now: datetime, today: date, *, rule: dict[str, Any], zendesk_url: str | None
+) -> list[WaitingLine]:
+    """Waiting spells a digest carried on two earlier working days, the client still waiting."""
+    repeated = repeatedly_nudged(session=session, job=NAME, before=today, days=CHANNEL_AFTER_DAYS)
+    if not repeated:
+        return []
+    tickets = tickets_by_ids(session=session, ticket_ids=sorted({t for t, _ in repeated}))
+    rows = [(tickets[t], since) for t, since in sorted(repeated, key=str) if t in tickets]
+    # A row whose spell has ended (a reply since, a new spell) is not waiting since then.
+    lines = waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url, quiet=True)
+    return sorted(lines, key=lambda line: (line.waiting.since, line.ticket.id))
 
 
 def due(
@@ -104,23 +161,21 @@ def due(
 ) -> Plan:
     today = calendar.today(now)
     plan = Plan(day=today)
-    waiting = {
-        line.ticket.id: line
-        for line in waiting_lines(
-            session,
-            now,
-            calendar=calendar,
-            waiting_hours=waiting_hours,
-            no_reply_days=no_reply_days,
-            zendesk_url=zendesk_url,
-        )
+    rule: dict[str, Any] = {
+        "calendar": calendar,
+        "waiting_hours": waiting_hours,
+        "no_reply_days": no_reply_days,
     }
-    routing = route(session, (line.ticket for line in waiting.values()), calendar=calendar, now=now)
-    nudged_today = tickets_nudged_on(session=session, job=NAME, day=today)
-    holder: dict[int, str] = {}
-    for person, tickets in sorted(routing.by_person.items()):
-        holder.update((ticket.id, person) for ticket in tickets)
-        fresh = [waiting[ticket.id] for ticket in tickets if ticket.id not in nudged_today]
+    # Only tickets no digest carried today: each is nudged at most once a working day.
+    found = waiting_shortlists(
+        session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged_on=today
+    )
+    still_waiting = channel_lines(session, now, today, rule=rule, zendesk_url=zendesk_url)
+    assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
+    people = recipients(session, assignees, calendar=calendar, now=now)
+    routed, unrouted = by_person(people, found, limit=MAX_LINES, order=most_waiting_first)
+    for person, shortlist in sorted(routed.items()):
+        fresh = waiting_lines(session, shortlist.rows, now, **rule, zendesk_url=zendesk_url)
         if not fresh:
             continue
         plan.digests.append(
@@ -128,29 +183,24 @@ def due(
                 message=Outgoing(
                     key=digest_key(person, today, [line.ticket.id for line in fresh]),
                     recipient=person,
-                    text=waiting_digest_text(fresh),
-                    blocks=waiting_digest_blocks(fresh, calendar, now=now),
+                    text=waiting_digest_text(fresh, total=shortlist.total),
+                    blocks=waiting_digest_blocks(fresh, calendar, now=now, total=shortlist.total),
                 ),
                 lines=fresh,
             )
         )
-    plan.unrouted = [ticket.id for ticket in routing.unrouted]
-    if routing.rota is not None:
-        days = nudge_days(session=session, job=NAME, ticket_ids=list(waiting))
-        for line in waiting.values():
-            earlier = {
-                d for d in days.get((line.ticket.id, line.waiting.since), set()) if d < today
-            }
-            if len(earlier) >= CHANNEL_AFTER_DAYS:
-                nudged = holder.get(line.ticket.id)
-                plan.channel.append(
-                    Outgoing(
-                        key=f"{NAME}:channel:{line.ticket.id}:{line.waiting.since.isoformat()}",
-                        recipient=routing.rota.channel_id,
-                        text=channel_waiting_text(line, nudged),
-                        blocks=channel_waiting_blocks(line, nudged, calendar, now=now),
-                    )
+    plan.unrouted = unrouted
+    if people.rota is not None:
+        for line in still_waiting:
+            nudged = people.person_of.get(line.ticket.assignee_id)
+            plan.channel.append(
+                Outgoing(
+                    key=f"{NAME}:channel:{line.ticket.id}:{line.waiting.since.isoformat()}",
+                    recipient=people.rota.channel_id,
+                    text=channel_waiting_text(line, nudged),
+                    blocks=channel_waiting_blocks(line, nudged, calendar, now=now),
                 )
+            )
     return plan
 
 

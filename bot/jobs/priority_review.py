@@ -7,51 +7,77 @@ a day's first digest is "new"; a person with no such tickets gets nothing.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks.digest import ReviewLine, review_digest_blocks, review_digest_text
+from bot.blocks.digest import MAX_LINES, ReviewLine, review_digest_blocks, review_digest_text
 from bot.blocks.kit import ticket_url
-from bot.digests import route
+from bot.digests import by_person, recipients
 from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.rules import needs_priority_review, triage_key
-from bot.store.tickets import latest_reviews_of_open_tickets, open_tickets, organization_names
+from bot.rules import review_reason, triage_key
+from bot.store.nudges import Assignee, Shortlist, needing_review, shortlists
+from bot.store.tickets import organization_names
 from bot.tickets import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
+log = logging.getLogger(__name__)
+
 NAME = "priority-review"
+# The job's summary names this many of the tickets nobody can be nudged about, then counts.
+UNROUTED_LISTED = 10
 
 
 @dataclass(frozen=True)
 class Plan:
     messages: list[Outgoing]
-    unrouted: list[int]
+    unrouted: Shortlist
+
+
+def review_shortlists(
+    session: Session,
+    now: datetime,
+    *,
+    review_after_days: int,
+    limit: int,
+    by_assignee: bool = False,
+    assignees: Collection[Assignee] | None = None,
+) -> dict[Assignee, Shortlist]:
+    """Open tickets whose priority needs a review, first `limit` in triage order, and counts."""
+    selection = needing_review(now=now, review_after_days=review_after_days)
+    return shortlists(session, selection, limit=limit, by_assignee=by_assignee, assignees=assignees)
 
 
 def review_lines(
-    session: Session, now: datetime, *, review_after_days: int, zendesk_url: str | None
+    session: Session,
+    shortlist: Shortlist,
+    now: datetime,
+    *,
+    review_after_days: int,
+    zendesk_url: str | None,
 ) -> list[ReviewLine]:
-    """Every open ticket whose priority needs a review, in triage order (also for App Home)."""
-    lines = []
-    reviews = latest_reviews_of_open_tickets(session=session)
+    """A shortlist's tickets as digest lines, each with the reason its review is due."""
     clients = organization_names(session=session)
-    for ticket in sorted(open_tickets(session=session), key=triage_key):
-        review = reviews.get(ticket.id)
-        reason = needs_priority_review(ticket, review, now=now, review_after_days=review_after_days)
-        if reason is not None:
-            lines.append(
-                ReviewLine(
-                    ticket=ticket,
-                    reason=reason,
-                    client=clients.get(ticket.organization_id or 0),
-                    url=ticket_url(zendesk_url, ticket.id),
-                    last_reviewed=None if review is None else review.reviewed_at,
-                )
+    lines = []
+    for ticket, reviewed_at in shortlist.rows:
+        reason = review_reason(ticket, reviewed_at, now=now, review_after_days=review_after_days)
+        if reason is None:  # the SQL and the rule disagree: show nothing rather than nonsense
+            log.error("ticket %s was selected for a review it does not need", ticket.id)
+            continue
+        lines.append(
+            ReviewLine(
+                ticket=ticket,
+                reason=reason,
+                client=clients.get(ticket.organization_id or 0),
+                url=ticket_url(zendesk_url, ticket.id),
+                last_reviewed=reviewed_at,
             )
+        )
     return lines
 
 
@@ -63,26 +89,28 @@ def due(
     review_after_days: int,
     zendesk_url: str | None,
 ) -> Plan:
-    lines = {
-        line.ticket.id: line
-        for line in review_lines(
-            session, now, review_after_days=review_after_days, zendesk_url=zendesk_url
-        )
-    }
-    routing = route(session, (line.ticket for line in lines.values()), calendar=calendar, now=now)
+    found = review_shortlists(
+        session, now, review_after_days=review_after_days, limit=MAX_LINES, by_assignee=True
+    )
+    people = recipients(session, found, calendar=calendar, now=now)
+    routed, unrouted = by_person(
+        people, found, limit=MAX_LINES, order=lambda row: triage_key(row[0])
+    )
     today = calendar.today(now).isoformat()
     messages = []
-    for person, tickets in sorted(routing.by_person.items()):
-        ordered = [lines[ticket.id] for ticket in tickets]
+    for person, shortlist in sorted(routed.items()):
+        lines = review_lines(
+            session, shortlist, now, review_after_days=review_after_days, zendesk_url=zendesk_url
+        )
         messages.append(
             Outgoing(
                 key=f"{NAME}:{person}:{today}",
                 recipient=person,
-                text=review_digest_text(ordered),
-                blocks=review_digest_blocks(ordered, calendar, now=now),
+                text=review_digest_text(lines, total=shortlist.total),
+                blocks=review_digest_blocks(lines, calendar, now=now, total=shortlist.total),
             )
         )
-    return Plan(messages=messages, unrouted=[ticket.id for ticket in routing.unrouted])
+    return Plan(messages=messages, unrouted=unrouted)
 
 
 def run(ctx: JobContext) -> JobReport:
@@ -112,10 +140,13 @@ def before_digests(ctx: JobContext) -> list[str]:
     return problems
 
 
-def unrouted_note(ticket_ids: list[int]) -> str:
-    if not ticket_ids:
+def unrouted_note(unrouted: Shortlist) -> str:
+    if not unrouted.total:
         return ""
-    listed = ", ".join(f"#{ticket_id}" for ticket_id in ticket_ids)
+    listed = ", ".join(f"#{ticket.id}" for ticket, _ in unrouted.rows[:UNROUTED_LISTED])
+    more = unrouted.total - min(len(unrouted.rows), UNROUTED_LISTED)
+    if more > 0:
+        listed += f" and {more:,} more"
     return f"; nobody to nudge about {listed} (no assignee in Slack, nobody on support today)"
 
 

@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 
 from sqlmodel import Session
 
-from bot.blocks.handover import Summary, summary_blocks, summary_text
+from bot.blocks.handover import MAX_LINES, Summary, summary_blocks, summary_text
 from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.store import rota as rota_store
 from bot.store.escalations import escalations_between
 from bot.store.ledger import sent_keys
-from bot.store.promises import open_promises
+from bot.store.promises import count_open_promises, open_promises
 from bot.store.reports import (
     all_rotas,
     audit_count,
@@ -53,7 +53,7 @@ def due(
     this_week_start = calendar.at(week, time(0))
     counts = open_counts_by_priority(session=session)
     urgent_and_high = open_urgent_and_high(session=session)
-    review, waiting = team_nudges(session, now=now, calendar=calendar, settings=settings)
+    nudges = team_nudges(session, now=now, calendar=calendar, settings=settings)
     escalations = with_links(
         session,
         escalations_between(session=session, start=last_week_start, end=this_week_start),
@@ -61,7 +61,8 @@ def due(
     )
     opened = opened_between(session=session, start=last_week_start, end=this_week_start)
     solved = solved_between(session=session, start=last_week_start, end=this_week_start)
-    promises = open_promises(session=session)
+    promises = open_promises(session=session, limit=MAX_LINES)
+    promises_total = count_open_promises(session=session)
     messages = []
     for rota in rotas:
         assert rota.id is not None
@@ -88,8 +89,10 @@ def due(
             ),
             counts=counts,
             urgent_and_high=urgent_and_high,
-            waiting=waiting,
-            review=review,
+            waiting=nudges.waiting,
+            waiting_total=nudges.waiting_total,
+            review=nudges.review,
+            review_total=nudges.review_total,
             escalations=escalations,
             opened_last_week=opened,
             solved_last_week=solved,
@@ -102,6 +105,7 @@ def due(
             ),
             covered_last_week=covered,
             open_promises=promises,
+            open_promises_total=promises_total,
         )
         messages.append(
             Outgoing(

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, UniqueConstraint
+from sqlalchemy import BigInteger, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -70,23 +69,20 @@ def _sent_lines(job: str) -> SelectOfScalar[DigestLine]:
     )
 
 
-def tickets_nudged_on(*, session: Session, job: str, day: date) -> set[int]:
-    """Tickets already carried by a digest of `job` that was sent on `day`."""
-    lines = session.exec(_sent_lines(job).where(DigestLine.day == day))
-    return {line.ticket_id for line in lines}
-
-
-def nudge_days(
-    *, session: Session, job: str, ticket_ids: list[int]
-) -> dict[tuple[int, datetime | None], set[date]]:
-    """(ticket, waiting since) → the days a sent digest of `job` carried it."""
-    if not ticket_ids:
-        return {}
-    lines = session.exec(_sent_lines(job).where(col(DigestLine.ticket_id).in_(ticket_ids)))
-    days: dict[tuple[int, datetime | None], set[date]] = defaultdict(set)
-    for line in lines:
-        days[(line.ticket_id, line.since)].add(line.day)
-    return dict(days)
+def repeatedly_nudged(
+    *, session: Session, job: str, before: date, days: int
+) -> set[tuple[int, datetime | None]]:
+    """(ticket, waiting since) that sent digests of `job` carried on at least `days` days
+    before `before`: one row per waiting spell, however many digests carried it."""
+    query = (
+        select(col(DigestLine.ticket_id), col(DigestLine.since))
+        .join(Nudge, col(Nudge.key) == col(DigestLine.message_key))
+        .where(DigestLine.job == job, col(DigestLine.day) < before)
+        .where(col(Nudge.sent_at).is_not(None))
+        .group_by(col(DigestLine.ticket_id), col(DigestLine.since))
+        .having(func.count(func.distinct(col(DigestLine.day))) >= days)
+    )
+    return {(ticket_id, since) for ticket_id, since in session.exec(query).all()}
 
 
 def nudge_for_message(*, session: Session, channel: str, ts: str) -> Nudge | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Text
+from sqlalchemy import BigInteger, Text, func
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.types import UTCDateTime
@@ -99,11 +99,19 @@ def close_promise(*, session: Session, promise: Promise, state: str, by: str, at
     session.add(promise)
 
 
-def open_promises(*, session: Session, due_before: datetime | None = None) -> list[Promise]:
+def open_promises(
+    *, session: Session, due_before: datetime | None = None, limit: int | None = None
+) -> list[Promise]:
+    """Open promises, soonest due first (the first `limit` of them, when given)."""
     query = select(Promise).where(col(Promise.state) == OPEN)
     if due_before is not None:
         query = query.where(col(Promise.due_at) <= due_before)
-    return list(session.exec(query.order_by(col(Promise.due_at), col(Promise.id))))
+    query = query.order_by(col(Promise.due_at), col(Promise.id)).limit(limit)
+    return list(session.exec(query))
+
+
+def count_open_promises(*, session: Session) -> int:
+    return int(session.exec(select(func.count()).where(col(Promise.state) == OPEN)).one())
 
 
 def open_promises_of(*, session: Session, owner: str) -> list[Promise]:

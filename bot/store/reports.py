@@ -13,7 +13,7 @@ from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser
 
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")
 # Triage order: urgent → high → normal → low → no priority, then oldest first.
-_PRIORITY_RANK = case(
+PRIORITY_RANK = case(
     {name: rank for rank, name in enumerate(PRIORITY_ORDER)},
     value=col(Ticket.priority),
     else_=len(PRIORITY_ORDER),
@@ -32,7 +32,7 @@ def handover_tickets(*, session: Session, assignee_ids: list[int], limit: int = 
         select(Ticket)
         .where(col(Ticket.status).in_(OPEN_STATUSES))
         .where(or_(held, col(Ticket.assignee_id).is_(None)))
-        .order_by(_PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id))
+        .order_by(PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id))
         .limit(limit)
     )
     return list(session.exec(query))
@@ -52,7 +52,7 @@ def open_urgent_and_high(*, session: Session, limit: int = 10) -> list[Ticket]:
         select(Ticket)
         .where(col(Ticket.status).in_(OPEN_STATUSES))
         .where(col(Ticket.priority).in_(("urgent", "high")))
-        .order_by(_PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id))
+        .order_by(PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id))
         .limit(limit)
     )
     return list(session.exec(query))

@@ -8,10 +8,9 @@ from sqlalchemy.engine import Engine
 
 from bot.store.db import session_scope
 from bot.store.digests import (
-    nudge_days,
     nudge_for_message,
     record_digest_lines,
-    tickets_nudged_on,
+    repeatedly_nudged,
     workspace_rota,
 )
 from bot.store.escalations import (
@@ -59,12 +58,18 @@ def test_only_lines_of_sent_digests_count(engine: Engine) -> None:
     digest(engine, "k2", [1, 3], WED, sent=True)
     digest(engine, "k3", [4], WED, sent=False)
     with session_scope(engine) as session:
-        assert tickets_nudged_on(session=session, job="client-waiting", day=WED) == {1, 3}
-        days = nudge_days(session=session, job="client-waiting", ticket_ids=[1, 2, 4])
-        assert days == {
-            (1, SINCE): {WED - timedelta(days=1), WED},
-            (2, SINCE): {WED - timedelta(days=1)},
+        thursday = WED + timedelta(days=1)
+        # Ticket 1 was carried on two days, 2 and 3 on one; 4's digest was never sent.
+        twice = repeatedly_nudged(session=session, job="client-waiting", before=thursday, days=2)
+        assert twice == {(1, SINCE)}
+        once = repeatedly_nudged(session=session, job="client-waiting", before=thursday, days=1)
+        assert once == {(1, SINCE), (2, SINCE), (3, SINCE)}
+        # Only days before `before` count.
+        assert repeatedly_nudged(session=session, job="client-waiting", before=WED, days=1) == {
+            (1, SINCE),
+            (2, SINCE),
         }
+        assert repeatedly_nudged(session=session, job="other", before=thursday, days=1) == set()
         found = nudge_for_message(session=session, channel="DU1", ts="1.2")
         assert found is not None and found.key == "k2" and found.recipient == "U1"
         assert nudge_for_message(session=session, channel="DU1", ts="9.9") is None
