@@ -132,7 +132,9 @@ def build_app(services: Services) -> App:
         # Signatures are checked by bot.web before Bolt sees a request (Socket Mode needs none).
         request_verification_enabled=False,
         token_verification_enabled=False,
-        process_before_response=False,
+        # Bolt answers Slack as soon as a listener acks: the work after the ack runs on the
+        # work pool (see RotabotApp), so Bolt need not poll for the ack on another thread.
+        process_before_response=True,
         listener_executor=services.listener_executor,
         logger=logging.getLogger("bot.slack"),
     )

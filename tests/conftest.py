@@ -220,6 +220,7 @@ def slack(
         response_url=fake_slack.response_url,
         executor=executor,
         listeners=listener_executor,
+        show_reply=fake_slack.show_ack_reply,
     )
     yield door
     door.close()

@@ -138,6 +138,16 @@ class AppServer:
         self.thread.join(5)
 
 
+def ack_message(response: httpx.Response) -> dict[str, Any] | None:
+    """The message a slash command's ack carries, as Slack reads it (None: a bare ack)."""
+    if response.status_code != 200 or not response.content:
+        return None
+    if not response.headers.get("content-type", "").startswith("application/json"):
+        return {"text": response.text}
+    body = response.json()
+    return body if isinstance(body, dict) and ("text" in body or "blocks" in body) else None
+
+
 class SlackDoor:
     """Sends what Slack sends: slash commands, button clicks, modal submissions, events."""
 
@@ -148,9 +158,12 @@ class SlackDoor:
         response_url: Callable[[str], str],
         executor: TrackingExecutor,
         listeners: TrackingExecutor,
+        show_reply: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=10)
         self.response_url = response_url
+        # Where Slack shows a command's answer given in the ack (by response_url token).
+        self.show_reply = show_reply
         self.executor = executor
         self.listeners = listeners
         self._counter = 0
@@ -193,15 +206,19 @@ class SlackDoor:
         channel: str = "C1",
         settle: bool = True,
     ) -> httpx.Response:
+        token = self._next("cmd")
         body = command_body(
             command,
             text,
             user=user,
             channel=channel,
-            response_url=self.response_url(self._next("cmd")),
+            response_url=self.response_url(token),
             trigger_id=self._next("trigger"),
         )
         response = self.post("/slack/events", body)
+        answer = ack_message(response)
+        if answer is not None and self.show_reply is not None:
+            self.show_reply(token, answer)
         if settle:
             self.settle()
         return response

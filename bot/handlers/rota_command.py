@@ -10,12 +10,26 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import services_of
-from bot.rota import INVITE, Outcome, Post, RotaRequest, SlackPeople, remember_swap_dm, run_command
+from bot.dates import DateError
+from bot.rota import (
+    INVITE,
+    Outcome,
+    Post,
+    RotaRequest,
+    SlackPeople,
+    UsageError,
+    parse_command,
+    remember_swap_dm,
+    run_command,
+)
 from bot.services import Services
 
 log = logging.getLogger(__name__)
 
 NOT_THERE = ("not_in_channel", "channel_not_found")
+# Subcommands answered in the ack: they read the local database (and may publish weeks);
+# `who` is not one, as its answer depends on posting in the channel.
+READS = frozenset({"show", "help"})
 
 
 def register(app: App) -> None:
@@ -25,7 +39,11 @@ def register(app: App) -> None:
 def rota_command(
     ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
-    ack()
+    """Reading the rota is answered in the ack itself; a change is acked, then made."""
+    text = str(command.get("text") or "")
+    at_once = answers_at_once(text)
+    if not at_once:
+        ack()
     services = services_of(context)
     with services.session() as session:
         outcome = run_command(
@@ -38,10 +56,23 @@ def rota_command(
                 user_id=str(command.get("user_id", "")),
                 public_url=services.settings.public_url,
             ),
-            str(command.get("text") or ""),
+            text,
         )
+    if at_once:
+        ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
     reply = deliver(services, client, outcome)
-    respond(text=reply, blocks=outcome.blocks, response_type="ephemeral")
+    if not at_once or reply != outcome.text:
+        respond(text=reply, blocks=outcome.blocks, response_type="ephemeral")
+
+
+def answers_at_once(text: str) -> bool:
+    """Whether `/rota text` only reads the local database before answering (so its answer
+    can be the ack itself): showing the rota, the usage, or a mistake in the text.
+    Anything that may ask Slack about people first is acked at once and answered after."""
+    try:
+        return parse_command(text).name in READS
+    except (UsageError, DateError):
+        return True
 
 
 def deliver(services: Services, client: WebClient, outcome: Outcome) -> str:

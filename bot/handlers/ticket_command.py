@@ -17,7 +17,8 @@ from bot.blocks.ticket import (
 )
 from bot.promises import promise_from_command
 from bot.services import Services
-from bot.tickets import mirrored_or_fetched, ticket_card
+from bot.store.tickets import slack_match_is_fresh, ticket_by_id, zendesk_user
+from bot.tickets import TicketCard, mirrored_or_fetched, ticket_card
 from bot.zendesk import ZendeskError, ZendeskNotFound
 
 
@@ -44,6 +45,28 @@ def card_message(
         return {"text": not_found_text(ticket_id)}
     except ZendeskError as error:
         return {"text": zendesk_failure_text(str(error))}
+    return _as_message(services, card, notice=notice)
+
+
+def mirrored_card_message(services: Services, ticket_id: int) -> dict[str, Any] | None:
+    """The card from the mirror alone, asking neither Zendesk nor Slack; None when that
+    would not do (the mirror lacks the ticket, or the assignee's Slack match is a day old)."""
+    if services.zendesk is None:
+        return None
+    with services.session() as session:
+        ticket = ticket_by_id(session=session, ticket_id=ticket_id)
+        if ticket is None:
+            return None
+        if ticket.assignee_id is not None:
+            assignee = zendesk_user(session=session, user_id=ticket.assignee_id)
+            if assignee is not None and not slack_match_is_fresh(assignee, now=services.now()):
+                return None
+    return _as_message(services, ticket_card(services, ticket))
+
+
+def _as_message(
+    services: Services, card: TicketCard, *, notice: str | None = None
+) -> dict[str, Any]:
     blocks = ticket_card_blocks(card, services.calendar, now=services.now(), notice=notice)
     return {"text": ticket_card_text(card), "blocks": blocks}
 
@@ -51,19 +74,25 @@ def card_message(
 def ticket_command(
     ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    ack()
+    """Mistakes and mirrored tickets are answered in the ack; the rest is acked, then done."""
     services = services_of(context)
     text = str(command.get("text") or "").strip()
     if not text:
-        respond(text=usage_text(None), response_type="ephemeral")
+        ack(text=usage_text(None), response_type="ephemeral")
         return
     first, _, rest = text.partition(" ")
     if first.lower() == "promise":
+        ack()
         reply = promise_from_command(services, user=str(command["user_id"]), args=rest)
         respond(text=reply, response_type="ephemeral")
         return
     ticket_id = parse_ticket_id(text)
     if ticket_id is None:
-        respond(text=not_a_ticket_id(text), response_type="ephemeral")
+        ack(text=not_a_ticket_id(text), response_type="ephemeral")
         return
+    mirrored = mirrored_card_message(services, ticket_id)
+    if mirrored is not None:
+        ack(response_type="ephemeral", **mirrored)
+        return
+    ack()
     respond(response_type="ephemeral", **card_message(services, ticket_id))

@@ -321,6 +321,12 @@ class FakeSlack:
             self._calls.append(SlackCall(method, args, headers, status, error))
         return _Reply.of_json(payload, status, reply_headers)
 
+    def show_ack_reply(self, token: str, body: Json) -> None:
+        """What Slack does with a slash command's ack that carries a message: it shows it to
+        the person, as it would a post to the command's response_url (recorded the same way)."""
+        with self._lock:
+            self._responses.append(ResponseCall(token, body))
+
     def _answer_response_url(self, token: str, body: bytes) -> _Reply:
         try:
             parsed = json.loads(body)
