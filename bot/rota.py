@@ -455,6 +455,11 @@ class Outcome:
     # Posted in the channel; when the bot is not in it, the person is told to invite it.
     in_channel: Post | None = None
 
+    @property
+    def settled(self) -> bool:
+        """Nothing to send but the answer: asking again gives the same until the rota changes."""
+        return not self.posts and self.in_channel is None
+
 
 @dataclass
 class RotaRequest:

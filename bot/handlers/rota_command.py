@@ -23,6 +23,7 @@ from bot.rota import (
     run_command,
 )
 from bot.services import Services
+from bot.store.changes import Remembered, Watch
 
 log = logging.getLogger(__name__)
 
@@ -32,34 +33,72 @@ NOT_THERE = ("not_in_channel", "channel_not_found")
 READS = frozenset({"show", "help"})
 
 
+# Everything `/rota show` reads; its answer is remembered until one of them changes.
+ROTA_TABLES = Watch({"rota", "rota_member", "rota_week", "absence", "client_lead", "swap_request"})
+
+
 def register(app: App) -> None:
+    answers: Remembered[Outcome] = Remembered(ROTA_TABLES)
+
+    def rota_command(
+        ack: Ack,
+        command: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+        client: WebClient,
+    ) -> None:
+        run_rota_command(answers, ack, command, respond, context, client)
+
     app.command("/rota")(rota_command)
 
 
-def rota_command(
-    ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+def run_rota_command(
+    answers: Remembered[Outcome],
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
 ) -> None:
-    """Reading the rota is answered in the ack itself; a change is acked, then made."""
+    """Reading the rota is answered in the ack itself; a change is acked, then made.
+
+    The rota as shown is remembered (per channel, text and day) until the rota changes: it
+    is what people ask for most, and answering it from memory keeps acks fast under load.
+    """
     text = str(command.get("text") or "")
     at_once = answers_at_once(text)
     if not at_once:
         ack()
     services = services_of(context)
-    with services.session() as session:
-        outcome = run_command(
-            RotaRequest(
-                session=session,
-                calendar=services.calendar,
-                now=services.now(),
-                people=SlackPeople(client),
-                channel_id=str(command.get("channel_id", "")),
-                user_id=str(command.get("user_id", "")),
-                public_url=services.settings.public_url,
-            ),
-            text,
-        )
+    now = services.now()
+    channel_id = str(command.get("channel_id", ""))
+
+    def run() -> Outcome:
+        with services.session() as session:
+            return run_command(
+                RotaRequest(
+                    session=session,
+                    calendar=services.calendar,
+                    now=now,
+                    people=SlackPeople(client),
+                    channel_id=channel_id,
+                    user_id=str(command.get("user_id", "")),
+                    public_url=services.settings.public_url,
+                ),
+                text,
+            )
+
     if at_once:
+        key = (
+            str(services.engine.url),
+            channel_id,
+            text.strip().lower(),
+            services.calendar.today(now),
+        )
+        outcome = answers.get_or_read(key, run, keep=lambda found: found.settled)
         ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
+    else:
+        outcome = run()
     reply = deliver(services, client, outcome)
     if not at_once or reply != outcome.text:
         respond(text=reply, blocks=outcome.blocks, response_type="ephemeral")

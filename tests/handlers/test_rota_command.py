@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import sqlalchemy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.services import Services
+from bot.store import rota as store
 from bot.store.audit import audit_events
 from tests.doors import MutableClock, SlackDoor
 from tests.fakes.slack_api import FakeSlack
@@ -303,3 +307,44 @@ def test_rota_in_a_direct_message_points_to_a_channel(
     assert fake_slack.responses[-1].body["text"] == (
         "A rota belongs to a channel: use `/rota` in your team's channel, not in a direct message."
     )
+
+
+def test_the_shown_rota_is_remembered_until_it_changes(
+    slack: SlackDoor, fake_slack: FakeSlack, services: Services, clock: MutableClock
+) -> None:
+    rota(slack, fake_slack, "add <@U1> <@U2>")
+    first = rota(slack, fake_slack, "show")
+    statements: list[str] = []
+    listen = sqlalchemy.event.listen
+    listen(services.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    assert rota(slack, fake_slack, "show") == first
+    assert statements == []  # answered from memory
+    # Any change to the rota's tables, however written, is seen by the next answer.
+    today = clock().date()
+    with services.session() as session:
+        store.add_absence(
+            session=session,
+            user_id="U1",
+            first_day=today,
+            last_day=today + timedelta(days=2),
+            created_by="U1",
+            now=clock(),
+        )
+    covered = rota(slack, fake_slack, "show")
+    assert covered != first and "away" in covered
+    assert statements  # read again after the change
+    # A bulk statement counts too (removing a member deletes rows without loading them).
+    assert rota(slack, fake_slack, "show") == covered
+    statements.clear()
+    with services.session() as session:
+        found = store.rota_for_channel(session=session, channel_id="C1")
+        assert found is not None and found.id is not None
+        store.remove_member(session=session, rota_id=found.id, user_id="U2")
+    statements.clear()
+    rota(slack, fake_slack, "show")
+    assert statements
+    # So is a new day: next week's Monday makes it "this week".
+    statements.clear()
+    clock.advance(days=5)
+    assert rota(slack, fake_slack, "show") != first
+    assert statements
