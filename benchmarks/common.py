@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import json
 import math
 import os
@@ -247,12 +248,19 @@ def running(
 
 
 class IndexedZendesk(FakeZendesk):
-    """The test fake with its comments indexed by ticket: it scans them all per ticket, which
-    is fine for a test's handful but would make 50k tickets the fake's cost, not Rotabot's."""
+    """The test fake with its comments indexed by ticket and its tickets kept in export order.
+
+    The test fake scans every comment per ticket and sorts every ticket per export page, which
+    is fine for a test's handful but would make 50k tickets the fake's cost, not Rotabot's: and
+    as it does that holding its lock, comment reads in flight would wait on each export page.
+    """
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._by_ticket: dict[int, list[Any]] = defaultdict(list)
+        # Every ticket in export order, and each one's position; None once a ticket changes.
+        self._export_order: list[Any] | None = None
+        self._export_keys: list[tuple[int, int]] = []
 
     def add_comment(self, ticket_id: int, **kwargs: Any) -> int:
         comment_id = super().add_comment(ticket_id, **kwargs)
@@ -262,6 +270,31 @@ class IndexedZendesk(FakeZendesk):
 
     def _ticket_comments(self, ticket_id: int) -> list[Any]:
         return sorted(self._by_ticket.get(ticket_id, ()), key=lambda c: (c.created_at, c.id))
+
+    def add_ticket(self, id: int, **kwargs: Any) -> None:
+        with self._lock:
+            super().add_ticket(id, **kwargs)
+            self._export_order = None
+
+    def update_ticket(self, id: int, **kwargs: Any) -> None:
+        with self._lock:
+            super().update_ticket(id, **kwargs)
+            self._export_order = None
+
+    def _update_ticket(self, ticket: Any, body: dict[str, Any] | None) -> Any:
+        with self._lock:
+            self._export_order = None
+            return super()._update_ticket(ticket, body)
+
+    def _exported_after(self, position: Any, cutoff: datetime, limit: int) -> list[Any]:
+        if self._export_order is None:
+            self._export_order = sorted(self._tickets.values(), key=lambda t: (t.updated_at, t.id))
+            self._export_keys = [
+                (zendesk_api._micros(t.updated_at), t.id) for t in self._export_order
+            ]
+        start = bisect.bisect_right(self._export_keys, position)
+        # In updated_at order, so the tickets past the cutoff are at the end of the slice.
+        return [t for t in self._export_order[start : start + limit] if t.updated_at <= cutoff]
 
 
 def remove_sqlite(path: Path) -> None:

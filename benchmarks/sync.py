@@ -201,9 +201,15 @@ def run() -> list[Check]:
         began = time.perf_counter()
         seed(zendesk, start)
         print(f"  fake Zendesk seeded in {time.perf_counter() - began:.1f} s", file=sys.stderr)
+        before = os.times()
         full = run_worker(db_url, zendesk.url, start, FULL_BUDGET_S)
+        spent = [now - then for now, then in zip(os.times(), before, strict=True)]
+        user, system, child_user, child_system, _ = spent
         full_count = mirrored(db_url)
         print(f"  first sync: {full}, {full_count:,} tickets mirrored", file=sys.stderr)
+        # Each side's CPU seconds: a sync that got less than a core is slower than its code.
+        data["cpu_s"] = {"sync": child_user + child_system, "fake": user + system}
+        print(f"  CPU seconds during the first sync: {data['cpu_s']}", file=sys.stderr)
         changed_at = start + timedelta(minutes=10)
         for ticket_id in range(1, TICKETS + 1, TICKETS // CHANGED):
             zendesk.add_comment(ticket_id, author_id=900, body="Fixed.", created_at=changed_at)

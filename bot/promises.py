@@ -294,38 +294,48 @@ def detect_in_replies(services: Services, read: ZendeskRead) -> list[Promise]:
 
 def _promises_in(services: Services, read: ZendeskRead) -> list[Detected]:
     now = services.now()
-    comments = [
-        (ticket_id, comment)
-        for ticket_id, ticket_comments in read.comments.items()
-        for comment in ticket_comments
-        if comment.get("public", False)
-        and comment.get("author_id") is not None
-        and comment.get("id") is not None
-    ]
+    # Only recent public replies can hold a promise: the rest need no query at all.
+    recent = []
+    for ticket_id, ticket_comments in read.comments.items():
+        for comment in ticket_comments:
+            if (
+                not comment.get("public", False)
+                or comment.get("author_id") is None
+                or comment.get("id") is None
+            ):
+                continue
+            created = parse_zendesk_time(comment.get("created_at"))
+            if created is not None and now - created <= DETECTION_WINDOW:
+                recent.append((ticket_id, comment, created))
+    if not recent:
+        return []
     with services.session() as session:
         roles = user_roles(
-            session=session, user_ids={int(comment["author_id"]) for _, comment in comments}
+            session=session, user_ids={int(comment["author_id"]) for _, comment, _ in recent}
         )
+        replies = [
+            (ticket_id, comment, created)
+            for ticket_id, comment, created in recent
+            if roles.get(int(comment["author_id"])) in AGENT_ROLES
+        ]
         known = store.comments_with_promises(
-            session=session, comment_ids=[int(comment["id"]) for _, comment in comments]
+            session=session, comment_ids=[int(comment["id"]) for _, comment, _ in replies]
         )
     found = []
-    for ticket_id, comment in comments:
-        created = parse_zendesk_time(comment.get("created_at"))
-        author = int(comment["author_id"])
-        if (
-            created is None
-            or roles.get(author) not in AGENT_ROLES
-            or now - created > DETECTION_WINDOW
-            or int(comment["id"]) in known
-        ):
+    for ticket_id, comment, created in replies:
+        if int(comment["id"]) in known:
             continue
         body = str(comment.get("plain_body") or comment.get("body") or "")
         detected = detect_promise(body, now=created, calendar=services.calendar)
         if detected is not None and detected.due > now:
             found.append(
                 Detected(
-                    ticket_id, int(comment["id"]), author, created, detected.sentence, detected.due
+                    ticket_id,
+                    int(comment["id"]),
+                    int(comment["author_id"]),
+                    created,
+                    detected.sentence,
+                    detected.due,
                 )
             )
     return found

@@ -22,22 +22,29 @@ from bot.store.promises import Promise, open_promises_on_tickets
 from bot.store.tickets import (
     AGENT_ROLES,
     ZENDESK_REVIEWER,
+    CommentState,
     PriorityReview,
+    Row,
     Ticket,
+    ZendeskUser,
     agents,
     known_organization_ids,
     known_user_ids,
     last_priority_review,
     organization,
     record_priority_review,
+    record_priority_reviews,
+    reloaded_tickets,
     remember_slack_match,
-    save_ticket,
+    slack_match_due,
     slack_match_is_fresh,
     ticket_by_id,
-    tickets_by_ids,
-    upsert_organization,
-    upsert_zendesk_user,
+    ticket_rows,
+    upsert_organizations,
+    upsert_zendesk_users,
     user_roles,
+    users_by_ids,
+    write_ticket_rows,
     zendesk_user,
 )
 from bot.zendesk import ZendeskClient, ZendeskError, ZendeskNotFound
@@ -50,6 +57,15 @@ PRIORITIES = ("urgent", "high", "normal", "low")
 COMMENT_READERS = 8
 # Ticket.last_comment_id once comments were read and there were none.
 NO_COMMENTS = 0
+# A ticket's columns before its first write, as far as writing it reads them.
+NEW_TICKET: Row = {
+    "priority": None,
+    "previous_priority": None,
+    "last_agent_public_reply_at": None,
+    "last_agent_public_reply_by": None,
+    "last_requester_comment_at": None,
+    "last_comment_id": None,
+}
 
 
 class ZendeskNotConfigured(ZendeskError):
@@ -137,7 +153,7 @@ class ZendeskRead:
     organizations: list[Json] = field(default_factory=list)
 
 
-def ticket_changed(data: Json, mirrored: Ticket | None) -> bool:
+def ticket_changed(data: Json, mirrored: CommentState | Ticket | None) -> bool:
     """True when the mirror's comment summary may be out of date, so comments need reading."""
     if mirrored is None or mirrored.last_comment_id is None:
         return True
@@ -188,35 +204,35 @@ def store_read(
 
     `ours`: the read is Zendesk's answer to our own change, already recorded by its caller.
     """
-    for user in read.users:
-        user_id = _int(user.get("id"))
-        if user_id is None:
-            continue
-        email = user.get("email")
-        upsert_zendesk_user(
-            session=session,
-            user_id=user_id,
-            name=str(user.get("name") or ""),
-            email=email if isinstance(email, str) and email else None,
-            role=str(user.get("role") or "end-user"),
-        )
-    for org in read.organizations:
-        org_id = _int(org.get("id"))
-        if org_id is not None:
-            upsert_organization(
-                session=session, organization_id=org_id, name=str(org.get("name") or "")
-            )
-    session.flush()
+    ids = write_read(session=session, read=read, now=now, ours=ours)
+    written = reloaded_tickets(session=session, ticket_ids=set(ids))
+    return [written[ticket_id] for ticket_id in ids]
+
+
+def write_read(
+    *, session: Session, read: ZendeskRead, now: datetime, ours: bool = False
+) -> list[int]:
+    """What `store_read` does, as rows and in bulk; returns the ids of the tickets written."""
+    users = [row for user in read.users if (row := user_row(user)) is not None]
+    upsert_zendesk_users(session=session, users=users)
+    organizations = [
+        {"id": org_id, "name": str(org.get("name") or "")}
+        for org in read.organizations
+        if (org_id := _int(org.get("id"))) is not None
+    ]
+    upsert_organizations(session=session, organizations=organizations)
     authors = {
         uid
         for comments in read.comments.values()
         for c in comments
         if (uid := _int(c.get("author_id")))
     }
-    roles = user_roles(session=session, user_ids=authors)
+    roles = {user["id"]: user["role"] for user in users}
+    roles |= user_roles(session=session, user_ids=authors - roles.keys())
     ids = [tid for data in read.tickets if (tid := _int(data.get("id"))) is not None]
-    mirrored = tickets_by_ids(session=session, ticket_ids=ids)
-    stored: list[Ticket] = []
+    mirrored = ticket_rows(session=session, ticket_ids=set(ids))
+    latest: dict[int, Row] = {}
+    reviews: list[Row] = []
     for data in read.tickets:
         ticket_id = _int(data.get("id"))
         if ticket_id is None:
@@ -228,60 +244,78 @@ def store_read(
                 requester_id=_int(data.get("requester_id")),
                 roles=roles,
             )
-        before = mirrored.get(ticket_id)
-        previous_priority = before.priority if before is not None else None
-        ticket = apply_ticket(before, data, ticket_id=ticket_id, summary=summary, now=now)
-        if not ours and before is not None and ticket.priority != previous_priority:
+        before = latest.get(ticket_id) or mirrored.get(ticket_id)
+        row = ticket_row(before, data, ticket_id=ticket_id, summary=summary, now=now)
+        if not ours and before is not None and row["priority"] != before["priority"]:
             # Only agents set priorities in Zendesk: a change there is a priority review.
-            record_priority_review(
-                session=session,
-                ticket_id=ticket_id,
-                reviewed_by=ZENDESK_REVIEWER,
-                reviewed_at=ticket.updated_at,
-                source="zendesk",
-                priority_set=ticket.priority,
+            reviews.append(
+                {
+                    "ticket_id": ticket_id,
+                    "reviewed_by": ZENDESK_REVIEWER,
+                    "reviewed_at": row["updated_at"],
+                    "source": "zendesk",
+                    "priority_set": row["priority"],
+                }
             )
-        mirrored[ticket_id] = ticket
-        save_ticket(session=session, ticket=ticket)
-        stored.append(ticket)
-    return stored
+        latest[ticket_id] = row
+    write_ticket_rows(session=session, rows=list(latest.values()), mirrored=mirrored.keys())
+    record_priority_reviews(session=session, reviews=reviews)
+    return ids
 
 
-def apply_ticket(
-    ticket: Ticket | None,
+def user_row(user: Json) -> Row | None:
+    user_id = _int(user.get("id"))
+    if user_id is None:
+        return None
+    email = user.get("email")
+    return {
+        "id": user_id,
+        "name": str(user.get("name") or ""),
+        "email": email if isinstance(email, str) and email else None,
+        "role": str(user.get("role") or "end-user"),
+    }
+
+
+def ticket_row(
+    ticket: Row | None,
     data: Json,
     *,
     ticket_id: int,
     summary: CommentSummary | None,
     now: datetime,
-) -> Ticket:
+) -> Row:
+    """The ticket's columns once `data` is applied to the mirrored `ticket` (None: a new one)."""
     created = parse_zendesk_time(data.get("created_at")) or now
     updated = parse_zendesk_time(data.get("updated_at")) or created
-    if ticket is None:
-        ticket = Ticket(id=ticket_id, status="new", created_at=created, updated_at=updated)
+    row = dict(NEW_TICKET, updated_at=updated) if ticket is None else dict(ticket)
     priority = data.get("priority") if data.get("priority") in PRIORITIES else None
-    if ticket.priority != priority:
-        ticket.previous_priority = ticket.priority
-    if summary is None and ticket.updated_at != updated:
+    if row["priority"] != priority:
+        row["previous_priority"] = row["priority"]
+    if summary is None and row["updated_at"] != updated:
         # Changed without its comments read (e.g. our own PUT): the next sync reads them.
-        ticket.last_comment_id = None
+        row["last_comment_id"] = None
     tags = data.get("tags")
-    ticket.subject = str(data.get("subject") or data.get("raw_subject") or "")
-    ticket.status = str(data.get("status") or "new")
-    ticket.priority = priority
-    ticket.requester_id = _int(data.get("requester_id"))
-    ticket.assignee_id = _int(data.get("assignee_id"))
-    ticket.organization_id = _int(data.get("organization_id"))
-    ticket.tags = [str(tag) for tag in tags] if isinstance(tags, list) else []
-    ticket.created_at = created
-    ticket.updated_at = updated
-    ticket.synced_at = now
+    row.update(
+        id=ticket_id,
+        subject=str(data.get("subject") or data.get("raw_subject") or ""),
+        status=str(data.get("status") or "new"),
+        priority=priority,
+        requester_id=_int(data.get("requester_id")),
+        assignee_id=_int(data.get("assignee_id")),
+        organization_id=_int(data.get("organization_id")),
+        tags=[str(tag) for tag in tags] if isinstance(tags, list) else [],
+        created_at=created,
+        updated_at=updated,
+        synced_at=now,
+    )
     if summary is not None:
-        ticket.last_agent_public_reply_at = summary.last_agent_public_reply_at
-        ticket.last_agent_public_reply_by = summary.last_agent_public_reply_by
-        ticket.last_requester_comment_at = summary.last_requester_comment_at
-        ticket.last_comment_id = summary.last_comment_id or NO_COMMENTS
-    return ticket
+        row.update(
+            last_agent_public_reply_at=summary.last_agent_public_reply_at,
+            last_agent_public_reply_by=summary.last_agent_public_reply_by,
+            last_requester_comment_at=summary.last_requester_comment_at,
+            last_comment_id=summary.last_comment_id or NO_COMMENTS,
+        )
+    return row
 
 
 def store_read_in_transaction(
@@ -290,19 +324,19 @@ def store_read_in_transaction(
     *,
     now: datetime,
     also: Callable[[Session], None] | None = None,
-) -> list[Ticket]:
-    """Write what was read (and `also`) in one transaction.
+) -> list[int]:
+    """Write what was read (and `also`) in one transaction; returns the ticket ids written.
 
     A webhook, a card and the sync may insert the same new record at once; the loser of
     that race tries once more, now as an update.
     """
 
-    def write() -> list[Ticket]:
+    def write() -> list[int]:
         with services.session() as session:
-            stored = store_read(session=session, read=read, now=now)
+            written = write_read(session=session, read=read, now=now)
             if also is not None:
                 also(session)
-        return stored
+        return written
 
     try:
         return write()
@@ -316,12 +350,13 @@ def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
     zendesk = zendesk_of(services)
     read = ZendeskRead(tickets=[zendesk.ticket(ticket_id)])
     read_comments_and_people(zendesk, services, read, changed=[ticket_id])
-    (ticket,) = store_read_in_transaction(services, read, now=services.now())
+    (written,) = store_read_in_transaction(services, read, now=services.now())
     # Imported here: bot.promises builds on this module.
     from bot.promises import detect_in_replies
 
     detect_in_replies(services, read)
-    return ticket
+    with services.session() as session:
+        return reloaded_tickets(session=session, ticket_ids={written})[written]
 
 
 def mirrored_or_fetched(services: Services, ticket_id: int) -> Ticket:
@@ -386,35 +421,61 @@ class TicketCard:
     last_reply_by: str | None
     review: PriorityReview | None
     promises: list[Promise] = field(default_factory=list)
+    # When the assignee's Slack match is due to be checked again (None: there is none to check).
+    assignee_match_due: datetime | None = None
+
+    def assignee_match_is_fresh(self, now: datetime) -> bool:
+        return self.assignee_match_due is None or now < self.assignee_match_due
 
 
 def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
-    zendesk = zendesk_of(services)
-    assignee_slack = (
-        slack_user_for(services, ticket.assignee_id) if ticket.assignee_id is not None else None
-    )
+    """The card's facts from the mirror, the assignee's Slack match checked when a day old."""
+    if ticket.assignee_id is not None:
+        slack_user_for(services, ticket.assignee_id)
     with services.session() as session:
+        return _card(services, session, ticket, _people_of(session, ticket))
 
-        def name(user_id: int | None) -> str | None:
-            user = None if user_id is None else zendesk_user(session=session, user_id=user_id)
-            return None if user is None else user.name or user.email
 
-        org = (
-            None
-            if ticket.organization_id is None
-            else organization(session=session, organization_id=ticket.organization_id)
-        )
-        return TicketCard(
-            ticket=ticket,
-            url=zendesk.ticket_url(ticket.id),
-            client=None if org is None else org.name,
-            requester=name(ticket.requester_id),
-            assignee=name(ticket.assignee_id),
-            assignee_slack_id=assignee_slack,
-            last_reply_by=name(ticket.last_agent_public_reply_by),
-            review=last_priority_review(session=session, ticket_id=ticket.id),
-            promises=open_promises_on_tickets(session=session, ticket_ids=[ticket.id]),
-        )
+def mirrored_card(services: Services, ticket_id: int) -> TicketCard | None:
+    """The card from the mirror alone, asking neither Zendesk nor Slack (None: the mirror
+    lacks the ticket). Its assignee's Slack match may be due a check: see ticket_card."""
+    with services.session() as session:
+        ticket = ticket_by_id(session=session, ticket_id=ticket_id)
+        if ticket is None:
+            return None
+        return _card(services, session, ticket, _people_of(session, ticket))
+
+
+def _people_of(session: Session, ticket: Ticket) -> dict[int, ZendeskUser]:
+    ids = {ticket.requester_id, ticket.assignee_id, ticket.last_agent_public_reply_by}
+    return users_by_ids(session=session, user_ids={i for i in ids if i is not None})
+
+
+def _card(
+    services: Services, session: Session, ticket: Ticket, people: dict[int, ZendeskUser]
+) -> TicketCard:
+    def name(user_id: int | None) -> str | None:
+        user = people.get(user_id or 0)
+        return None if user is None else user.name or user.email
+
+    org = (
+        None
+        if ticket.organization_id is None
+        else organization(session=session, organization_id=ticket.organization_id)
+    )
+    assignee = people.get(ticket.assignee_id or 0)
+    return TicketCard(
+        ticket=ticket,
+        url=zendesk_of(services).ticket_url(ticket.id),
+        client=None if org is None else org.name,
+        requester=name(ticket.requester_id),
+        assignee=name(ticket.assignee_id),
+        assignee_slack_id=None if assignee is None else assignee.slack_user_id,
+        last_reply_by=name(ticket.last_agent_public_reply_by),
+        review=last_priority_review(session=session, ticket_id=ticket.id),
+        promises=open_promises_on_tickets(session=session, ticket_ids=[ticket.id]),
+        assignee_match_due=None if assignee is None else slack_match_due(assignee),
+    )
 
 
 # --- priority -----------------------------------------------------------------------------

@@ -17,12 +17,25 @@ from bot.blocks.ticket import (
 )
 from bot.promises import promise_from_command
 from bot.services import Services
-from bot.store.tickets import slack_match_is_fresh, ticket_by_id, zendesk_user
-from bot.tickets import TicketCard, mirrored_or_fetched, ticket_card
+from bot.store.changes import Remembered, Watch
+from bot.tickets import TicketCard, mirrored_card, mirrored_or_fetched, ticket_card
 from bot.zendesk import ZendeskError, ZendeskNotFound
+
+# Everything a card shows. A card is remembered until one of these changes in this process,
+# or for 30 s: the mirror is itself minutes behind Zendesk, so that costs nothing.
+CARD_TABLES = Watch(
+    {"ticket", "zendesk_user", "zendesk_organization", "priority_review", "promise"}
+)
 
 
 def register(app: App) -> None:
+    cards: Remembered[TicketCard | None] = Remembered(CARD_TABLES)
+
+    def ticket_command(
+        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
+    ) -> None:
+        run_ticket_command(cards, ack, command, respond, context)
+
     app.command("/ticket")(ticket_command)
 
 
@@ -48,20 +61,21 @@ def card_message(
     return _as_message(services, card, notice=notice)
 
 
-def mirrored_card_message(services: Services, ticket_id: int) -> dict[str, Any] | None:
+def mirrored_card_message(
+    services: Services, cards: Remembered[TicketCard | None], ticket_id: int
+) -> dict[str, Any] | None:
     """The card from the mirror alone, asking neither Zendesk nor Slack; None when that
     would not do (the mirror lacks the ticket, or the assignee's Slack match is a day old)."""
     if services.zendesk is None:
         return None
-    with services.session() as session:
-        ticket = ticket_by_id(session=session, ticket_id=ticket_id)
-        if ticket is None:
-            return None
-        if ticket.assignee_id is not None:
-            assignee = zendesk_user(session=session, user_id=ticket.assignee_id)
-            if assignee is not None and not slack_match_is_fresh(assignee, now=services.now()):
-                return None
-    return _as_message(services, ticket_card(services, ticket))
+    card = cards.get_or_read(
+        ticket_id,
+        lambda: mirrored_card(services, ticket_id),
+        keep=lambda found: found is not None,
+    )
+    if card is None or not card.assignee_match_is_fresh(services.now()):
+        return None
+    return _as_message(services, card)
 
 
 def _as_message(
@@ -71,8 +85,12 @@ def _as_message(
     return {"text": ticket_card_text(card), "blocks": blocks}
 
 
-def ticket_command(
-    ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
+def run_ticket_command(
+    cards: Remembered[TicketCard | None],
+    ack: Ack,
+    command: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
 ) -> None:
     """Mistakes and mirrored tickets are answered in the ack; the rest is acked, then done."""
     services = services_of(context)
@@ -90,7 +108,7 @@ def ticket_command(
     if ticket_id is None:
         ack(text=not_a_ticket_id(text), response_type="ephemeral")
         return
-    mirrored = mirrored_card_message(services, ticket_id)
+    mirrored = mirrored_card_message(services, cards, ticket_id)
     if mirrored is not None:
         ack(response_type="ephemeral", **mirrored)
         return

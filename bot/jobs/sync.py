@@ -11,6 +11,7 @@ start from. A token that may not use the export (not an admin's) syncs through t
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -20,7 +21,7 @@ from bot import timefmt
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.promises import detect_in_replies
 from bot.services import Services
-from bot.store.tickets import record_sync_error, save_sync_cursor, sync_state, tickets_by_ids
+from bot.store.tickets import comment_states, record_sync_error, save_sync_cursor, sync_state
 from bot.tickets import (
     ZendeskRead,
     parse_zendesk_time,
@@ -29,6 +30,7 @@ from bot.tickets import (
     ticket_changed,
 )
 from bot.zendesk import (
+    ExportPage,
     ZendeskBadCredentials,
     ZendeskClient,
     ZendeskError,
@@ -112,33 +114,48 @@ def _start(ctx: JobContext) -> str:
 
 
 def export_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) -> None:
-    """The incremental export, page after page from the saved cursor, to the end of the stream."""
+    """The incremental export, page after page from the saved cursor, to the end of the stream.
+
+    The next page is read while this one is mirrored: Zendesk takes its time over each page.
+    """
     cursor = _saved_cursor(ctx.services, CURSOR_NAME)
-    while True:
-        try:
-            if cursor is None:
-                page = zendesk.export_tickets(start_time=int(_look_back(ctx).timestamp()))
-            else:
-                page = zendesk.export_tickets(cursor=cursor)
-        except ZendeskBadCredentials:
-            raise
-        except ZendeskNotAllowed:
-            raise ExportRefused() from None
-        read = ZendeskRead(
-            tickets=page.tickets, users=list(page.users), organizations=list(page.organizations)
-        )
-        progress.tickets += mirror_page(
-            ctx.services,
-            zendesk,
-            read,
-            cursor_name=CURSOR_NAME,
-            cursor=page.after_cursor,
-            now=ctx.now,
-        )
-        progress.pages += 1
-        cursor = page.after_cursor
-        if page.end_of_stream or cursor is None:
-            return
+    start_time = int(_look_back(ctx).timestamp()) if cursor is None else None
+    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
+    try:
+        upcoming = ahead.submit(_export_page, zendesk, cursor=cursor, start_time=start_time)
+        while True:
+            page = upcoming.result()
+            last = page.end_of_stream or page.after_cursor is None
+            if not last:
+                upcoming = ahead.submit(_export_page, zendesk, cursor=page.after_cursor)
+            read = ZendeskRead(
+                tickets=page.tickets, users=list(page.users), organizations=list(page.organizations)
+            )
+            progress.tickets += mirror_page(
+                ctx.services,
+                zendesk,
+                read,
+                cursor_name=CURSOR_NAME,
+                cursor=page.after_cursor,
+                now=ctx.now,
+            )
+            progress.pages += 1
+            if last:
+                return
+    finally:
+        # A page that failed must not wait for the next one, which is no longer needed.
+        ahead.shutdown(wait=False, cancel_futures=True)
+
+
+def _export_page(
+    zendesk: ZendeskClient, *, cursor: str | None, start_time: int | None = None
+) -> ExportPage:
+    try:
+        return zendesk.export_tickets(cursor=cursor, start_time=start_time)
+    except ZendeskBadCredentials:
+        raise
+    except ZendeskNotAllowed:
+        raise ExportRefused() from None
 
 
 def search_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) -> None:
@@ -177,7 +194,7 @@ def mirror_page(
     """Read what the page needs, then write it and the page's cursor together."""
     ids = [int(data["id"]) for data in read.tickets if isinstance(data.get("id"), int)]
     with services.session() as session:
-        mirrored = tickets_by_ids(session=session, ticket_ids=ids)
+        mirrored = comment_states(session=session, ticket_ids=ids)
     changed = [
         int(data["id"])
         for data in read.tickets

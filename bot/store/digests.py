@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, UniqueConstraint, func
+from sqlalchemy import BigInteger, Index, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -28,6 +28,15 @@ class DigestLine(SQLModel, table=True):
     day: date
     # When the client started waiting (client-waiting), to tell one waiting spell from the next.
     since: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+# Which tickets a job's digests carried on a day (each run leaves those out).
+Index(
+    "ix_digest_line_job_day",
+    DigestLine.__table__.c.job,  # type: ignore[attr-defined]
+    DigestLine.__table__.c.day,  # type: ignore[attr-defined]
+    DigestLine.__table__.c.ticket_id,  # type: ignore[attr-defined]
+)
 
 
 def workspace_rota(*, session: Session) -> Rota | None:

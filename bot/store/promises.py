@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Text, func
+from sqlalchemy import BigInteger, Index, Text, and_, func, or_, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.types import UTCDateTime
@@ -41,6 +41,16 @@ class Promise(SQLModel, table=True):
     origin: int | None = Field(default=None, foreign_key="promise.id")
     created_at: datetime = Field(sa_type=UTCDateTime)
     created_by: str = Field(max_length=64)
+
+
+# A person's open promises, soonest due first (the commitments job reads them so).
+Index(
+    "ix_promise_owner_state_due",
+    Promise.__table__.c.owner,  # type: ignore[attr-defined]
+    Promise.__table__.c.state,  # type: ignore[attr-defined]
+    Promise.__table__.c.due_at,  # type: ignore[attr-defined]
+    Promise.__table__.c.id,  # type: ignore[attr-defined]
+)
 
 
 def add_promise(
@@ -112,6 +122,47 @@ def open_promises(
 
 def count_open_promises(*, session: Session) -> int:
     return int(session.exec(select(func.count()).where(col(Promise.state) == OPEN)).one())
+
+
+def promise_owners(*, session: Session) -> list[str]:
+    """Everyone who holds or held a promise, found by skipping along the owner index."""
+    query = text(
+        """
+        WITH RECURSIVE held(owner) AS (
+            SELECT min(owner) FROM promise
+            UNION ALL
+            SELECT (SELECT min(owner) FROM promise WHERE owner > held.owner)
+            FROM held WHERE held.owner IS NOT NULL
+        )
+        SELECT owner FROM held WHERE owner IS NOT NULL
+        """
+    )
+    return [str(row[0]) for row in session.connection().execute(query)]
+
+
+def open_promises_page(
+    *,
+    session: Session,
+    owner: str,
+    due_before: datetime,
+    after: tuple[datetime, int] | None,
+    limit: int,
+) -> list[Promise]:
+    """One page of a person's open promises due by `due_before`, soonest first, from just
+    after the (due_at, id) `after`."""
+    query = select(Promise).where(
+        col(Promise.owner) == owner, col(Promise.state) == OPEN, col(Promise.due_at) <= due_before
+    )
+    if after is not None:
+        due_at, promise_id = after
+        query = query.where(
+            or_(
+                col(Promise.due_at) > due_at,
+                and_(col(Promise.due_at) == due_at, col(Promise.id) > promise_id),
+            )
+        )
+    query = query.order_by(col(Promise.due_at), col(Promise.id)).limit(limit)
+    return list(session.exec(query))
 
 
 def open_promises_of(*, session: Session, owner: str) -> list[Promise]:

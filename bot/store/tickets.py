@@ -2,9 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Collection, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, BigInteger, Column, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Column,
+    Index,
+    Table,
+    Text,
+    bindparam,
+    insert,
+    text,
+    update,
+)
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.db import utcnow
@@ -87,6 +101,54 @@ class PriorityReview(SQLModel, table=True):
     source: str = Field(max_length=16)
 
 
+# The indexes the nudge lists walk in order, so a digest reads its first lines without
+# sorting (or even reading) every open ticket. Databases use a partial or expression index
+# only for a query that spells the same SQL, so queries take these texts from here.
+OPEN_SQL = "status IN ('new', 'open', 'pending', 'hold')"
+TRIAGE_RANK_SQL = (
+    "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 "
+    "WHEN 'low' THEN 3 ELSE 4 END"
+)
+UNANSWERED_SINCE_SQL = "coalesce(last_agent_public_reply_at, created_at)"
+
+
+def _open_index(name: str, *expressions: Any) -> Index:
+    where = text(OPEN_SQL)
+    return Index(name, *expressions, sqlite_where=where, postgresql_where=where)
+
+
+_open_index(
+    "ix_ticket_open_triage",
+    Ticket.__table__.c.assignee_id,  # type: ignore[attr-defined]
+    text(f"({TRIAGE_RANK_SQL})"),
+    Ticket.__table__.c.created_at,  # type: ignore[attr-defined]
+    Ticket.__table__.c.id,  # type: ignore[attr-defined]
+)
+_open_index(
+    "ix_ticket_open_client_wrote",
+    Ticket.__table__.c.assignee_id,  # type: ignore[attr-defined]
+    Ticket.__table__.c.last_requester_comment_at,  # type: ignore[attr-defined]
+    Ticket.__table__.c.id,  # type: ignore[attr-defined]
+)
+_open_index(
+    "ix_ticket_open_unanswered",
+    Ticket.__table__.c.assignee_id,  # type: ignore[attr-defined]
+    text(UNANSWERED_SINCE_SQL),
+    Ticket.__table__.c.id,  # type: ignore[attr-defined]
+)
+Index(
+    "ix_ticket_status_priority",
+    Ticket.__table__.c.status,  # type: ignore[attr-defined]
+    Ticket.__table__.c.priority,  # type: ignore[attr-defined]
+)
+Index("ix_ticket_created_at", Ticket.__table__.c.created_at)  # type: ignore[attr-defined]
+Index(
+    "ix_priority_review_latest",
+    PriorityReview.__table__.c.ticket_id,  # type: ignore[attr-defined]
+    PriorityReview.__table__.c.reviewed_at,  # type: ignore[attr-defined]
+)
+
+
 # --- tickets ------------------------------------------------------------------------------
 
 
@@ -119,6 +181,13 @@ def save_ticket(*, session: Session, ticket: Ticket) -> None:
 
 def zendesk_user(*, session: Session, user_id: int) -> ZendeskUser | None:
     return session.get(ZendeskUser, user_id)
+
+
+def users_by_ids(*, session: Session, user_ids: set[int]) -> dict[int, ZendeskUser]:
+    if not user_ids:
+        return {}
+    found = session.exec(select(ZendeskUser).where(col(ZendeskUser.id).in_(user_ids)))
+    return {user.id: user for user in found}
 
 
 def known_user_ids(*, session: Session, user_ids: set[int]) -> set[int]:
@@ -184,7 +253,14 @@ def slack_user_for_zendesk_user(*, session: Session, zendesk_user_id: int) -> st
 
 
 def slack_match_is_fresh(user: ZendeskUser, *, now: datetime) -> bool:
-    return user.slack_checked_at is not None and now - user.slack_checked_at < SLACK_MATCH_TTL
+    return now < slack_match_due(user)
+
+
+def slack_match_due(user: ZendeskUser) -> datetime:
+    """When the user's Slack match is next looked up (at once when it never was)."""
+    if user.slack_checked_at is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return user.slack_checked_at + SLACK_MATCH_TTL
 
 
 def remember_slack_match(
@@ -271,3 +347,140 @@ def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview 
         .limit(1)
     )
     return session.exec(query).first()
+
+
+# --- the sync's bulk writes ---------------------------------------------------------------
+# A sync page holds up to a thousand tickets and their people: these read and write them as
+# rows, a few statements a page, where the ORM would load, compare and flush each in turn.
+
+Row = dict[str, Any]
+# A user whose address changed may now be someone else in Slack: their match is looked up again.
+_FORGOTTEN_MATCH: Row = {"slack_user_id": None, "slack_checked_at": None}
+
+
+class CommentState(NamedTuple):
+    """What decides whether a mirrored ticket's comments need reading again."""
+
+    updated_at: datetime
+    last_comment_id: int | None
+
+
+def comment_states(*, session: Session, ticket_ids: Collection[int]) -> dict[int, CommentState]:
+    if not ticket_ids:
+        return {}
+    query = select(Ticket.id, Ticket.updated_at, Ticket.last_comment_id).where(
+        col(Ticket.id).in_(ticket_ids)
+    )
+    return {
+        ticket_id: CommentState(updated_at, last_comment_id)
+        for ticket_id, updated_at, last_comment_id in session.exec(query)
+    }
+
+
+def ticket_rows(*, session: Session, ticket_ids: Collection[int]) -> dict[int, Row]:
+    """The mirrored tickets among these, each as a dict of its columns."""
+    if not ticket_ids:
+        return {}
+    tickets = _table(Ticket)
+    query = sa_select(tickets).where(tickets.c.id.in_(ticket_ids))
+    return {row.id: dict(row._mapping) for row in session.connection().execute(query)}
+
+
+def reloaded_tickets(*, session: Session, ticket_ids: Collection[int]) -> dict[int, Ticket]:
+    """The tickets as written, even those the session loaded before they were written as rows."""
+    if not ticket_ids:
+        return {}
+    query = (
+        select(Ticket)
+        .where(col(Ticket.id).in_(ticket_ids))
+        .execution_options(populate_existing=True)
+    )
+    return {ticket.id: ticket for ticket in session.exec(query)}
+
+
+def write_ticket_rows(
+    *, session: Session, rows: Collection[Row], mirrored: Collection[int]
+) -> None:
+    """Insert the new tickets and update the `mirrored` ones; every row has every column."""
+    tickets = _table(Ticket)
+    _insert(session, tickets, [row for row in rows if row["id"] not in mirrored])
+    _update_by_id(session, tickets, [row for row in rows if row["id"] in mirrored])
+
+
+def upsert_zendesk_users(*, session: Session, users: Sequence[Row]) -> None:
+    """`upsert_zendesk_user` for each {id, name, email, role} in turn, in a few statements."""
+    if not users:
+        return
+    query = select(ZendeskUser.id, ZendeskUser.name, ZendeskUser.email, ZendeskUser.role).where(
+        col(ZendeskUser.id).in_({user["id"] for user in users})
+    )
+    known = {
+        user_id: {"id": user_id, "name": name, "email": email, "role": role}
+        for user_id, name, email, role in session.exec(query)
+    }
+    latest: dict[int, Row] = {}
+    forget: set[int] = set()
+    for user in users:
+        row = {key: user[key] for key in ("id", "name", "email", "role")}
+        before = latest.get(row["id"]) or known.get(row["id"])
+        if before is not None and before["email"] is not None and before["email"] != row["email"]:
+            forget.add(row["id"])
+        latest[row["id"]] = row
+    table = _table(ZendeskUser)
+    _insert(session, table, [row for user_id, row in latest.items() if user_id not in known])
+    changed = [
+        row
+        for user_id, row in latest.items()
+        if user_id in known and (row != known[user_id] or user_id in forget)
+    ]
+    _update_by_id(session, table, [row for row in changed if row["id"] not in forget])
+    _update_by_id(
+        session, table, [row | _FORGOTTEN_MATCH for row in changed if row["id"] in forget]
+    )
+
+
+def upsert_organizations(*, session: Session, organizations: Sequence[Row]) -> None:
+    """`upsert_organization` for each {id, name} in turn, in a few statements."""
+    if not organizations:
+        return
+    latest = {org["id"]: org["name"] for org in organizations}
+    query = select(ZendeskOrganization.id, ZendeskOrganization.name).where(
+        col(ZendeskOrganization.id).in_(latest)
+    )
+    known = dict(session.exec(query).all())
+    rows = [{"id": org_id, "name": name} for org_id, name in latest.items()]
+    table = _table(ZendeskOrganization)
+    _insert(session, table, [row for row in rows if row["id"] not in known])
+    _update_by_id(
+        session,
+        table,
+        [row for row in rows if row["id"] in known and known[row["id"]] != row["name"]],
+    )
+
+
+def record_priority_reviews(*, session: Session, reviews: Sequence[Row]) -> None:
+    """`record_priority_review` for each of these rows, in order, in one statement."""
+    _insert(session, _table(PriorityReview), reviews)
+
+
+def _table(model: type[SQLModel]) -> Table:
+    return model.__table__  # type: ignore[attr-defined]
+
+
+def _insert(session: Session, table: Table, rows: Sequence[Row]) -> None:
+    if rows:
+        session.exec(insert(table), params=rows)
+
+
+def _update_by_id(session: Session, table: Table, rows: Sequence[Row]) -> None:
+    """One UPDATE per row, by its id, sent as one batch; every row sets the same columns."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    statement = (
+        update(table)
+        .where(table.c.id == bindparam("row_id", type_=table.c.id.type))
+        .values({name: bindparam(f"row_{name}", type_=table.c[name].type) for name in names})
+    )
+    params = [{f"row_{name}": value for name, value in row.items()} for row in rows]
+    session.exec(statement, params=params)

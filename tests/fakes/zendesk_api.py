@@ -503,12 +503,7 @@ class FakeZendesk:
         else:
             raise _ApiError(400, "InvalidPaginationParameter", "start_time or cursor is required")
         cutoff = self.now() - EXPORT_LAG
-        changed = sorted(
-            (t for t in self._tickets.values() if t.updated_at <= cutoff),
-            key=lambda t: (t.updated_at, t.id),
-        )
-        after = [t for t in changed if (_micros(t.updated_at), t.id) > position]
-        page = after[:per_page]
+        page = self._exported_after(position, cutoff, per_page)
         end_of_stream = len(page) < per_page
         if end_of_stream:
             # Everything up to the cutoff has been seen, so the next export resumes from there.
@@ -545,6 +540,14 @@ class FakeZendesk:
                 if oid in self._organizations
             ]
         return _Response(200, payload)
+
+    def _exported_after(self, position: Position, cutoff: datetime, limit: int) -> list[_Ticket]:
+        """Up to `limit` tickets changed by `cutoff` and after `position`, in export order."""
+        changed = sorted(
+            (t for t in self._tickets.values() if t.updated_at <= cutoff),
+            key=lambda t: (t.updated_at, t.id),
+        )
+        return [t for t in changed if (_micros(t.updated_at), t.id) > position][:limit]
 
     def _list_comments(self, ticket_id: int, query: dict[str, str]) -> _Response:
         if ticket_id not in self._tickets:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy
 
 from bot.services import Services
 from tests.doors import MutableClock, SlackDoor
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
 from tests.handlers.ticket_helpers import seed_ticket, select_of
+from tests.jobs.digest_helpers import mirror
 
 
 @pytest.fixture
@@ -173,3 +175,35 @@ def test_without_zendesk_the_person_is_told(
         ":warning: I couldn't read the ticket: Zendesk is not connected to Rotabot yet: whoever "
         "runs Rotabot needs to set ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN."
     )
+
+
+def test_a_remembered_card_follows_the_mirror(
+    zendesk: FakeZendesk,
+    zendesk_services: Services,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    clock: MutableClock,
+) -> None:
+    mirror(zendesk_services)
+    statements: list[str] = []
+    listen = sqlalchemy.event.listen
+    listen(zendesk_services.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    # The first card looks the assignee up in Slack (and so changes the mirror).
+    slack.command("/ticket", "101")
+    assert fake_slack.calls_to("users.lookupByEmail")
+    slack.command("/ticket", "101")
+    first = FakeSlack.texts(fake_slack.responses[-1])
+    assert "*Priority*\nNormal" in first and statements
+    # Asked again, the card comes from memory; its times are still worked out afresh.
+    statements.clear()
+    clock.advance(hours=1)
+    slack.command("/ticket", "101")
+    assert statements == []
+    again = FakeSlack.texts(fake_slack.responses[-1])
+    assert again != first and "client waiting" in again
+    # A sync that changes the ticket is seen by the next card.
+    zendesk.update_ticket(101, priority="high", updated_at=clock())
+    clock.advance(minutes=5)
+    mirror(zendesk_services)
+    slack.command("/ticket", "101")
+    assert "*Priority*\nHigh" in FakeSlack.texts(fake_slack.responses[-1])

@@ -91,8 +91,10 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engin
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
+    from bot.store.migrate import include_object
     from bot.store.schema import metadata
 
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": include_object})
+        differences = compare_metadata(context, metadata)
     assert differences == [], "a table changed without a migration: run `rotabot db revision`"

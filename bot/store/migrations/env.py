@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy.engine import Engine
 
+from bot.store.migrate import include_object
 from bot.store.schema import metadata
 
 engine: Engine = context.config.attributes["engine"]
@@ -14,6 +15,7 @@ with engine.begin() as connection:
         # SQLite cannot ALTER most things; batch mode rebuilds the table instead.
         render_as_batch=True,
         compare_type=True,
+        include_object=include_object,
     )
     with context.begin_transaction():
         context.run_migrations()
