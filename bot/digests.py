@@ -103,9 +103,7 @@ def by_person(
     the shortlist of tickets nobody can be nudged about."""
     joined: dict[str | None, Shortlist] = {}
     for assignee, shortlist in found.items():
-        into = joined.setdefault(people.person_of[assignee], Shortlist())
-        into.rows += shortlist.rows
-        into.total += shortlist.total
+        joined.setdefault(people.person_of[assignee], Shortlist()).add(shortlist)
     for shortlist in joined.values():
         shortlist.rows = sorted(shortlist.rows, key=order)[:limit]
     unrouted = joined.pop(None, Shortlist())

@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks.digest import SECTION_LINES, ReviewLine, WaitingLine
+from bot.blocks.digest import SECTION_LINES, ReviewLine, Total, WaitingLine
 from bot.digests import by_person, recipients
 from bot.escalation import with_links
 from bot.jobs.client_waiting import most_waiting_first, waiting_lines, waiting_shortlists
@@ -28,9 +28,9 @@ class Nudges:
     """The first lines of each nudge list, and how many lines each has in all."""
 
     review: list[ReviewLine] = field(default_factory=list)
-    review_total: int = 0
+    review_total: Total = Total(0)
     waiting: list[WaitingLine] = field(default_factory=list)
-    waiting_total: int = 0
+    waiting_total: Total = Total(0)
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ def _as_lines(
             review_after_days=settings.review_after_days,
             zendesk_url=settings.zendesk_url,
         ),
-        review_total=review.total,
+        review_total=Total.of(review),
         waiting=waiting_lines(
             session,
             waiting.rows,
@@ -141,5 +141,5 @@ def _as_lines(
             no_reply_days=settings.no_reply_days,
             zendesk_url=settings.zendesk_url,
         ),
-        waiting_total=waiting.total,
+        waiting_total=Total.of(waiting),
     )

@@ -88,6 +88,7 @@ class WorkCalendar:
         self._holidays = _load_holidays(holidays)
         # The table fills in a year on first lookup; the bot looks up from several threads.
         self._holidays_lock = threading.Lock()
+        self._years: dict[int, frozenset[date]] = {}
         self._extra_holidays = frozenset(extra_holidays)
         self.day_start = day_start
         self.day_end = day_end
@@ -217,13 +218,38 @@ class WorkCalendar:
             total += self._worked_on(last, start, end)
             # Days wholly inside the span count in full: clocks change at night, never during
             # working hours, so each is exactly one working day long.
-            whole = sum(
-                1
-                for offset in range(1, (last - first).days)
-                if self.is_working_day(first + timedelta(days=offset))
-            )
+            whole = self.working_days_in(first + timedelta(days=1), last)
             total += whole * self._day_length
         return total / timedelta(hours=1)
+
+    def working_days_in(self, first: date, end: date) -> int:
+        """How many working days fall in ``[first, end)``, counted without visiting each."""
+        days = (end - first).days
+        if days <= 0:
+            return 0
+        weeks, rest = divmod(days, 7)
+        tail = first + timedelta(weeks=weeks)
+        weekdays = weeks * 5 + sum(
+            1 for offset in range(rest) if (tail + timedelta(days=offset)).weekday() < 5
+        )
+        return weekdays - sum(1 for d in self._holidays_between(first, end) if d.weekday() < 5)
+
+    def _holidays_between(self, first: date, end: date) -> set[date]:
+        """Public and team holidays in ``[first, end)``."""
+        found = {d for d in self._extra_holidays if first <= d < end}
+        for year in range(first.year, end.year + 1):
+            found.update(d for d in self._holidays_of(year) if first <= d < end)
+        return found
+
+    def _holidays_of(self, year: int) -> frozenset[date]:
+        with self._holidays_lock:
+            known = self._years.get(year)
+            if known is None:
+                # Looking up a date fills in its year; then the table holds every holiday of it.
+                _ = date(year, 1, 1) in self._holidays
+                known = frozenset(d for d in self._holidays if d.year == year)
+                self._years[year] = known
+            return known
 
     def latest_start_for(self, end: datetime, hours: float) -> datetime:
         """The latest instant from which ``hours`` of working time have passed by ``end``.

@@ -502,3 +502,18 @@ def test_latest_start_for_is_exactly_the_threshold(
 )
 def test_latest_start_for(end: datetime, hours: float, expected: datetime) -> None:
     assert CAL.latest_start_for(end, hours) == expected
+
+
+@settings(max_examples=200, deadline=None, database=None)
+@given(
+    first=st.dates(min_value=date(2025, 1, 1), max_value=date(2028, 12, 31)),
+    days=st.integers(-3, 800),
+)
+def test_working_days_in_counts_each_working_day(first: date, days: int) -> None:
+    end = first + timedelta(days=days)
+    naive = sum(
+        1
+        for offset in range(max(days, 0))
+        if CLOSED_AT_NEW_YEAR.is_working_day(first + timedelta(days=offset))
+    )
+    assert CLOSED_AT_NEW_YEAR.working_days_in(first, end) == naive

@@ -21,6 +21,7 @@ from bot.blocks.kit import (
 )
 from bot.blocks.ticket import PRIORITY_NAMES, priority_select
 from bot.rules import ReviewReason, Waiting, WaitingReason
+from bot.store.nudges import Shortlist
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
 
@@ -96,12 +97,31 @@ def actions_block_id(ticket_id: int) -> str:
     return f"digest.actions.{ticket_id}"
 
 
-def _more(count: int, *, where: str = " — see App Home") -> list[Block]:
-    return [context(f"and {count:,} more{where}")] if count > 0 else []
+@dataclass(frozen=True)
+class Total:
+    """How many lines a list has in all, when only its first few were read; a floor
+    ("500+") when counting stopped there."""
+
+    count: int
+    at_least: bool = False
+
+    def __str__(self) -> str:
+        return f"{self.count:,}+" if self.at_least else f"{self.count:,}"
+
+    @classmethod
+    def of(cls, shortlist: Shortlist) -> Total:
+        return cls(shortlist.total, shortlist.more_than)
+
+    def beyond(self, shown: int) -> Total:
+        return Total(self.count - shown, self.at_least)
+
+
+def _more(rest: Total, *, where: str = " — see App Home") -> list[Block]:
+    return [context(f"and {rest} more{where}")] if rest.count > 0 else []
 
 
 def review_digest_blocks(
-    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime, total: int | None = None
+    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime, total: Total | None = None
 ) -> list[Block]:
     """The digest: the first lines, then a count of the rest (`total` counts all of them)."""
     shown = lines[:MAX_LINES]
@@ -130,18 +150,18 @@ def review_digest_blocks(
                 block_id=actions_block_id(ticket_id),
             )
         )
-    return blocks + _more(_total(lines, total) - len(shown))
+    return blocks + _more(_total(lines, total).beyond(len(shown)))
 
 
-def review_digest_text(lines: list[ReviewLine], total: int | None = None) -> str:
+def review_digest_text(lines: list[ReviewLine], total: Total | None = None) -> str:
     count = _total(lines, total)
-    if count == 1:
+    if count == Total(1):
         return "1 ticket needs a priority review"
-    return f"{count:,} tickets need a priority review"
+    return f"{count} tickets need a priority review"
 
 
 def waiting_digest_blocks(
-    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime, total: int | None = None
+    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime, total: Total | None = None
 ) -> list[Block]:
     shown = lines[:MAX_LINES]
     blocks = [
@@ -168,12 +188,12 @@ def waiting_digest_blocks(
                 ),
             )
         blocks.append(actions(*buttons, block_id=actions_block_id(ticket_id)))
-    return blocks + _more(_total(lines, total) - len(shown))
+    return blocks + _more(_total(lines, total).beyond(len(shown)))
 
 
-def waiting_digest_text(lines: list[WaitingLine], total: int | None = None) -> str:
+def waiting_digest_text(lines: list[WaitingLine], total: Total | None = None) -> str:
     count = _total(lines, total)
-    return f"{count:,} client{'s' if count != 1 else ''} waiting on us"
+    return f"{count} client{'s' if count != Total(1) else ''} waiting on us"
 
 
 def channel_waiting_text(line: WaitingLine, person: str | None) -> str:
@@ -220,31 +240,33 @@ def changed_text(ticket: Ticket, user: str) -> str:
 
 
 def review_section(
-    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime, total: int | None = None
+    lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime, total: Total | None = None
 ) -> list[Block]:
     """For the App Home and the weekly summary: tickets needing a priority review."""
     if not lines:
         return [section("*Priorities to review*\nNone: every open ticket's priority is reviewed.")]
     count = _total(lines, total)
     shown = lines[:SECTION_LINES]
-    blocks = [section(f"*Priorities to review* ({count:,})")]
+    blocks = [section(f"*Priorities to review* ({count})")]
     blocks += [section(review_line_text(line, calendar, now=now)) for line in shown]
-    return blocks + _more(count - len(shown), where="")
+    return blocks + _more(count.beyond(len(shown)), where="")
 
 
 def waiting_section(
-    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime, total: int | None = None
+    lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime, total: Total | None = None
 ) -> list[Block]:
     """For the App Home and the weekly summary: clients waiting on us."""
     if not lines:
         return [section("*Clients waiting*\nNone: every client has heard from us in time.")]
     count = _total(lines, total)
     shown = lines[:SECTION_LINES]
-    blocks = [section(f"*Clients waiting* ({count:,})")]
+    blocks = [section(f"*Clients waiting* ({count})")]
     blocks += [section(waiting_line_text(line, calendar, now=now)) for line in shown]
-    return blocks + _more(count - len(shown), where="")
+    return blocks + _more(count.beyond(len(shown)), where="")
 
 
-def _total(lines: list[Any], total: int | None) -> int:
+def _total(lines: list[Any], total: Total | None) -> Total:
     """How many lines there are in all: `total` when only the first few were read."""
-    return len(lines) if total is None else max(total, len(lines))
+    if total is None or total.count < len(lines):
+        return Total(len(lines))
+    return total

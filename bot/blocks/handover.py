@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from bot import ids, timefmt
-from bot.blocks.digest import ReviewLine, WaitingLine, review_section, waiting_section
+from bot.blocks.digest import ReviewLine, Total, WaitingLine, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
 from bot.blocks.kit import (
     Block,
@@ -195,9 +195,9 @@ class Summary:
     urgent_and_high: list[Ticket] = field(default_factory=list)
     # The first lines of each list, and (when more were found than read) how many in all.
     review: list[ReviewLine] = field(default_factory=list)
-    review_total: int | None = None
+    review_total: Total | None = None
     waiting: list[WaitingLine] = field(default_factory=list)
-    waiting_total: int | None = None
+    waiting_total: Total | None = None
     escalations: list[tuple[Escalation, str]] = field(default_factory=list)
     opened_last_week: int = 0
     solved_last_week: int = 0

@@ -21,6 +21,7 @@ from sqlmodel import Session
 
 from bot.blocks.digest import (
     MAX_LINES,
+    Total,
     WaitingLine,
     channel_waiting_blocks,
     channel_waiting_text,
@@ -176,6 +177,7 @@ def due(
     routed, unrouted = by_person(people, found, limit=MAX_LINES, order=most_waiting_first)
     for person, shortlist in sorted(routed.items()):
         fresh = waiting_lines(session, shortlist.rows, now, **rule, zendesk_url=zendesk_url)
+        total = Total.of(shortlist)
         if not fresh:
             continue
         plan.digests.append(
@@ -183,8 +185,8 @@ def due(
                 message=Outgoing(
                     key=digest_key(person, today, [line.ticket.id for line in fresh]),
                     recipient=person,
-                    text=waiting_digest_text(fresh, total=shortlist.total),
-                    blocks=waiting_digest_blocks(fresh, calendar, now=now, total=shortlist.total),
+                    text=waiting_digest_text(fresh, total=total),
+                    blocks=waiting_digest_blocks(fresh, calendar, now=now, total=total),
                 ),
                 lines=fresh,
             )

@@ -43,6 +43,11 @@ NAME = "commitments"
 BEFORE_HOURS = 2.0
 # Far enough ahead to cover "two working hours before" across a long bank-holiday weekend.
 LOOKAHEAD = timedelta(days=6)
+# A flood guard: at most this many reminders about one person's promises per run (every ten
+# minutes), soonest due first; after a holiday's backlog the rest follow in the next runs.
+PER_OWNER = 10
+# Promises read at a time while looking for a person's reminders not yet sent.
+PAGE = 50
 
 
 def reached_stages(promise: Promise, now: datetime, calendar: WorkCalendar) -> list[str]:
@@ -84,27 +89,67 @@ class Due:
 
 
 def due(session: Session, now: datetime, *, calendar: WorkCalendar) -> list[Due]:
-    """What to send at `now`: the latest DM stage reached per promise, and any channel line.
+    """What to send at `now` and has not been sent: per promise, the latest DM stage reached,
+    any channel line, any "noted" DM; at most PER_OWNER about one person's promises, soonest
+    due first (the rest follow in the next runs, so a backlog never floods anyone).
 
     Stages already past when the promise was recorded (or handed on) are not sent late.
     """
     found: list[Due] = []
     channels: dict[str, tuple[int, str] | None] = {}
-    for promise in store.open_promises(session=session, due_before=now + LOOKAHEAD):
-        reached = reached_stages(promise, now, calendar)
-        if reached:
-            found.append(Due(promise, reached[-1]))
-        if (
-            promise.due_at <= now
-            and calendar.add_working_hours(next_working_morning(promise, calendar), 1) <= now
-        ):
-            if promise.owner not in channels:
-                channels[promise.owner] = rota_channel_for(session, promise.owner)
-            rota = channels[promise.owner]
-            if rota is not None:
-                found.append(Due(promise, CHANNEL, channel=rota[1]))
-        if promise.source == store.FROM_REPLY and promise.replaces is None and not reached:
-            found.append(Due(promise, NOTED))
+    for owner in store.promise_owners(session=session):
+        found += _owner_due(session, owner, now, calendar, channels)
+    return found
+
+
+def _owner_due(
+    session: Session,
+    owner: str,
+    now: datetime,
+    calendar: WorkCalendar,
+    channels: dict[str, tuple[int, str] | None],
+) -> list[Due]:
+    chosen: list[Due] = []
+    after: tuple[datetime, int] | None = None
+    while len(chosen) < PER_OWNER:
+        page = store.open_promises_page(
+            session=session, owner=owner, due_before=now + LOOKAHEAD, after=after, limit=PAGE
+        )
+        candidates = [
+            item for promise in page for item in _reached(session, promise, now, calendar, channels)
+        ]
+        sent = sent_keys(session=session, keys=[item.key for item in candidates])
+        chosen += [item for item in candidates if item.key not in sent][: PER_OWNER - len(chosen)]
+        if len(page) < PAGE:
+            break
+        last = page[-1]
+        assert last.id is not None
+        after = (last.due_at, last.id)
+    return chosen
+
+
+def _reached(
+    session: Session,
+    promise: Promise,
+    now: datetime,
+    calendar: WorkCalendar,
+    channels: dict[str, tuple[int, str] | None],
+) -> list[Due]:
+    found: list[Due] = []
+    reached = reached_stages(promise, now, calendar)
+    if reached:
+        found.append(Due(promise, reached[-1]))
+    if (
+        promise.due_at <= now
+        and calendar.add_working_hours(next_working_morning(promise, calendar), 1) <= now
+    ):
+        if promise.owner not in channels:
+            channels[promise.owner] = rota_channel_for(session, promise.owner)
+        rota = channels[promise.owner]
+        if rota is not None:
+            found.append(Due(promise, CHANNEL, channel=rota[1]))
+    if promise.source == store.FROM_REPLY and promise.replaces is None and not reached:
+        found.append(Due(promise, NOTED))
     return found
 
 
@@ -113,8 +158,7 @@ def hand_promises_of_absent_owners(services: Services, now: datetime) -> None:
     today = services.calendar.today(now)
     moves: list[tuple[int, str]] = []
     with services.session() as session:
-        promises = store.open_promises(session=session, due_before=now + LOOKAHEAD)
-        for owner in {promise.owner for promise in promises}:
+        for owner in store.promise_owners(session=session):
             if not rota_store.is_away(session=session, user_id=owner, day=today):
                 continue
             cover = person_on_support(session, services.calendar, owner, now)
@@ -122,7 +166,11 @@ def hand_promises_of_absent_owners(services: Services, now: datetime) -> None:
                 continue
             if rota_store.is_away(session=session, user_id=cover, day=today):
                 continue
-            moves += [(p.id, cover) for p in promises if p.owner == owner and p.id is not None]
+            moves += [
+                (p.id, cover)
+                for p in store.open_promises_of(session=session, owner=owner)
+                if p.due_at <= now + LOOKAHEAD and p.id is not None
+            ]
     for promise_id, cover in moves:
         hand_over(services, promise_id=promise_id, to=cover, by="rotabot", owner_only=False)
 

@@ -14,7 +14,13 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks.digest import MAX_LINES, ReviewLine, review_digest_blocks, review_digest_text
+from bot.blocks.digest import (
+    MAX_LINES,
+    ReviewLine,
+    Total,
+    review_digest_blocks,
+    review_digest_text,
+)
 from bot.blocks.kit import ticket_url
 from bot.digests import by_person, recipients
 from bot.escalation import retry_pending_notes
@@ -106,8 +112,8 @@ def due(
             Outgoing(
                 key=f"{NAME}:{person}:{today}",
                 recipient=person,
-                text=review_digest_text(lines, total=shortlist.total),
-                blocks=review_digest_blocks(lines, calendar, now=now, total=shortlist.total),
+                text=review_digest_text(lines, total=Total.of(shortlist)),
+                blocks=review_digest_blocks(lines, calendar, now=now, total=Total.of(shortlist)),
             )
         )
     return Plan(messages=messages, unrouted=unrouted)

@@ -1,82 +1,114 @@
 """The two nudge rules of bot.rules as SQL, so only the tickets a message shows leave the database.
 
 A desk with a hundred thousand open tickets may have tens of thousands needing a review; a
-digest shows a couple of dozen and counts the rest. So the database picks, for each assignee
-(or team-wide), the first `limit` tickets in the digest's order and counts them all, in one
-query. The conditions here must say exactly what bot.rules says; a test holds them together.
+digest shows a couple of dozen and counts the rest. So, for each assignee, the database walks
+an index already in the digest's order (see the partial indexes in bot.store.tickets) and
+stops after the first `limit` tickets the rule picks; a second query counts them, stopping at
+COUNT_LIMIT. Neither reads every open ticket, so a digest costs the same at any size.
+
+The conditions here must say exactly what bot.rules says; a test holds them together.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, not_, or_, true
+from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, not_, or_, text, true
 from sqlalchemy import select as sa_select
-from sqlalchemy.sql import FromClause
 from sqlmodel import Session, col, select
 
-from bot.rules import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before
+from bot.rules import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before, triage_key
 from bot.store.digests import DigestLine
 from bot.store.ledger import Nudge
-from bot.store.reports import PRIORITY_RANK
-from bot.store.tickets import OPEN_STATUSES, PriorityReview, Ticket
+from bot.store.tickets import (
+    OPEN_SQL,
+    TRIAGE_RANK_SQL,
+    UNANSWERED_SINCE_SQL,
+    PriorityReview,
+    Ticket,
+)
+from bot.store.types import UTCDateTime
 
 # Shortlists keyed by assignee: None is the unassigned tickets.
 Assignee = int | None
+# Counting stops here: "200+ tickets" says as much to a person as the exact figure would.
+COUNT_LIMIT = 200
+
+# Spelled as the indexes spell them, so the databases use those indexes.
+IS_OPEN = text(OPEN_SQL)
+TRIAGE_RANK = literal_column(f"({TRIAGE_RANK_SQL})", type_=Integer)
+UNANSWERED_SINCE = literal_column(UNANSWERED_SINCE_SQL, type_=UTCDateTime)
 
 
 @dataclass
 class Shortlist:
-    """The first tickets of a selection, in order, each with its value (see Selection.value);
-    `total` counts every ticket selected, shown or not."""
+    """The first tickets of a list, in order, each with its value (see Branch.value);
+    `total` counts the whole list, or is a floor when `more_than` (counting stopped)."""
 
     rows: list[tuple[Ticket, Any]] = field(default_factory=list)
     total: int = 0
+    more_than: bool = False
+
+    def add(self, other: Shortlist) -> None:
+        self.rows += other.rows
+        self.total += other.total
+        self.more_than = self.more_than or other.more_than
+
+
+@dataclass(frozen=True)
+class Branch:
+    """Tickets one index yields in the list's order: which, in what order, with what value."""
+
+    condition: ColumnElement[bool]
+    order: tuple[Any, ...]
+    value: Any
 
 
 @dataclass(frozen=True)
 class Selection:
-    """Which open tickets a rule picks, in what order, and the value each line needs."""
+    """A rule as SQL: its branches (each in index order), and the order they merge in."""
 
-    source: FromClause
-    condition: ColumnElement[bool]
-    order: tuple[Any, ...]
-    value: ColumnElement[Any]
+    branches: tuple[Branch, ...]
+    key: Callable[[tuple[Ticket, Any]], Any]
+
+    @property
+    def condition(self) -> ColumnElement[bool]:
+        return or_(*(branch.condition for branch in self.branches))
 
 
 def needing_review(*, now: datetime, review_after_days: int) -> Selection:
     """bot.rules.review_reason in SQL; the value is when the priority was last reviewed."""
-    latest = (
-        select(
-            col(PriorityReview.ticket_id).label("ticket_id"),
-            func.max(col(PriorityReview.reviewed_at)).label("reviewed_at"),
-        )
-        .group_by(col(PriorityReview.ticket_id))
-        .subquery("latest_review")
+    reviewed_at = (
+        sa_select(func.max(col(PriorityReview.reviewed_at)))
+        .where(col(PriorityReview.ticket_id) == col(Ticket.id))
+        .scalar_subquery()
     )
-    reviewed_at = latest.c.reviewed_at
     client_at = col(Ticket.last_requester_comment_at)
-    condition = and_(
-        col(Ticket.status).in_(OPEN_STATUSES),
-        or_(
-            col(Ticket.priority).is_(None),
-            reviewed_at.is_(None),
-            client_at > reviewed_at,
-            reviewed_at <= stale_review_before(now, review_after_days),
-        ),
+    condition = or_(
+        col(Ticket.priority).is_(None),
+        reviewed_at.is_(None),
+        client_at > reviewed_at,
+        reviewed_at <= stale_review_before(now, review_after_days),
     )
-    source = Ticket.__table__.outerjoin(  # type: ignore[attr-defined]
-        latest, latest.c.ticket_id == col(Ticket.id)
-    )
-    return Selection(
-        source=source,
+    triage = Branch(
         condition=condition,
-        order=(PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id)),
+        order=(TRIAGE_RANK, col(Ticket.created_at), col(Ticket.id)),
         value=reviewed_at,
     )
+    return Selection(branches=(triage,), key=lambda row: triage_key(row[0]))
+
+
+def in_triage_order(condition: ColumnElement[bool] | None = None) -> Selection:
+    """Open tickets (those meeting `condition`) in triage order, for the handover lists."""
+    branch = Branch(
+        condition=true() if condition is None else condition,
+        order=(TRIAGE_RANK, col(Ticket.created_at), col(Ticket.id)),
+        value=literal_column("NULL"),
+    )
+    return Selection(branches=(branch,), key=lambda row: triage_key(row[0]))
 
 
 def clients_waiting(
@@ -90,12 +122,12 @@ def clients_waiting(
     reply_at = col(Ticket.last_agent_public_reply_at)
     client_wrote = and_(client_at.is_not(None), or_(reply_at.is_(None), client_at > reply_at))
     client_waits = and_(client_wrote, client_at <= cutoffs.client_wrote_by)
-    unanswered_since = func.coalesce(reply_at, col(Ticket.created_at))
     unanswered = and_(
+        not_(client_waits),
         or_(col(Ticket.status).in_(ACTIVE_STATUSES), client_wrote),
-        unanswered_since <= cutoffs.replied_by,
+        UNANSWERED_SINCE <= cutoffs.replied_by,
     )
-    condition = and_(col(Ticket.status).in_(OPEN_STATUSES), or_(client_waits, unanswered))
+    extra: list[ColumnElement[bool]] = []
     if not_nudged is not None:
         job, day = not_nudged
         nudged = (
@@ -103,14 +135,18 @@ def clients_waiting(
             .join(Nudge, col(Nudge.key) == col(DigestLine.message_key))
             .where(DigestLine.job == job, DigestLine.day == day, col(Nudge.sent_at).is_not(None))
         )
-        condition = and_(condition, not_(col(Ticket.id).in_(nudged)))
-    since = case((client_waits, client_at), else_=unanswered_since)
-    return Selection(
-        source=Ticket.__table__,  # type: ignore[attr-defined]
-        condition=condition,
-        order=(since, col(Ticket.id)),
-        value=since,
+        extra.append(not_(col(Ticket.id).in_(nudged)))
+    wrote = Branch(
+        condition=and_(client_waits, *extra),
+        order=(client_at, col(Ticket.id)),
+        value=client_at,
     )
+    silent = Branch(
+        condition=and_(unanswered, *extra),
+        order=(UNANSWERED_SINCE, col(Ticket.id)),
+        value=UNANSWERED_SINCE,
+    )
+    return Selection(branches=(wrote, silent), key=lambda row: (row[1], row[0].id))
 
 
 def shortlists(
@@ -120,40 +156,72 @@ def shortlists(
     limit: int,
     by_assignee: bool = False,
     assignees: Collection[Assignee] | None = None,
+    count: bool = True,
 ) -> dict[Assignee, Shortlist]:
-    """The first `limit` tickets selected and the count of all, per assignee or (keyed None)
-    team-wide; `assignees` narrows the tickets to those assignees (None: unassigned)."""
-    condition = selection.condition
+    """The first `limit` tickets selected and their count, per assignee or (keyed None)
+    team-wide; `assignees` narrows the tickets to those assignees (None: unassigned).
+    Without `count`, a list's total is only how many of its tickets were read."""
+    groups = open_assignees(session)
     if assignees is not None:
-        ids = [a for a in assignees if a is not None]
-        condition = and_(
-            condition,
-            or_(
-                col(Ticket.assignee_id).in_(ids),
-                col(Ticket.assignee_id).is_(None) if None in assignees else not_(true()),
-            ),
-        )
-    partition = col(Ticket.assignee_id) if by_assignee else None
-    ranked = (
-        sa_select(
-            col(Ticket.id).label("id"),
-            col(Ticket.assignee_id).label("assignee"),
-            selection.value.label("value"),
-            func.row_number().over(partition_by=partition, order_by=selection.order).label("n"),
-            func.count().over(partition_by=partition).label("total"),
-        )
-        .select_from(selection.source)
-        .where(condition)
-        .subquery("ranked")
-    )
-    query = (
-        select(Ticket, ranked.c.value, ranked.c.total, ranked.c.assignee)
-        .join(ranked, ranked.c.id == col(Ticket.id))
-        .where(ranked.c.n <= limit)
-        .order_by(*([ranked.c.assignee] if by_assignee else []), ranked.c.n)
-    )
+        wanted = set(assignees)
+        groups = [group for group in groups if group in wanted]
     found: dict[Assignee, Shortlist] = {}
-    for ticket, value, total, assignee in session.exec(query).all():
-        shortlist = found.setdefault(assignee if by_assignee else None, Shortlist(total=total))
-        shortlist.rows.append((ticket, value))
-    return found
+    for group in groups:
+        shortlist = _shortlist(session, selection, group, limit, count=count)
+        if shortlist.total:
+            found[group] = shortlist
+    if by_assignee or not found:
+        return found
+    team = Shortlist()
+    for shortlist in found.values():
+        team.add(shortlist)
+    team.rows = sorted(team.rows, key=selection.key)[:limit]
+    return {None: team}
+
+
+def _shortlist(
+    session: Session, selection: Selection, group: Assignee, limit: int, *, count: bool
+) -> Shortlist:
+    held = col(Ticket.assignee_id).is_(None) if group is None else col(Ticket.assignee_id) == group
+    total = 0
+    if count:
+        counted = (
+            sa_select(col(Ticket.id))
+            .where(held, IS_OPEN, selection.condition)
+            .limit(COUNT_LIMIT + 1)
+            .subquery()
+        )
+        total = int(session.execute(sa_select(func.count()).select_from(counted)).scalar_one())
+        if not total:
+            return Shortlist()
+    rows: list[tuple[Ticket, Any]] = []
+    for branch in selection.branches:
+        query = (
+            select(Ticket, branch.value)
+            .where(held, IS_OPEN, branch.condition)
+            .order_by(*branch.order)
+            .limit(limit)
+        )
+        rows += [(ticket, value) for ticket, value in session.exec(query).all()]
+    rows = sorted(rows, key=selection.key)[:limit]
+    if not count:
+        return Shortlist(rows=rows, total=len(rows))
+    return Shortlist(rows=rows, total=min(total, COUNT_LIMIT), more_than=total > COUNT_LIMIT)
+
+
+def open_assignees(session: Session) -> list[Assignee]:
+    """Who may hold open tickets (None: nobody), found by skipping along the assignee index
+    rather than reading every ticket: everyone who holds any ticket, so a few may hold
+    no open one (their lists come back empty)."""
+    query = text(
+        """
+        WITH RECURSIVE held(assignee) AS (
+            SELECT min(assignee_id) FROM ticket
+            UNION ALL
+            SELECT (SELECT min(assignee_id) FROM ticket WHERE assignee_id > held.assignee)
+            FROM held WHERE held.assignee IS NOT NULL
+        )
+        SELECT assignee FROM held WHERE assignee IS NOT NULL
+        """
+    )
+    return [*(int(row[0]) for row in session.connection().execute(query)), None]

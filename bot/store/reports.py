@@ -4,20 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import case, func, or_
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.store.audit import AuditEvent
+from bot.store.nudges import in_triage_order, shortlists
 from bot.store.rota import Rota
 from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser
 
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")
-# Triage order: urgent → high → normal → low → no priority, then oldest first.
-PRIORITY_RANK = case(
-    {name: rank for rank, name in enumerate(PRIORITY_ORDER)},
-    value=col(Ticket.priority),
-    else_=len(PRIORITY_ORDER),
-)
 
 
 def zendesk_ids_of(*, session: Session, slack_user_id: str) -> list[int]:
@@ -27,15 +22,10 @@ def zendesk_ids_of(*, session: Session, slack_user_id: str) -> list[int]:
 
 def handover_tickets(*, session: Session, assignee_ids: list[int], limit: int = 50) -> list[Ticket]:
     """Open tickets held by these Zendesk users or by nobody, in triage order."""
-    held = col(Ticket.assignee_id).in_(assignee_ids)
-    query = (
-        select(Ticket)
-        .where(col(Ticket.status).in_(OPEN_STATUSES))
-        .where(or_(held, col(Ticket.assignee_id).is_(None)))
-        .order_by(PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id))
-        .limit(limit)
+    found = shortlists(
+        session, in_triage_order(), limit=limit, assignees=[*assignee_ids, None], count=False
     )
-    return list(session.exec(query))
+    return [ticket for ticket, _ in found[None].rows] if None in found else []
 
 
 def open_counts_by_priority(*, session: Session) -> dict[str | None, int]:
@@ -48,14 +38,9 @@ def open_counts_by_priority(*, session: Session) -> dict[str | None, int]:
 
 
 def open_urgent_and_high(*, session: Session, limit: int = 10) -> list[Ticket]:
-    query = (
-        select(Ticket)
-        .where(col(Ticket.status).in_(OPEN_STATUSES))
-        .where(col(Ticket.priority).in_(("urgent", "high")))
-        .order_by(PRIORITY_RANK, col(Ticket.created_at), col(Ticket.id))
-        .limit(limit)
-    )
-    return list(session.exec(query))
+    urgent_or_high = col(Ticket.priority).in_(("urgent", "high"))
+    found = shortlists(session, in_triage_order(urgent_or_high), limit=limit, count=False)
+    return [ticket for ticket, _ in found[None].rows] if None in found else []
 
 
 def opened_between(*, session: Session, start: datetime, end: datetime) -> int:

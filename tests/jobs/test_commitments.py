@@ -451,3 +451,33 @@ def test_the_ticket_card_lists_its_open_promises(
     card = FakeSlack.texts(fake_slack.responses[-1].body)
     assert "*Open promises to the client*" in card
     assert "• #1: update due *Fri 4 Dec, 15:00 GMT* — send the report (<@UB>)" in card
+
+
+def test_a_backlog_of_reminders_comes_a_few_at_a_time_soonest_first(
+    desk: Services, slack: SlackDoor, fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(commitments, "PER_OWNER", 3)
+    monkeypatch.setattr(commitments, "PAGE", 2)  # so the search for unsent ones pages
+    for hour in (15, 13, 16, 14, 12):
+        promise(slack, fake_slack, f"1 today {hour}:00 step {hour}")
+    fake_slack.clear()
+
+    def reminded() -> list[str]:
+        found = []
+        for message in dms(fake_slack, "UA"):
+            found += [
+                f"step {hour}"
+                for hour in range(12, 17)
+                if f"step {hour}" in FakeSlack.texts(message)
+            ]
+        fake_slack.clear()
+        return found
+
+    # Wednesday morning: all five are overdue; three reminders now, the soonest due first.
+    run_job(desk, commitments.JOB, now=at(2, 9, 0))
+    assert reminded() == ["step 12", "step 13", "step 14"]
+    # The next run sends the other two, and then nothing is left.
+    run_job(desk, commitments.JOB, now=at(2, 9, 10))
+    assert reminded() == ["step 15", "step 16"]
+    run_job(desk, commitments.JOB, now=at(2, 9, 20))
+    assert reminded() == []

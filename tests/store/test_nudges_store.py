@@ -6,9 +6,11 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -19,7 +21,8 @@ from bot.rules import (
     triage_key,
     waiting_cutoffs,
 )
-from bot.store.db import session_scope
+from bot.store.db import make_engine, session_scope
+from bot.store.migrate import upgrade
 from bot.store.nudges import (
     Shortlist,
     clients_waiting,
@@ -194,3 +197,56 @@ def test_the_cutoffs_fall_where_the_thresholds_do() -> None:
     assert CUTOFFS.client_wrote_by == datetime(2026, 10, 26, 14, 45, tzinfo=UTC)
     assert CUTOFFS.replied_by == datetime(2026, 10, 23, 9, 15, tzinfo=UTC)  # 10:15 BST
     assert isinstance(TODAY, date)
+
+
+def test_counting_stops_at_the_limit(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("bot.store.nudges.COUNT_LIMIT", 5)
+    selection = needing_review(now=NOW, review_after_days=REVIEW_AFTER_DAYS)
+    with Session(seeded) as session:
+        expected = _by_assignee(_expected_reviews(session), 3)
+        found = shortlists(session, selection, limit=3, by_assignee=True)
+        team = shortlists(session, selection, limit=3)[None]
+    assert {key: _ids(s.rows) for key, s in found.items()} == {
+        key: rows for key, (rows, _) in expected.items()
+    }
+    for key, (_, total) in expected.items():
+        assert (found[key].total, found[key].more_than) == (min(total, 5), total > 5)
+    assert team.total == sum(min(total, 5) for _, total in expected.values())
+    assert team.more_than
+
+
+def test_the_lists_walk_their_indexes_without_sorting(tmp_path: Path) -> None:
+    """SQLite uses a partial or expression index only for SQL spelled as the index spells it:
+    each query the lists run must search an index, and sort nothing."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'plans.db'}")
+    upgrade(engine)
+    with session_scope(engine) as session:
+        _seed(session, random.Random(7), 300)
+    ran: list[tuple[str, Any]] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_rest: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT") and "FROM ticket" in statement:
+            ran.append((statement, parameters))
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", record)
+    with Session(engine) as session:
+        shortlists(session, needing_review(now=NOW, review_after_days=7), limit=5)
+        shortlists(session, clients_waiting(CUTOFFS, not_nudged=("client-waiting", TODAY)), limit=5)
+    sqlalchemy.event.remove(engine, "before_cursor_execute", record)
+    plans = []
+    with engine.connect() as connection:
+        for statement, parameters in ran:
+            plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+            plans.append(" / ".join(str(row[-1]) for row in plan))
+    engine.dispose()
+    ordered = [plan for plan in plans if "ix_ticket_open_" in plan]
+    assert len(ordered) >= 3, plans
+    for plan in plans:
+        assert "TEMP B-TREE FOR ORDER BY" not in plan, plan
+        assert "SCAN ticket" not in plan, plan
+    for index in (
+        "ix_ticket_open_triage",
+        "ix_ticket_open_client_wrote",
+        "ix_ticket_open_unanswered",
+    ):
+        assert any(index in plan for plan in plans), (index, plans)
