@@ -6,12 +6,14 @@ is a sentence a person can act on.
 
 from __future__ import annotations
 
+import base64
 import logging
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -119,11 +121,13 @@ class ZendeskClient:
         self.base_url = base_url.rstrip("/")
         self.sleep = sleep
         self.export_page_size = export_page_size
+        # The API token as a ready-made header: httpx's auth flow, run on every request, costs
+        # a sync reading 50k tickets' comments a few seconds of CPU for the same bytes.
+        credentials = base64.b64encode(f"{email}/token:{token}".encode()).decode("ascii")
         self.http = httpx.Client(
             base_url=self.base_url,
-            auth=(f"{email}/token", token),
             timeout=timeout,
-            headers={"Accept": "application/json"},
+            headers={"Accept": "application/json", "Authorization": f"Basic {credentials}"},
         )
 
     @classmethod
@@ -278,7 +282,9 @@ class ZendeskClient:
         rate_limited = 0
         while True:
             try:
-                response = self.http.request(method, path, params=params, json=json)
+                # The query is encoded here once: cheaper than httpx merging params each time.
+                url = f"{path}?{urlencode(params)}" if params else path
+                response = self.http.request(method, url, json=json)
             except httpx.TransportError as error:
                 failures += 1
                 if failures > MAX_RETRIES:
