@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import gc
 import json
 import math
 import os
@@ -103,6 +104,17 @@ def report(name: str, title: str, checks: Sequence[Check], data: dict[str, Any])
     }
     (RESULTS / f"{name}.json").write_text(json.dumps(payload, indent=2, default=str) + "\n")
     return list(checks)
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """No garbage collection in this process for the block (collected before it starts)."""
+    gc.collect()
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def percentile(values: Sequence[float], fraction: float) -> float:

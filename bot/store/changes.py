@@ -77,22 +77,42 @@ class Remembered(Generic[T]):
         self.clock = clock
         self._answers: OrderedDict[Hashable, tuple[int, float, T]] = OrderedDict()
         self._lock = threading.Lock()
+        # One lock per key being read, so a burst of misses waits for one read.
+        self._reading: dict[Hashable, threading.Lock] = {}
 
     def get_or_read(self, key: Hashable, read: Callable[[], T], *, keep: Callable[[T], bool]) -> T:
-        """The remembered answer, or `read()`'s, remembered when `keep(answer)` says so."""
-        # The count is taken before reading: a write committed meanwhile makes this stale.
-        generation = self.watch.generation
-        now = self.clock()
+        """The remembered answer, or `read()`'s, remembered when `keep(answer)` says so.
+
+        Requests that miss the same key together wait for one read rather than each doing it:
+        after a change, a burst of requests costs one read, not one each.
+        """
+        found = self._fresh(key)
+        if found is not None:
+            return found[0]
+        with self._lock:
+            reading = self._reading.setdefault(key, threading.Lock())
+        with reading:
+            found = self._fresh(key)
+            if found is not None:
+                return found[0]
+            # The count is taken before reading: a write committed meanwhile makes this stale.
+            generation, now = self.watch.generation, self.clock()
+            answer = read()
+            if keep(answer):
+                with self._lock:
+                    self._answers[key] = (generation, now, answer)
+                    self._answers.move_to_end(key)
+                    while len(self._answers) > self.size:
+                        self._answers.popitem(last=False)
+        with self._lock:
+            self._reading.pop(key, None)
+        return answer
+
+    def _fresh(self, key: Hashable) -> tuple[T] | None:
+        generation, now = self.watch.generation, self.clock()
         with self._lock:
             found = self._answers.get(key)
-            if found is not None and found[0] == generation and now - found[1] < self.max_age:
-                self._answers.move_to_end(key)
-                return found[2]
-        answer = read()
-        if keep(answer):
-            with self._lock:
-                self._answers[key] = (generation, now, answer)
-                self._answers.move_to_end(key)
-                while len(self._answers) > self.size:
-                    self._answers.popitem(last=False)
-        return answer
+            if found is None or found[0] != generation or now - found[1] >= self.max_age:
+                return None
+            self._answers.move_to_end(key)
+            return (found[2],)
