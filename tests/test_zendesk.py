@@ -102,9 +102,12 @@ def test_connection_errors_are_retried_then_reported(zendesk_waits: list[float])
         raise httpx.ConnectError("connection refused", request=request)
 
     client = ZendeskClient(
-        base_url="https://acme.zendesk.test", email="a@b.c", token="t", sleep=zendesk_waits.append
+        base_url="https://acme.zendesk.test",
+        email="a@b.c",
+        token="t",
+        sleep=zendesk_waits.append,
+        transport=httpx.MockTransport(refuse),
     )
-    client.http = httpx.Client(base_url=client.base_url, transport=httpx.MockTransport(refuse))
     with pytest.raises(ZendeskUnavailable, match=r"not answering \(ConnectError\)"):
         client.ticket(1)
     assert zendesk_waits == [1.0, 2.0, 4.0]
@@ -142,3 +145,17 @@ def test_show_many_asks_in_chunks_of_100(client: ZendeskClient, fake_zendesk: Fa
 def test_ticket_link() -> None:
     client = ZendeskClient(base_url="https://acme.zendesk.com/", email="a@b.c", token="t")
     assert client.ticket_url(42) == "https://acme.zendesk.com/agent/tickets/42"
+
+
+def test_concurrent_requests_each_have_a_connection_and_reuse_it(
+    client: ZendeskClient, fake_zendesk: FakeZendesk
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        found = list(pool.map(lambda _: client.ticket(101)["id"], range(40)))
+    assert found == [101] * 40
+    # One HTTP client per request in flight at once, kept for the next ones.
+    assert 1 <= len(client._made) <= 4
+    client.close()
+    assert client._made == []
