@@ -234,8 +234,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
-    # Alembic narrates every migration check; its warnings are enough.
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # Alembic narrates every migration check and httpx every request (a first sync makes
+    # tens of thousands): their warnings are enough. Waitress warns once per request that
+    # waits for a thread, a line each in any burst; its errors are enough.
+    for chatty in ("alembic", "httpx"):
+        logging.getLogger(chatty).setLevel(logging.WARNING)
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     try:
         if args.command == "doctor":
             return doctor.run(load_settings, out=sys.stdout)
