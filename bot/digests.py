@@ -8,9 +8,8 @@ when that person is away too (or the rota has nobody) the line waits for a later
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -29,15 +28,6 @@ from bot.store.tickets import (
 from bot.worktime import WorkCalendar
 
 DIGEST = "digest"
-
-
-@dataclass
-class Routing:
-    """Tickets by the Slack user to nudge, and those nobody can be nudged about today."""
-
-    rota: Rota | None
-    by_person: dict[str, list[Ticket]] = field(default_factory=dict)
-    unrouted: list[Ticket] = field(default_factory=list)
 
 
 @dataclass
@@ -72,24 +62,6 @@ def recipients(
                 person = None
         person_of[assignee] = person or on_support
     return Recipients(rota=rota, person_of=person_of)
-
-
-def route(
-    session: Session, tickets: Iterable[Ticket], *, calendar: WorkCalendar, now: datetime
-) -> Routing:
-    tickets = list(tickets)
-    people = recipients(
-        session, (ticket.assignee_id for ticket in tickets), calendar=calendar, now=now
-    )
-    by_person: dict[str, list[Ticket]] = defaultdict(list)
-    unrouted: list[Ticket] = []
-    for ticket in tickets:
-        person = people.person_of[ticket.assignee_id]
-        if person is None:
-            unrouted.append(ticket)
-        else:
-            by_person[person].append(ticket)
-    return Routing(rota=people.rota, by_person=dict(by_person), unrouted=unrouted)
 
 
 def by_person(

@@ -328,17 +328,6 @@ def record_priority_review(
     return review
 
 
-def latest_reviews_of_open_tickets(*, session: Session) -> dict[int, PriorityReview]:
-    """Each open ticket's latest priority review, in one query."""
-    open_ids = select(Ticket.id).where(col(Ticket.status).in_(OPEN_STATUSES))
-    query = (
-        select(PriorityReview)
-        .where(col(PriorityReview.ticket_id).in_(open_ids.scalar_subquery()))
-        .order_by(col(PriorityReview.reviewed_at), col(PriorityReview.id))
-    )
-    return {review.ticket_id: review for review in session.exec(query)}
-
-
 def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview | None:
     query = (
         select(PriorityReview)
