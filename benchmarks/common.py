@@ -126,6 +126,38 @@ def percentile(values: Sequence[float], fraction: float) -> float:
     return ordered[rank]
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process started by `pid`, and by those, found through /proc."""
+    parents: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                # The command may hold spaces or brackets; the parent comes after the last ')'.
+                ppid = int(stat.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(ppid, []).append(int(entry))
+    found, waiting = [], [pid]
+    while waiting:
+        children = parents.get(waiting.pop(), [])
+        found += children
+        waiting += children
+    return found
+
+
+def tree_rss_kb(pid: int) -> int:
+    """The RSS of a process and all its descendants, added up (0 for any that just ended)."""
+    total = 0
+    for member in [pid, *descendants(pid)]:
+        try:
+            total += proc_status_kb(member, "VmRSS")
+        except (OSError, KeyError):
+            pass
+    return total
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))

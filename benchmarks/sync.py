@@ -30,6 +30,7 @@ from benchmarks.common import (
     proc_status_kb,
     remove_sqlite,
     report,
+    tree_rss_kb,
 )
 from bot.jobs import all_jobs
 from bot.jobs.runner import run_job
@@ -132,6 +133,8 @@ def run_worker(db_url: str, zendesk_url: str, now: datetime, budget: float) -> S
                 peak_kb = max(peak_kb, proc_status_kb(child.pid, "VmHWM"))
             except (OSError, KeyError):
                 pass
+            # The sync may share a big batch with worker processes: their memory counts too.
+            peak_kb = max(peak_kb, tree_rss_kb(child.pid))
             time.sleep(0.25)
         finished = child.poll() is not None
         if not finished:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -17,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.comment_readers import CommentReader
 from bot.services import Services
 from bot.store.promises import Promise, open_promises_on_tickets
 from bot.store.tickets import (
@@ -47,14 +47,12 @@ from bot.store.tickets import (
     write_ticket_rows,
     zendesk_user,
 )
-from bot.zendesk import ZendeskClient, ZendeskError, ZendeskNotFound
+from bot.zendesk import ZendeskClient, ZendeskError
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
 PRIORITIES = ("urgent", "high", "normal", "low")
-# Comment reads in flight at once during a sync; Zendesk allows hundreds of requests a minute.
-COMMENT_READERS = 8
 # Ticket.last_comment_id once comments were read and there were none.
 NO_COMMENTS = 0
 # A ticket's columns before its first write, as far as writing it reads them.
@@ -161,22 +159,26 @@ def ticket_changed(data: Json, mirrored: CommentState | Ticket | None) -> bool:
 
 
 def read_comments_and_people(
-    zendesk: ZendeskClient, services: Services, read: ZendeskRead, *, changed: list[int]
+    zendesk: ZendeskClient,
+    services: Services,
+    read: ZendeskRead,
+    *,
+    changed: list[int],
+    reader: CommentReader | None = None,
 ) -> None:
-    """Add to `read` the comments of the changed tickets and every person not yet known."""
+    """Add to `read` the comments of the changed tickets and every person not yet known.
 
-    def comments_of(ticket_id: int) -> tuple[int, list[Json] | None]:
-        try:
-            return ticket_id, zendesk.comments(ticket_id)
-        except ZendeskNotFound:
-            log.info("ticket %s was deleted before its comments could be read", ticket_id)
-            return ticket_id, None
-
-    # One request per changed ticket: a few at once, as each mostly waits on the network.
-    with ThreadPoolExecutor(max_workers=COMMENT_READERS, thread_name_prefix="comments") as pool:
-        for ticket_id, comments in pool.map(comments_of, changed):
-            if comments is not None:
-                read.comments[ticket_id] = comments
+    `reader` reads the comments (the sync keeps one for its whole run); without one, a few
+    threads of this process do.
+    """
+    if reader is None:
+        with CommentReader(zendesk, processes=0) as own:
+            found = own.read(changed)
+    else:
+        found = reader.read(changed)
+    for ticket_id, comments in found.items():
+        if comments is not None:
+            read.comments[ticket_id] = comments
     wanted: set[int] = set()
     for data in read.tickets:
         wanted.update(

@@ -11,13 +11,14 @@ start from. A token that may not use the export (not an admin's) syncs through t
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlmodel import Session
 
 from bot import timefmt
+from bot.comment_readers import CommentReader
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.promises import detect_in_replies
 from bot.services import Services
@@ -116,35 +117,58 @@ def _start(ctx: JobContext) -> str:
 def export_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) -> None:
     """The incremental export, page after page from the saved cursor, to the end of the stream.
 
-    The next page is read while this one is mirrored: Zendesk takes its time over each page.
+    Three things overlap: the next page is fetched while this one's comments are read, and
+    the page before is written meanwhile. Writes stay in order, one page (with its cursor)
+    per transaction, so a failure anywhere loses nothing and repeats nothing.
     """
     cursor = _saved_cursor(ctx.services, CURSOR_NAME)
     start_time = int(_look_back(ctx).timestamp()) if cursor is None else None
     ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
-    try:
-        upcoming = ahead.submit(_export_page, zendesk, cursor=cursor, start_time=start_time)
-        while True:
-            page = upcoming.result()
-            last = page.end_of_stream or page.after_cursor is None
-            if not last:
-                upcoming = ahead.submit(_export_page, zendesk, cursor=page.after_cursor)
-            read = ZendeskRead(
-                tickets=page.tickets, users=list(page.users), organizations=list(page.organizations)
-            )
-            progress.tickets += mirror_page(
-                ctx.services,
-                zendesk,
-                read,
-                cursor_name=CURSOR_NAME,
-                cursor=page.after_cursor,
-                now=ctx.now,
-            )
+    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mirror")
+    writing: Future[int] | None = None
+
+    def written() -> None:
+        nonlocal writing
+        if writing is not None:
+            done, writing = writing, None
+            progress.tickets += done.result()
             progress.pages += 1
-            if last:
-                return
+
+    try:
+        with CommentReader(zendesk) as reader:
+            upcoming = ahead.submit(_export_page, zendesk, cursor=cursor, start_time=start_time)
+            while True:
+                page = upcoming.result()
+                last = page.end_of_stream or page.after_cursor is None
+                if not last:
+                    upcoming = ahead.submit(_export_page, zendesk, cursor=page.after_cursor)
+                read = ZendeskRead(
+                    tickets=page.tickets,
+                    users=list(page.users),
+                    organizations=list(page.organizations),
+                )
+                prepare_page(ctx.services, zendesk, read, reader=reader)
+                written()
+                writing = writer.submit(
+                    write_page,
+                    ctx.services,
+                    read,
+                    cursor_name=CURSOR_NAME,
+                    cursor=page.after_cursor,
+                    now=ctx.now,
+                )
+                if last:
+                    written()
+                    return
     finally:
-        # A page that failed must not wait for the next one, which is no longer needed.
-        ahead.shutdown(wait=False, cancel_futures=True)
+        # The page before a failure is still written (its cursor with it) before stopping;
+        # an error writing it is the one reported.
+        try:
+            written()
+        finally:
+            writer.shutdown(wait=True)
+            # A page that failed must not wait for the next one, which is no longer needed.
+            ahead.shutdown(wait=False, cancel_futures=True)
 
 
 def _export_page(
@@ -192,6 +216,19 @@ def mirror_page(
     now: datetime,
 ) -> int:
     """Read what the page needs, then write it and the page's cursor together."""
+    prepare_page(services, zendesk, read)
+    return write_page(services, read, cursor_name=cursor_name, cursor=cursor, now=now)
+
+
+def prepare_page(
+    services: Services,
+    zendesk: ZendeskClient,
+    read: ZendeskRead,
+    *,
+    reader: CommentReader | None = None,
+) -> None:
+    """Add to the page what writing it needs: the comments of the tickets that changed since
+    the mirror last saw them, and anyone not yet known."""
     ids = [int(data["id"]) for data in read.tickets if isinstance(data.get("id"), int)]
     with services.session() as session:
         mirrored = comment_states(session=session, ticket_ids=ids)
@@ -202,7 +239,13 @@ def mirror_page(
         and data.get("status") != "deleted"
         and ticket_changed(data, mirrored.get(int(data["id"])))
     ]
-    read_comments_and_people(zendesk, services, read, changed=changed)
+    read_comments_and_people(zendesk, services, read, changed=changed, reader=reader)
+
+
+def write_page(
+    services: Services, read: ZendeskRead, *, cursor_name: str, cursor: str | None, now: datetime
+) -> int:
+    """Write a prepared page and its cursor in one transaction; then notice promises."""
 
     def save_cursor(session: Session) -> None:
         if cursor is not None:

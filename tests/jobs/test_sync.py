@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pickle
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -9,6 +11,7 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
+from bot import comment_readers
 from bot.cli import main
 from bot.jobs import sync
 from bot.jobs.base import JobReport
@@ -24,6 +27,7 @@ from bot.store.tickets import (
     ticket_by_id,
 )
 from bot.tickets import ZendeskRead, change_priority
+from bot.zendesk import ZendeskNotFound, ZendeskUnavailable
 from tests.doors import MutableClock
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk
@@ -318,3 +322,37 @@ def test_a_change_made_through_rotabot_has_its_comments_read_at_the_next_sync(
     assert mirrored(zendesk_services)[102].last_requester_comment_at == clock() - timedelta(
         minutes=2
     )
+
+
+def test_a_big_batch_is_shared_with_a_worker_process(
+    zendesk_services: Services, zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a first sync does with a page of a thousand tickets, on a page of two: a spawned
+    worker process reads some of the comments over HTTP, this process the rest."""
+    monkeypatch.setattr(comment_readers, "PROCESS_BATCH", 2)
+    monkeypatch.setattr(comment_readers, "CHUNK", 1)
+    monkeypatch.setattr(comment_readers, "worker_processes", lambda: 1)
+    sent: list[Any] = []
+
+    class Counted(ProcessPoolExecutor):
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+            sent.append(args)
+            return super().submit(fn, *args, **kwargs)
+
+    monkeypatch.setattr(comment_readers, "ProcessPoolExecutor", Counted)
+    zendesk.add_comment(104, author_id=ALICE, body="On it", created_at=MON + timedelta(hours=4))
+    report = run(zendesk_services)
+    assert report.summary == "mirrored 5 tickets from 3 pages; up to date."
+    assert sorted(commented(zendesk)) == ["101", "102", "103", "104", "105"]
+    tickets = mirrored(zendesk_services)
+    assert tickets[101].last_agent_public_reply_by == BOB
+    assert tickets[101].last_requester_comment_at == MON + timedelta(hours=6)
+    assert tickets[104].last_agent_public_reply_by == ALICE
+    assert tickets[102].last_comment_id == 0
+    assert sent  # the worker process read some of them
+
+
+def test_zendesk_errors_survive_the_trip_from_a_worker_process() -> None:
+    for error in (ZendeskUnavailable("Zendesk is not answering"), ZendeskNotFound("gone")):
+        back = pickle.loads(pickle.dumps(error))
+        assert type(back) is type(error) and str(back) == str(error)
