@@ -16,6 +16,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot import doctor, timefmt
 from bot.jobs import all_jobs
+from bot.pools import limit_malloc_arenas
 from bot.server import StartupError
 from bot.services import Services, build_services
 from bot.settings import ConfigError, Settings, load_settings
@@ -88,6 +89,8 @@ def _first_line(error: BaseException) -> str:
 def cmd_serve(settings: Settings) -> int:
     from bot.server import serve_http
 
+    # Before any thread starts: a server's threads would otherwise get up to 8 arenas per core.
+    limit_malloc_arenas()
     serve_http(_ready_services(settings, slack=True, http=True))
     return 0
 
@@ -96,6 +99,7 @@ def cmd_run(settings: Settings) -> int:
     from bot.scheduler import build_scheduler
     from bot.server import run_socket_mode, serve_http
 
+    limit_malloc_arenas()
     services = _ready_services(settings, slack=True, http=not settings.socket_mode)
     scheduler = build_scheduler(services)
     stop_on_sigterm()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,6 +13,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.pools import ElasticThreadPool
 from bot.settings import Settings
 from bot.slack_client import make_slack_client
 from bot.store.db import make_engine, session_scope
@@ -68,9 +69,10 @@ def build_services(
         calendar=settings.calendar(),
         clock=clock,
         # Work waits on Zendesk and Slack (I/O), and a listener acks from here: so many threads,
-        # started only as needed, that a burst of slow requests never queues another's ack.
-        executor=executor or ThreadPoolExecutor(max_workers=256, thread_name_prefix="after-ack"),
+        # started only as needed and ended when idle, that a burst of slow requests never
+        # queues another's ack.
+        executor=executor or ElasticThreadPool(256, thread_name_prefix="after-ack"),
         listener_executor=listener_executor
-        or ThreadPoolExecutor(max_workers=32, thread_name_prefix="slack-ack"),
+        or ElasticThreadPool(32, thread_name_prefix="slack-ack"),
         zendesk=zendesk or ZendeskClient.from_settings(settings, sleep=zendesk_sleep),
     )
