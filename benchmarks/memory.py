@@ -47,7 +47,7 @@ from benchmarks.common import (
     running,
     serve_env,
 )
-from bot.services import IDLE_THREAD_TIMEOUT
+from bot.pools import IDLE_THREAD_TIMEOUT
 from bot.settings import Settings
 from tests.fakes.slack_api import FakeSlack
 
