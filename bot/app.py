@@ -79,9 +79,14 @@ def after_ack(
     """`listener` run on `pool`; the returned function (Bolt's) waits only for its ack."""
     names = inspect.getfullargspec(inspect.unwrap(listener)).args
     takes_ack = "ack" in names and not acked_by_bolt
+    # A listener may answer some requests on Bolt's thread at once (from memory, say): its
+    # `answer_inline` takes the same arguments and says whether it did. The rest go to the pool.
+    inline: Callable[..., bool] | None = getattr(listener, "answer_inline", None)
 
     def run_on_bolts_thread(**kwargs: Any) -> None:
         own = {name: kwargs[name] for name in names}
+        if inline is not None and inline(**own):
+            return
         answered = threading.Event()
         acked = threading.Event()
         if takes_ack:

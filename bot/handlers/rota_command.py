@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Hashable
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -49,7 +51,33 @@ def register(app: App) -> None:
     ) -> None:
         run_rota_command(answers, ack, command, respond, context, client)
 
+    def answer_inline(
+        ack: Ack,
+        command: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+        client: WebClient,
+    ) -> bool:
+        """A rota shown a moment ago, shown again from memory on Bolt's own thread."""
+        text = str(command.get("text") or "")
+        if not answers_at_once(text):
+            return False
+        services = services_of(context)
+        found = answers.fresh(answer_key(services, command, services.now()))
+        if found is None:
+            return False
+        outcome = found[0]  # remembered only when settled: there is nothing else to send
+        ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
+        return True
+
+    rota_command.answer_inline = answer_inline  # type: ignore[attr-defined]
     app.command("/rota")(rota_command)
+
+
+def answer_key(services: Services, command: dict[str, Any], now: datetime) -> Hashable:
+    """A remembered answer's key: the channel, the text and the team's day."""
+    text = str(command.get("text") or "").strip().lower()
+    return (str(command.get("channel_id", "")), text, services.calendar.today(now))
 
 
 def run_rota_command(
@@ -89,12 +117,7 @@ def run_rota_command(
             )
 
     if at_once:
-        key = (
-            str(services.engine.url),
-            channel_id,
-            text.strip().lower(),
-            services.calendar.today(now),
-        )
+        key = answer_key(services, command, now)
         outcome = answers.get_or_read(key, run, keep=lambda found: found.settled)
         ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
     else:

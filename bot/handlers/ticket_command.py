@@ -36,6 +36,26 @@ def register(app: App) -> None:
     ) -> None:
         run_ticket_command(cards, ack, command, respond, context)
 
+    def answer_inline(
+        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
+    ) -> bool:
+        """A mistake in the text, or a card read a moment ago, answered on Bolt's thread."""
+        services = services_of(context)
+        text = str(command.get("text") or "").strip()
+        if not text or text.lower().startswith("promise"):
+            return False
+        ticket_id = parse_ticket_id(text)
+        if ticket_id is None:
+            ack(text=not_a_ticket_id(text), response_type="ephemeral")
+            return True
+        found = cards.fresh(ticket_id)
+        card = None if found is None else found[0]
+        if card is None or not card.assignee_match_is_fresh(services.now()):
+            return False
+        ack(response_type="ephemeral", **_as_message(services, card))
+        return True
+
+    ticket_command.answer_inline = answer_inline  # type: ignore[attr-defined]
     app.command("/ticket")(ticket_command)
 
 

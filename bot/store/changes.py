@@ -86,13 +86,13 @@ class Remembered(Generic[T]):
         Requests that miss the same key together wait for one read rather than each doing it:
         after a change, a burst of requests costs one read, not one each.
         """
-        found = self._fresh(key)
+        found = self.fresh(key)
         if found is not None:
             return found[0]
         with self._lock:
             reading = self._reading.setdefault(key, threading.Lock())
         with reading:
-            found = self._fresh(key)
+            found = self.fresh(key)
             if found is not None:
                 return found[0]
             # The count is taken before reading: a write committed meanwhile makes this stale.
@@ -108,7 +108,8 @@ class Remembered(Generic[T]):
             self._reading.pop(key, None)
         return answer
 
-    def _fresh(self, key: Hashable) -> tuple[T] | None:
+    def fresh(self, key: Hashable) -> tuple[T] | None:
+        """The remembered answer (in a 1-tuple) if it is still good; None to read it again."""
         generation, now = self.watch.generation, self.clock()
         with self._lock:
             found = self._answers.get(key)
