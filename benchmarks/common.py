@@ -27,7 +27,6 @@ from sqlalchemy.engine import make_url
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
 from tests import doors
-from tests.doors import sign
 from tests.fakes import slack_api, zendesk_api
 from tests.fakes.zendesk_api import FakeZendesk
 
@@ -215,14 +214,6 @@ def command_body(command: str, text: str, *, response_url: str, user: str, chann
         response_url=response_url,
         trigger_id=f"trigger-{uuid.uuid4().hex[:8]}",
     )
-
-
-def signed_post(client: httpx.Client, url: str, body: str) -> httpx.Response:
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        **sign(body, secret=SIGNING_SECRET),
-    }
-    return client.post(url, content=body.encode(), headers=headers)
 
 
 def serve_env(
