@@ -55,7 +55,7 @@ MIRRORED = range(1, 51)
 # Never synced, so `/ticket` must ask Zendesk: one range with Zendesk quick, one with it slow.
 UNMIRRORED_QUICK = range(1001, 1101)
 UNMIRRORED_SLOW = range(2001, 2101)
-MIXED_REQUESTS = 200
+MIXED_REQUESTS = 500
 MEMBERS = ("U1", "U2", "U3")
 CHANNEL = "CROTA"
 DRAIN_TIMEOUT = 60.0
