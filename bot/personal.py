@@ -126,7 +126,7 @@ def _as_lines(
     return Nudges(
         review=review_lines(
             session,
-            review,
+            review.rows,
             now,
             review_after_days=settings.review_after_days,
             zendesk_url=settings.zendesk_url,

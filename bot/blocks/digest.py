@@ -243,26 +243,26 @@ def review_section(
     lines: list[ReviewLine], calendar: WorkCalendar, *, now: datetime, total: Total | None = None
 ) -> list[Block]:
     """For the App Home and the weekly summary: tickets needing a priority review."""
-    if not lines:
-        return [section("*Priorities to review*\nNone: every open ticket's priority is reviewed.")]
-    count = _total(lines, total)
-    shown = lines[:SECTION_LINES]
-    blocks = [section(f"*Priorities to review* ({count})")]
-    blocks += [section(review_line_text(line, calendar, now=now)) for line in shown]
-    return blocks + _more(count.beyond(len(shown)), where="")
+    texts = [review_line_text(line, calendar, now=now) for line in lines[:SECTION_LINES]]
+    none = "None: every open ticket's priority is reviewed."
+    return _section("Priorities to review", none, texts, _total(lines, total))
 
 
 def waiting_section(
     lines: list[WaitingLine], calendar: WorkCalendar, *, now: datetime, total: Total | None = None
 ) -> list[Block]:
     """For the App Home and the weekly summary: clients waiting on us."""
-    if not lines:
-        return [section("*Clients waiting*\nNone: every client has heard from us in time.")]
-    count = _total(lines, total)
-    shown = lines[:SECTION_LINES]
-    blocks = [section(f"*Clients waiting* ({count})")]
-    blocks += [section(waiting_line_text(line, calendar, now=now)) for line in shown]
-    return blocks + _more(count.beyond(len(shown)), where="")
+    texts = [waiting_line_text(line, calendar, now=now) for line in lines[:SECTION_LINES]]
+    none = "None: every client has heard from us in time."
+    return _section("Clients waiting", none, texts, _total(lines, total))
+
+
+def _section(title: str, none: str, texts: list[str], count: Total) -> list[Block]:
+    """A titled list's first lines and a count of the rest, or a line saying it is empty."""
+    if not texts:
+        return [section(f"*{title}*\n{none}")]
+    blocks = [section(f"*{title}* ({count})"), *(section(text) for text in texts)]
+    return blocks + _more(count.beyond(len(texts)), where="")
 
 
 def _total(lines: list[Any], total: Total | None) -> Total:

@@ -175,8 +175,17 @@ def due(
     assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
     people = recipients(session, assignees, calendar=calendar, now=now)
     routed, unrouted = by_person(people, found, limit=MAX_LINES, order=most_waiting_first)
+    # Every digest's lines at once: one read of the client names, one working out of cutoffs.
+    every = waiting_lines(
+        session,
+        (row for shortlist in routed.values() for row in shortlist.rows),
+        now,
+        **rule,
+        zendesk_url=zendesk_url,
+    )
+    by_ticket = {line.ticket.id: line for line in every}
     for person, shortlist in sorted(routed.items()):
-        fresh = waiting_lines(session, shortlist.rows, now, **rule, zendesk_url=zendesk_url)
+        fresh = [by_ticket[t.id] for t, _ in shortlist.rows if t.id in by_ticket]
         total = Total.of(shortlist)
         if not fresh:
             continue

@@ -8,9 +8,10 @@ a day's first digest is "new"; a person with no such tickets gets nothing.
 from __future__ import annotations
 
 import logging
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import Session
 
@@ -28,7 +29,7 @@ from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.rules import review_reason, triage_key
 from bot.store.nudges import Assignee, Shortlist, needing_review, shortlists
-from bot.store.tickets import organization_names
+from bot.store.tickets import Ticket, organization_names
 from bot.tickets import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
@@ -61,16 +62,16 @@ def review_shortlists(
 
 def review_lines(
     session: Session,
-    shortlist: Shortlist,
+    rows: Iterable[tuple[Ticket, Any]],
     now: datetime,
     *,
     review_after_days: int,
     zendesk_url: str | None,
 ) -> list[ReviewLine]:
-    """A shortlist's tickets as digest lines, each with the reason its review is due."""
+    """Tickets (each with when it was last reviewed) as digest lines, with the reason."""
     clients = organization_names(session=session)
     lines = []
-    for ticket, reviewed_at in shortlist.rows:
+    for ticket, reviewed_at in rows:
         reason = review_reason(ticket, reviewed_at, now=now, review_after_days=review_after_days)
         if reason is None:  # the SQL and the rule disagree: show nothing rather than nonsense
             log.error("ticket %s was selected for a review it does not need", ticket.id)
@@ -103,11 +104,18 @@ def due(
         people, found, limit=MAX_LINES, order=lambda row: triage_key(row[0])
     )
     today = calendar.today(now).isoformat()
+    # Every digest's lines at once: one read of the client names for all of them.
+    every = review_lines(
+        session,
+        (row for shortlist in routed.values() for row in shortlist.rows),
+        now,
+        review_after_days=review_after_days,
+        zendesk_url=zendesk_url,
+    )
+    by_ticket = {line.ticket.id: line for line in every}
     messages = []
     for person, shortlist in sorted(routed.items()):
-        lines = review_lines(
-            session, shortlist, now, review_after_days=review_after_days, zendesk_url=zendesk_url
-        )
+        lines = [by_ticket[t.id] for t, _ in shortlist.rows if t.id in by_ticket]
         messages.append(
             Outgoing(
                 key=f"{NAME}:{person}:{today}",
