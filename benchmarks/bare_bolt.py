@@ -12,8 +12,8 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from benchmarks.common import BOT_TOKEN, SIGNING_SECRET
-from bot.server import create_http_server
-from bot.web import Router, SlackEndpoint, WebRequest, WebResponse, WsgiApp
+from bot.http.server import create_http_server
+from bot.http.wsgi import Router, SlackEndpoint, WebRequest, WebResponse, WsgiApp
 
 FIXED_TEXT = "Got it."
 

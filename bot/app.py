@@ -134,7 +134,7 @@ def build_app(services: Services) -> App:
     app = RotabotApp(
         work_executor=services.executor,
         client=services.slack,
-        # Signatures are checked by bot.web before Bolt sees a request (Socket Mode needs none).
+        # bot.http.wsgi checks signatures before Bolt sees a request (Socket Mode needs none).
         request_verification_enabled=False,
         token_verification_enabled=False,
         # Bolt answers Slack as soon as a listener acks: the work after the ack runs on the

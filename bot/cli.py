@@ -15,9 +15,9 @@ from alembic.util import CommandError as AlembicError
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import doctor, timefmt
+from bot.http.server import StartupError
 from bot.jobs import all_jobs
 from bot.pools import limit_malloc_arenas
-from bot.server import StartupError
 from bot.services import Services, build_services
 from bot.settings import ConfigError, Settings, load_settings
 from bot.store.db import make_engine
@@ -87,7 +87,7 @@ def _first_line(error: BaseException) -> str:
 
 
 def cmd_serve(settings: Settings) -> int:
-    from bot.server import serve_http
+    from bot.http.server import serve_http
 
     # Before any thread starts: a server's threads would otherwise get up to 8 arenas per core.
     limit_malloc_arenas()
@@ -96,8 +96,8 @@ def cmd_serve(settings: Settings) -> int:
 
 
 def cmd_run(settings: Settings) -> int:
+    from bot.http.server import run_socket_mode, serve_http
     from bot.scheduler import build_scheduler
-    from bot.server import run_socket_mode, serve_http
 
     limit_malloc_arenas()
     services = _ready_services(settings, slack=True, http=not settings.socket_mode)

@@ -14,11 +14,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.settings import ConfigError, Settings
-from bot.slack_client import make_slack_client
+from bot.slack.client import make_slack_client
 from bot.store.db import make_engine
 from bot.store.migrate import SchemaOutOfDate, check_schema
 from bot.store.tickets import agents
-from bot.zendesk import ZendeskClient, ZendeskError
+from bot.zendesk.client import ZendeskClient, ZendeskError
 
 SLACK_ERROR_FIXES = {
     "invalid_auth": "the token is wrong or was revoked: copy the Bot User OAuth Token again "

@@ -26,7 +26,7 @@ from bot.blocks.escalation import (
     zendesk_note,
 )
 from bot.blocks.kit import ticket_url
-from bot.digests import client_name
+from bot.nudges.routing import client_name
 from bot.services import Services
 from bot.store.digests import workspace_rota
 from bot.store.escalations import (
@@ -42,8 +42,8 @@ from bot.store.escalations import (
 )
 from bot.store.rota import lead_for_client
 from bot.store.tickets import Ticket, ticket_by_id, tickets_by_ids
-from bot.tickets import mirrored_or_fetched, zendesk_of
-from bot.zendesk import ZendeskError
+from bot.tickets.card import mirrored_or_fetched, zendesk_of
+from bot.zendesk.client import ZendeskError
 
 log = logging.getLogger(__name__)
 

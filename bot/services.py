@@ -15,10 +15,10 @@ from sqlmodel import Session
 
 from bot.pools import ElasticThreadPool
 from bot.settings import Settings
-from bot.slack_client import make_slack_client
+from bot.slack.client import make_slack_client
 from bot.store.db import make_engine, session_scope
 from bot.worktime import WorkCalendar
-from bot.zendesk import Sleep, ZendeskClient
+from bot.zendesk.client import Sleep, ZendeskClient
 
 Clock = Callable[[], datetime]
 

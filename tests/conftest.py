@@ -15,13 +15,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 
 from bot.app import build_app
-from bot.server import build_wsgi
+from bot.http.server import build_wsgi
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.slack_client import make_slack_client
+from bot.slack.client import make_slack_client
 from bot.store.db import make_engine
 from bot.store.migrate import upgrade
-from bot.zendesk import ZendeskClient
+from bot.zendesk.client import ZendeskClient
 from tests.doors import SIGNING_SECRET, AppServer, MutableClock, SlackDoor, TrackingExecutor
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 import httpx
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
-from bot.server import create_http_server
-from bot.web import WsgiApp
+from bot.http.server import create_http_server
+from bot.http.wsgi import WsgiApp
 
 SIGNING_SECRET = "test-signing-secret"
 

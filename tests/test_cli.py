@@ -175,7 +175,7 @@ def test_socket_mode_is_used_when_an_app_token_is_set_and_failures_are_one_line(
 ) -> None:
     from slack_sdk.errors import SlackApiError
 
-    import bot.server
+    import bot.http.server
 
     tokens: list[str | None] = []
 
@@ -186,7 +186,7 @@ def test_socket_mode_is_used_when_an_app_token_is_set_and_failures_are_one_line(
         def connect(self) -> None:
             raise SlackApiError("invalid_auth", {"ok": False, "error": "invalid_auth"})
 
-    monkeypatch.setattr(bot.server, "SocketModeHandler", RefusingHandler)
+    monkeypatch.setattr(bot.http.server, "SocketModeHandler", RefusingHandler)
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
     monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1")
     monkeypatch.setenv("SLACK_API_URL", fake_slack.url)
@@ -201,7 +201,7 @@ def test_socket_mode_is_used_when_an_app_token_is_set_and_failures_are_one_line(
 def test_socket_mode_without_a_signing_secret_still_serves_http(
     workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from bot.server import build_wsgi
+    from bot.http.server import build_wsgi
     from bot.services import build_services
     from bot.settings import load_settings
     from tests.doors import AppServer

@@ -20,7 +20,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.ticket import PRIORITY_NAMES, priority_select
-from bot.rules import ReviewReason, Waiting, WaitingReason
+from bot.nudges.rules import ReviewReason, Waiting, WaitingReason
 from bot.store.nudges import Shortlist
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar

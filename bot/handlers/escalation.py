@@ -27,7 +27,7 @@ from bot.escalation import (
     escalation_target,
     raise_escalation,
 )
-from bot.zendesk import ZendeskError
+from bot.zendesk.client import ZendeskError
 
 log = logging.getLogger(__name__)
 

@@ -18,7 +18,7 @@ from bot import ids, timefmt
 from bot.app import services_of
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
 from bot.handlers.home import publish_home
-from bot.promises import (
+from bot.promises.record import (
     PromiseError,
     cancel,
     hand_over,

@@ -1,4 +1,4 @@
-"""`/rota`: the channel's support rota. Parsing and rules live in bot.rota."""
+"""`/rota`: the channel's support rota. Parsing and rules live in bot.rota.commands."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import services_of
 from bot.dates import DateError
-from bot.rota import (
+from bot.rota.commands import (
     INVITE,
     Outcome,
     Post,

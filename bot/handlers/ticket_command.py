@@ -15,11 +15,11 @@ from bot.blocks.ticket import (
     usage_text,
     zendesk_failure_text,
 )
-from bot.promises import promise_from_command
+from bot.promises.record import promise_from_command
 from bot.services import Services
 from bot.store.changes import Remembered, Watch
-from bot.tickets import TicketCard, mirrored_card, mirrored_or_fetched, ticket_card
-from bot.zendesk import ZendeskError, ZendeskNotFound
+from bot.tickets.card import TicketCard, mirrored_card, mirrored_or_fetched, ticket_card
+from bot.zendesk.client import ZendeskError, ZendeskNotFound
 
 # Everything a card shows. A card is remembered until one of these changes in this process,
 # or for 30 s: the mirror is itself minutes behind Zendesk, so that costs nothing.

@@ -29,11 +29,11 @@ from bot.blocks.digest import (
     waiting_digest_text,
 )
 from bot.blocks.kit import ticket_url
-from bot.digests import by_person, recipients
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.jobs.priority_review import before_digests, unrouted_note
-from bot.rules import client_waiting, waiting_cutoffs
+from bot.nudges.routing import by_person, recipients
+from bot.nudges.rules import client_waiting, waiting_cutoffs
 from bot.store.digests import record_digest_lines, repeatedly_nudged
 from bot.store.nudges import Assignee, Shortlist, clients_waiting, shortlists
 from bot.store.tickets import Ticket, organization_names, tickets_by_ids

@@ -23,14 +23,14 @@ from bot.blocks.digest import (
     review_digest_text,
 )
 from bot.blocks.kit import ticket_url
-from bot.digests import by_person, recipients
 from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.rules import review_reason, triage_key
+from bot.nudges.routing import by_person, recipients
+from bot.nudges.rules import review_reason, triage_key
 from bot.store.nudges import Assignee, Shortlist, needing_review, shortlists
 from bot.store.tickets import Ticket, organization_names
-from bot.tickets import refresh_agent_matches
+from bot.tickets.card import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
 log = logging.getLogger(__name__)

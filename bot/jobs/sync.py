@@ -18,25 +18,25 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from bot import timefmt
-from bot.comment_readers import CommentReader
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.promises import detect_in_replies
+from bot.promises.record import detect_in_replies
 from bot.services import Services
 from bot.store.tickets import comment_states, record_sync_error, save_sync_cursor, sync_state
-from bot.tickets import (
+from bot.tickets.card import (
     ZendeskRead,
     parse_zendesk_time,
     read_comments_and_people,
     store_read_in_transaction,
     ticket_changed,
 )
-from bot.zendesk import (
+from bot.zendesk.client import (
     ExportPage,
     ZendeskBadCredentials,
     ZendeskClient,
     ZendeskError,
     ZendeskNotAllowed,
 )
+from bot.zendesk.comments import CommentReader
 
 log = logging.getLogger(__name__)
 

@@ -1,4 +1,5 @@
-"""The two nudge rules of bot.rules as SQL, so only the tickets a message shows leave the database.
+"""The nudge rules of bot.nudges.rules as SQL: only the tickets a message shows leave the
+database.
 
 A desk with a hundred thousand open tickets may have tens of thousands needing a review; a
 digest shows a couple of dozen and counts the rest. So, for each assignee, the database walks
@@ -6,7 +7,7 @@ an index already in the digest's order (see the partial indexes in bot.store.tic
 stops after the first `limit` tickets the rule picks; a second query counts them, stopping at
 COUNT_LIMIT. Neither reads every open ticket, so a digest costs the same at any size.
 
-The conditions here must say exactly what bot.rules says; a test holds them together.
+The conditions here must say exactly what bot.nudges.rules says; a test holds them together.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, not_,
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.rules import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before, triage_key
+from bot.nudges.rules import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before, triage_key
 from bot.store.digests import DigestLine
 from bot.store.ledger import Nudge
 from bot.store.tickets import (
@@ -80,7 +81,7 @@ class Selection:
 
 
 def needing_review(*, now: datetime, review_after_days: int) -> Selection:
-    """bot.rules.review_reason in SQL; the value is when the priority was last reviewed."""
+    """bot.nudges.rules.review_reason in SQL; the value is when the priority was last reviewed."""
     reviewed_at = (
         sa_select(func.max(col(PriorityReview.reviewed_at)))
         .where(col(PriorityReview.ticket_id) == col(Ticket.id))
@@ -114,7 +115,7 @@ def in_triage_order(condition: ColumnElement[bool] | None = None) -> Selection:
 def clients_waiting(
     cutoffs: WaitingCutoffs, *, not_nudged: tuple[str, date] | None = None
 ) -> Selection:
-    """bot.rules.client_waiting in SQL, most waiting first; the value is since when.
+    """bot.nudges.rules.client_waiting in SQL, most waiting first; the value is since when.
 
     `not_nudged=(job, day)` leaves out tickets a sent digest of that job carried that day.
     """

@@ -23,7 +23,7 @@ from bot.blocks.escalation import (
     zendesk_note,
 )
 from bot.blocks.text import blocks_as_text
-from bot.rules import ReviewReason, Waiting, WaitingReason
+from bot.nudges.rules import ReviewReason, Waiting, WaitingReason
 from bot.store.escalations import Escalation
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar

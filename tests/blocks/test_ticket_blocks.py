@@ -15,7 +15,7 @@ from bot.blocks.ticket import (
     ticket_card_blocks,
 )
 from bot.store.tickets import PriorityReview, Ticket
-from bot.tickets import TicketCard
+from bot.tickets.card import TicketCard
 from bot.worktime import WorkCalendar
 
 CALENDAR = WorkCalendar(timezone="Europe/London", holidays="GB-ENG")

@@ -385,7 +385,7 @@ def test_solving_the_ticket_keeps_the_promise(
     ],
 )
 def test_friday_evening_and_bank_holiday_due_times(frozen: str, typed: str, due: datetime) -> None:
-    from bot.promise_text import parse_when
+    from bot.promises.text import parse_when
     from bot.services import system_clock
     from bot.worktime import WorkCalendar
 

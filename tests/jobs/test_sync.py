@@ -11,7 +11,6 @@ from typing import Any
 import pytest
 from sqlmodel import select
 
-from bot import comment_readers
 from bot.cli import main
 from bot.jobs import sync
 from bot.jobs.base import JobReport
@@ -26,8 +25,9 @@ from bot.store.tickets import (
     open_tickets,
     ticket_by_id,
 )
-from bot.tickets import ZendeskRead, change_priority
-from bot.zendesk import ZendeskNotFound, ZendeskUnavailable
+from bot.tickets.card import ZendeskRead, change_priority
+from bot.zendesk import comments as comment_readers
+from bot.zendesk.client import ZendeskNotFound, ZendeskUnavailable
 from tests.doors import MutableClock
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk

@@ -1,5 +1,5 @@
-"""The nudge rules in SQL pick exactly the tickets bot.rules picks, in the same order, on both
-databases: random tickets, with times placed on, just before and just after each threshold."""
+"""The nudge rules in SQL pick exactly the tickets bot.nudges.rules picks, in the same order, on
+both databases: random tickets, with times placed on, just before and just after each threshold."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import sqlalchemy
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.rules import (
+from bot.nudges.rules import (
     client_waiting,
     review_reason,
     stale_review_before,

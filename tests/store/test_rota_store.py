@@ -6,7 +6,14 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 
-from bot.rota import Planner, RotaRequest, answer_swap, on_support, on_support_at, run_command
+from bot.rota.commands import (
+    Planner,
+    RotaRequest,
+    answer_swap,
+    on_support,
+    on_support_at,
+    run_command,
+)
 from bot.store import rota as store
 from bot.store.db import session_scope
 from bot.worktime import WorkCalendar

@@ -30,7 +30,7 @@ from bot.store.tickets import (
     upsert_zendesk_user,
     zendesk_user,
 )
-from bot.zendesk import ZendeskClient
+from bot.zendesk.client import ZendeskClient
 from tests.doors import MutableClock
 from tests.fakes.zendesk_api import FakeZendesk
 

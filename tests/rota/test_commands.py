@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rota import (
+from bot.rota.commands import (
     Command,
     UsageError,
     arrange_cover,

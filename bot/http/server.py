@@ -10,8 +10,8 @@ from slack_sdk.errors import SlackApiError
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.app import build_app
+from bot.http.wsgi import WsgiApp, build_router
 from bot.services import Services
-from bot.web import WsgiApp, build_router
 
 log = logging.getLogger(__name__)
 

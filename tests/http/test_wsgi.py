@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 from slack_bolt import Ack, App
 
-from bot.server import build_wsgi
+from bot.http.server import build_wsgi
 from bot.services import build_services
 from bot.settings import Settings
 from tests.doors import AppServer, SlackDoor, sign

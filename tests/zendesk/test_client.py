@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from bot.zendesk import (
+from bot.zendesk.client import (
     ZendeskClient,
     ZendeskNotAllowed,
     ZendeskNotFound,

@@ -7,7 +7,7 @@ import socket
 import pytest
 from slack_sdk.errors import SlackApiError
 
-from bot.slack_client import make_slack_client
+from bot.slack.client import make_slack_client
 from tests.fakes.slack_api import FakeSlack
 
 

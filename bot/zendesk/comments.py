@@ -18,7 +18,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any
 
-from bot.zendesk import ZendeskClient, ZendeskNotFound
+from bot.zendesk.client import ZendeskClient, ZendeskNotFound
 
 log = logging.getLogger(__name__)
 

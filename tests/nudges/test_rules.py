@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
-from bot.rules import (
+from bot.nudges.rules import (
     ReviewReason,
     WaitingReason,
     client_waiting,

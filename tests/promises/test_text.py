@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.promise_text import WhenError, detect_promise, parse_when, split_when
+from bot.promises.text import WhenError, detect_promise, parse_when, split_when
 from bot.worktime import WorkCalendar
 
 CAL = WorkCalendar()

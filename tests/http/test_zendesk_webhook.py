@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from sqlmodel import select
 
+from bot.http.zendesk_webhook import webhook_signature
 from bot.services import Services
 from bot.store.tickets import Ticket
-from bot.zendesk_webhook import webhook_signature
 from tests.conftest import ZENDESK_WEBHOOK_SECRET
 from tests.doors import MutableClock, SlackDoor
 from tests.fakes.zendesk_api import FakeZendesk, zendesk_time

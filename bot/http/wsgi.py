@@ -197,8 +197,8 @@ class WsgiApp:
 
 def build_router(services: Services, bolt: App) -> Router:
     # Imported here: the webhook and feed modules build on this module's request and response.
-    from bot import ical
-    from bot.zendesk_webhook import ZendeskWebhook
+    from bot.http import ical_feed as ical
+    from bot.http.zendesk_webhook import ZendeskWebhook
 
     router = Router()
     router.add("GET", "/healthz", healthz(services))

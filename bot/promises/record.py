@@ -15,17 +15,17 @@ from sqlmodel import Session, col, select
 
 from bot import timefmt
 from bot.blocks.kit import escape
-from bot.promise_text import WhenError, detect_promise, split_when
-from bot.rota import on_support
+from bot.promises.text import WhenError, detect_promise, split_when
+from bot.rota.commands import on_support
 from bot.services import Services
 from bot.store import promises as store
 from bot.store import rota as rota_store
 from bot.store.promises import Promise
 from bot.store.reports import all_rotas
 from bot.store.tickets import AGENT_ROLES, OPEN_STATUSES, Ticket, user_roles
-from bot.tickets import ZendeskRead, mirrored_or_fetched, parse_zendesk_time, slack_user_for
+from bot.tickets.card import ZendeskRead, mirrored_or_fetched, parse_zendesk_time, slack_user_for
 from bot.worktime import WorkCalendar
-from bot.zendesk import ZendeskError, ZendeskNotFound
+from bot.zendesk.client import ZendeskError, ZendeskNotFound
 
 log = logging.getLogger(__name__)
 

@@ -16,7 +16,6 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.comment_readers import CommentReader
 from bot.services import Services
 from bot.store.promises import Promise, open_promises_on_tickets
 from bot.store.tickets import (
@@ -47,7 +46,8 @@ from bot.store.tickets import (
     write_ticket_rows,
     zendesk_user,
 )
-from bot.zendesk import ZendeskClient, ZendeskError
+from bot.zendesk.client import ZendeskClient, ZendeskError
+from bot.zendesk.comments import CommentReader
 
 log = logging.getLogger(__name__)
 
@@ -353,8 +353,8 @@ def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
     read = ZendeskRead(tickets=[zendesk.ticket(ticket_id)])
     read_comments_and_people(zendesk, services, read, changed=[ticket_id])
     (written,) = store_read_in_transaction(services, read, now=services.now())
-    # Imported here: bot.promises builds on this module.
-    from bot.promises import detect_in_replies
+    # Imported here: bot.promises.record builds on this module.
+    from bot.promises.record import detect_in_replies
 
     detect_in_replies(services, read)
     with services.session() as session:

@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from bot.ical import calendar_feed, escape_text, fold
+from bot.http.ical_feed import calendar_feed, escape_text, fold
 from bot.settings import ConfigError, parse_settings
 from bot.store.rota import Rota, RotaWeek
 from tests.doors import SlackDoor

@@ -6,11 +6,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 
-from bot.rota import SlackPeople
+from bot.http.wsgi import Route, WebRequest, WebResponse
+from bot.rota.commands import SlackPeople
 from bot.services import Services
 from bot.store import rota as store
 from bot.store.rota import Rota, RotaWeek
-from bot.web import Route, WebRequest, WebResponse
 
 # RFC 5545 §3.1: lines longer than 75 octets are folded.
 FOLD_AT = 75
