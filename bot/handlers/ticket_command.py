@@ -18,8 +18,9 @@ from bot.blocks.ticket import (
 from bot.promises.record import promise_from_command
 from bot.services import Services
 from bot.store.changes import Remembered, Watch
-from bot.tickets.card import TicketCard, mirrored_card, mirrored_or_fetched, ticket_card
+from bot.tickets.card import TicketCard, mirrored_card, ticket_card
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
+from bot.zendesk.refresh import mirrored_or_fetched
 
 # Everything a card shows. A card is remembered until one of these changes in this process,
 # or for 30 s: the mirror is itself minutes behind Zendesk, so that costs nothing.

@@ -23,9 +23,11 @@ from bot.store import rota as rota_store
 from bot.store.promises import Promise
 from bot.store.reports import all_rotas
 from bot.store.tickets import AGENT_ROLES, OPEN_STATUSES, Ticket, user_roles
-from bot.tickets.card import ZendeskRead, mirrored_or_fetched, parse_zendesk_time, slack_user_for
+from bot.tickets.card import slack_user_for
 from bot.worktime import WorkCalendar
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
+from bot.zendesk.mirror import ZendeskRead, parse_zendesk_time
+from bot.zendesk.refresh import mirrored_or_fetched
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from bot.tickets.card import CommentSummary, parse_zendesk_time, summarize_comments
+from bot.zendesk.mirror import CommentSummary, parse_zendesk_time, summarize_comments
 
 ROLES = {1: "end-user", 2: "end-user", 7: "agent", 8: "admin"}
 
