@@ -28,7 +28,8 @@ from bot.blocks.promises import (
 )
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.promises.record import hand_over, keep_fulfilled, person_on_support, rota_channel_for
+from bot.promises.owners import person_on_support, rota_channel_for
+from bot.promises.record import hand_over, keep_fulfilled
 from bot.services import Services
 from bot.store import promises as store
 from bot.store import rota as rota_store

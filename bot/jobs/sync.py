@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from bot import timefmt
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.promises.record import detect_in_replies
+from bot.promises.detect import detect_in_replies
 from bot.services import Services
 from bot.store.tickets import comment_states, record_sync_error, save_sync_cursor, sync_state
 from bot.zendesk.client import (

@@ -8,25 +8,19 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot import timefmt
 from bot.blocks.kit import escape
-from bot.promises.text import WhenError, detect_promise, split_when
-from bot.rota.commands import on_support
+from bot.promises.text import WhenError, split_when
 from bot.services import Services
 from bot.store import promises as store
-from bot.store import rota as rota_store
 from bot.store.promises import Promise
-from bot.store.reports import all_rotas
-from bot.store.tickets import AGENT_ROLES, OPEN_STATUSES, Ticket, user_roles
-from bot.tickets.card import slack_user_for
+from bot.store.tickets import OPEN_STATUSES, Ticket
 from bot.worktime import WorkCalendar
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
-from bot.zendesk.mirror import ZendeskRead, parse_zendesk_time
 from bot.zendesk.refresh import mirrored_or_fetched
 
 log = logging.getLogger(__name__)
@@ -35,8 +29,6 @@ PROMISE_USAGE = (
     "Usage: `/ticket promise ID WHEN [NOTE]`, e.g. `/ticket promise 1234 tomorrow` or "
     "`/ticket promise 1234 fri 3pm check the logs`."
 )
-# Only recent replies are read for promises: an old comment re-read by a first sync is history.
-DETECTION_WINDOW = timedelta(days=3)
 
 
 class PromiseError(Exception):
@@ -51,23 +43,6 @@ class Outcome:
 
 def due_text(promise: Promise, calendar: WorkCalendar, *, now: datetime) -> str:
     return timefmt.instant(promise.due_at, calendar.tz, today=calendar.today(now))
-
-
-def rota_channel_for(session: Session, user_id: str) -> tuple[int, str] | None:
-    """The rota (id, channel) a person belongs to; else the first rota; None without rotas."""
-    rotas = rota_store.rotas_of_user(session=session, user_id=user_id) or all_rotas(session=session)
-    if not rotas or rotas[0].id is None:
-        return None
-    return rotas[0].id, rotas[0].channel_id
-
-
-def person_on_support(
-    session: Session, calendar: WorkCalendar, user_id: str, now: datetime
-) -> str | None:
-    found = rota_channel_for(session, user_id)
-    if found is None:
-        return None
-    return on_support(session=session, calendar=calendar, rota_id=found[0], day=calendar.today(now))
 
 
 def promise_from_command(services: Services, *, user: str, args: str) -> str:
@@ -243,101 +218,3 @@ def keep_fulfilled(*, session: Session, now: datetime) -> list[Promise]:
             )
             kept.append(promise)
     return kept
-
-
-@dataclass(frozen=True)
-class Detected:
-    ticket_id: int
-    comment_id: int
-    author: int
-    written_at: datetime
-    sentence: str
-    due: datetime
-
-
-def detect_in_replies(services: Services, read: ZendeskRead) -> list[Promise]:
-    """Record the promises our agents made in the public replies just read from Zendesk.
-
-    Never raises: a reply it cannot read is logged and the rest are still recorded.
-    """
-    try:
-        found = _promises_in(services, read)
-    except Exception:  # a bad comment must not stop the sync that read it
-        log.exception("could not read promises in the replies just synced")
-        return []
-    recorded = []
-    now = services.now()
-    for item in found:
-        owner = slack_user_for(services, item.author)
-        with services.session() as session:
-            owner = owner or person_on_support(session, services.calendar, "", now)
-            if owner is None:
-                log.info("nobody to hold the promise in comment %s", item.comment_id)
-                continue
-            try:
-                with session.begin_nested():
-                    promise = store.add_promise(
-                        session=session,
-                        ticket_id=item.ticket_id,
-                        owner=owner,
-                        due_at=item.due,
-                        made_at=item.written_at,
-                        note=item.sentence[:300],
-                        source=store.FROM_REPLY,
-                        created_by="zendesk",
-                        created_at=now,
-                        comment_id=item.comment_id,
-                    )
-            except IntegrityError:
-                continue  # the webhook and the sync read the same reply at once
-            recorded.append(promise)
-    return recorded
-
-
-def _promises_in(services: Services, read: ZendeskRead) -> list[Detected]:
-    now = services.now()
-    # Only recent public replies can hold a promise: the rest need no query at all.
-    recent = []
-    for ticket_id, ticket_comments in read.comments.items():
-        for comment in ticket_comments:
-            if (
-                not comment.get("public", False)
-                or comment.get("author_id") is None
-                or comment.get("id") is None
-            ):
-                continue
-            created = parse_zendesk_time(comment.get("created_at"))
-            if created is not None and now - created <= DETECTION_WINDOW:
-                recent.append((ticket_id, comment, created))
-    if not recent:
-        return []
-    with services.session() as session:
-        roles = user_roles(
-            session=session, user_ids={int(comment["author_id"]) for _, comment, _ in recent}
-        )
-        replies = [
-            (ticket_id, comment, created)
-            for ticket_id, comment, created in recent
-            if roles.get(int(comment["author_id"])) in AGENT_ROLES
-        ]
-        known = store.comments_with_promises(
-            session=session, comment_ids=[int(comment["id"]) for _, comment, _ in replies]
-        )
-    found = []
-    for ticket_id, comment, created in replies:
-        if int(comment["id"]) in known:
-            continue
-        body = str(comment.get("plain_body") or comment.get("body") or "")
-        detected = detect_promise(body, now=created, calendar=services.calendar)
-        if detected is not None and detected.due > now:
-            found.append(
-                Detected(
-                    ticket_id,
-                    int(comment["id"]),
-                    int(comment["author_id"]),
-                    created,
-                    detected.sentence,
-                    detected.due,
-                )
-            )
-    return found

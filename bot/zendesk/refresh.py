@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.promises.detect import detect_in_replies
 from bot.services import Services
 from bot.store.tickets import Ticket, reloaded_tickets, ticket_by_id
 from bot.tickets.card import zendesk_of
@@ -14,9 +15,6 @@ def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
     read = ZendeskRead(tickets=[zendesk.ticket(ticket_id)])
     read_comments_and_people(zendesk, services, read, changed=[ticket_id])
     (written,) = store_read_in_transaction(services, read, now=services.now())
-    # Imported here: bot.promises.record builds on this module.
-    from bot.promises.record import detect_in_replies
-
     detect_in_replies(services, read)
     with services.session() as session:
         return reloaded_tickets(session=session, ticket_ids={written})[written]
