@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.exc import IntegrityError
 
 from bot.promises.owners import person_on_support
-from bot.promises.text import TIME_EXPRESSION, _safely_resolve
+from bot.promises.text import TIME_EXPRESSION, resolve_time
 from bot.services import Services
 from bot.store import promises as store
 from bot.store.promises import Promise
@@ -176,7 +176,7 @@ def detect_promise(body: str, *, now: datetime, calendar: WorkCalendar) -> Detec
             if match.start() < phrase.start():
                 continue
             expression = match.group(0)
-            due = _safely_resolve(" ".join(expression.lower().split()), now=now, calendar=calendar)
+            due = resolve_time(" ".join(expression.lower().split()), now=now, calendar=calendar)
             if due is not None and due > now:
                 return DetectedPromise(due=due, sentence=sentence, expression=expression)
     return None

@@ -6,7 +6,6 @@ commitment. It is doubly bad to fail to meet a commitment and not say anything a
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,8 +21,6 @@ from bot.store.tickets import OPEN_STATUSES, Ticket
 from bot.worktime import WorkCalendar
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
 from bot.zendesk.refresh import mirrored_or_fetched
-
-log = logging.getLogger(__name__)
 
 PROMISE_USAGE = (
     "Usage: `/ticket promise ID WHEN [NOTE]`, e.g. `/ticket promise 1234 tomorrow` or "

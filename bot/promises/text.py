@@ -1,6 +1,6 @@
-"""Reading promised update times: typed after `/ticket promise`, or written in our replies.
+"""Reading promised update times: typed after `/ticket promise`, or named in our replies.
 
-The phrase rules live here, in one place, as readable tables. The calendar parts of a time
+The time expressions live here, in one place, as readable tables. The calendar parts of a time
 expression ("21 Dec", "fri 3pm", "in 2 hours") are read by the dateparser library; the team's
 own rules sit on top: a day with no time means the end of that working day (17:00), "tomorrow"
 means the next working day, "end of day" means 17:00 today.
@@ -58,7 +58,7 @@ def parse_when(expression: str, *, now: datetime, calendar: WorkCalendar) -> dat
     text = " ".join(expression.lower().replace(",", " ").split())
     if not text:
         raise WhenError(f"Say when the update is due, e.g. {EXAMPLES}.")
-    due = _safely_resolve(text, now=now, calendar=calendar)
+    due = resolve_time(text, now=now, calendar=calendar)
     if due is None:
         raise WhenError(f"I couldn't read “{expression.strip()}” as a time. Try {EXAMPLES}.")
     if due <= now:
@@ -91,8 +91,9 @@ def split_when(words: str, *, now: datetime, calendar: WorkCalendar) -> tuple[da
 FURTHEST = timedelta(days=366)
 
 
-def _safely_resolve(text: str, *, now: datetime, calendar: WorkCalendar) -> datetime | None:
-    """`_resolve`, with impossible dates (29 Feb next year, a year away) read as no time."""
+def resolve_time(text: str, *, now: datetime, calendar: WorkCalendar) -> datetime | None:
+    """The due instant a whole time expression names; None for none, or an impossible date
+    (29 Feb next year, a year away)."""
     try:
         due = _resolve(text, now=now, calendar=calendar)
     except (ValueError, OverflowError):
