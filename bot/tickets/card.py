@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
-from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
+from bot.blocks.models import TicketCard
 from bot.services import Services
-from bot.store.promises import Promise, open_promises_on_tickets
+from bot.store.promises import open_promises_on_tickets
 from bot.store.tickets import (
-    PriorityReview,
     Ticket,
     ZendeskUser,
     agents,
@@ -88,26 +86,6 @@ def slack_user_for(services: Services, zendesk_user_id: int) -> str | None:
 
 
 # --- the /ticket card ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TicketCard:
-    """Everything the card shows, gathered from the mirror."""
-
-    ticket: Ticket
-    url: str
-    client: str | None
-    requester: str | None
-    assignee: str | None
-    assignee_slack_id: str | None
-    last_reply_by: str | None
-    review: PriorityReview | None
-    promises: list[Promise] = field(default_factory=list)
-    # When the assignee's Slack match is due to be checked again (None: there is none to check).
-    assignee_match_due: datetime | None = None
-
-    def assignee_match_is_fresh(self, now: datetime) -> bool:
-        return self.assignee_match_due is None or now < self.assignee_match_due
 
 
 def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
