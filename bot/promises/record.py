@@ -59,18 +59,15 @@ def promise_from_command(services: Services, *, user: str, args: str) -> str:
         return f"I can't find ticket #{digits} in Zendesk, so I haven't recorded a promise."
     except ZendeskError as error:
         return f":warning: I couldn't check ticket #{digits} in Zendesk ({error}). Try again soon."
-    with services.session() as session:
-        promise = store.add_promise(
-            session=session,
-            ticket_id=ticket.id,
-            owner=user,
-            due_at=due,
-            made_at=now,
-            note=note,
-            source=store.FROM_COMMAND,
-            created_by=user,
-            created_at=now,
-        )
+    promise = _record_own(
+        services,
+        user=user,
+        ticket_id=ticket.id,
+        due=due,
+        note=note,
+        source=store.FROM_COMMAND,
+        now=now,
+    )
     return recorded_text(promise, services.calendar, now=now)
 
 
@@ -95,7 +92,28 @@ def recorded_text(promise: Promise, calendar: WorkCalendar, *, now: datetime) ->
 def record_from_modal(
     services: Services, *, user: str, ticket_id: int, due: datetime, note: str
 ) -> Promise:
-    now = services.now()
+    return _record_own(
+        services,
+        user=user,
+        ticket_id=ticket_id,
+        due=due,
+        note=note,
+        source=store.FROM_MODAL,
+        now=services.now(),
+    )
+
+
+def _record_own(
+    services: Services,
+    *,
+    user: str,
+    ticket_id: int,
+    due: datetime,
+    note: str,
+    source: str,
+    now: datetime,
+) -> Promise:
+    """A promise someone made themselves, just now."""
     with services.session() as session:
         return store.add_promise(
             session=session,
@@ -104,7 +122,7 @@ def record_from_modal(
             due_at=due,
             made_at=now,
             note=note,
-            source=store.FROM_MODAL,
+            source=source,
             created_by=user,
             created_at=now,
         )
@@ -134,20 +152,17 @@ def open_promise(services: Services, *, promise_id: int, owner: str) -> Promise:
 
 
 def keep(services: Services, *, promise_id: int, by: str) -> Promise:
-    with services.session() as session:
-        promise = _open_promise(session, promise_id, owner=by)
-        store.close_promise(
-            session=session, promise=promise, state=store.KEPT, by=by, at=services.now()
-        )
-        return promise
+    return _close(services, promise_id=promise_id, by=by, state=store.KEPT)
 
 
 def cancel(services: Services, *, promise_id: int, by: str) -> Promise:
+    return _close(services, promise_id=promise_id, by=by, state=store.CANCELLED)
+
+
+def _close(services: Services, *, promise_id: int, by: str, state: str) -> Promise:
     with services.session() as session:
         promise = _open_promise(session, promise_id, owner=by)
-        store.close_promise(
-            session=session, promise=promise, state=store.CANCELLED, by=by, at=services.now()
-        )
+        store.close_promise(session=session, promise=promise, state=state, by=by, at=services.now())
         return promise
 
 
@@ -157,18 +172,15 @@ def reschedule(services: Services, *, promise_id: int, due: datetime, by: str) -
         raise PromiseError("The new time has already passed: pick one in the future.")
     with services.session() as session:
         old = _open_promise(session, promise_id, owner=by)
-        store.close_promise(session=session, promise=old, state=store.RESCHEDULED, by=by, at=now)
-        return store.add_promise(
-            session=session,
-            ticket_id=old.ticket_id,
+        return _replace(
+            session,
+            old,
+            state=store.RESCHEDULED,
+            by=by,
+            now=now,
             owner=old.owner,
-            due_at=due,
-            made_at=now,
-            note=old.note,
-            source=old.source,
-            created_by=by,
-            created_at=now,
-            replaces=old,
+            due=due,
+            made=now,
         )
 
 
@@ -181,19 +193,43 @@ def hand_over(
         old = _open_promise(session, promise_id, owner=by if owner_only else None)
         if old.owner == to:
             raise PromiseError(f"<@{to}> already holds this promise.")
-        store.close_promise(session=session, promise=old, state=store.HANDED_OVER, by=by, at=now)
-        return store.add_promise(
-            session=session,
-            ticket_id=old.ticket_id,
+        return _replace(
+            session,
+            old,
+            state=store.HANDED_OVER,
+            by=by,
+            now=now,
             owner=to,
-            due_at=old.due_at,
-            made_at=old.made_at,
-            note=old.note,
-            source=old.source,
-            created_by=by,
-            created_at=now,
-            replaces=old,
+            due=old.due_at,
+            made=old.made_at,
         )
+
+
+def _replace(
+    session: Session,
+    old: Promise,
+    *,
+    state: str,
+    by: str,
+    now: datetime,
+    owner: str,
+    due: datetime,
+    made: datetime,
+) -> Promise:
+    """Close `old` as `state` and open its successor: the same ticket, note and source."""
+    store.close_promise(session=session, promise=old, state=state, by=by, at=now)
+    return store.add_promise(
+        session=session,
+        ticket_id=old.ticket_id,
+        owner=owner,
+        due_at=due,
+        made_at=made,
+        note=old.note,
+        source=old.source,
+        created_by=by,
+        created_at=now,
+        replaces=old,
+    )
 
 
 def keep_fulfilled(*, session: Session, now: datetime) -> list[Promise]:
