@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from bot import timefmt
 from bot.blocks.kit import escape
@@ -17,7 +17,7 @@ from bot.promises.text import WhenError, split_when
 from bot.services import Services
 from bot.store import promises as store
 from bot.store.promises import Promise
-from bot.store.tickets import OPEN_STATUSES, Ticket
+from bot.store.tickets import OPEN_STATUSES
 from bot.worktime import WorkCalendar
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
 from bot.zendesk.refresh import mirrored_or_fetched
@@ -234,13 +234,8 @@ def _replace(
 
 def keep_fulfilled(*, session: Session, now: datetime) -> list[Promise]:
     """A later public reply by any agent, or the ticket being solved, keeps a promise."""
-    query = (
-        select(Promise, Ticket)
-        .join(Ticket, col(Ticket.id) == col(Promise.ticket_id))
-        .where(col(Promise.state) == store.OPEN)
-    )
     kept = []
-    for promise, ticket in session.exec(query).all():
+    for promise, ticket in store.open_promises_with_tickets(session=session):
         replied = (
             ticket.last_agent_public_reply_at is not None
             and ticket.last_agent_public_reply_at > promise.made_at
