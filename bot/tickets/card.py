@@ -23,27 +23,11 @@ from bot.store.tickets import (
     users_by_ids,
     zendesk_user,
 )
-from bot.zendesk.client import ZendeskClient, ZendeskError
+from bot.zendesk.configured import zendesk_of
 
 log = logging.getLogger(__name__)
 
 PRIORITIES = ("urgent", "high", "normal", "low")
-
-
-class ZendeskNotConfigured(ZendeskError):
-    """ZENDESK_URL (and its credentials) are not set."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Zendesk is not connected to Rotabot yet: whoever runs Rotabot needs to set "
-            "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"
-        )
-
-
-def zendesk_of(services: Services) -> ZendeskClient:
-    if services.zendesk is None:
-        raise ZendeskNotConfigured()
-    return services.zendesk
 
 
 # --- people in Slack ----------------------------------------------------------------------
