@@ -15,12 +15,12 @@ from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 
 from bot.http import ical_feed as ical
 from bot.http.requests import Route, Router, WebRequest, WebResponse
 from bot.http.zendesk_webhook import ZendeskWebhook
 from bot.services import Services
+from bot.store.db import check_database
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -88,8 +88,7 @@ def socket_mode_only(_request: WebRequest) -> WebResponse:
 def healthz(services: Services) -> Route:
     def route(_request: WebRequest) -> WebResponse:
         try:
-            with services.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            check_database(services.engine)
         except Exception as error:  # any driver error means "not healthy", never a 500
             log.warning("health check: database unreachable: %s", error)
             return WebResponse.json(
