@@ -7,18 +7,7 @@ from bot.tickets.card import mirrored_card, ticket_card
 from bot.zendesk.refresh import refresh_ticket
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk
-
-CLIENT, ALICE = 1, 7
-
-
-def seed(fake: FakeZendesk) -> None:
-    fake.add_organization(50, name="Acme Ltd")
-    fake.add_user(CLIENT, name="Carol Client", email="carol@acme.test", role="end-user")
-    fake.add_user(ALICE, name="", email="alice@team.test", role="agent")
-    fake.add_ticket(
-        101, subject="Site down", requester_id=CLIENT, assignee_id=ALICE, organization_id=50
-    )
-    fake.add_comment(101, author_id=ALICE, body="Looking now")
+from tests.handlers.ticket_helpers import ALICE, seed_ticket
 
 
 def test_a_ticket_the_mirror_lacks_has_no_card(zendesk_services: Services) -> None:
@@ -28,7 +17,8 @@ def test_a_ticket_the_mirror_lacks_has_no_card(zendesk_services: Services) -> No
 def test_the_card_names_the_client_and_people_from_the_mirror(
     zendesk_services: Services, fake_zendesk: FakeZendesk, fake_slack: FakeSlack
 ) -> None:
-    seed(fake_zendesk)
+    seed_ticket(fake_zendesk)
+    fake_zendesk.add_user(ALICE, name="", email="alice@team.test", role="agent")
     fake_slack.add_user("UA", name="alice", email="alice@team.test")
     ticket = refresh_ticket(zendesk_services, 101)
     card = ticket_card(zendesk_services, ticket)
