@@ -12,8 +12,9 @@ from slack_bolt import Ack, App
 from slack_sdk import WebClient
 
 from benchmarks.common import BOT_TOKEN, SIGNING_SECRET
+from bot.http.requests import Router, WebRequest, WebResponse
 from bot.http.server import create_http_server
-from bot.http.wsgi import Router, SlackEndpoint, WebRequest, WebResponse, WsgiApp
+from bot.http.wsgi import SlackEndpoint, WsgiApp
 
 FIXED_TEXT = "Got it."
 

@@ -42,8 +42,9 @@ from bot.store.escalations import (
 )
 from bot.store.rota import lead_for_client
 from bot.store.tickets import Ticket, ticket_by_id, tickets_by_ids
-from bot.tickets.card import mirrored_or_fetched, zendesk_of
 from bot.zendesk.client import ZendeskError
+from bot.zendesk.configured import zendesk_of
+from bot.zendesk.refresh import mirrored_or_fetched
 
 log = logging.getLogger(__name__)
 

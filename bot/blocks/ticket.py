@@ -7,9 +7,10 @@ from datetime import datetime
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
 from bot.blocks.kit import Block, context, escape, section
+from bot.blocks.models import TicketCard
 from bot.blocks.promises import promise_button, promise_line
 from bot.store.tickets import ZENDESK_REVIEWER, PriorityReview
-from bot.tickets.card import PRIORITIES, TicketCard
+from bot.tickets.card import PRIORITIES
 from bot.worktime import WorkCalendar
 
 USAGE = (

@@ -11,7 +11,7 @@ from bot.app import services_of
 from bot.blocks.digest import changed_text, confirmed_text, line_done
 from bot.blocks.ticket import parse_priority_option
 from bot.nudges.routing import DIGEST, digest_recipient
-from bot.tickets.card import change_priority, confirm_priority
+from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
 OUT_OF_DATE = "That digest is out of date; type `/ticket ID` to see the ticket."

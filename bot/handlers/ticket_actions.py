@@ -10,7 +10,7 @@ from bot import ids
 from bot.app import services_of
 from bot.blocks.ticket import change_refused_text, parse_priority_option, usage_text
 from bot.handlers.ticket_command import card_message, parse_ticket_id
-from bot.tickets.card import change_priority, confirm_priority
+from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
 OUT_OF_DATE = "That card is out of date; type `/ticket ID` to see the ticket again."

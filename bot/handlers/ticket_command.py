@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.app import services_of
+from bot.blocks.models import TicketCard
 from bot.blocks.ticket import (
     not_a_ticket_id,
     not_found_text,
@@ -18,8 +19,9 @@ from bot.blocks.ticket import (
 from bot.promises.record import promise_from_command
 from bot.services import Services
 from bot.store.changes import Remembered, Watch
-from bot.tickets.card import TicketCard, mirrored_card, mirrored_or_fetched, ticket_card
+from bot.tickets.card import mirrored_card, ticket_card
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
+from bot.zendesk.refresh import mirrored_or_fetched
 
 # Everything a card shows. A card is remembered until one of these changes in this process,
 # or for 30 s: the mirror is itself minutes behind Zendesk, so that costs nothing.

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 
-from bot.http.wsgi import Route, WebRequest, WebResponse
+from bot.http.requests import Route, WebRequest, WebResponse
 from bot.rota.commands import SlackPeople
 from bot.services import Services
 from bot.store import rota as store

@@ -8,18 +8,19 @@ from __future__ import annotations
 
 import json
 import logging
-import re
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from http import HTTPStatus
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
-from sqlalchemy import text
 
+from bot.http import ical_feed as ical
+from bot.http.requests import Route, Router, WebRequest, WebResponse
+from bot.http.zendesk_webhook import ZendeskWebhook
 from bot.services import Services
+from bot.store.db import check_database
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -27,58 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000
-
-
-@dataclass
-class WebRequest:
-    method: str
-    path: str
-    query: str
-    headers: dict[str, str]
-    body: bytes
-    params: dict[str, str] = field(default_factory=dict)
-
-    def header(self, name: str) -> str | None:
-        return self.headers.get(name.lower())
-
-
-@dataclass
-class WebResponse:
-    status: int
-    body: bytes | str = b""
-    headers: dict[str, str] = field(default_factory=dict)
-
-    @classmethod
-    def json(cls, status: int, payload: Any) -> WebResponse:
-        return cls(status, json.dumps(payload), {"Content-Type": "application/json"})
-
-    @classmethod
-    def text(cls, status: int, message: str) -> WebResponse:
-        return cls(status, message, {"Content-Type": "text/plain; charset=utf-8"})
-
-
-Route = Callable[[WebRequest], WebResponse]
-
-
-class Router:
-    def __init__(self) -> None:
-        self._routes: list[tuple[str, re.Pattern[str], Route]] = []
-
-    def add(self, method: str, pattern: str, route: Route) -> None:
-        """Register a route; `pattern` is a regex for the whole path, with named groups."""
-        self._routes.append((method, re.compile(pattern), route))
-
-    def resolve(self, method: str, path: str) -> tuple[Route | None, dict[str, str], bool]:
-        """(route, path params, whether the path exists for another method)."""
-        other_method = False
-        for route_method, pattern, route in self._routes:
-            match = pattern.fullmatch(path)
-            if match is None:
-                continue
-            if route_method == method:
-                return route, match.groupdict(), False
-            other_method = True
-        return None, {}, other_method
 
 
 def looks_like_slack(body: bytes, content_type: str) -> bool:
@@ -139,8 +88,7 @@ def socket_mode_only(_request: WebRequest) -> WebResponse:
 def healthz(services: Services) -> Route:
     def route(_request: WebRequest) -> WebResponse:
         try:
-            with services.engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
+            check_database(services.engine)
         except Exception as error:  # any driver error means "not healthy", never a 500
             log.warning("health check: database unreachable: %s", error)
             return WebResponse.json(
@@ -196,10 +144,6 @@ class WsgiApp:
 
 
 def build_router(services: Services, bolt: App) -> Router:
-    # Imported here: the webhook and feed modules build on this module's request and response.
-    from bot.http import ical_feed as ical
-    from bot.http.zendesk_webhook import ZendeskWebhook
-
     router = Router()
     router.add("GET", "/healthz", healthz(services))
     router.add("GET", ical.ROUTE, ical.ical_feed(services))

@@ -15,10 +15,10 @@ from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import Any
 
-from bot.http.wsgi import WebRequest, WebResponse
+from bot.http.requests import WebRequest, WebResponse
 from bot.services import Services
-from bot.tickets.card import refresh_ticket
 from bot.zendesk.client import ZendeskError
+from bot.zendesk.refresh import refresh_ticket
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ once, only the latest is sent; the channel line is a separate track, as is the "
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slack_sdk.errors import SlackApiError
@@ -28,7 +28,8 @@ from bot.blocks.promises import (
 )
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.promises.record import hand_over, keep_fulfilled, person_on_support, rota_channel_for
+from bot.promises.owners import person_on_support, rota_channel_for
+from bot.promises.record import hand_over, keep_fulfilled
 from bot.services import Services
 from bot.store import promises as store
 from bot.store import rota as rota_store
@@ -95,62 +96,62 @@ def due(session: Session, now: datetime, *, calendar: WorkCalendar) -> list[Due]
 
     Stages already past when the promise was recorded (or handed on) are not sent late.
     """
+    scan = _Scan(session, now, calendar)
     found: list[Due] = []
-    channels: dict[str, tuple[int, str] | None] = {}
     for owner in store.promise_owners(session=session):
-        found += _owner_due(session, owner, now, calendar, channels)
+        found += scan.owner_due(owner)
     return found
 
 
-def _owner_due(
-    session: Session,
-    owner: str,
-    now: datetime,
-    calendar: WorkCalendar,
-    channels: dict[str, tuple[int, str] | None],
-) -> list[Due]:
-    chosen: list[Due] = []
-    after: tuple[datetime, int] | None = None
-    while len(chosen) < PER_OWNER:
-        page = store.open_promises_page(
-            session=session, owner=owner, due_before=now + LOOKAHEAD, after=after, limit=PAGE
-        )
-        candidates = [
-            item for promise in page for item in _reached(session, promise, now, calendar, channels)
-        ]
-        sent = sent_keys(session=session, keys=[item.key for item in candidates])
-        chosen += [item for item in candidates if item.key not in sent][: PER_OWNER - len(chosen)]
-        if len(page) < PAGE:
-            break
-        last = page[-1]
-        assert last.id is not None
-        after = (last.due_at, last.id)
-    return chosen
+@dataclass
+class _Scan:
+    """One look at the open promises at `now`, remembering each owner's rota channel."""
 
+    session: Session
+    now: datetime
+    calendar: WorkCalendar
+    channels: dict[str, tuple[int, str] | None] = field(default_factory=dict)
 
-def _reached(
-    session: Session,
-    promise: Promise,
-    now: datetime,
-    calendar: WorkCalendar,
-    channels: dict[str, tuple[int, str] | None],
-) -> list[Due]:
-    found: list[Due] = []
-    reached = reached_stages(promise, now, calendar)
-    if reached:
-        found.append(Due(promise, reached[-1]))
-    if (
-        promise.due_at <= now
-        and calendar.add_working_hours(next_working_morning(promise, calendar), 1) <= now
-    ):
-        if promise.owner not in channels:
-            channels[promise.owner] = rota_channel_for(session, promise.owner)
-        rota = channels[promise.owner]
-        if rota is not None:
-            found.append(Due(promise, CHANNEL, channel=rota[1]))
-    if promise.source == store.FROM_REPLY and promise.replaces is None and not reached:
-        found.append(Due(promise, NOTED))
-    return found
+    def owner_due(self, owner: str) -> list[Due]:
+        chosen: list[Due] = []
+        after: tuple[datetime, int] | None = None
+        while len(chosen) < PER_OWNER:
+            page = store.open_promises_page(
+                session=self.session,
+                owner=owner,
+                due_before=self.now + LOOKAHEAD,
+                after=after,
+                limit=PAGE,
+            )
+            candidates = [item for promise in page for item in self.reached(promise)]
+            sent = sent_keys(session=self.session, keys=[item.key for item in candidates])
+            unsent = [item for item in candidates if item.key not in sent]
+            chosen += unsent[: PER_OWNER - len(chosen)]
+            if len(page) < PAGE:
+                break
+            last = page[-1]
+            assert last.id is not None
+            after = (last.due_at, last.id)
+        return chosen
+
+    def reached(self, promise: Promise) -> list[Due]:
+        now, calendar = self.now, self.calendar
+        found: list[Due] = []
+        reached = reached_stages(promise, now, calendar)
+        if reached:
+            found.append(Due(promise, reached[-1]))
+        if (
+            promise.due_at <= now
+            and calendar.add_working_hours(next_working_morning(promise, calendar), 1) <= now
+        ):
+            if promise.owner not in self.channels:
+                self.channels[promise.owner] = rota_channel_for(self.session, promise.owner)
+            rota = self.channels[promise.owner]
+            if rota is not None:
+                found.append(Due(promise, CHANNEL, channel=rota[1]))
+        if promise.source == store.FROM_REPLY and promise.replaces is None and not reached:
+            found.append(Due(promise, NOTED))
+        return found
 
 
 def hand_promises_of_absent_owners(services: Services, now: datetime) -> None:

@@ -19,16 +19,9 @@ from sqlmodel import Session
 
 from bot import timefmt
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.promises.record import detect_in_replies
+from bot.promises.detect import detect_in_replies
 from bot.services import Services
 from bot.store.tickets import comment_states, record_sync_error, save_sync_cursor, sync_state
-from bot.tickets.card import (
-    ZendeskRead,
-    parse_zendesk_time,
-    read_comments_and_people,
-    store_read_in_transaction,
-    ticket_changed,
-)
 from bot.zendesk.client import (
     ExportPage,
     ZendeskBadCredentials,
@@ -37,6 +30,13 @@ from bot.zendesk.client import (
     ZendeskNotAllowed,
 )
 from bot.zendesk.comments import CommentReader
+from bot.zendesk.mirror import (
+    ZendeskRead,
+    parse_zendesk_time,
+    read_comments_and_people,
+    store_read_in_transaction,
+    ticket_changed,
+)
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
-"""Reading promised update times: typed after `/ticket promise`, or written in our replies.
+"""Reading promised update times: typed after `/ticket promise`, or named in our replies.
 
-The phrase rules live here, in one place, as readable tables. The calendar parts of a time
+The time expressions live here, in one place, as readable tables. The calendar parts of a time
 expression ("21 Dec", "fri 3pm", "in 2 hours") are read by the dateparser library; the team's
 own rules sit on top: a day with no time means the end of that working day (17:00), "tomorrow"
 means the next working day, "end of day" means 17:00 today.
@@ -9,7 +9,6 @@ means the next working day, "end of day" means 17:00 today.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 import dateparser
@@ -49,46 +48,9 @@ HAS_CLOCK = re.compile(rf"{CLOCK}|\b(?:in|within) .*\b(?:hours?|minutes?|mins?)\
 NUMBER_WORDS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4}
 PART_OF_DAY_DUE = {"morning": time(12, 0), "lunchtime": time(13, 0), "afternoon": time(17, 0)}
 
-# Who is promising: we, in the future tense. A promise is ours only when we say it.
-PROMISER = (
-    r"(?:i|we)(?:'ll|’ll| will| shall|'m going to|’m going to| am going to|'re going to"
-    r"|’re going to| are going to| aim to| expect to| plan to| hope to)"
-)
-# What they promise: to tell the client something, or to come back to the ticket.
-PROMISE_VERBS = (
-    r"(?:update|get back to|come back to|let (?:you|them) know|be in touch|follow up|report back"
-    r"|send (?:you |over )?(?:an? )?(?:update|reply|response)|reply|respond|check (?:in|back)"
-    r"|have (?:an? )?(?:update|answer|news|more information)|look (?:at|into)|work on|investigate"
-    r"|pick (?:this|it) up|revisit|circle back|write back|give (?:you )?an update|confirm)"
-)
-PROMISE_PHRASES = [
-    re.compile(rf"\b{PROMISER}(?: \w+){{0,2}}? {PROMISE_VERBS}\b", re.IGNORECASE),
-    re.compile(
-        r"\b(?:you(?:'ll|’ll| will| should| can)|please) (?:expect|hear from (?:us|me)|receive)\b",
-        re.IGNORECASE,
-    ),
-    re.compile(r"\bexpect (?:an?|our|my) (?:update|reply|response|answer)\b", re.IGNORECASE),
-    re.compile(r"\b(?:i|we) will be in touch\b", re.IGNORECASE),
-]
-# Sentences that look like promises but are not ours to keep.
-NOT_PROMISES = [
-    re.compile(r"\?\s*$"),  # a question asks, it does not promise
-    re.compile(r"^\s*(?:if|when|once|should)\b", re.IGNORECASE),  # conditional on the client
-    re.compile(r"\b(?:could|can|would) you\b", re.IGNORECASE),
-    re.compile(r"\bplease (?:let us know|update us|get back to us)\b", re.IGNORECASE),
-]
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
-
 
 class WhenError(ValueError):
     """A time a person typed that we cannot use; the message says why, with examples."""
-
-
-@dataclass(frozen=True)
-class DetectedPromise:
-    due: datetime
-    sentence: str
-    expression: str
 
 
 def parse_when(expression: str, *, now: datetime, calendar: WorkCalendar) -> datetime:
@@ -96,7 +58,7 @@ def parse_when(expression: str, *, now: datetime, calendar: WorkCalendar) -> dat
     text = " ".join(expression.lower().replace(",", " ").split())
     if not text:
         raise WhenError(f"Say when the update is due, e.g. {EXAMPLES}.")
-    due = _safely_resolve(text, now=now, calendar=calendar)
+    due = resolve_time(text, now=now, calendar=calendar)
     if due is None:
         raise WhenError(f"I couldn't read “{expression.strip()}” as a time. Try {EXAMPLES}.")
     if due <= now:
@@ -125,31 +87,13 @@ def split_when(words: str, *, now: datetime, calendar: WorkCalendar) -> tuple[da
     raise WhenError(f"I couldn't find a time at the start of “{words.strip()}”. Try {EXAMPLES}.")
 
 
-def detect_promise(body: str, *, now: datetime, calendar: WorkCalendar) -> DetectedPromise | None:
-    """The promise of an update in one of our public replies, if it makes one with a time."""
-    for sentence in SENTENCE_END.split(body):
-        sentence = sentence.strip()
-        if not sentence or any(rule.search(sentence) for rule in NOT_PROMISES):
-            continue
-        phrase = next((m for rule in PROMISE_PHRASES if (m := rule.search(sentence))), None)
-        if phrase is None:
-            continue
-        for match in TIME_EXPRESSION.finditer(sentence):
-            if match.start() < phrase.start():
-                continue
-            expression = match.group(0)
-            due = _safely_resolve(" ".join(expression.lower().split()), now=now, calendar=calendar)
-            if due is not None and due > now:
-                return DetectedPromise(due=due, sentence=sentence, expression=expression)
-    return None
-
-
 # Promises further ahead than this are typos ("in 99999 days"), not commitments.
 FURTHEST = timedelta(days=366)
 
 
-def _safely_resolve(text: str, *, now: datetime, calendar: WorkCalendar) -> datetime | None:
-    """`_resolve`, with impossible dates (29 Feb next year, a year away) read as no time."""
+def resolve_time(text: str, *, now: datetime, calendar: WorkCalendar) -> datetime | None:
+    """The due instant a whole time expression names; None for none, or an impossible date
+    (29 Feb next year, a year away)."""
     try:
         due = _resolve(text, now=now, calendar=calendar)
     except (ValueError, OverflowError):

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
@@ -43,6 +43,12 @@ def make_engine(url: str) -> Engine:
         # sorts every open ticket instead of walking an index. Plan each run for its values.
         connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan"},
     )
+
+
+def check_database(engine: Engine) -> None:
+    """Raises whatever the driver raises when the database cannot answer a trivial query."""
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
 
 
 @contextmanager

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index, Text, and_, func, or_, text
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from bot.store.tickets import Ticket
 from bot.store.types import UTCDateTime
 
 OPEN = "open"
@@ -181,3 +182,13 @@ def open_promises_on_tickets(*, session: Session, ticket_ids: list[int]) -> list
         .order_by(col(Promise.due_at), col(Promise.id))
     )
     return list(session.exec(query))
+
+
+def open_promises_with_tickets(*, session: Session) -> list[tuple[Promise, Ticket]]:
+    """Every open promise with its mirrored ticket (promises on unmirrored tickets are left out)."""
+    query = (
+        select(Promise, Ticket)
+        .join(Ticket, col(Ticket.id) == col(Promise.ticket_id))
+        .where(col(Promise.state) == OPEN)
+    )
+    return list(session.exec(query).all())

@@ -1,371 +1,33 @@
-"""Tickets: the mirror kept from Zendesk's JSON, who said what last, and Zendesk people in Slack.
-
-Reading from Zendesk happens first, outside any transaction; what was read is then written
-in one transaction, so a failure half-way through a read writes nothing.
-"""
+"""Tickets: the /ticket card from the mirror, and Zendesk people in Slack."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any
 
 from slack_sdk.errors import SlackApiError
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.blocks.models import TicketCard
 from bot.services import Services
-from bot.store.promises import Promise, open_promises_on_tickets
+from bot.store.promises import open_promises_on_tickets
 from bot.store.tickets import (
-    AGENT_ROLES,
-    ZENDESK_REVIEWER,
-    CommentState,
-    PriorityReview,
-    Row,
     Ticket,
     ZendeskUser,
     agents,
-    known_organization_ids,
-    known_user_ids,
     last_priority_review,
     organization,
-    record_priority_review,
-    record_priority_reviews,
-    reloaded_tickets,
     remember_slack_match,
     slack_match_due,
     slack_match_is_fresh,
     ticket_by_id,
-    ticket_rows,
-    upsert_organizations,
-    upsert_zendesk_users,
-    user_roles,
     users_by_ids,
-    write_ticket_rows,
     zendesk_user,
 )
-from bot.zendesk.client import ZendeskClient, ZendeskError
-from bot.zendesk.comments import CommentReader
+from bot.zendesk.configured import zendesk_of
 
 log = logging.getLogger(__name__)
 
-Json = dict[str, Any]
 PRIORITIES = ("urgent", "high", "normal", "low")
-# Ticket.last_comment_id once comments were read and there were none.
-NO_COMMENTS = 0
-# A ticket's columns before its first write, as far as writing it reads them.
-NEW_TICKET: Row = {
-    "priority": None,
-    "previous_priority": None,
-    "last_agent_public_reply_at": None,
-    "last_agent_public_reply_by": None,
-    "last_requester_comment_at": None,
-    "last_comment_id": None,
-}
-
-
-class ZendeskNotConfigured(ZendeskError):
-    """ZENDESK_URL (and its credentials) are not set."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Zendesk is not connected to Rotabot yet: whoever runs Rotabot needs to set "
-            "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"
-        )
-
-
-def zendesk_of(services: Services) -> ZendeskClient:
-    if services.zendesk is None:
-        raise ZendeskNotConfigured()
-    return services.zendesk
-
-
-def parse_zendesk_time(raw: Any) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _int(raw: Any) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.isdigit():
-        return int(raw)
-    return None
-
-
-# --- comments -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CommentSummary:
-    last_agent_public_reply_at: datetime | None = None
-    last_agent_public_reply_by: int | None = None
-    last_requester_comment_at: datetime | None = None
-    last_comment_id: int | None = None
-
-
-def summarize_comments(
-    comments: Iterable[Json], *, requester_id: int | None, roles: dict[int, str]
-) -> CommentSummary:
-    """Our last public reply (an agent's public comment) and the client's last public comment."""
-    reply_at: datetime | None = None
-    reply_by: int | None = None
-    client_at: datetime | None = None
-    last_id: int | None = None
-    for comment in comments:
-        comment_id = _int(comment.get("id"))
-        if comment_id is not None and (last_id is None or comment_id > last_id):
-            last_id = comment_id
-        created = parse_zendesk_time(comment.get("created_at"))
-        author = _int(comment.get("author_id"))
-        if created is None or author is None or not comment.get("public", False):
-            continue
-        if roles.get(author) in AGENT_ROLES:
-            if reply_at is None or created >= reply_at:
-                reply_at, reply_by = created, author
-        elif author == requester_id or roles.get(author) == "end-user":
-            if client_at is None or created >= client_at:
-                client_at = created
-    return CommentSummary(reply_at, reply_by, client_at, last_id)
-
-
-# --- what was read from Zendesk, and writing it -------------------------------------------
-
-
-@dataclass
-class ZendeskRead:
-    """Tickets, their comments (only for those that changed) and the people involved."""
-
-    tickets: list[Json] = field(default_factory=list)
-    comments: dict[int, list[Json]] = field(default_factory=dict)
-    users: list[Json] = field(default_factory=list)
-    organizations: list[Json] = field(default_factory=list)
-
-
-def ticket_changed(data: Json, mirrored: CommentState | Ticket | None) -> bool:
-    """True when the mirror's comment summary may be out of date, so comments need reading."""
-    if mirrored is None or mirrored.last_comment_id is None:
-        return True
-    return parse_zendesk_time(data.get("updated_at")) != mirrored.updated_at
-
-
-def read_comments_and_people(
-    zendesk: ZendeskClient,
-    services: Services,
-    read: ZendeskRead,
-    *,
-    changed: list[int],
-    reader: CommentReader | None = None,
-) -> None:
-    """Add to `read` the comments of the changed tickets and every person not yet known.
-
-    `reader` reads the comments (the sync keeps one for its whole run); without one, a few
-    threads of this process do.
-    """
-    if reader is None:
-        with CommentReader(zendesk, processes=0) as own:
-            found = own.read(changed)
-    else:
-        found = reader.read(changed)
-    for ticket_id, comments in found.items():
-        if comments is not None:
-            read.comments[ticket_id] = comments
-    wanted: set[int] = set()
-    for data in read.tickets:
-        wanted.update(
-            uid for uid in (_int(data.get("requester_id")), _int(data.get("assignee_id"))) if uid
-        )
-    for comments in read.comments.values():
-        wanted.update(uid for c in comments if (uid := _int(c.get("author_id"))) is not None)
-    wanted -= {uid for u in read.users if (uid := _int(u.get("id"))) is not None}
-    with services.session() as session:
-        wanted -= known_user_ids(session=session, user_ids=wanted)
-    if wanted:
-        read.users.extend(zendesk.users(wanted))
-    org_ids = {oid for data in read.tickets if (oid := _int(data.get("organization_id")))}
-    org_ids -= {oid for o in read.organizations if (oid := _int(o.get("id"))) is not None}
-    with services.session() as session:
-        org_ids -= known_organization_ids(session=session, organization_ids=org_ids)
-    if org_ids:
-        read.organizations.extend(zendesk.organizations(org_ids))
-
-
-def store_read(
-    *, session: Session, read: ZendeskRead, now: datetime, ours: bool = False
-) -> list[Ticket]:
-    """Upsert everything read; tickets without fresh comments keep their comment summary.
-
-    `ours`: the read is Zendesk's answer to our own change, already recorded by its caller.
-    """
-    ids = write_read(session=session, read=read, now=now, ours=ours)
-    written = reloaded_tickets(session=session, ticket_ids=set(ids))
-    return [written[ticket_id] for ticket_id in ids]
-
-
-def write_read(
-    *, session: Session, read: ZendeskRead, now: datetime, ours: bool = False
-) -> list[int]:
-    """What `store_read` does, as rows and in bulk; returns the ids of the tickets written."""
-    users = [row for user in read.users if (row := user_row(user)) is not None]
-    upsert_zendesk_users(session=session, users=users)
-    organizations = [
-        {"id": org_id, "name": str(org.get("name") or "")}
-        for org in read.organizations
-        if (org_id := _int(org.get("id"))) is not None
-    ]
-    upsert_organizations(session=session, organizations=organizations)
-    authors = {
-        uid
-        for comments in read.comments.values()
-        for c in comments
-        if (uid := _int(c.get("author_id")))
-    }
-    roles = {user["id"]: user["role"] for user in users}
-    roles |= user_roles(session=session, user_ids=authors - roles.keys())
-    ids = [tid for data in read.tickets if (tid := _int(data.get("id"))) is not None]
-    mirrored = ticket_rows(session=session, ticket_ids=set(ids))
-    latest: dict[int, Row] = {}
-    reviews: list[Row] = []
-    for data in read.tickets:
-        ticket_id = _int(data.get("id"))
-        if ticket_id is None:
-            continue
-        summary = None
-        if ticket_id in read.comments:
-            summary = summarize_comments(
-                read.comments[ticket_id],
-                requester_id=_int(data.get("requester_id")),
-                roles=roles,
-            )
-        before = latest.get(ticket_id) or mirrored.get(ticket_id)
-        row = ticket_row(before, data, ticket_id=ticket_id, summary=summary, now=now)
-        if not ours and before is not None and row["priority"] != before["priority"]:
-            # Only agents set priorities in Zendesk: a change there is a priority review.
-            reviews.append(
-                {
-                    "ticket_id": ticket_id,
-                    "reviewed_by": ZENDESK_REVIEWER,
-                    "reviewed_at": row["updated_at"],
-                    "source": "zendesk",
-                    "priority_set": row["priority"],
-                }
-            )
-        latest[ticket_id] = row
-    write_ticket_rows(session=session, rows=list(latest.values()), mirrored=mirrored.keys())
-    record_priority_reviews(session=session, reviews=reviews)
-    return ids
-
-
-def user_row(user: Json) -> Row | None:
-    user_id = _int(user.get("id"))
-    if user_id is None:
-        return None
-    email = user.get("email")
-    return {
-        "id": user_id,
-        "name": str(user.get("name") or ""),
-        "email": email if isinstance(email, str) and email else None,
-        "role": str(user.get("role") or "end-user"),
-    }
-
-
-def ticket_row(
-    ticket: Row | None,
-    data: Json,
-    *,
-    ticket_id: int,
-    summary: CommentSummary | None,
-    now: datetime,
-) -> Row:
-    """The ticket's columns once `data` is applied to the mirrored `ticket` (None: a new one)."""
-    created = parse_zendesk_time(data.get("created_at")) or now
-    updated = parse_zendesk_time(data.get("updated_at")) or created
-    row = dict(NEW_TICKET, updated_at=updated) if ticket is None else dict(ticket)
-    priority = data.get("priority") if data.get("priority") in PRIORITIES else None
-    if row["priority"] != priority:
-        row["previous_priority"] = row["priority"]
-    if summary is None and row["updated_at"] != updated:
-        # Changed without its comments read (e.g. our own PUT): the next sync reads them.
-        row["last_comment_id"] = None
-    tags = data.get("tags")
-    row.update(
-        id=ticket_id,
-        subject=str(data.get("subject") or data.get("raw_subject") or ""),
-        status=str(data.get("status") or "new"),
-        priority=priority,
-        requester_id=_int(data.get("requester_id")),
-        assignee_id=_int(data.get("assignee_id")),
-        organization_id=_int(data.get("organization_id")),
-        tags=[str(tag) for tag in tags] if isinstance(tags, list) else [],
-        created_at=created,
-        updated_at=updated,
-        synced_at=now,
-    )
-    if summary is not None:
-        row.update(
-            last_agent_public_reply_at=summary.last_agent_public_reply_at,
-            last_agent_public_reply_by=summary.last_agent_public_reply_by,
-            last_requester_comment_at=summary.last_requester_comment_at,
-            last_comment_id=summary.last_comment_id or NO_COMMENTS,
-        )
-    return row
-
-
-def store_read_in_transaction(
-    services: Services,
-    read: ZendeskRead,
-    *,
-    now: datetime,
-    also: Callable[[Session], None] | None = None,
-) -> list[int]:
-    """Write what was read (and `also`) in one transaction; returns the ticket ids written.
-
-    A webhook, a card and the sync may insert the same new record at once; the loser of
-    that race tries once more, now as an update.
-    """
-
-    def write() -> list[int]:
-        with services.session() as session:
-            written = write_read(session=session, read=read, now=now)
-            if also is not None:
-                also(session)
-        return written
-
-    try:
-        return write()
-    except IntegrityError:
-        log.info("another writer mirrored the same records first; writing again")
-        return write()
-
-
-def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
-    """Read one ticket, its comments and its people through the API, then mirror them."""
-    zendesk = zendesk_of(services)
-    read = ZendeskRead(tickets=[zendesk.ticket(ticket_id)])
-    read_comments_and_people(zendesk, services, read, changed=[ticket_id])
-    (written,) = store_read_in_transaction(services, read, now=services.now())
-    # Imported here: bot.promises.record builds on this module.
-    from bot.promises.record import detect_in_replies
-
-    detect_in_replies(services, read)
-    with services.session() as session:
-        return reloaded_tickets(session=session, ticket_ids={written})[written]
-
-
-def mirrored_or_fetched(services: Services, ticket_id: int) -> Ticket:
-    """The mirrored ticket, or, when the mirror has not seen it yet, the ticket from Zendesk."""
-    with services.session() as session:
-        ticket = ticket_by_id(session=session, ticket_id=ticket_id)
-    return ticket if ticket is not None else refresh_ticket(services, ticket_id)
 
 
 # --- people in Slack ----------------------------------------------------------------------
@@ -408,26 +70,6 @@ def slack_user_for(services: Services, zendesk_user_id: int) -> str | None:
 
 
 # --- the /ticket card ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TicketCard:
-    """Everything the card shows, gathered from the mirror."""
-
-    ticket: Ticket
-    url: str
-    client: str | None
-    requester: str | None
-    assignee: str | None
-    assignee_slack_id: str | None
-    last_reply_by: str | None
-    review: PriorityReview | None
-    promises: list[Promise] = field(default_factory=list)
-    # When the assignee's Slack match is due to be checked again (None: there is none to check).
-    assignee_match_due: datetime | None = None
-
-    def assignee_match_is_fresh(self, now: datetime) -> bool:
-        return self.assignee_match_due is None or now < self.assignee_match_due
 
 
 def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
@@ -478,46 +120,3 @@ def _card(
         promises=open_promises_on_tickets(session=session, ticket_ids=[ticket.id]),
         assignee_match_due=None if assignee is None else slack_match_due(assignee),
     )
-
-
-# --- priority -----------------------------------------------------------------------------
-
-
-def confirm_priority(
-    services: Services, ticket_id: int, *, slack_user: str, source: str = "card"
-) -> Ticket:
-    """*Priority is right*: record the review; the ticket must be one Rotabot can see."""
-    ticket = mirrored_or_fetched(services, ticket_id)
-    with services.session() as session:
-        record_priority_review(
-            session=session,
-            ticket_id=ticket_id,
-            reviewed_by=slack_user,
-            reviewed_at=services.now(),
-            source=source,
-        )
-    return ticket
-
-
-def change_priority(
-    services: Services, ticket_id: int, priority: str, *, slack_user: str, source: str = "card"
-) -> Ticket:
-    """Set the priority in Zendesk; only once Zendesk accepted it, mirror it and record it."""
-    if priority not in PRIORITIES:
-        raise ValueError(f"not a Zendesk priority: {priority!r}")
-    zendesk = zendesk_of(services)
-    data = zendesk.update_ticket(ticket_id, {"priority": priority})
-    now = services.now()
-    with services.session() as session:
-        (ticket,) = store_read(
-            session=session, read=ZendeskRead(tickets=[data]), now=now, ours=True
-        )
-        record_priority_review(
-            session=session,
-            ticket_id=ticket_id,
-            reviewed_by=slack_user,
-            reviewed_at=now,
-            source=source,
-            priority_set=priority,
-        )
-    return ticket

@@ -8,11 +8,8 @@ from __future__ import annotations
 
 import base64
 import logging
-import queue
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -21,6 +18,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.settings import Settings
+from bot.zendesk.connections import Connections
 
 log = logging.getLogger(__name__)
 
@@ -110,10 +108,6 @@ def _description(response: httpx.Response) -> str:
     return f"HTTP {response.status_code}"
 
 
-# HTTP clients (and their connections) kept between requests; a burst's extra ones close.
-IDLE_CLIENTS = 16
-
-
 class ZendeskClient:
     def __init__(
         self,
@@ -131,17 +125,13 @@ class ZendeskClient:
         self.export_page_size = export_page_size
         self.timeout = timeout
         self._email, self._token = email, token
-        self.transport = transport
         # The API token as a ready-made header: httpx's auth flow, run on every request, costs
         # a sync reading 50k tickets' comments a few seconds of CPU for the same bytes.
         credentials = base64.b64encode(f"{email}/token:{token}".encode()).decode("ascii")
         self.headers = {"Accept": "application/json", "Authorization": f"Basic {credentials}"}
-        # One TLS context for every client: each would otherwise load the CA bundle (~0.8 MB).
-        self._tls = httpx.create_ssl_context()
-        # HTTP clients not in use, one keep-alive connection each (see _client).
-        self._idle: queue.SimpleQueue[httpx.Client] = queue.SimpleQueue()
-        self._made: list[httpx.Client] = []
-        self._made_lock = threading.Lock()
+        self.connections = Connections(
+            base_url=self.base_url, timeout=timeout, headers=self.headers, transport=transport
+        )
 
     @classmethod
     def from_settings(
@@ -171,50 +161,7 @@ class ZendeskClient:
         }
 
     def close(self) -> None:
-        with self._made_lock:
-            made, self._made = self._made, []
-        while True:
-            try:
-                self._idle.get_nowait()
-            except queue.Empty:
-                break
-        for client in made:
-            client.close()
-
-    @contextmanager
-    def _client(self) -> Iterator[httpx.Client]:
-        """An HTTP client of one's own for one request, kept for the next.
-
-        Each holds one connection: a client shared by the comment readers pooled theirs,
-        and httpcore polls every idle connection of its pool on every request.
-        """
-        try:
-            client = self._idle.get_nowait()
-        except queue.Empty:
-            client = httpx.Client(
-                base_url=self.base_url,
-                timeout=self.timeout,
-                headers=self.headers,
-                transport=self.transport,
-                verify=self._tls,
-                limits=httpx.Limits(max_connections=1, max_keepalive_connections=1),
-            )
-            with self._made_lock:
-                self._made.append(client)
-        try:
-            yield client
-        finally:
-            self._give_back(client)
-
-    def _give_back(self, client: httpx.Client) -> None:
-        """Keep a client for the next request, unless a burst left more than enough idle."""
-        if self._idle.qsize() < IDLE_CLIENTS:
-            self._idle.put(client)
-            return
-        with self._made_lock:
-            if client in self._made:
-                self._made.remove(client)
-        client.close()
+        self.connections.close()
 
     def ticket_url(self, ticket_id: int) -> str:
         """The agent's view of a ticket, for links in Slack."""
@@ -350,7 +297,7 @@ class ZendeskClient:
             try:
                 # The query is encoded here once: cheaper than httpx merging params each time.
                 url = f"{path}?{urlencode(params)}" if params else path
-                with self._client() as client:
+                with self.connections.client() as client:
                     response = client.request(method, url, json=json)
             except httpx.TransportError as error:
                 failures += 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot import ids
+from bot.blocks.models import TicketCard
 from bot.blocks.text import blocks_as_text
 from bot.blocks.ticket import (
     parse_priority_option,
@@ -15,7 +16,6 @@ from bot.blocks.ticket import (
     ticket_card_blocks,
 )
 from bot.store.tickets import PriorityReview, Ticket
-from bot.tickets.card import TicketCard
 from bot.worktime import WorkCalendar
 
 CALENDAR = WorkCalendar(timezone="Europe/London", holidays="GB-ENG")

@@ -25,9 +25,10 @@ from bot.store.tickets import (
     open_tickets,
     ticket_by_id,
 )
-from bot.tickets.card import ZendeskRead, change_priority
+from bot.tickets.priority import change_priority
 from bot.zendesk import comments as comment_readers
 from bot.zendesk.client import ZendeskNotFound, ZendeskUnavailable
+from bot.zendesk.mirror import ZendeskRead
 from tests.doors import MutableClock
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk

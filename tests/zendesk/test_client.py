@@ -156,6 +156,6 @@ def test_concurrent_requests_each_have_a_connection_and_reuse_it(
         found = list(pool.map(lambda _: client.ticket(101)["id"], range(40)))
     assert found == [101] * 40
     # One HTTP client per request in flight at once, kept for the next ones.
-    assert 1 <= len(client._made) <= 4
+    assert 1 <= len(client.connections._made) <= 4
     client.close()
-    assert client._made == []
+    assert client.connections._made == []

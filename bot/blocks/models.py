@@ -1,0 +1,29 @@
+"""The small view models the Block Kit builders take: the domain fills them, blocks render them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from bot.store.promises import Promise
+from bot.store.tickets import PriorityReview, Ticket
+
+
+@dataclass(frozen=True)
+class TicketCard:
+    """Everything the card shows, gathered from the mirror."""
+
+    ticket: Ticket
+    url: str
+    client: str | None
+    requester: str | None
+    assignee: str | None
+    assignee_slack_id: str | None
+    last_reply_by: str | None
+    review: PriorityReview | None
+    promises: list[Promise] = field(default_factory=list)
+    # When the assignee's Slack match is due to be checked again (None: there is none to check).
+    assignee_match_due: datetime | None = None
+
+    def assignee_match_is_fresh(self, now: datetime) -> bool:
+        return self.assignee_match_due is None or now < self.assignee_match_due

@@ -1,0 +1,50 @@
+"""Priority actions on a ticket: confirming it is right, or changing it in Zendesk."""
+
+from __future__ import annotations
+
+from bot.services import Services
+from bot.store.tickets import Ticket, record_priority_review
+from bot.tickets.card import PRIORITIES
+from bot.zendesk.configured import zendesk_of
+from bot.zendesk.mirror import ZendeskRead, store_read
+from bot.zendesk.refresh import mirrored_or_fetched
+
+
+def confirm_priority(
+    services: Services, ticket_id: int, *, slack_user: str, source: str = "card"
+) -> Ticket:
+    """*Priority is right*: record the review; the ticket must be one Rotabot can see."""
+    ticket = mirrored_or_fetched(services, ticket_id)
+    with services.session() as session:
+        record_priority_review(
+            session=session,
+            ticket_id=ticket_id,
+            reviewed_by=slack_user,
+            reviewed_at=services.now(),
+            source=source,
+        )
+    return ticket
+
+
+def change_priority(
+    services: Services, ticket_id: int, priority: str, *, slack_user: str, source: str = "card"
+) -> Ticket:
+    """Set the priority in Zendesk; only once Zendesk accepted it, mirror it and record it."""
+    if priority not in PRIORITIES:
+        raise ValueError(f"not a Zendesk priority: {priority!r}")
+    zendesk = zendesk_of(services)
+    data = zendesk.update_ticket(ticket_id, {"priority": priority})
+    now = services.now()
+    with services.session() as session:
+        (ticket,) = store_read(
+            session=session, read=ZendeskRead(tickets=[data]), now=now, ours=True
+        )
+        record_priority_review(
+            session=session,
+            ticket_id=ticket_id,
+            reviewed_by=slack_user,
+            reviewed_at=now,
+            source=source,
+            priority_set=priority,
+        )
+    return ticket

@@ -1,0 +1,110 @@
+"""The mirror's rows from Zendesk's JSON, and who said what last on a ticket."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.zendesk.mirror import (
+    NO_COMMENTS,
+    CommentSummary,
+    parse_zendesk_time,
+    summarize_comments,
+    ticket_row,
+    user_row,
+)
+
+ROLES = {1: "end-user", 2: "end-user", 7: "agent", 8: "admin"}
+
+
+def comment(id: int, author: int, at: str, *, public: bool = True) -> dict[str, Any]:
+    return {"id": id, "author_id": author, "created_at": at, "public": public}
+
+
+def when(raw: str) -> datetime | None:
+    return parse_zendesk_time(raw)
+
+
+def test_the_last_public_agent_reply_and_the_last_client_comment() -> None:
+    comments = [
+        comment(10, 1, "2026-11-30T09:00:00Z"),
+        comment(11, 7, "2026-11-30T10:00:00Z"),
+        comment(12, 8, "2026-11-30T11:00:00Z"),
+        comment(13, 7, "2026-11-30T12:00:00Z", public=False),
+        comment(14, 2, "2026-11-30T13:00:00Z"),
+        comment(15, 99, "2026-11-30T14:00:00Z"),
+    ]
+    assert summarize_comments(comments, requester_id=1, roles=ROLES) == CommentSummary(
+        last_agent_public_reply_at=when("2026-11-30T11:00:00Z"),
+        last_agent_public_reply_by=8,
+        last_requester_comment_at=when("2026-11-30T13:00:00Z"),
+        last_comment_id=15,
+    )
+
+
+def test_the_requester_counts_as_the_client_even_when_their_role_is_unknown() -> None:
+    summary = summarize_comments(
+        [comment(1, 42, "2026-11-30T09:00:00Z")], requester_id=42, roles={}
+    )
+    assert summary.last_requester_comment_at == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
+    assert summary.last_agent_public_reply_at is None
+
+
+def test_no_comments() -> None:
+    assert summarize_comments([], requester_id=1, roles=ROLES) == CommentSummary()
+
+
+def test_zendesk_times() -> None:
+    assert parse_zendesk_time("2026-11-30T09:00:00Z") == datetime(2026, 11, 30, 9, tzinfo=UTC)
+    assert parse_zendesk_time("garbage") is None
+    assert parse_zendesk_time(None) is None
+
+
+NOW = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+
+
+def test_a_user_row_defaults_what_zendesk_left_out() -> None:
+    assert user_row({"id": 7, "email": ""}) == {
+        "id": 7,
+        "name": "",
+        "email": None,
+        "role": "end-user",
+    }
+    assert user_row({"name": "No id"}) is None
+
+
+def test_a_new_ticket_row_takes_zendesk_fields_and_the_comment_summary() -> None:
+    data = {
+        "id": 101,
+        "subject": "Site down",
+        "status": "open",
+        "priority": "high",
+        "requester_id": "1",
+        "tags": ["vip", 3],
+        "created_at": "2026-11-30T09:00:00Z",
+        "updated_at": "2026-11-30T11:00:00Z",
+    }
+    row = ticket_row(None, data, ticket_id=101, summary=CommentSummary(), now=NOW)
+    assert row["priority"] == "high"
+    assert row["previous_priority"] is None
+    assert row["requester_id"] == 1
+    assert row["tags"] == ["vip", "3"]
+    assert row["updated_at"] == datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
+    assert row["last_comment_id"] == NO_COMMENTS
+    assert row["synced_at"] == NOW
+
+
+def test_a_priority_change_keeps_the_previous_one_and_unknown_priorities_are_none() -> None:
+    before = ticket_row(None, {"priority": "low"}, ticket_id=1, summary=None, now=NOW)
+    after = ticket_row(before, {"priority": "bogus"}, ticket_id=1, summary=None, now=NOW)
+    assert (after["priority"], after["previous_priority"]) == (None, "low")
+
+
+def test_a_change_without_its_comments_read_asks_the_next_sync_to_read_them() -> None:
+    data = {"updated_at": "2026-11-30T09:00:00Z"}
+    read = ticket_row(None, data, ticket_id=1, summary=CommentSummary(last_comment_id=5), now=NOW)
+    changed = ticket_row(
+        read, {"updated_at": "2026-11-30T10:00:00Z"}, ticket_id=1, summary=None, now=NOW
+    )
+    assert read["last_comment_id"] == 5
+    assert changed["last_comment_id"] is None
