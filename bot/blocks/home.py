@@ -17,7 +17,7 @@ from bot.blocks.kit import Block, context, mention, section
 from bot.blocks.promises import home_promise_blocks
 from bot.blocks.rota import swap_request_blocks, week_label, week_mark
 from bot.nudges.personal import PersonalNudges
-from bot.rota.commands import RotaSummary
+from bot.rota.home import RotaSummary
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
 

@@ -1,4 +1,4 @@
-"""`/rota`: the channel's support rota. Parsing and rules live in bot.rota.commands."""
+"""`/rota`: the channel's support rota. Parsing and rules live in bot.rota."""
 
 from __future__ import annotations
 
@@ -13,17 +13,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot.app import services_of
 from bot.dates import DateError
-from bot.rota.commands import (
-    INVITE,
-    Outcome,
-    Post,
-    RotaRequest,
-    SlackPeople,
-    UsageError,
-    parse_command,
-    remember_swap_dm,
-    run_command,
-)
+from bot.rota.commands import INVITE, SlackPeople, run_command
+from bot.rota.parse import UsageError, parse_command
+from bot.rota.request import Outcome, Post, RotaRequest
+from bot.rota.swaps import remember_swap_dm
 from bot.services import Services
 from bot.store.changes import Remembered, Watch
 

@@ -16,7 +16,7 @@ from sqlmodel import Session, col, select
 from bot import timefmt
 from bot.blocks.kit import escape
 from bot.promises.text import WhenError, detect_promise, split_when
-from bot.rota.commands import on_support
+from bot.rota.planner import on_support
 from bot.services import Services
 from bot.store import promises as store
 from bot.store import rota as rota_store

@@ -8,16 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot.rota.commands import (
-    Command,
-    UsageError,
-    arrange_cover,
-    collides,
-    fairness,
-    parse_command,
-    project,
-    swap_weeks,
-)
+from bot.rota.parse import Command, UsageError, parse_command
+from bot.rota.planning import arrange_cover, collides, fairness, project, swap_weeks
 from bot.store import rota as store
 from bot.store.rota import Absence, RotaMember, RotaWeek
 from bot.worktime import WorkCalendar

@@ -6,14 +6,10 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy.engine import Engine
 
-from bot.rota.commands import (
-    Planner,
-    RotaRequest,
-    answer_swap,
-    on_support,
-    on_support_at,
-    run_command,
-)
+from bot.rota.commands import run_command
+from bot.rota.planner import Planner, on_support, on_support_at
+from bot.rota.request import RotaRequest
+from bot.rota.swaps import answer_swap
 from bot.store import rota as store
 from bot.store.db import session_scope
 from bot.worktime import WorkCalendar
