@@ -2,29 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from sqlmodel import Session
 
+from bot.blocks.rota import RotaSummary
 from bot.rota.planner import Planner
 from bot.rota.planning import has_started
 from bot.rota.request import Post, cover_posts
 from bot.store import rota as store
-from bot.store.rota import RotaWeek, SwapRequest
 from bot.worktime import WorkCalendar
-
-
-@dataclass(frozen=True)
-class RotaSummary:
-    """One rota as a member sees it on their App Home."""
-
-    channel_id: str
-    current: RotaWeek | None
-    my_weeks: list[RotaWeek]
-    swaps_to_me: list[SwapRequest]
-    swaps_from_me: list[SwapRequest]
-
 
 HOME_WEEKS = 8
 
