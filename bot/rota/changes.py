@@ -7,7 +7,6 @@ from datetime import date
 from bot import timefmt
 from bot.blocks.kit import section
 from bot.blocks.rota import (
-    NO_ROTA,
     mention,
     rota_blocks,
     swap_request_blocks,
@@ -19,7 +18,6 @@ from bot.rota.parse import DEFAULT_SHOWN, Command, UsageError, split_range
 from bot.rota.planning import Cover, has_started, rotate_after
 from bot.rota.request import (
     REFUSED,
-    NoRota,
     Outcome,
     Post,
     RotaRequest,
@@ -92,10 +90,7 @@ def add(request: RotaRequest, command: Command) -> Outcome:
 
 
 def remove(request: RotaRequest, command: Command) -> Outcome:
-    try:
-        rota = channel_rota(request)
-    except NoRota:
-        return Outcome(NO_ROTA)
+    rota = channel_rota(request)
     if not may_change(request, rota):
         return Outcome(REFUSED)
     assert rota.id is not None
@@ -156,10 +151,7 @@ def remove(request: RotaRequest, command: Command) -> Outcome:
 
 
 def swap(request: RotaRequest, command: Command) -> Outcome:
-    try:
-        rota = channel_rota(request)
-    except NoRota:
-        return Outcome(NO_ROTA)
+    rota = channel_rota(request)
     (other,) = command.users
     teammates(request, [other])
     order = member_ids(request, rota)
@@ -219,10 +211,7 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
 
 
 def away(request: RotaRequest, command: Command) -> Outcome:
-    try:
-        rota = channel_rota(request)
-    except NoRota:
-        return Outcome(NO_ROTA)
+    rota = channel_rota(request)
     absent = command.users[0] if command.users else request.user_id
     if absent != request.user_id:
         if not store.is_lead(session=request.session, rota=rota, user_id=request.user_id):
@@ -271,10 +260,7 @@ def away(request: RotaRequest, command: Command) -> Outcome:
 
 
 def lead(request: RotaRequest, command: Command) -> Outcome:
-    try:
-        rota = channel_rota(request)
-    except NoRota:
-        return Outcome(NO_ROTA)
+    rota = channel_rota(request)
     if not may_change(request, rota):
         return Outcome(REFUSED)
     (user,) = command.users

@@ -42,15 +42,14 @@ def run_command(request: RotaRequest, text: str) -> Outcome:
         if request.channel_id.startswith("D") and command.name != "help":
             return Outcome(IN_A_CHANNEL)
         return COMMANDS[command.name](request, command)
+    except NoRota:
+        return Outcome(NO_ROTA)
     except (UsageError, DateError) as error:
         return Outcome(f"{error}\n\n{USAGE}")
 
 
 def show(request: RotaRequest, command: Command) -> Outcome:
-    try:
-        rota = channel_rota(request)
-    except NoRota:
-        return Outcome(NO_ROTA)
+    rota = channel_rota(request)
     planner = request.planner(rota)
     shown = shown_weeks(planner, command.count)
     blocks = rota_blocks(
@@ -67,10 +66,7 @@ def show(request: RotaRequest, command: Command) -> Outcome:
 
 
 def who(request: RotaRequest, command: Command) -> Outcome:
-    try:
-        rota = channel_rota(request)
-    except NoRota:
-        return Outcome(NO_ROTA)
+    rota = channel_rota(request)
     planner = request.planner(rota)
     shown = planner.shown(2)
     current = next((w for w in shown if w.week_start == planner.this_week), None)
@@ -84,10 +80,7 @@ def who(request: RotaRequest, command: Command) -> Outcome:
 
 
 def stats(request: RotaRequest, command: Command) -> Outcome:
-    try:
-        rota = channel_rota(request)
-    except NoRota:
-        return Outcome(NO_ROTA)
+    rota = channel_rota(request)
     assert rota.id is not None
     today = request.today
     served = store.weeks(
@@ -103,10 +96,7 @@ def stats(request: RotaRequest, command: Command) -> Outcome:
 
 
 def ical(request: RotaRequest, command: Command) -> Outcome:
-    try:
-        rota = channel_rota(request)
-    except NoRota:
-        return Outcome(NO_ROTA)
+    rota = channel_rota(request)
     if command.words:
         if not may_change(request, rota):
             return Outcome(REFUSED)

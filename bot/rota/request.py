@@ -84,6 +84,7 @@ class RotaRequest:
 
 
 def channel_rota(request: RotaRequest) -> Rota:
+    """The channel's rota; NoRota, which run_command answers, when it has none."""
     rota = store.rota_for_channel(session=request.session, channel_id=request.channel_id)
     if rota is None:
         raise NoRota
