@@ -5,10 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 from bot import timefmt
-from bot.blocks.kit import section
 from bot.blocks.rota import (
     mention,
-    rota_blocks,
     swap_request_blocks,
     swap_request_text,
     week_label,
@@ -22,11 +20,10 @@ from bot.rota.request import (
     Post,
     RotaRequest,
     channel_rota,
-    cover_posts,
     may_change,
     member_ids,
     not_member,
-    shown_weeks,
+    shown_rota,
     teammates,
 )
 from bot.store import rota as store
@@ -67,8 +64,6 @@ def add(request: RotaRequest, command: Command) -> Outcome:
         store.add_member(session=request.session, rota_id=rota.id, user_id=user)
     if new:
         request.audit(rota, "rota.add", users=new)
-    planner = request.planner(rota)
-    shown = shown_weeks(planner, DEFAULT_SHOWN)
     names = ", ".join(mention(u) for u in new)
     if created:
         text = f"Started the support rota for this channel with {names}."
@@ -78,15 +73,7 @@ def add(request: RotaRequest, command: Command) -> Outcome:
         text = "Nobody new to add."
     if already:
         text += f" Already on the rota: {', '.join(mention(u) for u in already)}."
-    blocks = [
-        section(text),
-        *rota_blocks(shown, today=request.today, calendar=request.calendar, has_members=True),
-    ]
-    return Outcome(
-        text,
-        blocks,
-        posts=cover_posts(planner.covers, channel=request.channel_id, today=request.today),
-    )
+    return shown_rota(request, rota, DEFAULT_SHOWN, said=text)
 
 
 def remove(request: RotaRequest, command: Command) -> Outcome:
@@ -206,7 +193,7 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
     return Outcome(
         f"I've asked {mention(other)} to take your week {week_label(mine.week_start, today=today)} "
         f"for theirs, {week_label(theirs.week_start, today=today)}. I'll tell you their answer.",
-        posts=[dm, *cover_posts(planner.covers, channel=request.channel_id, today=request.today)],
+        posts=[dm, *request.cover_notices(planner)],
     )
 
 
@@ -254,9 +241,7 @@ def away(request: RotaRequest, command: Command) -> Outcome:
             text += f"\n:warning: {label} has already started, so it stays as it is."
         else:
             text += f"\n:warning: {label}: nobody is available to cover."
-    return Outcome(
-        text, posts=cover_posts(planner.covers, channel=request.channel_id, today=request.today)
-    )
+    return Outcome(text, posts=request.cover_notices(planner))
 
 
 def lead(request: RotaRequest, command: Command) -> Outcome:

@@ -9,7 +9,7 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.blocks.rota import NO_ROTA, USAGE, rota_blocks, rota_text, stats_text, who_text
+from bot.blocks.rota import NO_ROTA, USAGE, stats_text, who_text
 from bot.dates import DateError
 from bot.rota.changes import add, away, lead, remove, swap
 from bot.rota.parse import Command, UsageError, parse_command
@@ -21,10 +21,9 @@ from bot.rota.request import (
     Post,
     RotaRequest,
     channel_rota,
-    cover_posts,
     may_change,
     member_ids,
-    shown_weeks,
+    shown_rota,
 )
 from bot.store import rota as store
 
@@ -49,20 +48,7 @@ def run_command(request: RotaRequest, text: str) -> Outcome:
 
 
 def show(request: RotaRequest, command: Command) -> Outcome:
-    rota = channel_rota(request)
-    planner = request.planner(rota)
-    shown = shown_weeks(planner, command.count)
-    blocks = rota_blocks(
-        shown,
-        today=request.today,
-        calendar=request.calendar,
-        has_members=bool(member_ids(request, rota)),
-    )
-    return Outcome(
-        rota_text(shown, today=request.today, calendar=request.calendar),
-        blocks,
-        posts=cover_posts(planner.covers, channel=request.channel_id, today=request.today),
-    )
+    return shown_rota(request, channel_rota(request), command.count)
 
 
 def who(request: RotaRequest, command: Command) -> Outcome:
@@ -74,7 +60,7 @@ def who(request: RotaRequest, command: Command) -> Outcome:
     text = who_text(current, following, today=request.today, calendar=request.calendar)
     return Outcome(
         "Posted in the channel.",
-        posts=cover_posts(planner.covers, channel=request.channel_id, today=request.today),
+        posts=request.cover_notices(planner),
         in_channel=Post(request.channel_id, text),
     )
 

@@ -9,7 +9,8 @@ from typing import Any, Protocol
 
 from sqlmodel import Session
 
-from bot.blocks.rota import ShownWeek, mention, week_label
+from bot.blocks.kit import section
+from bot.blocks.rota import ShownWeek, mention, rota_blocks, rota_text, week_label
 from bot.rota.parse import UsageError
 from bot.rota.planner import Planner
 from bot.rota.planning import Cover
@@ -72,6 +73,10 @@ class RotaRequest:
         assert rota.id is not None
         return Planner(self.session, self.calendar, rota.id, self.today)
 
+    def cover_notices(self, planner: Planner) -> list[Post]:
+        """The DMs about the cover arrangements `planner` made while answering."""
+        return cover_posts(planner.covers, channel=self.channel_id, today=self.today)
+
     def audit(self, rota: Rota, action: str, **detail: Any) -> None:
         record_audit(
             session=self.session,
@@ -119,9 +124,24 @@ def not_member(user: str, order: list[str]) -> UsageError:
     return UsageError(f"{mention(user)} is not on this rota (its members: {listed}).")
 
 
-def shown_weeks(planner: Planner, count: int) -> list[ShownWeek]:
+def shown_rota(request: RotaRequest, rota: Rota, count: int, *, said: str = "") -> Outcome:
+    """The answer showing the rota's next `count` weeks, under what was `said` about a change."""
+    planner = request.planner(rota)
     away = planner.away()
-    return [ShownWeek(w, uncovered=away(w.user_id, w.week_start)) for w in planner.shown(count)]
+    shown = [ShownWeek(w, uncovered=away(w.user_id, w.week_start)) for w in planner.shown(count)]
+    blocks = rota_blocks(
+        shown,
+        today=request.today,
+        calendar=request.calendar,
+        has_members=bool(member_ids(request, rota)),
+    )
+    if said:
+        return Outcome(said, [section(said), *blocks], posts=request.cover_notices(planner))
+    return Outcome(
+        rota_text(shown, today=request.today, calendar=request.calendar),
+        blocks,
+        posts=request.cover_notices(planner),
+    )
 
 
 def cover_posts(covers: list[Cover], *, channel: str, today: date) -> list[Post]:
