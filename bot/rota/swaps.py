@@ -77,9 +77,7 @@ def answer_swap(
     assert theirs is not None and yours is not None
     channel = rota.channel_id
     if not accept:
-        found.status = store.DECLINED
-        session.add(found)
-        _audit_answer(session, found, channel, "rota.swap.declined", now)
+        _settle(session, found, store.DECLINED, "rota.swap.declined", scope=channel, now=now)
         return SwapAnswer(
             "Declined.",
             dm_text=f"You declined {mention(found.requester)}'s swap request "
@@ -94,9 +92,7 @@ def answer_swap(
         )
     swap_weeks(theirs, yours)
     session.add_all([theirs, yours])
-    found.status = store.ACCEPTED
-    session.add(found)
-    _audit_answer(session, found, channel, "rota.swap.accepted", now)
+    _settle(session, found, store.ACCEPTED, "rota.swap.accepted", scope=channel, now=now)
     return SwapAnswer(
         "Swapped.",
         dm_text=f":white_check_mark: Swapped: you're on support {requester_label}, and "
@@ -118,9 +114,12 @@ def answer_swap(
     )
 
 
-def _audit_answer(
-    session: Session, found: SwapRequest, scope: str, action: str, now: datetime
+def _settle(
+    session: Session, found: SwapRequest, status: str, action: str, *, scope: str, now: datetime
 ) -> None:
+    """Record the answer on the request and in the audit trail."""
+    found.status = status
+    session.add(found)
     record_audit(
         session=session,
         actor=found.target,
