@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.blocks.rota import NO_ROTA, USAGE, stats_text, who_text
 from bot.dates import DateError
 from bot.rota.changes import add, away, lead, remove, swap
-from bot.rota.parse import Command, UsageError, parse_command
+from bot.rota.parse import Command, UsageError
 from bot.rota.planning import fairness
 from bot.rota.request import (
     REFUSED,
@@ -34,17 +34,21 @@ IN_A_CHANNEL = (
 INVITE = "Invite @Rotabot to this channel first: /invite @Rotabot"
 
 
-def run_command(request: RotaRequest, text: str) -> Outcome:
-    """Do what `/rota text` asks; every problem becomes a sentence plus the usage."""
+def run_command(request: RotaRequest, command: Command) -> Outcome:
+    """Do what the parsed command asks; every problem becomes a sentence plus the usage."""
+    if request.channel_id.startswith("D") and command.name != "help":
+        return Outcome(IN_A_CHANNEL)
     try:
-        command = parse_command(text)
-        if request.channel_id.startswith("D") and command.name != "help":
-            return Outcome(IN_A_CHANNEL)
         return COMMANDS[command.name](request, command)
     except NoRota:
         return Outcome(NO_ROTA)
     except (UsageError, DateError) as error:
-        return Outcome(f"{error}\n\n{USAGE}")
+        return mistaken(error)
+
+
+def mistaken(error: UsageError | DateError) -> Outcome:
+    """What was wrong with the command, then the usage."""
+    return Outcome(f"{error}\n\n{USAGE}")
 
 
 def show(request: RotaRequest, command: Command) -> Outcome:

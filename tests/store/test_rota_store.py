@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy.engine import Engine
 
 from bot.rota.commands import run_command
+from bot.rota.parse import parse_command
 from bot.rota.planner import Planner, on_support, on_support_at
 from bot.rota.request import RotaRequest
 from bot.rota.swaps import answer_swap
@@ -137,7 +138,7 @@ def test_ical_link_uses_the_public_url(engine: Engine) -> None:
         request = RotaRequest(
             session, CALENDAR, NOW, Teammates(), "C1", "U1", public_url="https://rota.example.com"
         )
-        outcome = run_command(request, "ical")
+        outcome = run_command(request, parse_command("ical"))
         secret = store.rota_for_channel(session=session, channel_id="C1")
         assert secret is not None
     assert outcome.text == (
