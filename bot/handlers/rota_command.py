@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import services_of
 from bot.rota.commands import INVITE, SlackPeople, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
-from bot.rota.request import Outcome, Post, RotaRequest
+from bot.rota.request import Outcome, Post, RotaRequest, bots_among
 from bot.rota.swaps import remember_swap_dm
 from bot.services import Services
 from bot.store.changes import Remembered, Watch
@@ -95,13 +95,15 @@ def run_rota_command(
     def run() -> Outcome:
         if isinstance(parsed, UsageError):
             return mistaken(parsed)
+        # Slack is asked about the people named before the session opens, not while it is open.
+        bots = bots_among(SlackPeople(client), parsed.users)
         with services.session() as session:
             return run_command(
                 RotaRequest(
                     session=session,
                     calendar=services.calendar,
                     now=now,
-                    people=SlackPeople(client),
+                    bots=bots,
                     channel_id=channel_id,
                     user_id=str(command.get("user_id", "")),
                     public_url=services.settings.public_url,

@@ -29,6 +29,11 @@ class People(Protocol):
     def is_bot(self, user_id: str) -> bool: ...
 
 
+def bots_among(people: People, users: Iterable[str]) -> frozenset[str]:
+    """The users who are bots, asked before a session opens: `teammates` refuses them."""
+    return frozenset(user for user in users if people.is_bot(user))
+
+
 @dataclass(frozen=True)
 class Post:
     """A message to send: to a user id (their DM) or a channel."""
@@ -60,7 +65,8 @@ class RotaRequest:
     session: Session
     calendar: WorkCalendar
     now: datetime
-    people: People
+    # The people the command names who are bots (see bots_among).
+    bots: frozenset[str]
     channel_id: str
     user_id: str
     public_url: str | None = None
@@ -110,7 +116,7 @@ def may_change(request: RotaRequest, rota: Rota) -> bool:
 
 def teammates(request: RotaRequest, users: Iterable[str]) -> None:
     for user in users:
-        if request.people.is_bot(user):
+        if user in request.bots:
             raise UsageError(f"{mention(user)} is a bot, not a teammate.")
 
 

@@ -124,19 +124,11 @@ def test_swap_request_is_answered_once(engine: Engine) -> None:
         assert store.pending_swaps(session=session, user_id="U1") == []
 
 
-class Teammates:
-    def is_bot(self, user_id: str) -> bool:
-        return False
-
-    def name(self, user_id: str) -> str:
-        return user_id
-
-
 def test_ical_link_uses_the_public_url(engine: Engine) -> None:
     make_rota(engine, "U1")
     with session_scope(engine) as session:
         request = RotaRequest(
-            session, CALENDAR, NOW, Teammates(), "C1", "U1", public_url="https://rota.example.com"
+            session, CALENDAR, NOW, frozenset(), "C1", "U1", public_url="https://rota.example.com"
         )
         outcome = run_command(request, parse_command("ical"))
         secret = store.rota_for_channel(session=session, channel_id="C1")
