@@ -1,4 +1,4 @@
-"""The /rota subcommands that change the rota: add, remove, swap, away, lead."""
+"""The /rota subcommands that change the rota: add, remove, swap, away, lead, ical reset."""
 
 from __future__ import annotations
 
@@ -260,3 +260,23 @@ def lead(request: RotaRequest, command: Command) -> Outcome:
         text = f"{mention(user)} is now this rota's delivery lead."
     request.audit(rota, "rota.lead", user=user, client=client or None)
     return Outcome(text)
+
+
+def ical(request: RotaRequest, command: Command) -> Outcome:
+    rota = channel_rota(request)
+    if command.words:
+        if not may_change(request, rota):
+            return Outcome(REFUSED)
+        rota.ical_secret = store.new_ical_secret()
+        request.session.add(rota)
+        request.audit(rota, "rota.ical.reset")
+        lead_in = "Here is the new link; the old one no longer works."
+    else:
+        lead_in = "Your private calendar feed of this rota (keep it to the team):"
+    path = f"/rota/{rota.ical_secret}.ics"
+    if request.public_url:
+        return Outcome(f"{lead_in}\n{request.public_url.rstrip('/')}{path}")
+    return Outcome(
+        f"{lead_in}\n`{path}` on Rotabot's web address. "
+        "(Whoever runs Rotabot can set ROTABOT_PUBLIC_URL so this shows a full link.)"
+    )

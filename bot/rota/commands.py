@@ -1,4 +1,4 @@
-"""The /rota command: run a parsed command, and the subcommands that read the rota."""
+"""The /rota command: run a parsed command, and the subcommands that only read the rota."""
 
 from __future__ import annotations
 
@@ -11,17 +11,15 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks.rota import NO_ROTA, USAGE, stats_text, who_text
 from bot.dates import DateError
-from bot.rota.changes import add, away, lead, remove, swap
+from bot.rota.changes import add, away, ical, lead, remove, swap
 from bot.rota.parse import Command, UsageError
 from bot.rota.planning import fairness
 from bot.rota.request import (
-    REFUSED,
     NoRota,
     Outcome,
     Post,
     RotaRequest,
     channel_rota,
-    may_change,
     member_ids,
     shown_rota,
 )
@@ -82,26 +80,6 @@ def stats(request: RotaRequest, command: Command) -> Outcome:
     rows = fairness(served, member_ids(request, rota))
     return Outcome(
         stats_text([(r.user_id, r.served, r.covers_given, r.covers_taken) for r in rows])
-    )
-
-
-def ical(request: RotaRequest, command: Command) -> Outcome:
-    rota = channel_rota(request)
-    if command.words:
-        if not may_change(request, rota):
-            return Outcome(REFUSED)
-        rota.ical_secret = store.new_ical_secret()
-        request.session.add(rota)
-        request.audit(rota, "rota.ical.reset")
-        lead_in = "Here is the new link; the old one no longer works."
-    else:
-        lead_in = "Your private calendar feed of this rota (keep it to the team):"
-    path = f"/rota/{rota.ical_secret}.ics"
-    if request.public_url:
-        return Outcome(f"{lead_in}\n{request.public_url.rstrip('/')}{path}")
-    return Outcome(
-        f"{lead_in}\n`{path}` on Rotabot's web address. "
-        "(Whoever runs Rotabot can set ROTABOT_PUBLIC_URL so this shows a full link.)"
     )
 
 
