@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from bot.rota.commands import COMMANDS
 from bot.rota.parse import Command, UsageError, parse_command
 
 
@@ -53,15 +54,5 @@ def test_parse_command_never_raises_anything_but_usage_errors(text: str) -> None
     except UsageError as error:
         assert str(error)
     else:
-        assert command.name in (
-            "show",
-            "who",
-            "add",
-            "remove",
-            "swap",
-            "away",
-            "lead",
-            "stats",
-            "ical",
-            "help",
-        )
+        # run_command can dispatch every name the parser gives.
+        assert command.name in COMMANDS
