@@ -5,12 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from bot import timefmt
-from bot.blocks.rota import (
-    mention,
-    swap_request_blocks,
-    swap_request_text,
-    week_label,
-)
+from bot.blocks.rota import mention, swap_request_blocks, swap_request_text, week_label
 from bot.dates import parse_date
 from bot.rota.parse import DEFAULT_SHOWN, Command, UsageError, split_range
 from bot.rota.planning import Cover, has_started, rotate_after
