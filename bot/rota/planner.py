@@ -14,7 +14,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.rota.planning import MAX_WEEKS_AHEAD, WEEK, Cover, arrange_cover, collides, project
@@ -50,19 +49,7 @@ class Planner:
         plan = project(last, self.order(), first, through)
         if not plan:
             return
-        try:
-            with self.session.begin_nested():
-                self.session.add_all(
-                    RotaWeek(
-                        rota_id=self.rota_id,
-                        week_start=week_start,
-                        planned_user=member.user_id,
-                        planned_position=member.position,
-                        user_id=member.user_id,
-                    )
-                    for week_start, member in plan
-                )
-        except IntegrityError:
+        if not store.publish_weeks(session=self.session, rota_id=self.rota_id, plan=plan):
             # Another request published these weeks a moment ago; its weeks stand.
             log.info("rota %s: weeks were published concurrently", self.rota_id)
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TypeVar
 
 from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, delete, func, or_, select
 
 from bot.store.db import utcnow
@@ -198,6 +199,25 @@ def last_week(*, session: Session, rota_id: int) -> RotaWeek | None:
         .limit(1)
     )
     return session.exec(query).first()
+
+
+def publish_weeks(*, session: Session, rota_id: int, plan: list[tuple[date, RotaMember]]) -> bool:
+    """Store the planned weeks; False when another request stored them first (nothing added)."""
+    try:
+        with session.begin_nested():
+            session.add_all(
+                RotaWeek(
+                    rota_id=rota_id,
+                    week_start=week_start,
+                    planned_user=member.user_id,
+                    planned_position=member.position,
+                    user_id=member.user_id,
+                )
+                for week_start, member in plan
+            )
+    except IntegrityError:
+        return False
+    return True
 
 
 def delete_weeks(*, session: Session, week_ids: list[int]) -> None:
