@@ -15,9 +15,8 @@ from bot.blocks.digest import review_section, waiting_section
 from bot.blocks.escalation import escalations_section
 from bot.blocks.kit import Block, context, mention, section
 from bot.blocks.promises import home_promise_blocks
-from bot.blocks.rota import swap_request_blocks, week_label, week_mark
+from bot.blocks.rota import RotaSummary, swap_request_blocks, week_label, week_mark
 from bot.nudges.personal import PersonalNudges
-from bot.rota.commands import RotaSummary
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
 

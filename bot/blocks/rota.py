@@ -67,6 +67,17 @@ class ShownWeek:
     uncovered: bool
 
 
+@dataclass(frozen=True)
+class RotaSummary:
+    """One rota as a member sees it on their App Home."""
+
+    channel_id: str
+    current: RotaWeek | None
+    my_weeks: list[RotaWeek]
+    swaps_to_me: list[SwapRequest]
+    swaps_from_me: list[SwapRequest]
+
+
 def week_line(shown: ShownWeek, *, today: date, calendar: WorkCalendar) -> str:
     week = shown.week
     start = week.week_start

@@ -14,7 +14,7 @@ from bot.app import services_of
 from bot.blocks.rota import swap_answered_blocks
 from bot.handlers.home import publish_home
 from bot.handlers.rota_command import send_all
-from bot.rota.commands import SwapAnswer, answer_swap
+from bot.rota.swaps import SwapAnswer, answer_swap
 
 BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
 

@@ -1,4 +1,4 @@
-"""`/rota`: the channel's support rota. Parsing and rules live in bot.rota.commands."""
+"""`/rota`: the channel's support rota. Parsing and rules live in bot.rota."""
 
 from __future__ import annotations
 
@@ -12,18 +12,10 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.app import services_of
-from bot.dates import DateError
-from bot.rota.commands import (
-    INVITE,
-    Outcome,
-    Post,
-    RotaRequest,
-    SlackPeople,
-    UsageError,
-    parse_command,
-    remember_swap_dm,
-    run_command,
-)
+from bot.rota.commands import INVITE, SlackPeople, mistaken, run_command
+from bot.rota.parse import Command, UsageError, parse_command
+from bot.rota.request import Outcome, Post, RotaRequest, bots_among
+from bot.rota.swaps import remember_swap_dm
 from bot.services import Services
 from bot.store.changes import Remembered, Watch
 
@@ -59,8 +51,7 @@ def register(app: App) -> None:
         client: WebClient,
     ) -> bool:
         """A rota shown a moment ago, shown again from memory on Bolt's own thread."""
-        text = str(command.get("text") or "")
-        if not answers_at_once(text):
+        if not answers_at_once(parse(str(command.get("text") or ""))):
             return False
         services = services_of(context)
         found = answers.fresh(answer_key(services, command, services.now()))
@@ -93,8 +84,8 @@ def run_rota_command(
     The rota as shown is remembered (per channel, text and day) until the rota changes: it
     is what people ask for most, and answering it from memory keeps acks fast under load.
     """
-    text = str(command.get("text") or "")
-    at_once = answers_at_once(text)
+    parsed = parse(str(command.get("text") or ""))
+    at_once = answers_at_once(parsed)
     if not at_once:
         ack()
     services = services_of(context)
@@ -102,18 +93,22 @@ def run_rota_command(
     channel_id = str(command.get("channel_id", ""))
 
     def run() -> Outcome:
+        if isinstance(parsed, UsageError):
+            return mistaken(parsed)
+        # Slack is asked about the people named before the session opens, not while it is open.
+        bots = bots_among(SlackPeople(client), parsed.users)
         with services.session() as session:
             return run_command(
                 RotaRequest(
                     session=session,
                     calendar=services.calendar,
                     now=now,
-                    people=SlackPeople(client),
+                    bots=bots,
                     channel_id=channel_id,
                     user_id=str(command.get("user_id", "")),
                     public_url=services.settings.public_url,
                 ),
-                text,
+                parsed,
             )
 
     if at_once:
@@ -127,14 +122,19 @@ def run_rota_command(
         respond(text=reply, blocks=outcome.blocks, response_type="ephemeral")
 
 
-def answers_at_once(text: str) -> bool:
-    """Whether `/rota text` only reads the local database before answering (so its answer
+def parse(text: str) -> Command | UsageError:
+    """The command in `/rota text`, or what is wrong with the text."""
+    try:
+        return parse_command(text)
+    except UsageError as error:
+        return error
+
+
+def answers_at_once(parsed: Command | UsageError) -> bool:
+    """Whether the command only reads the local database before answering (so its answer
     can be the ack itself): showing the rota, the usage, or a mistake in the text.
     Anything that may ask Slack about people first is acked at once and answered after."""
-    try:
-        return parse_command(text).name in READS
-    except (UsageError, DateError):
-        return True
+    return isinstance(parsed, UsageError) or parsed.name in READS
 
 
 def deliver(services: Services, client: WebClient, outcome: Outcome) -> str:

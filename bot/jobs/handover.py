@@ -19,7 +19,7 @@ from bot.blocks.handover import (
 )
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.rota.commands import on_support
+from bot.rota.planner import on_support
 from bot.store import rota as rota_store
 from bot.store.promises import open_promises_of
 from bot.store.reports import all_rotas, handover_tickets, zendesk_ids_of

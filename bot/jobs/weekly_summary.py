@@ -15,7 +15,7 @@ from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.nudges.personal import team_nudges
-from bot.rota.commands import on_support
+from bot.rota.planner import on_support
 from bot.settings import Settings
 from bot.store import rota as rota_store
 from bot.store.escalations import escalations_between

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.rota.commands import on_support_at
+from bot.rota.planner import on_support_at
 from bot.services import Services
 from bot.store.digests import nudge_for_message, workspace_rota
 from bot.store.nudges import Assignee, Shortlist

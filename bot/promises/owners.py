@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.rota.commands import on_support
+from bot.rota.planner import on_support
 from bot.store import rota as rota_store
 from bot.store.reports import all_rotas
 from bot.worktime import WorkCalendar

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from typing import TypeVar
 
 from sqlalchemy import UniqueConstraint
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, delete, func, or_, select
 
 from bot.store.db import utcnow
 from bot.store.types import UTCDateTime
+
+Row = TypeVar("Row", bound=SQLModel)
 
 # RotaWeek.kind
 PLANNED = "planned"
@@ -104,6 +108,13 @@ class SwapRequest(SQLModel, table=True):
     dm_ts: str | None = Field(default=None, max_length=32)
 
 
+def _stored(session: Session, row: Row) -> Row:
+    """The new row, flushed so its id is known."""
+    session.add(row)
+    session.flush()
+    return row
+
+
 # Rotas
 
 
@@ -120,10 +131,7 @@ def rota_by_secret(*, session: Session, secret: str) -> Rota | None:
 
 
 def create_rota(*, session: Session, channel_id: str, created_by: str, now: datetime) -> Rota:
-    rota = Rota(channel_id=channel_id, created_by=created_by, created_at=now)
-    session.add(rota)
-    session.flush()
-    return rota
+    return _stored(session, Rota(channel_id=channel_id, created_by=created_by, created_at=now))
 
 
 def rotas_of_user(*, session: Session, user_id: str) -> list[Rota]:
@@ -157,10 +165,7 @@ def add_member(*, session: Session, rota_id: int, user_id: str) -> RotaMember:
         select(func.max(RotaWeek.planned_position)).where(RotaWeek.rota_id == rota_id)
     ).one()
     position = max(highest or 0, highest_week or 0) + 1
-    member = RotaMember(rota_id=rota_id, user_id=user_id, position=position)
-    session.add(member)
-    session.flush()
-    return member
+    return _stored(session, RotaMember(rota_id=rota_id, user_id=user_id, position=position))
 
 
 def remove_member(*, session: Session, rota_id: int, user_id: str) -> None:
@@ -196,6 +201,25 @@ def last_week(*, session: Session, rota_id: int) -> RotaWeek | None:
     return session.exec(query).first()
 
 
+def publish_weeks(*, session: Session, rota_id: int, plan: list[tuple[date, RotaMember]]) -> bool:
+    """Store the planned weeks; False when another request stored them first (nothing added)."""
+    try:
+        with session.begin_nested():
+            session.add_all(
+                RotaWeek(
+                    rota_id=rota_id,
+                    week_start=week_start,
+                    planned_user=member.user_id,
+                    planned_position=member.position,
+                    user_id=member.user_id,
+                )
+                for week_start, member in plan
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
 def delete_weeks(*, session: Session, week_ids: list[int]) -> None:
     if week_ids:
         session.exec(delete(RotaWeek).where(col(RotaWeek.id).in_(week_ids)))
@@ -213,16 +237,16 @@ def add_absence(
     created_by: str,
     now: datetime,
 ) -> Absence:
-    absence = Absence(
-        user_id=user_id,
-        first_day=first_day,
-        last_day=last_day,
-        created_by=created_by,
-        created_at=now,
+    return _stored(
+        session,
+        Absence(
+            user_id=user_id,
+            first_day=first_day,
+            last_day=last_day,
+            created_by=created_by,
+            created_at=now,
+        ),
     )
-    session.add(absence)
-    session.flush()
-    return absence
 
 
 def absences(*, session: Session, user_ids: list[str], first: date, last: date) -> list[Absence]:
@@ -302,17 +326,17 @@ def add_swap_request(
     target_week: date,
     now: datetime,
 ) -> SwapRequest:
-    request = SwapRequest(
-        rota_id=rota_id,
-        requester=requester,
-        target=target,
-        requester_week=requester_week,
-        target_week=target_week,
-        created_at=now,
+    return _stored(
+        session,
+        SwapRequest(
+            rota_id=rota_id,
+            requester=requester,
+            target=target,
+            requester_week=requester_week,
+            target_week=target_week,
+            created_at=now,
+        ),
     )
-    session.add(request)
-    session.flush()
-    return request
 
 
 def swap_request(

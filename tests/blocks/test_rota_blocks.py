@@ -5,9 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from bot.blocks.home import HomeContext, home_view
-from bot.blocks.rota import ShownWeek, rota_blocks, stats_text, swap_request_blocks, who_text
+from bot.blocks.rota import (
+    RotaSummary,
+    ShownWeek,
+    rota_blocks,
+    stats_text,
+    swap_request_blocks,
+    who_text,
+)
 from bot.blocks.text import blocks_as_text
-from bot.rota.commands import RotaSummary
 from bot.store import rota as store
 from bot.store.rota import RotaWeek, SwapRequest
 from bot.worktime import WorkCalendar

@@ -1,173 +1,56 @@
-"""The rota's pure rules: round-robin, cover, swaps, fairness, command parsing."""
+"""Running a parsed /rota command against the database."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from sqlalchemy.engine import Engine
 
-import pytest
-from hypothesis import given
-from hypothesis import strategies as st
-
-from bot.rota.commands import (
-    Command,
-    UsageError,
-    arrange_cover,
-    collides,
-    fairness,
-    parse_command,
-    project,
-    swap_weeks,
-)
+from bot.blocks.rota import NO_ROTA, USAGE
+from bot.rota.commands import run_command
+from bot.rota.parse import parse_command
+from bot.rota.request import RotaRequest
 from bot.store import rota as store
-from bot.store.rota import Absence, RotaMember, RotaWeek
-from bot.worktime import WorkCalendar
-
-CALENDAR = WorkCalendar()
-MONDAY = date(2026, 12, 7)
+from bot.store.db import session_scope
+from tests.rota.helpers import CALENDAR, NOW, make_rota
 
 
-def member(user: str, position: int) -> RotaMember:
-    return RotaMember(rota_id=1, user_id=user, position=position)
-
-
-def week(start: date, user: str, position: int = 1) -> RotaWeek:
-    return RotaWeek(
-        rota_id=1, week_start=start, planned_user=user, planned_position=position, user_id=user
-    )
-
-
-def absence(user: str, first: date, last: date) -> Absence:
-    return Absence(user_id=user, first_day=first, last_day=last, created_by=user)
-
-
-def test_project_continues_after_the_last_week() -> None:
-    order = [member("A", 1), member("B", 2), member("C", 4)]
-    last = week(MONDAY, "B", position=2)
-    plan = project(last, order, MONDAY + timedelta(days=7), MONDAY + timedelta(days=21))
-    assert [(d.isoformat(), m.user_id) for d, m in plan] == [
-        ("2026-12-14", "C"),
-        ("2026-12-21", "A"),
-        ("2026-12-28", "B"),
-    ]
-
-
-def test_project_after_a_removed_member_goes_to_the_next_position() -> None:
-    order = [member("A", 1), member("C", 3)]
-    last = week(MONDAY, "B", position=2)
-    plan = project(last, order, MONDAY + timedelta(days=7), MONDAY + timedelta(days=7))
-    assert plan[0][1].user_id == "C"
-
-
-def test_collides_only_on_working_days() -> None:
-    christmas_week = date(2026, 12, 21)
-    assert collides(
-        [absence("A", date(2026, 12, 24), date(2026, 12, 24))], christmas_week, CALENDAR
-    )
-    # Friday 25 December is a bank holiday, so an absence on it alone does not collide.
-    assert not collides(
-        [absence("A", date(2026, 12, 25), date(2026, 12, 27))], christmas_week, CALENDAR
-    )
-
-
-def test_arrange_cover_gives_the_coverer_s_next_week_back() -> None:
-    weeks = [week(MONDAY + timedelta(days=7 * i), user) for i, user in enumerate("ABCABC")]
-    away_weeks = {("A", MONDAY)}
-    cover = arrange_cover(weeks, weeks[0], ["A", "B", "C"], lambda u, w: (u, w) in away_weeks)
-    assert cover is not None
-    assert (cover.coverer, cover.returned) == ("B", MONDAY + timedelta(days=7))
-    assert [(w.user_id, w.kind, w.partner) for w in weeks[:3]] == [
-        ("B", store.COVER, "A"),
-        ("A", store.COVER_RETURN, "B"),
-        ("C", store.PLANNED, None),
-    ]
-
-
-def test_arrange_cover_skips_returns_in_weeks_the_absent_person_is_away_too() -> None:
-    weeks = [week(MONDAY + timedelta(days=7 * i), user) for i, user in enumerate("ABCABC")]
-    away_weeks = {("A", MONDAY), ("A", MONDAY + timedelta(days=7))}
-    cover = arrange_cover(weeks, weeks[0], ["A", "B", "C"], lambda u, w: (u, w) in away_weeks)
-    assert cover is not None
-    assert (cover.coverer, cover.returned) == ("B", MONDAY + timedelta(days=28))
-
-
-def test_arrange_cover_when_nobody_is_available() -> None:
-    weeks = [week(MONDAY, "A"), week(MONDAY + timedelta(days=7), "B")]
-    assert arrange_cover(weeks, weeks[0], ["A", "B"], lambda u, w: w == MONDAY) is None
-    assert weeks[0].user_id == "A"
-
-
-def test_swap_weeks_marks_both() -> None:
-    a, b = week(MONDAY, "A"), week(MONDAY + timedelta(days=7), "B")
-    swap_weeks(a, b)
-    assert (a.user_id, a.partner, b.user_id, b.partner) == ("B", "A", "A", "B")
-    assert a.kind == b.kind == store.SWAPPED
-
-
-def test_fairness_counts_weeks_and_covers() -> None:
-    covered = week(MONDAY, "A")
-    covered.user_id, covered.kind, covered.partner = "B", store.COVER, "A"
-    weeks = [covered, week(MONDAY + timedelta(days=7), "B"), week(MONDAY + timedelta(days=14), "Z")]
-    rows = fairness(weeks, ["A", "B"])
-    assert [(r.user_id, r.served, r.covers_given, r.covers_taken) for r in rows] == [
-        ("A", 0, 0, 1),
-        ("B", 2, 1, 0),
-        ("Z", 1, 0, 0),
-    ]
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("", Command("show")),
-        ("  SHOW 8 ", Command("show", count=8)),
-        ("add <@U1> <@U2|bob>  <@U1>", Command("add", ("U1", "U2"))),
-        ("swap <@U2> 21 Dec", Command("swap", ("U2",), ("21", "Dec"))),
-        ("away tomorrow fri <@W9>", Command("away", ("W9",), ("tomorrow", "fri"))),
-        ("lead <@U3> Acme Ltd", Command("lead", ("U3",), ("Acme", "Ltd"))),
-        ("ical reset", Command("ical", (), ("reset",))),
-    ],
-)
-def test_parse_command(text: str, expected: Command) -> None:
-    assert parse_command(text) == expected
-
-
-@pytest.mark.parametrize(
-    ("text", "message"),
-    [
-        ("show 0", "`show` takes a number of weeks from 1 to 26"),
-        ("show ٣", "`show` takes a number"),
-        ("add", "`add` takes one or more people"),
-        ("add @alice", "I can't read `@alice` as a person"),
-        ("add <#C1|general>", "I can't read `<#C1|general>` as a person"),
-        ("remove <@U1> <@U2>", "`remove` takes one person"),
-        ("who now", "`who` takes nothing after it."),
-        ("ical please", "`ical` takes nothing, or `reset`"),
-        ("x" * 500, "I don't know `xxxx"),
-    ],
-)
-def test_parse_command_errors(text: str, message: str) -> None:
-    with pytest.raises(UsageError) as error:
-        parse_command(text)
-    assert str(error.value).startswith(message)
-    assert len(str(error.value)) < 300
-
-
-@given(st.text())
-def test_parse_command_never_raises_anything_but_usage_errors(text: str) -> None:
-    try:
-        command = parse_command(text)
-    except UsageError as error:
-        assert str(error)
-    else:
-        assert command.name in (
-            "show",
-            "who",
-            "add",
-            "remove",
-            "swap",
-            "away",
-            "lead",
-            "stats",
-            "ical",
-            "help",
+def test_ical_link_uses_the_public_url(engine: Engine) -> None:
+    make_rota(engine, "U1")
+    with session_scope(engine) as session:
+        request = RotaRequest(
+            session, CALENDAR, NOW, frozenset(), "C1", "U1", public_url="https://rota.example.com"
         )
+        outcome = run_command(request, parse_command("ical"))
+        secret = store.rota_for_channel(session=session, channel_id="C1")
+        assert secret is not None
+    assert outcome.text == (
+        "Your private calendar feed of this rota (keep it to the team):\n"
+        f"https://rota.example.com/rota/{secret.ical_secret}.ics"
+    )
+
+
+def test_in_a_direct_message_only_help_answers(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        request = RotaRequest(session, CALENDAR, NOW, frozenset(), "D1", "U1")
+        assert run_command(request, parse_command("show")).text.startswith(
+            "A rota belongs to a channel"
+        )
+        assert run_command(request, parse_command("help")).text.startswith("*Usage:*")
+
+
+def test_a_channel_without_a_rota_is_told_how_to_start_one(engine: Engine) -> None:
+    with session_scope(engine) as session:
+        request = RotaRequest(session, CALENDAR, NOW, frozenset(), "C1", "U1")
+        for text in ("show", "who", "remove <@U2>", "swap <@U2>", "away tomorrow", "lead <@U2>"):
+            outcome = run_command(request, parse_command(text))
+            assert outcome.text.startswith("This channel has no support rota yet."), text
+        for text in ("stats", "ical"):
+            assert run_command(request, parse_command(text)).text == NO_ROTA
+
+
+def test_a_mistake_is_followed_by_the_usage(engine: Engine) -> None:
+    make_rota(engine, "U1")
+    with session_scope(engine) as session:
+        request = RotaRequest(session, CALENDAR, NOW, frozenset(), "C1", "U1")
+        text = run_command(request, parse_command("away someday")).text
+    assert text.endswith(USAGE)
+    assert not text.startswith("*Usage:*")

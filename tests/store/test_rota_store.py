@@ -1,80 +1,14 @@
-"""The rota's tables and queries on both databases, through the planner."""
+"""The rota's tables and queries on both databases."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, timedelta
 
 from sqlalchemy.engine import Engine
 
-from bot.rota.commands import (
-    Planner,
-    RotaRequest,
-    answer_swap,
-    on_support,
-    on_support_at,
-    run_command,
-)
 from bot.store import rota as store
 from bot.store.db import session_scope
-from bot.worktime import WorkCalendar
-
-NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
-TODAY = date(2026, 12, 2)
-CALENDAR = WorkCalendar()
-
-
-def make_rota(engine: Engine, *users: str) -> int:
-    with session_scope(engine) as session:
-        rota = store.create_rota(session=session, channel_id="C1", created_by="U1", now=NOW)
-        assert rota.id is not None
-        for user in users:
-            store.add_member(session=session, rota_id=rota.id, user_id=user)
-        return rota.id
-
-
-def test_publishing_and_who_is_on(engine: Engine) -> None:
-    rota_id = make_rota(engine, "U1", "U2")
-    with session_scope(engine) as session:
-        Planner(session, CALENDAR, rota_id, TODAY).refresh(date(2026, 12, 14))
-    with session_scope(engine) as session:
-        weeks = store.weeks(session=session, rota_id=rota_id)
-        assert [(w.week_start, w.user_id) for w in weeks] == [
-            (date(2026, 11, 30), "U1"),
-            (date(2026, 12, 7), "U2"),
-            (date(2026, 12, 14), "U1"),
-        ]
-        assert on_support_at(session=session, calendar=CALENDAR, rota_id=rota_id, now=NOW) == "U1"
-        # Beyond the published weeks, the plan continues the round-robin without storing it.
-        far = date(2027, 1, 6)
-        assert on_support(session=session, calendar=CALENDAR, rota_id=rota_id, day=far) == "U2"
-        assert len(store.weeks(session=session, rota_id=rota_id)) == 3
-        assert [r.channel_id for r in store.rotas_of_user(session=session, user_id="U2")] == ["C1"]
-        assert store.rotas_of_user(session=session, user_id="U3") == []
-
-
-def test_absence_gets_cover_and_is_queryable(engine: Engine) -> None:
-    rota_id = make_rota(engine, "U1", "U2", "U3")
-    with session_scope(engine) as session:
-        store.add_absence(
-            session=session,
-            user_id="U2",
-            first_day=date(2026, 12, 7),
-            last_day=date(2026, 12, 9),
-            created_by="U2",
-            now=NOW,
-        )
-        planner = Planner(session, CALENDAR, rota_id, TODAY)
-        planner.refresh(date(2026, 12, 21))
-        assert [(c.absent, c.coverer, c.returned) for c in planner.covers] == [
-            ("U2", "U3", date(2026, 12, 14))
-        ]
-    with session_scope(engine) as session:
-        assert store.is_away(session=session, user_id="U2", day=date(2026, 12, 8))
-        assert not store.is_away(session=session, user_id="U2", day=date(2026, 12, 10))
-        assert (
-            on_support(session=session, calendar=CALENDAR, rota_id=rota_id, day=date(2026, 12, 8))
-            == "U3"
-        )
+from tests.rota.helpers import make_rota
 
 
 def test_leads(engine: Engine) -> None:
@@ -92,59 +26,15 @@ def test_leads(engine: Engine) -> None:
         assert store.lead_for_client(session=session, rota_id=rota_id, client=None) == "U8"
 
 
-def test_swap_request_is_answered_once(engine: Engine) -> None:
+def test_weeks_published_by_another_request_stand(engine: Engine) -> None:
     rota_id = make_rota(engine, "U1", "U2")
+    monday = date(2026, 11, 30)
     with session_scope(engine) as session:
-        Planner(session, CALENDAR, rota_id, TODAY).refresh(date(2026, 12, 14))
-        request = store.add_swap_request(
-            session=session,
-            rota_id=rota_id,
-            requester="U2",
-            target="U1",
-            requester_week=date(2026, 12, 7),
-            target_week=date(2026, 12, 14),
-            now=NOW,
-        )
-        request_id = request.id
-    assert request_id is not None
-    for expected in ("Swapped.", "This swap request was already accepted; nothing changed."):
-        with session_scope(engine) as session:
-            answer = answer_swap(
-                session=session,
-                calendar=CALENDAR,
-                now=NOW,
-                request_id=request_id,
-                user_id="U1",
-                accept=True,
-            )
-        assert answer.reply == expected
+        u1, u2 = store.members(session=session, rota_id=rota_id)
+        assert store.publish_weeks(session=session, rota_id=rota_id, plan=[(monday, u1)])
     with session_scope(engine) as session:
-        weeks = store.weeks(session=session, rota_id=rota_id, first=date(2026, 12, 7))
-        assert [(w.user_id, w.planned_user, w.kind) for w in weeks] == [
-            ("U1", "U2", store.SWAPPED),
-            ("U2", "U1", store.SWAPPED),
-        ]
-        assert store.pending_swaps(session=session, user_id="U1") == []
-
-
-class Teammates:
-    def is_bot(self, user_id: str) -> bool:
-        return False
-
-    def name(self, user_id: str) -> str:
-        return user_id
-
-
-def test_ical_link_uses_the_public_url(engine: Engine) -> None:
-    make_rota(engine, "U1")
+        plan = [(monday, u2), (monday + timedelta(days=7), u1)]
+        assert not store.publish_weeks(session=session, rota_id=rota_id, plan=plan)
     with session_scope(engine) as session:
-        request = RotaRequest(
-            session, CALENDAR, NOW, Teammates(), "C1", "U1", public_url="https://rota.example.com"
-        )
-        outcome = run_command(request, "ical")
-        secret = store.rota_for_channel(session=session, channel_id="C1")
-        assert secret is not None
-    assert outcome.text == (
-        "Your private calendar feed of this rota (keep it to the team):\n"
-        f"https://rota.example.com/rota/{secret.ical_secret}.ics"
-    )
+        weeks = store.weeks(session=session, rota_id=rota_id)
+        assert [(w.week_start, w.user_id) for w in weeks] == [(monday, "U1")]
