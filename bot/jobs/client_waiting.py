@@ -79,13 +79,13 @@ def waiting_shortlists(
     limit: int,
     by_assignee: bool = False,
     assignees: Collection[Assignee] | None = None,
-    not_nudged_on: date | None = None,
+    not_nudged: tuple[str, date] | None = None,
 ) -> dict[Assignee, Shortlist]:
-    """Tickets whose client waits on us too long, first `limit` most waiting first, and counts."""
+    """Tickets whose client waits on us too long, first `limit` most waiting first, and counts;
+    `not_nudged=(job, day)` leaves out those a sent digest of that job carried that day."""
     cutoffs = waiting_cutoffs(
         calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
     )
-    not_nudged = None if not_nudged_on is None else (NAME, not_nudged_on)
     selection = clients_waiting(cutoffs, not_nudged=not_nudged)
     return shortlists(session, selection, limit=limit, by_assignee=by_assignee, assignees=assignees)
 
@@ -169,7 +169,7 @@ def due(
     }
     # Only tickets no digest carried today: each is nudged at most once a working day.
     found = waiting_shortlists(
-        session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged_on=today
+        session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged=(NAME, today)
     )
     still_waiting = channel_lines(session, now, today, rule=rule, zendesk_url=zendesk_url)
     assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
