@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -28,15 +27,14 @@ from bot.blocks.digest import (
     waiting_digest_blocks,
     waiting_digest_text,
 )
-from bot.blocks.kit import ticket_url
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.jobs.priority_review import before_digests, unrouted_note
 from bot.nudges.routing import by_person, recipients
-from bot.nudges.rules import client_waiting, waiting_cutoffs
+from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
 from bot.store.digests import record_digest_lines, repeatedly_nudged
-from bot.store.nudges import Assignee, Shortlist, clients_waiting, shortlists
-from bot.store.tickets import Ticket, organization_names, tickets_by_ids
+from bot.store.nudges import Shortlist
+from bot.store.tickets import tickets_by_ids
 from bot.worktime import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -67,74 +65,6 @@ class Plan:
 def digest_key(person: str, day: date, ticket_ids: list[int]) -> str:
     tickets = hashlib.sha1(",".join(map(str, sorted(ticket_ids))).encode()).hexdigest()[:12]
     return f"{NAME}:{person}:{day.isoformat()}:{tickets}"
-
-
-def waiting_shortlists(
-    session: Session,
-    now: datetime,
-    *,
-    calendar: WorkCalendar,
-    waiting_hours: int,
-    no_reply_days: int,
-    limit: int,
-    by_assignee: bool = False,
-    assignees: Collection[Assignee] | None = None,
-    not_nudged: tuple[str, date] | None = None,
-) -> dict[Assignee, Shortlist]:
-    """Tickets whose client waits on us too long, first `limit` most waiting first, and counts;
-    `not_nudged=(job, day)` leaves out those a sent digest of that job carried that day."""
-    cutoffs = waiting_cutoffs(
-        calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
-    )
-    selection = clients_waiting(cutoffs, not_nudged=not_nudged)
-    return shortlists(session, selection, limit=limit, by_assignee=by_assignee, assignees=assignees)
-
-
-def waiting_lines(
-    session: Session,
-    rows: Iterable[tuple[Ticket, Any]],
-    now: datetime,
-    *,
-    calendar: WorkCalendar,
-    waiting_hours: int,
-    no_reply_days: int,
-    zendesk_url: str | None,
-    quiet: bool = False,
-) -> list[WaitingLine]:
-    """Tickets (each with since when it waits) as lines with the rule's reason; a ticket not
-    waiting since then is left out (and logged unless `quiet`: the SQL should agree)."""
-    cutoffs = waiting_cutoffs(
-        calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
-    )
-    clients = organization_names(session=session)
-    lines = []
-    for ticket, since in rows:
-        found = client_waiting(
-            ticket,
-            now=now,
-            calendar=calendar,
-            waiting_hours=waiting_hours,
-            no_reply_days=no_reply_days,
-            cutoffs=cutoffs,
-        )
-        if found is None or found.since != since:
-            if not quiet:
-                log.error("ticket %s selected as waiting since %s; it is not", ticket.id, since)
-            continue
-        lines.append(
-            WaitingLine(
-                ticket=ticket,
-                waiting=found,
-                client=clients.get(ticket.organization_id or 0),
-                url=ticket_url(zendesk_url, ticket.id),
-            )
-        )
-    return lines
-
-
-def most_waiting_first(row: tuple[Ticket, Any]) -> tuple[datetime, int]:
-    ticket, since = row
-    return since, ticket.id
 
 
 def channel_lines(

@@ -13,10 +13,10 @@ from sqlmodel import Session
 
 from bot.blocks.digest import SECTION_LINES, ReviewLine, Total, WaitingLine
 from bot.escalation import with_links
-from bot.jobs.client_waiting import most_waiting_first, waiting_lines, waiting_shortlists
-from bot.jobs.priority_review import review_lines, review_shortlists
+from bot.nudges.review import review_lines, review_shortlists
 from bot.nudges.routing import by_person, recipients
 from bot.nudges.rules import triage_key
+from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
 from bot.settings import Settings
 from bot.store.escalations import Escalation, open_escalations
 from bot.store.nudges import Assignee, Shortlist
