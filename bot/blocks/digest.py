@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -21,6 +21,7 @@ from bot.blocks.kit import (
 )
 from bot.blocks.ticket import PRIORITY_NAMES, priority_select
 from bot.nudges.rules import ReviewReason, Waiting, WaitingReason
+from bot.store.escalations import Escalation
 from bot.store.nudges import Shortlist
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
@@ -270,3 +271,19 @@ def _total(lines: list[Any], total: Total | None) -> Total:
     if total is None or total.count < len(lines):
         return Total(len(lines))
     return total
+
+
+@dataclass(frozen=True)
+class Nudges:
+    """The first lines of each nudge list, and how many lines each has in all."""
+
+    review: list[ReviewLine] = field(default_factory=list)
+    review_total: Total = Total(0)
+    waiting: list[WaitingLine] = field(default_factory=list)
+    waiting_total: Total = Total(0)
+
+
+@dataclass(frozen=True)
+class PersonalNudges(Nudges):
+    # Open escalations the person raised or leads, with their ticket links.
+    escalations: list[tuple[Escalation, str]] = field(default_factory=list)

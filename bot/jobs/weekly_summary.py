@@ -14,7 +14,7 @@ from bot.blocks.handover import MAX_LINES, Summary, summary_blocks, summary_text
 from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.nudges.personal import team_nudges
+from bot.nudges.overview import team_nudges
 from bot.rota.commands import on_support
 from bot.settings import Settings
 from bot.store import rota as rota_store

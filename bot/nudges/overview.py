@@ -6,37 +6,20 @@ Home costs the same with a hundred open tickets as with a hundred thousand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks.digest import SECTION_LINES, ReviewLine, Total, WaitingLine
+from bot.blocks.digest import SECTION_LINES, Nudges, PersonalNudges, Total
 from bot.escalation import with_links
 from bot.nudges.review import review_lines, review_shortlists
 from bot.nudges.routing import by_person, recipients
 from bot.nudges.rules import triage_key
 from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
 from bot.settings import Settings
-from bot.store.escalations import Escalation, open_escalations
+from bot.store.escalations import open_escalations
 from bot.store.nudges import Assignee, Shortlist
 from bot.worktime import WorkCalendar
-
-
-@dataclass(frozen=True)
-class Nudges:
-    """The first lines of each nudge list, and how many lines each has in all."""
-
-    review: list[ReviewLine] = field(default_factory=list)
-    review_total: Total = Total(0)
-    waiting: list[WaitingLine] = field(default_factory=list)
-    waiting_total: Total = Total(0)
-
-
-@dataclass(frozen=True)
-class PersonalNudges(Nudges):
-    # Open escalations the person raised or leads, with their ticket links.
-    escalations: list[tuple[Escalation, str]] = field(default_factory=list)
 
 
 def team_nudges(
