@@ -14,11 +14,10 @@ from bot.blocks.digest import SECTION_LINES, Nudges, PersonalNudges, Total
 from bot.escalation import with_links
 from bot.nudges.review import review_lines, review_shortlists
 from bot.nudges.routing import by_person, recipients
-from bot.nudges.rules import triage_key
 from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
 from bot.settings import Settings
 from bot.store.escalations import open_escalations
-from bot.store.nudges import Assignee, Shortlist
+from bot.store.nudges import Assignee, Shortlist, triage_key
 from bot.worktime import WorkCalendar
 
 

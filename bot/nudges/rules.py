@@ -15,12 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.store.nudges import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before
 from bot.store.tickets import OPEN_STATUSES, PriorityReview, Ticket
 from bot.worktime import WorkCalendar
-
-# Tickets that wait on us; pending and hold wait on the client or a third party.
-ACTIVE_STATUSES = ("new", "open")
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
 
 
 class ReviewReason(StrEnum):
@@ -70,24 +67,6 @@ def review_reason(
     return None
 
 
-def stale_review_before(now: datetime, review_after_days: int) -> datetime:
-    """A review at or before this instant is too old (calendar days, not working days)."""
-    return now - timedelta(days=review_after_days)
-
-
-@dataclass(frozen=True)
-class WaitingCutoffs:
-    """The client-waiting thresholds at one instant, as instants: a comparison each.
-
-    A client comment at or before `client_wrote_by` has waited `waiting_hours` working hours;
-    a ticket last replied to (or created) at or before `replied_by` has had no reply for
-    `no_reply_days` working days. The database selects with the same two instants.
-    """
-
-    client_wrote_by: datetime
-    replied_by: datetime
-
-
 def waiting_cutoffs(
     calendar: WorkCalendar, now: datetime, *, waiting_hours: int, no_reply_days: int
 ) -> WaitingCutoffs:
@@ -133,12 +112,3 @@ def working_day_hours(calendar: WorkCalendar) -> float:
     opens = timedelta(hours=calendar.day_start.hour, minutes=calendar.day_start.minute)
     closes = timedelta(hours=calendar.day_end.hour, minutes=calendar.day_end.minute)
     return (closes - opens) / timedelta(hours=1)
-
-
-def triage_key(ticket: Ticket) -> tuple[int, datetime, int]:
-    """Urgent → high → normal → low → no priority, then oldest first."""
-    return (
-        PRIORITY_RANK.get(ticket.priority or "", len(PRIORITY_RANK)),
-        ticket.created_at,
-        ticket.id,
-    )

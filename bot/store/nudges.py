@@ -14,14 +14,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, not_, or_, text, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.nudges.rules import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before, triage_key
 from bot.store.digests import DigestLine
 from bot.store.ledger import Nudge
 from bot.store.tickets import (
@@ -42,6 +41,40 @@ COUNT_LIMIT = 200
 IS_OPEN = text(OPEN_SQL)
 TRIAGE_RANK = literal_column(f"({TRIAGE_RANK_SQL})", type_=Integer)
 UNANSWERED_SINCE = literal_column(UNANSWERED_SINCE_SQL, type_=UTCDateTime)
+
+
+# Tickets that wait on us; pending and hold wait on the client or a third party.
+ACTIVE_STATUSES = ("new", "open")
+
+
+PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
+
+
+def stale_review_before(now: datetime, review_after_days: int) -> datetime:
+    """A review at or before this instant is too old (calendar days, not working days)."""
+    return now - timedelta(days=review_after_days)
+
+
+@dataclass(frozen=True)
+class WaitingCutoffs:
+    """The client-waiting thresholds at one instant, as instants: a comparison each.
+
+    A client comment at or before `client_wrote_by` has waited `waiting_hours` working hours;
+    a ticket last replied to (or created) at or before `replied_by` has had no reply for
+    `no_reply_days` working days. The database selects with the same two instants.
+    """
+
+    client_wrote_by: datetime
+    replied_by: datetime
+
+
+def triage_key(ticket: Ticket) -> tuple[int, datetime, int]:
+    """Urgent → high → normal → low → no priority, then oldest first."""
+    return (
+        PRIORITY_RANK.get(ticket.priority or "", len(PRIORITY_RANK)),
+        ticket.created_at,
+        ticket.id,
+    )
 
 
 @dataclass

@@ -12,8 +12,8 @@ from bot.nudges.rules import (
     WaitingReason,
     client_waiting,
     needs_priority_review,
-    triage_key,
 )
+from bot.store.nudges import triage_key
 from bot.store.tickets import PriorityReview, Ticket
 from bot.worktime import WorkCalendar
 

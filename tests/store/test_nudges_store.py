@@ -17,8 +17,6 @@ from sqlmodel import Session, select
 from bot.nudges.rules import (
     client_waiting,
     review_reason,
-    stale_review_before,
-    triage_key,
     waiting_cutoffs,
 )
 from bot.store.db import make_engine, session_scope
@@ -28,6 +26,8 @@ from bot.store.nudges import (
     clients_waiting,
     needing_review,
     shortlists,
+    stale_review_before,
+    triage_key,
 )
 from bot.store.tickets import PriorityReview, Ticket
 from bot.worktime import WorkCalendar
