@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot import ids, timefmt
@@ -20,7 +21,6 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.ticket import PRIORITY_NAMES, priority_select
-from bot.nudges.rules import ReviewReason, Waiting, WaitingReason
 from bot.store.escalations import Escalation
 from bot.store.nudges import Shortlist
 from bot.store.tickets import Ticket
@@ -29,6 +29,27 @@ from bot.worktime import WorkCalendar
 # Each line takes two blocks; the header, intro and "and N more" take the rest.
 MAX_LINES = (MAX_BLOCKS - 3) // 2
 SECTION_LINES = 5
+
+
+class ReviewReason(StrEnum):
+    NO_PRIORITY = "no priority set"
+    NEVER_REVIEWED = "never reviewed"
+    CLIENT_COMMENTED = "the client wrote since the last review"
+    STALE = "not reviewed for a while"
+
+
+class WaitingReason(StrEnum):
+    CLIENT_WROTE = "client"
+    NO_REPLY = "no-reply"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Why a client is waiting on us, since when, and for how many working hours."""
+
+    reason: WaitingReason
+    since: datetime
+    hours: float
 
 
 @dataclass(frozen=True)

@@ -11,34 +11,12 @@ Pending and on-hold tickets wait on the client, so they count only when the clie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from bot.blocks.digest import ReviewReason, Waiting, WaitingReason
 from bot.store.nudges import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before
 from bot.store.tickets import OPEN_STATUSES, PriorityReview, Ticket
 from bot.worktime import WorkCalendar
-
-
-class ReviewReason(StrEnum):
-    NO_PRIORITY = "no priority set"
-    NEVER_REVIEWED = "never reviewed"
-    CLIENT_COMMENTED = "the client wrote since the last review"
-    STALE = "not reviewed for a while"
-
-
-class WaitingReason(StrEnum):
-    CLIENT_WROTE = "client"
-    NO_REPLY = "no-reply"
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """Why a client is waiting on us, since when, and for how many working hours."""
-
-    reason: WaitingReason
-    since: datetime
-    hours: float
 
 
 def needs_priority_review(

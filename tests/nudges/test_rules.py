@@ -7,9 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
+from bot.blocks.digest import ReviewReason, WaitingReason
 from bot.nudges.rules import (
-    ReviewReason,
-    WaitingReason,
     client_waiting,
     needs_priority_review,
 )
