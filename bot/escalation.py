@@ -28,7 +28,7 @@ from bot.blocks.escalation import (
 from bot.blocks.kit import ticket_url
 from bot.nudges.routing import client_name
 from bot.services import Services
-from bot.store.digests import workspace_rota
+from bot.store.digest_lines import workspace_rota
 from bot.store.escalations import (
     ACKNOWLEDGED,
     CONTACTING,

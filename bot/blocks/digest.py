@@ -22,7 +22,7 @@ from bot.blocks.kit import (
 )
 from bot.blocks.ticket import PRIORITY_NAMES, priority_select
 from bot.store.escalations import Escalation
-from bot.store.nudges import Shortlist
+from bot.store.shortlists import Shortlist
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
 

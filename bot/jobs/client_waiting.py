@@ -32,8 +32,8 @@ from bot.jobs.delivery import Outgoing, deliver
 from bot.jobs.priority_review import before_digests, unrouted_note
 from bot.nudges.routing import by_person, recipients
 from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
-from bot.store.digests import record_digest_lines, repeatedly_nudged
-from bot.store.nudges import Shortlist
+from bot.store.digest_lines import record_digest_lines, repeatedly_nudged
+from bot.store.shortlists import Shortlist
 from bot.store.tickets import tickets_by_ids
 from bot.worktime import WorkCalendar
 

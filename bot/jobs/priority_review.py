@@ -24,7 +24,7 @@ from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.nudges.review import review_lines, review_shortlists
 from bot.nudges.routing import by_person, recipients
-from bot.store.nudges import Shortlist, triage_key
+from bot.store.shortlists import Shortlist, triage_key
 from bot.tickets.card import refresh_agent_matches
 from bot.worktime import WorkCalendar
 

@@ -19,7 +19,7 @@ from bot.rota.commands import on_support
 from bot.settings import Settings
 from bot.store import rota as rota_store
 from bot.store.escalations import escalations_between
-from bot.store.ledger import sent_keys
+from bot.store.nudge_ledger import sent_keys
 from bot.store.promises import count_open_promises, open_promises
 from bot.store.reports import (
     all_rotas,

@@ -17,7 +17,7 @@ from bot.nudges.routing import by_person, recipients
 from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
 from bot.settings import Settings
 from bot.store.escalations import open_escalations
-from bot.store.nudges import Assignee, Shortlist, triage_key
+from bot.store.shortlists import Assignee, Shortlist, triage_key
 from bot.worktime import WorkCalendar
 
 

@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.blocks.digest import ReviewLine
 from bot.blocks.kit import ticket_url
 from bot.nudges.rules import review_reason
-from bot.store.nudges import Assignee, Shortlist, needing_review, shortlists
+from bot.store.shortlists import Assignee, Shortlist, needing_review, shortlists
 from bot.store.tickets import Ticket, organization_names
 
 log = logging.getLogger(__name__)

@@ -17,9 +17,9 @@ from sqlmodel import Session
 
 from bot.rota.commands import on_support_at
 from bot.services import Services
-from bot.store.digests import nudge_for_message, workspace_rota
-from bot.store.nudges import Assignee, Shortlist
+from bot.store.digest_lines import nudge_for_message, workspace_rota
 from bot.store.rota import Rota, is_away
+from bot.store.shortlists import Assignee, Shortlist
 from bot.store.tickets import (
     Ticket,
     organization,

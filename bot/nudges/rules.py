@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.blocks.digest import ReviewReason, Waiting, WaitingReason
-from bot.store.nudges import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before
+from bot.store.shortlists import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before
 from bot.store.tickets import OPEN_STATUSES, PriorityReview, Ticket
 from bot.worktime import WorkCalendar
 

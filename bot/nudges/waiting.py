@@ -12,7 +12,7 @@ from sqlmodel import Session
 from bot.blocks.digest import WaitingLine
 from bot.blocks.kit import ticket_url
 from bot.nudges.rules import client_waiting, waiting_cutoffs
-from bot.store.nudges import Assignee, Shortlist, clients_waiting, shortlists
+from bot.store.shortlists import Assignee, Shortlist, clients_waiting, shortlists
 from bot.store.tickets import Ticket, organization_names
 from bot.worktime import WorkCalendar
 

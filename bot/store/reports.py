@@ -8,8 +8,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.store.audit import AuditEvent
-from bot.store.nudges import in_triage_order, shortlists
 from bot.store.rota import Rota
+from bot.store.shortlists import in_triage_order, shortlists
 from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser
 
 PRIORITY_ORDER = ("urgent", "high", "normal", "low")

@@ -12,7 +12,7 @@ from bot.nudges.rules import (
     client_waiting,
     needs_priority_review,
 )
-from bot.store.nudges import triage_key
+from bot.store.shortlists import triage_key
 from bot.store.tickets import PriorityReview, Ticket
 from bot.worktime import WorkCalendar
 

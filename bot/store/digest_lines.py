@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.store.ledger import Nudge
+from bot.store.nudge_ledger import Nudge
 from bot.store.rota import Rota
 from bot.store.types import UTCDateTime
 

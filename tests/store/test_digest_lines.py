@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.store.db import session_scope
-from bot.store.digests import (
+from bot.store.digest_lines import (
     nudge_for_message,
     record_digest_lines,
     repeatedly_nudged,
@@ -19,7 +19,7 @@ from bot.store.escalations import (
     open_escalations,
     pending_zendesk_notes,
 )
-from bot.store.ledger import claim_nudge, mark_sent
+from bot.store.nudge_ledger import claim_nudge, mark_sent
 from bot.store.rota import create_rota
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)

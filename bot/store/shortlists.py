@@ -21,8 +21,8 @@ from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, not_,
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.store.digests import DigestLine
-from bot.store.ledger import Nudge
+from bot.store.digest_lines import DigestLine
+from bot.store.nudge_ledger import Nudge
 from bot.store.tickets import (
     OPEN_SQL,
     TRIAGE_RANK_SQL,
