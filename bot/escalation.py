@@ -28,7 +28,6 @@ from bot.blocks.escalation import (
 from bot.blocks.kit import ticket_url
 from bot.nudges.routing import client_name
 from bot.services import Services
-from bot.store.digest_lines import workspace_rota
 from bot.store.escalations import (
     ACKNOWLEDGED,
     CONTACTING,
@@ -40,6 +39,7 @@ from bot.store.escalations import (
     pending_zendesk_notes,
     save_escalation,
 )
+from bot.store.reports import workspace_rota
 from bot.store.rota import lead_for_client
 from bot.store.tickets import Ticket, ticket_by_id, tickets_by_ids
 from bot.tickets.card import mirrored_or_fetched, zendesk_of

@@ -17,7 +17,8 @@ from sqlmodel import Session
 
 from bot.rota.commands import on_support_at
 from bot.services import Services
-from bot.store.digest_lines import nudge_for_message, workspace_rota
+from bot.store.nudge_ledger import nudge_for_message
+from bot.store.reports import workspace_rota
 from bot.store.rota import Rota, is_away
 from bot.store.shortlists import Assignee, Shortlist
 from bot.store.tickets import (

@@ -64,6 +64,11 @@ def all_rotas(*, session: Session) -> list[Rota]:
     return list(session.exec(select(Rota).order_by(col(Rota.id))))
 
 
+def workspace_rota(*, session: Session) -> Rota | None:
+    """The rota tickets belong to: the workspace's only rota, or its first one."""
+    return session.exec(select(Rota).order_by(col(Rota.id)).limit(1)).first()
+
+
 def audit_count(
     *, session: Session, scope: str, action: str, start: datetime, end: datetime
 ) -> int:
