@@ -12,8 +12,6 @@ from bot.store.rota import Rota
 from bot.store.shortlists import in_triage_order, shortlists
 from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser
 
-PRIORITY_ORDER = ("urgent", "high", "normal", "low")
-
 
 def zendesk_ids_of(*, session: Session, slack_user_id: str) -> list[int]:
     query = select(ZendeskUser.id).where(col(ZendeskUser.slack_user_id) == slack_user_id)

@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, not_,
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from bot.priorities import priority_rank
 from bot.store.digest_lines import DigestLine
 from bot.store.nudge_ledger import Nudge
 from bot.store.tickets import (
@@ -47,9 +48,6 @@ UNANSWERED_SINCE = literal_column(UNANSWERED_SINCE_SQL, type_=UTCDateTime)
 ACTIVE_STATUSES = ("new", "open")
 
 
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-
-
 def stale_review_before(now: datetime, review_after_days: int) -> datetime:
     """A review at or before this instant is too old (calendar days, not working days)."""
     return now - timedelta(days=review_after_days)
@@ -71,7 +69,7 @@ class WaitingCutoffs:
 def triage_key(ticket: Ticket) -> tuple[int, datetime, int]:
     """Urgent → high → normal → low → no priority, then oldest first."""
     return (
-        PRIORITY_RANK.get(ticket.priority or "", len(PRIORITY_RANK)),
+        priority_rank(ticket.priority),
         ticket.created_at,
         ticket.id,
     )

@@ -16,6 +16,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.priorities import PRIORITIES
 from bot.services import Services
 from bot.store.promises import Promise, open_promises_on_tickets
 from bot.store.tickets import (
@@ -52,7 +53,6 @@ from bot.zendesk.comments import CommentReader
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-PRIORITIES = ("urgent", "high", "normal", "low")
 # Ticket.last_comment_id once comments were read and there were none.
 NO_COMMENTS = 0
 # A ticket's columns before its first write, as far as writing it reads them.
