@@ -11,7 +11,6 @@ earlier working days and the client still waits, the rota channel is told once
 from __future__ import annotations
 
 import hashlib
-import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -29,15 +28,13 @@ from bot.blocks.digest import (
 )
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
-from bot.jobs.priority_review import before_digests, unrouted_note
+from bot.jobs.sending import before_digests, unrouted_note
 from bot.nudges.routing import by_person, recipients
 from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
 from bot.store.digest_lines import record_digest_lines, repeatedly_nudged
 from bot.store.shortlists import Shortlist
 from bot.store.tickets import tickets_by_ids
 from bot.worktime import WorkCalendar
-
-log = logging.getLogger(__name__)
 
 NAME = "client-waiting"
 # Nudged on this many earlier working days and still waiting: the rota channel is told.

@@ -7,7 +7,6 @@ a day's first digest is "new"; a person with no such tickets gets nothing.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,20 +18,15 @@ from bot.blocks.digest import (
     review_digest_blocks,
     review_digest_text,
 )
-from bot.escalation import retry_pending_notes
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
+from bot.jobs.sending import before_digests, unrouted_note
 from bot.nudges.review import review_lines, review_shortlists
 from bot.nudges.routing import by_person, recipients
 from bot.store.shortlists import Shortlist, triage_key
-from bot.tickets.card import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
-log = logging.getLogger(__name__)
-
 NAME = "priority-review"
-# The job's summary names this many of the tickets nobody can be nudged about, then counts.
-UNROUTED_LISTED = 10
 
 
 @dataclass(frozen=True)
@@ -95,26 +89,6 @@ def run(ctx: JobContext) -> JobReport:
     report.problems += problems
     report.summary += unrouted_note(plan.unrouted)
     return report
-
-
-def before_digests(ctx: JobContext) -> list[str]:
-    """What both digest jobs do first (not in a dry run): retry escalation notes Zendesk
-    refused, and match agents to Slack people so their tickets reach them."""
-    if ctx.dry_run:
-        return []
-    problems = retry_pending_notes(ctx.services)
-    refresh_agent_matches(ctx.services)
-    return problems
-
-
-def unrouted_note(unrouted: Shortlist) -> str:
-    if not unrouted.total:
-        return ""
-    listed = ", ".join(f"#{ticket.id}" for ticket, _ in unrouted.rows[:UNROUTED_LISTED])
-    more = unrouted.total - min(len(unrouted.rows), UNROUTED_LISTED)
-    if more > 0:
-        listed += f" and {more:,} more"
-    return f"; nobody to nudge about {listed} (no assignee in Slack, nobody on support today)"
 
 
 JOB = Job(
