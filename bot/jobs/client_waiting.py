@@ -19,7 +19,6 @@ from sqlmodel import Session
 
 from bot.blocks.digest import (
     MAX_LINES,
-    Total,
     WaitingLine,
     channel_waiting_blocks,
     channel_waiting_text,
@@ -27,9 +26,9 @@ from bot.blocks.digest import (
     waiting_digest_text,
 )
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.delivery import Outgoing, deliver
-from bot.jobs.sending import before_digests, unrouted_note
-from bot.nudges.routing import by_person, recipients
+from bot.jobs.delivery import Outgoing
+from bot.jobs.sending import send_digests
+from bot.nudges.routing import lines_by_person, recipients
 from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
 from bot.store.digest_lines import record_digest_lines, repeatedly_nudged
 from bot.store.shortlists import Shortlist
@@ -101,19 +100,14 @@ def due(
     still_waiting = channel_lines(session, now, today, rule=rule, zendesk_url=zendesk_url)
     assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
     people = recipients(session, assignees, calendar=calendar, now=now)
-    routed, unrouted = by_person(people, found, limit=MAX_LINES, order=most_waiting_first)
-    # Every digest's lines at once: one read of the client names, one working out of cutoffs.
-    every = waiting_lines(
-        session,
-        (row for shortlist in routed.values() for row in shortlist.rows),
-        now,
-        **rule,
-        zendesk_url=zendesk_url,
+    per_person, unrouted = lines_by_person(
+        people,
+        found,
+        limit=MAX_LINES,
+        order=most_waiting_first,
+        lines_of=lambda rows: waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url),
     )
-    by_ticket = {line.ticket.id: line for line in every}
-    for person, shortlist in sorted(routed.items()):
-        fresh = [by_ticket[t.id] for t, _ in shortlist.rows if t.id in by_ticket]
-        total = Total.of(shortlist)
+    for person, fresh, total in per_person:
         if not fresh:
             continue
         plan.digests.append(
@@ -142,34 +136,34 @@ def due(
     return plan
 
 
+def record_lines(session: Session, plan: Plan) -> None:
+    """The lines count as nudged only once their digest's ledger entry is marked sent."""
+    for digest in plan.digests:
+        record_digest_lines(
+            session=session,
+            job=NAME,
+            message_key=digest.message.key,
+            recipient=digest.message.recipient,
+            day=plan.day,
+            lines=[(line.ticket.id, line.waiting.since) for line in digest.lines],
+        )
+
+
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
-    problems = before_digests(ctx)
-    with services.session() as session:
-        plan = due(
+    return send_digests(
+        ctx,
+        NAME,
+        lambda session: due(
             session,
             ctx.now,
             calendar=services.calendar,
             waiting_hours=services.settings.client_waiting_hours,
             no_reply_days=services.settings.no_reply_days,
             zendesk_url=services.settings.zendesk_url,
-        )
-    if not ctx.dry_run:
-        # The lines count as nudged only once their digest's ledger entry is marked sent.
-        with services.session() as session:
-            for digest in plan.digests:
-                record_digest_lines(
-                    session=session,
-                    job=NAME,
-                    message_key=digest.message.key,
-                    recipient=digest.message.recipient,
-                    day=plan.day,
-                    lines=[(line.ticket.id, line.waiting.since) for line in digest.lines],
-                )
-    report = deliver(ctx, NAME, plan.messages)
-    report.problems += problems
-    report.summary += unrouted_note(plan.unrouted)
-    return report
+        ),
+        record=record_lines,
+    )
 
 
 JOB = Job(

@@ -14,15 +14,14 @@ from sqlmodel import Session
 
 from bot.blocks.digest import (
     MAX_LINES,
-    Total,
     review_digest_blocks,
     review_digest_text,
 )
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.delivery import Outgoing, deliver
-from bot.jobs.sending import before_digests, unrouted_note
+from bot.jobs.delivery import Outgoing
+from bot.jobs.sending import send_digests
 from bot.nudges.review import review_lines, review_shortlists
-from bot.nudges.routing import by_person, recipients
+from bot.nudges.routing import lines_by_person, recipients
 from bot.store.shortlists import Shortlist, triage_key
 from bot.worktime import WorkCalendar
 
@@ -47,48 +46,41 @@ def due(
         session, now, review_after_days=review_after_days, limit=MAX_LINES, by_assignee=True
     )
     people = recipients(session, found, calendar=calendar, now=now)
-    routed, unrouted = by_person(
-        people, found, limit=MAX_LINES, order=lambda row: triage_key(row[0])
+    per_person, unrouted = lines_by_person(
+        people,
+        found,
+        limit=MAX_LINES,
+        order=lambda row: triage_key(row[0]),
+        lines_of=lambda rows: review_lines(
+            session, rows, now, review_after_days=review_after_days, zendesk_url=zendesk_url
+        ),
     )
     today = calendar.today(now).isoformat()
-    # Every digest's lines at once: one read of the client names for all of them.
-    every = review_lines(
-        session,
-        (row for shortlist in routed.values() for row in shortlist.rows),
-        now,
-        review_after_days=review_after_days,
-        zendesk_url=zendesk_url,
-    )
-    by_ticket = {line.ticket.id: line for line in every}
-    messages = []
-    for person, shortlist in sorted(routed.items()):
-        lines = [by_ticket[t.id] for t, _ in shortlist.rows if t.id in by_ticket]
-        messages.append(
-            Outgoing(
-                key=f"{NAME}:{person}:{today}",
-                recipient=person,
-                text=review_digest_text(lines, total=Total.of(shortlist)),
-                blocks=review_digest_blocks(lines, calendar, now=now, total=Total.of(shortlist)),
-            )
+    messages = [
+        Outgoing(
+            key=f"{NAME}:{person}:{today}",
+            recipient=person,
+            text=review_digest_text(lines, total=total),
+            blocks=review_digest_blocks(lines, calendar, now=now, total=total),
         )
+        for person, lines, total in per_person
+    ]
     return Plan(messages=messages, unrouted=unrouted)
 
 
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
-    problems = before_digests(ctx)
-    with services.session() as session:
-        plan = due(
+    return send_digests(
+        ctx,
+        NAME,
+        lambda session: due(
             session,
             ctx.now,
             calendar=services.calendar,
             review_after_days=services.settings.review_after_days,
             zendesk_url=services.settings.zendesk_url,
-        )
-    report = deliver(ctx, NAME, plan.messages)
-    report.problems += problems
-    report.summary += unrouted_note(plan.unrouted)
-    return report
+        ),
+    )
 
 
 JOB = Job(

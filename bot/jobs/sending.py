@@ -1,9 +1,16 @@
-"""What the jobs that send messages share."""
+"""How the jobs that send messages run: what is due is read in one session, closed before
+anything is sent, then delivered."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Protocol, TypeVar
+
+from sqlmodel import Session
+
 from bot.escalation import retry_pending_notes
-from bot.jobs.base import JobContext
+from bot.jobs.base import JobContext, JobReport
+from bot.jobs.delivery import Outgoing, deliver
 from bot.store.shortlists import Shortlist
 from bot.tickets.card import refresh_agent_matches
 
@@ -29,3 +36,35 @@ def unrouted_note(unrouted: Shortlist) -> str:
     if more > 0:
         listed += f" and {more:,} more"
     return f"; nobody to nudge about {listed} (no assignee in Slack, nobody on support today)"
+
+
+class DigestPlan(Protocol):
+    @property
+    def messages(self) -> list[Outgoing]: ...
+
+    @property
+    def unrouted(self) -> Shortlist: ...
+
+
+Plan = TypeVar("Plan", bound=DigestPlan)
+
+
+def send_digests(
+    ctx: JobContext,
+    job: str,
+    due: Callable[[Session], Plan],
+    *,
+    record: Callable[[Session, Plan], None] | None = None,
+) -> JobReport:
+    """A digest job's run: its first steps, then what is due, `record`ed (not in a dry run)
+    and sent; the summary names the tickets nobody could be nudged about."""
+    problems = before_digests(ctx)
+    with ctx.services.session() as session:
+        plan = due(session)
+    if record is not None and not ctx.dry_run:
+        with ctx.services.session() as session:
+            record(session, plan)
+    report = deliver(ctx, job, plan.messages)
+    report.problems += problems
+    report.summary += unrouted_note(plan.unrouted)
+    return report

@@ -11,10 +11,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
+from bot.blocks.digest import Total
 from bot.rota.commands import on_support_at
 from bot.services import Services
 from bot.store.nudge_ledger import nudge_for_message
@@ -81,6 +82,40 @@ def by_person(
         shortlist.rows = sorted(shortlist.rows, key=order)[:limit]
     unrouted = joined.pop(None, Shortlist())
     return {person: shortlist for person, shortlist in joined.items() if person}, unrouted
+
+
+class Listed(Protocol):
+    @property
+    def ticket(self) -> Ticket: ...
+
+
+Line = TypeVar("Line", bound=Listed)
+
+
+def lines_by_person(
+    people: Recipients,
+    found: dict[Assignee, Shortlist],
+    *,
+    limit: int,
+    order: Callable[[tuple[Ticket, Any]], Any],
+    lines_of: Callable[[list[tuple[Ticket, Any]]], list[Line]],
+) -> tuple[list[tuple[str, list[Line], Total]], Shortlist]:
+    """As by_person, each recipient's rows made lines with their list's total, by person.
+
+    Every recipient's lines come from one `lines_of` call, so what they share is read once.
+    """
+    routed, unrouted = by_person(people, found, limit=limit, order=order)
+    every = lines_of([row for shortlist in routed.values() for row in shortlist.rows])
+    by_ticket = {line.ticket.id: line for line in every}
+    per_person = [
+        (
+            person,
+            [by_ticket[ticket.id] for ticket, _ in shortlist.rows if ticket.id in by_ticket],
+            Total.of(shortlist),
+        )
+        for person, shortlist in sorted(routed.items())
+    ]
+    return per_person, unrouted
 
 
 def client_name(session: Session, ticket: Ticket) -> str | None:
