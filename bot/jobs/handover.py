@@ -18,7 +18,8 @@ from bot.blocks.handover import (
     outgoing_text,
 )
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.delivery import Outgoing, deliver
+from bot.jobs.delivery import Outgoing
+from bot.jobs.sending import send_due
 from bot.rota.commands import on_support
 from bot.store import rota as rota_store
 from bot.store.promises import open_promises_of
@@ -109,11 +110,13 @@ def run(ctx: JobContext) -> JobReport:
         return JobReport(summary="no handover is due now")
     if not ctx.dry_run:
         refresh_agent_matches(services)
-    with services.session() as session:
-        messages = due(
+    return send_due(
+        ctx,
+        NAME,
+        lambda session: due(
             session, ctx.now, calendar=services.calendar, zendesk_url=services.settings.zendesk_url
-        )
-    return deliver(ctx, NAME, messages)
+        ),
+    )
 
 
 JOB = Job(

@@ -38,6 +38,12 @@ def unrouted_note(unrouted: Shortlist) -> str:
     return f"; nobody to nudge about {listed} (no assignee in Slack, nobody on support today)"
 
 
+def send_due(ctx: JobContext, job: str, due: Callable[[Session], list[Outgoing]]) -> JobReport:
+    with ctx.services.session() as session:
+        messages = due(session)
+    return deliver(ctx, job, messages)
+
+
 class DigestPlan(Protocol):
     @property
     def messages(self) -> list[Outgoing]: ...

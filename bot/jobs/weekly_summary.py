@@ -13,7 +13,8 @@ from sqlmodel import Session
 from bot.blocks.handover import MAX_LINES, Summary, summary_blocks, summary_text
 from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.delivery import Outgoing, deliver
+from bot.jobs.delivery import Outgoing
+from bot.jobs.sending import send_due
 from bot.nudges.overview import team_nudges
 from bot.rota.commands import on_support
 from bot.settings import Settings
@@ -120,9 +121,13 @@ def due(
 
 def run(ctx: JobContext) -> JobReport:
     services = ctx.services
-    with services.session() as session:
-        messages = due(session, ctx.now, calendar=services.calendar, settings=services.settings)
-    return deliver(ctx, NAME, messages)
+    return send_due(
+        ctx,
+        NAME,
+        lambda session: due(
+            session, ctx.now, calendar=services.calendar, settings=services.settings
+        ),
+    )
 
 
 JOB = Job(
