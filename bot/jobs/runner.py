@@ -76,24 +76,21 @@ def run_job(
         except Exception as error:
             log.exception("job %s failed", job.name)
             if not dry_run:
-                with services.session() as session:
-                    record_job_end(
-                        session=session,
-                        job=job.name,
-                        now=services.now(),
-                        ok=False,
-                        summary="failed",
-                        error=f"{type(error).__name__}: {error}",
-                    )
+                failed = JobReport(summary="failed", problems=[f"{type(error).__name__}: {error}"])
+                _record_end(services, job, failed)
             raise
         if not dry_run:
-            with services.session() as session:
-                record_job_end(
-                    session=session,
-                    job=job.name,
-                    now=services.now(),
-                    ok=not report.problems,
-                    summary=report.summary,
-                    error="; ".join(report.problems) or None,
-                )
+            _record_end(services, job, report)
         return report
+
+
+def _record_end(services: Services, job: Job, report: JobReport) -> None:
+    with services.session() as session:
+        record_job_end(
+            session=session,
+            job=job.name,
+            now=services.now(),
+            ok=not report.problems,
+            summary=report.summary,
+            error="; ".join(report.problems) or None,
+        )
