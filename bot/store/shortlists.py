@@ -23,6 +23,7 @@ from sqlmodel import Session, col, select
 
 from bot.priorities import priority_rank
 from bot.store.digest_lines import DigestLine
+from bot.store.index_scan import distinct_values
 from bot.store.nudge_ledger import Nudge
 from bot.store.tickets import (
     OPEN_SQL,
@@ -247,15 +248,5 @@ def open_assignees(session: Session) -> list[Assignee]:
     """Who may hold open tickets (None: nobody), found by skipping along the assignee index
     rather than reading every ticket: everyone who holds any ticket, so a few may hold
     no open one (their lists come back empty)."""
-    query = text(
-        """
-        WITH RECURSIVE held(assignee) AS (
-            SELECT min(assignee_id) FROM ticket
-            UNION ALL
-            SELECT (SELECT min(assignee_id) FROM ticket WHERE assignee_id > held.assignee)
-            FROM held WHERE held.assignee IS NOT NULL
-        )
-        SELECT assignee FROM held WHERE assignee IS NOT NULL
-        """
-    )
-    return [*(int(row[0]) for row in session.connection().execute(query)), None]
+    held = distinct_values(session, Ticket.__table__.c.assignee_id)  # type: ignore[attr-defined]
+    return [*(int(assignee) for assignee in held), None]
