@@ -90,10 +90,7 @@ def review_reason_text(line: ReviewLine, calendar: WorkCalendar, *, now: datetim
 
 
 def review_line_text(line: ReviewLine, calendar: WorkCalendar, *, now: datetime) -> str:
-    return (
-        f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)} · "
-        f"{review_reason_text(line, calendar, now=now)}"
-    )
+    return _line_text(line, " · " + review_reason_text(line, calendar, now=now))
 
 
 def waiting_reason_text(waiting: Waiting, calendar: WorkCalendar, *, now: datetime) -> str:
@@ -105,10 +102,12 @@ def waiting_reason_text(waiting: Waiting, calendar: WorkCalendar, *, now: dateti
 
 
 def waiting_line_text(line: WaitingLine, calendar: WorkCalendar, *, now: datetime) -> str:
-    return (
-        f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)}\n"
-        f"{waiting_reason_text(line.waiting, calendar, now=now)}"
-    )
+    return _line_text(line, "\n" + waiting_reason_text(line.waiting, calendar, now=now))
+
+
+def _line_text(line: ReviewLine | WaitingLine, why: str) -> str:
+    """The ticket's linked title, then its client and priority, then `why` it is listed."""
+    return f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)}{why}"
 
 
 def line_block_id(ticket_id: int) -> str:
