@@ -30,6 +30,7 @@ from bot.jobs.delivery import Outgoing
 from bot.jobs.sending import send_digests
 from bot.nudges.routing import lines_by_person, recipients
 from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
+from bot.settings import Settings
 from bot.store.digest_lines import record_digest_lines, repeatedly_nudged
 from bot.store.shortlists import Shortlist
 from bot.store.tickets import tickets_by_ids
@@ -82,21 +83,20 @@ def due(
     now: datetime,
     *,
     calendar: WorkCalendar,
-    waiting_hours: int,
-    no_reply_days: int,
-    zendesk_url: str | None,
+    settings: Settings,
 ) -> Plan:
     today = calendar.today(now)
     plan = Plan(day=today)
     rule: dict[str, Any] = {
         "calendar": calendar,
-        "waiting_hours": waiting_hours,
-        "no_reply_days": no_reply_days,
+        "waiting_hours": settings.client_waiting_hours,
+        "no_reply_days": settings.no_reply_days,
     }
     # Only tickets no digest carried today: each is nudged at most once a working day.
     found = waiting_shortlists(
         session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged=(NAME, today)
     )
+    zendesk_url = settings.zendesk_url
     still_waiting = channel_lines(session, now, today, rule=rule, zendesk_url=zendesk_url)
     assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
     people = recipients(session, assignees, calendar=calendar, now=now)
@@ -150,20 +150,7 @@ def record_lines(session: Session, plan: Plan) -> None:
 
 
 def run(ctx: JobContext) -> JobReport:
-    services = ctx.services
-    return send_digests(
-        ctx,
-        NAME,
-        lambda session: due(
-            session,
-            ctx.now,
-            calendar=services.calendar,
-            waiting_hours=services.settings.client_waiting_hours,
-            no_reply_days=services.settings.no_reply_days,
-            zendesk_url=services.settings.zendesk_url,
-        ),
-        record=record_lines,
-    )
+    return send_digests(ctx, NAME, due, record=record_lines)
 
 
 JOB = Job(

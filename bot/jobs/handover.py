@@ -23,6 +23,7 @@ from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing
 from bot.jobs.sending import send_due
 from bot.rota.commands import on_support
+from bot.settings import Settings
 from bot.store import rota as rota_store
 from bot.store.promises import open_promises_of
 from bot.store.reports import all_rotas, handover_tickets, zendesk_ids_of
@@ -51,7 +52,7 @@ def ending_week(now: datetime, calendar: WorkCalendar) -> date | None:
 
 
 def due(
-    session: Session, now: datetime, *, calendar: WorkCalendar, zendesk_url: str | None
+    session: Session, now: datetime, *, calendar: WorkCalendar, settings: Settings
 ) -> list[Outgoing]:
     ending = ending_week(now, calendar)
     if ending is None:
@@ -78,7 +79,7 @@ def due(
                 session=session, assignee_ids=zendesk_ids_of(session=session, slack_user_id=holder)
             ),
             today=today,
-            zendesk_url=zendesk_url,
+            zendesk_url=settings.zendesk_url,
             promises=open_promises_of(session=session, owner=outgoing) if outgoing else [],
             calendar=calendar,
         )
@@ -113,13 +114,7 @@ def run(ctx: JobContext) -> JobReport:
         return JobReport(summary="no handover is due now")
     if not ctx.dry_run:
         refresh_agent_matches(services)
-    return send_due(
-        ctx,
-        NAME,
-        lambda session: due(
-            session, ctx.now, calendar=services.calendar, zendesk_url=services.settings.zendesk_url
-        ),
-    )
+    return send_due(ctx, NAME, due)
 
 
 JOB = Job(

@@ -22,6 +22,7 @@ from bot.jobs.delivery import Outgoing
 from bot.jobs.sending import send_digests
 from bot.nudges.review import review_lines, review_shortlists
 from bot.nudges.routing import lines_by_person, recipients
+from bot.settings import Settings
 from bot.store.shortlists import Shortlist, triage_key
 from bot.worktime import WorkCalendar
 
@@ -39,9 +40,9 @@ def due(
     now: datetime,
     *,
     calendar: WorkCalendar,
-    review_after_days: int,
-    zendesk_url: str | None,
+    settings: Settings,
 ) -> Plan:
+    review_after_days, zendesk_url = settings.review_after_days, settings.zendesk_url
     found = review_shortlists(
         session, now, review_after_days=review_after_days, limit=MAX_LINES, by_assignee=True
     )
@@ -69,18 +70,7 @@ def due(
 
 
 def run(ctx: JobContext) -> JobReport:
-    services = ctx.services
-    return send_digests(
-        ctx,
-        NAME,
-        lambda session: due(
-            session,
-            ctx.now,
-            calendar=services.calendar,
-            review_after_days=services.settings.review_after_days,
-            zendesk_url=services.settings.zendesk_url,
-        ),
-    )
+    return send_digests(ctx, NAME, due)
 
 
 JOB = Job(

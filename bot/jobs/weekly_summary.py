@@ -120,14 +120,7 @@ def due(
 
 
 def run(ctx: JobContext) -> JobReport:
-    services = ctx.services
-    return send_due(
-        ctx,
-        NAME,
-        lambda session: due(
-            session, ctx.now, calendar=services.calendar, settings=services.settings
-        ),
-    )
+    return send_due(ctx, NAME, due)
 
 
 JOB = Job(

@@ -25,9 +25,7 @@ def team_nudges(
     session: Session, *, now: datetime, calendar: WorkCalendar, settings: Settings
 ) -> Nudges:
     """Open tickets needing a priority review, and clients waiting, team-wide."""
-    review = review_shortlists(
-        session, now, review_after_days=settings.review_after_days, limit=SECTION_LINES
-    )
+    review = _review(session, now=now, settings=settings, by_assignee=False)
     waiting = _waiting(session, now=now, calendar=calendar, settings=settings, by_assignee=False)
     return _as_lines(
         session,
@@ -46,13 +44,7 @@ def personal_nudges(
     on support), and the escalations they raised or lead."""
     if not settings.zendesk_enabled:
         return PersonalNudges()
-    review = review_shortlists(
-        session,
-        now,
-        review_after_days=settings.review_after_days,
-        limit=SECTION_LINES,
-        by_assignee=True,
-    )
+    review = _review(session, now=now, settings=settings, by_assignee=True)
     waiting = _waiting(session, now=now, calendar=calendar, settings=settings, by_assignee=True)
     people = recipients(session, {*review, *waiting}, calendar=calendar, now=now)
     mine_to_review, _ = by_person(
@@ -74,6 +66,18 @@ def personal_nudges(
         waiting=lists.waiting,
         waiting_total=lists.waiting_total,
         escalations=with_links(session, escalations, zendesk_url=settings.zendesk_url),
+    )
+
+
+def _review(
+    session: Session, *, now: datetime, settings: Settings, by_assignee: bool
+) -> dict[Assignee, Shortlist]:
+    return review_shortlists(
+        session,
+        now,
+        review_after_days=settings.review_after_days,
+        limit=SECTION_LINES,
+        by_assignee=by_assignee,
     )
 
 
