@@ -25,8 +25,9 @@ def team_nudges(
     session: Session, *, now: datetime, calendar: WorkCalendar, settings: Settings
 ) -> Nudges:
     """Open tickets needing a priority review, and clients waiting, team-wide."""
-    review = _review(session, now=now, settings=settings, by_assignee=False)
-    waiting = _waiting(session, now=now, calendar=calendar, settings=settings, by_assignee=False)
+    review, waiting = _shortlists(
+        session, now=now, calendar=calendar, settings=settings, by_assignee=False
+    )
     return _as_lines(
         session,
         review.get(None, Shortlist()),
@@ -44,8 +45,9 @@ def personal_nudges(
     on support), and the escalations they raised or lead."""
     if not settings.zendesk_enabled:
         return PersonalNudges()
-    review = _review(session, now=now, settings=settings, by_assignee=True)
-    waiting = _waiting(session, now=now, calendar=calendar, settings=settings, by_assignee=True)
+    review, waiting = _shortlists(
+        session, now=now, calendar=calendar, settings=settings, by_assignee=True
+    )
     people = recipients(session, {*review, *waiting}, calendar=calendar, now=now)
     mine_to_review, _ = by_person(
         people, review, limit=SECTION_LINES, order=lambda row: triage_key(row[0])
@@ -69,27 +71,23 @@ def personal_nudges(
     )
 
 
-def _review(
-    session: Session, *, now: datetime, settings: Settings, by_assignee: bool
-) -> dict[Assignee, Shortlist]:
-    return review_shortlists(
-        session,
-        now,
-        review_after_days=settings.review_after_days,
-        limit=SECTION_LINES,
-        by_assignee=by_assignee,
-    )
-
-
-def _waiting(
+def _shortlists(
     session: Session,
     *,
     now: datetime,
     calendar: WorkCalendar,
     settings: Settings,
     by_assignee: bool,
-) -> dict[Assignee, Shortlist]:
-    return waiting_shortlists(
+) -> tuple[dict[Assignee, Shortlist], dict[Assignee, Shortlist]]:
+    """Both lists' first lines and counts: to review, and waiting."""
+    review = review_shortlists(
+        session,
+        now,
+        review_after_days=settings.review_after_days,
+        limit=SECTION_LINES,
+        by_assignee=by_assignee,
+    )
+    waiting = waiting_shortlists(
         session,
         now,
         calendar=calendar,
@@ -98,6 +96,7 @@ def _waiting(
         limit=SECTION_LINES,
         by_assignee=by_assignee,
     )
+    return review, waiting
 
 
 def _as_lines(
