@@ -24,7 +24,6 @@ from bot.store.rota import Rota, is_away
 from bot.store.shortlists import Assignee, Shortlist
 from bot.store.tickets import (
     Ticket,
-    organization,
     slack_user_for_zendesk_user,
 )
 from bot.worktime import WorkCalendar
@@ -116,13 +115,6 @@ def lines_by_person(
         for person, shortlist in sorted(routed.items())
     ]
     return per_person, unrouted
-
-
-def client_name(session: Session, ticket: Ticket) -> str | None:
-    if ticket.organization_id is None:
-        return None
-    org = organization(session=session, organization_id=ticket.organization_id)
-    return org.name if org is not None and org.name else None
 
 
 def digest_recipient(services: Services, *, channel: str, ts: str) -> str | None:

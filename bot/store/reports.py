@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from bot.store.audit import AuditEvent
 from bot.store.rota import Rota
 from bot.store.shortlists import in_triage_order, shortlists
-from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser
+from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser, organization
 
 
 def zendesk_ids_of(*, session: Session, slack_user_id: str) -> list[int]:
@@ -77,3 +77,10 @@ def audit_count(
         col(AuditEvent.at) < end,
     )
     return int(session.exec(query).one())
+
+
+def client_name(session: Session, ticket: Ticket) -> str | None:
+    if ticket.organization_id is None:
+        return None
+    org = organization(session=session, organization_id=ticket.organization_id)
+    return org.name if org is not None and org.name else None
