@@ -29,11 +29,15 @@ from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing
 from bot.jobs.sending import send_digests
 from bot.nudges.routing import lines_by_person, recipients
-from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
+from bot.nudges.waiting import (
+    most_waiting_first,
+    still_waiting_lines,
+    waiting_lines,
+    waiting_shortlists,
+)
 from bot.settings import Settings
-from bot.store.digest_lines import record_digest_lines, repeatedly_nudged
+from bot.store.digest_lines import record_digest_lines
 from bot.store.shortlists import Shortlist
-from bot.store.tickets import tickets_by_ids
 from bot.worktime import WorkCalendar
 
 NAME = "client-waiting"
@@ -64,20 +68,6 @@ def digest_key(person: str, day: date, ticket_ids: list[int]) -> str:
     return f"{NAME}:{person}:{day.isoformat()}:{tickets}"
 
 
-def channel_lines(
-    session: Session, now: datetime, today: date, *, rule: dict[str, Any], zendesk_url: str | None
-) -> list[WaitingLine]:
-    """Waiting spells a digest carried on two earlier working days, the client still waiting."""
-    repeated = repeatedly_nudged(session=session, job=NAME, before=today, days=CHANNEL_AFTER_DAYS)
-    if not repeated:
-        return []
-    tickets = tickets_by_ids(session=session, ticket_ids=sorted({t for t, _ in repeated}))
-    rows = [(tickets[t], since) for t, since in sorted(repeated, key=str) if t in tickets]
-    # A row whose spell has ended (a reply since, a new spell) is not waiting since then.
-    lines = waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url, quiet=True)
-    return sorted(lines, key=lambda line: (line.waiting.since, line.ticket.id))
-
-
 def due(
     session: Session,
     now: datetime,
@@ -97,7 +87,15 @@ def due(
         session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged=(NAME, today)
     )
     zendesk_url = settings.zendesk_url
-    still_waiting = channel_lines(session, now, today, rule=rule, zendesk_url=zendesk_url)
+    still_waiting = still_waiting_lines(
+        session,
+        now,
+        today,
+        job=NAME,
+        days=CHANNEL_AFTER_DAYS,
+        rule=rule,
+        zendesk_url=zendesk_url,
+    )
     assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
     people = recipients(session, assignees, calendar=calendar, now=now)
     per_person, unrouted = lines_by_person(

@@ -12,8 +12,9 @@ from sqlmodel import Session
 from bot.blocks.digest import WaitingLine
 from bot.blocks.kit import ticket_url
 from bot.nudges.rules import client_waiting, waiting_cutoffs
+from bot.store.digest_lines import repeatedly_nudged
 from bot.store.shortlists import Assignee, Shortlist, clients_waiting, shortlists
-from bot.store.tickets import Ticket, organization_names
+from bot.store.tickets import Ticket, organization_names, tickets_by_ids
 from bot.worktime import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -85,3 +86,25 @@ def waiting_lines(
 def most_waiting_first(row: tuple[Ticket, Any]) -> tuple[datetime, int]:
     ticket, since = row
     return since, ticket.id
+
+
+def still_waiting_lines(
+    session: Session,
+    now: datetime,
+    today: date,
+    *,
+    job: str,
+    days: int,
+    rule: dict[str, Any],
+    zendesk_url: str | None,
+) -> list[WaitingLine]:
+    """Waiting spells sent digests of `job` carried on `days` earlier working days, the client
+    still waiting."""
+    repeated = repeatedly_nudged(session=session, job=job, before=today, days=days)
+    if not repeated:
+        return []
+    tickets = tickets_by_ids(session=session, ticket_ids=sorted({t for t, _ in repeated}))
+    rows = [(tickets[t], since) for t, since in sorted(repeated, key=str) if t in tickets]
+    # A row whose spell has ended (a reply since, a new spell) is not waiting since then.
+    lines = waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url, quiet=True)
+    return sorted(lines, key=lambda line: (line.waiting.since, line.ticket.id))
