@@ -1,4 +1,5 @@
-"""The priority-review and client-waiting digests, their App Home and summary sections."""
+"""The priority-review and client-waiting digests, their App Home and summary sections, and
+the lines they show: each ticket with why it is listed."""
 
 from __future__ import annotations
 

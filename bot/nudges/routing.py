@@ -1,4 +1,4 @@
-"""Who gets each nudge, and the digest buttons' effects on Zendesk and the review records.
+"""Who gets each nudge, and who a sent digest went to.
 
 A nudge goes to the ticket's assignee (matched to Slack by email), else to the person on
 support this week. Tickets belong to the workspace's rota (the first one created, when there

@@ -1,4 +1,4 @@
-"""Read-only queries for the handover DMs and the weekly summary."""
+"""Read-only queries: the rotas, and reports for the handover DMs and the weekly summary."""
 
 from __future__ import annotations
 
