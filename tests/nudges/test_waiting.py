@@ -15,17 +15,17 @@ from bot.nudges.waiting import (
     waiting_shortlists,
 )
 from bot.store.db import session_scope
-from bot.store.digest_lines import record_digest_lines
-from bot.store.nudge_ledger import claim_nudge, mark_sent
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
+from tests.store.test_digest_lines import SINCE, digest
 
 CALENDAR = WorkCalendar(timezone="Europe/London", holidays="GB-ENG")
 # Wednesday 2 December 2026, 10:00 GMT.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 TODAY = date(2026, 12, 2)
 LONG_AGO = datetime(2026, 11, 25, 10, 0, tzinfo=UTC)
-YESTERDAY = datetime(2026, 12, 1, 10, 0, tzinfo=UTC)
+# When the client of ticket 1 wrote: the spell the digest helper records.
+YESTERDAY = SINCE
 RULE: dict[str, Any] = {"calendar": CALENDAR, "waiting_hours": 4, "no_reply_days": 2}
 
 
@@ -64,41 +64,24 @@ def test_most_waiting_first_with_the_reason(engine: Engine) -> None:
         assert lines[1].waiting.since == YESTERDAY
 
 
-def _carried(engine: Engine, key: str, day: date, since: datetime) -> None:
-    with session_scope(engine) as session:
-        record_digest_lines(
-            session=session,
-            job="client-waiting",
-            message_key=key,
-            recipient="U1",
-            day=day,
-            lines=[(3, since)],
-        )
-        claim_nudge(
-            session=session, key=key, job="client-waiting", recipient="U1", worker="w", now=NOW
-        )
-        mark_sent(session=session, key=key, channel="D1", ts=key, now=NOW)
+ARGS: dict[str, Any] = {"job": "client-waiting", "rule": RULE, "zendesk_url": None}
 
 
 def test_a_ticket_carried_on_two_earlier_days_is_still_waiting(engine: Engine) -> None:
     _seed(engine)
-    _carried(engine, "k1", date(2026, 11, 30), LONG_AGO)
+    digest(engine, "k1", [1], date(2026, 11, 30), sent=True)
     with session_scope(engine) as session:
-        args: dict[str, Any] = {"job": "client-waiting", "rule": RULE, "zendesk_url": None}
-        assert still_waiting_lines(session, NOW, TODAY, days=2, **args) == []
-    _carried(engine, "k2", date(2026, 12, 1), LONG_AGO)
+        assert still_waiting_lines(session, NOW, TODAY, days=2, **ARGS) == []
+    digest(engine, "k2", [1], date(2026, 12, 1), sent=True)
     with session_scope(engine) as session:
-        [line] = still_waiting_lines(session, NOW, TODAY, days=2, **args)
-        assert line.ticket.id == 3 and line.waiting.since == LONG_AGO
+        [line] = still_waiting_lines(session, NOW, TODAY, days=2, **ARGS)
+        assert line.ticket.id == 1 and line.waiting.since == SINCE
 
 
 def test_a_spell_that_ended_is_not_still_waiting(engine: Engine) -> None:
     _seed(engine)
-    earlier = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
-    _carried(engine, "k1", date(2026, 11, 30), earlier)
-    _carried(engine, "k2", date(2026, 12, 1), earlier)
+    # Ticket 3 waits since long ago: the spell the digests carried is another one.
+    digest(engine, "k1", [3], date(2026, 11, 30), sent=True)
+    digest(engine, "k2", [3], date(2026, 12, 1), sent=True)
     with session_scope(engine) as session:
-        lines = still_waiting_lines(
-            session, NOW, TODAY, job="client-waiting", days=2, rule=RULE, zendesk_url=None
-        )
-        assert lines == []
+        assert still_waiting_lines(session, NOW, TODAY, days=2, **ARGS) == []
