@@ -93,7 +93,7 @@ def due(
         today,
         job=NAME,
         days=CHANNEL_AFTER_DAYS,
-        rule=rule,
+        **rule,
         zendesk_url=zendesk_url,
     )
     assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}

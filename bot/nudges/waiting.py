@@ -95,7 +95,9 @@ def still_waiting_lines(
     *,
     job: str,
     days: int,
-    rule: dict[str, Any],
+    calendar: WorkCalendar,
+    waiting_hours: int,
+    no_reply_days: int,
     zendesk_url: str | None,
 ) -> list[WaitingLine]:
     """Waiting spells sent digests of `job` carried on `days` earlier working days, the client
@@ -106,5 +108,14 @@ def still_waiting_lines(
     tickets = tickets_by_ids(session=session, ticket_ids=sorted({t for t, _ in repeated}))
     rows = [(tickets[t], since) for t, since in sorted(repeated, key=str) if t in tickets]
     # A row whose spell has ended (a reply since, a new spell) is not waiting since then.
-    lines = waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url, quiet=True)
+    lines = waiting_lines(
+        session,
+        rows,
+        now,
+        calendar=calendar,
+        waiting_hours=waiting_hours,
+        no_reply_days=no_reply_days,
+        zendesk_url=zendesk_url,
+        quiet=True,
+    )
     return sorted(lines, key=lambda line: (line.waiting.since, line.ticket.id))

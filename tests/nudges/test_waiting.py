@@ -64,7 +64,7 @@ def test_most_waiting_first_with_the_reason(engine: Engine) -> None:
         assert lines[1].waiting.since == YESTERDAY
 
 
-ARGS: dict[str, Any] = {"job": "client-waiting", "rule": RULE, "zendesk_url": None}
+ARGS: dict[str, Any] = {"job": "client-waiting", **RULE, "zendesk_url": None}
 
 
 def test_a_ticket_carried_on_two_earlier_days_is_still_waiting(engine: Engine) -> None:
