@@ -40,8 +40,8 @@ from bot.jobs import all_jobs
 from bot.settings import Settings
 from bot.store.audit import AuditEvent
 from bot.store.db import make_engine
-from bot.store.digests import DigestLine
-from bot.store.ledger import Nudge
+from bot.store.digest_lines import DigestLine
+from bot.store.nudge_ledger import Nudge
 from bot.store.promises import Promise
 from bot.store.rota import Absence, Rota, RotaMember, RotaWeek
 from bot.store.tickets import PriorityReview, Ticket, ZendeskOrganization, ZendeskUser

@@ -26,9 +26,7 @@ from bot.blocks.escalation import (
     zendesk_note,
 )
 from bot.blocks.kit import ticket_url
-from bot.nudges.routing import client_name
 from bot.services import Services
-from bot.store.digests import workspace_rota
 from bot.store.escalations import (
     ACKNOWLEDGED,
     CONTACTING,
@@ -40,6 +38,7 @@ from bot.store.escalations import (
     pending_zendesk_notes,
     save_escalation,
 )
+from bot.store.reports import client_name, workspace_rota
 from bot.store.rota import lead_for_client
 from bot.store.tickets import Ticket, ticket_by_id, tickets_by_ids
 from bot.zendesk.client import ZendeskError

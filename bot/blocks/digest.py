@@ -1,9 +1,11 @@
-"""The priority-review and client-waiting digests, their App Home and summary sections."""
+"""The priority-review and client-waiting digests, their App Home and summary sections, and
+the lines they show: each ticket with why it is listed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from bot import ids, timefmt
@@ -20,14 +22,35 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.ticket import PRIORITY_NAMES, priority_select
-from bot.nudges.rules import ReviewReason, Waiting, WaitingReason
-from bot.store.nudges import Shortlist
+from bot.store.escalations import Escalation
+from bot.store.shortlists import Shortlist
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
 
 # Each line takes two blocks; the header, intro and "and N more" take the rest.
 MAX_LINES = (MAX_BLOCKS - 3) // 2
 SECTION_LINES = 5
+
+
+class ReviewReason(StrEnum):
+    NO_PRIORITY = "no priority set"
+    NEVER_REVIEWED = "never reviewed"
+    CLIENT_COMMENTED = "the client wrote since the last review"
+    STALE = "not reviewed for a while"
+
+
+class WaitingReason(StrEnum):
+    CLIENT_WROTE = "client"
+    NO_REPLY = "no-reply"
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Why a client is waiting on us, since when, and for how many working hours."""
+
+    reason: WaitingReason
+    since: datetime
+    hours: float
 
 
 @dataclass(frozen=True)
@@ -68,10 +91,7 @@ def review_reason_text(line: ReviewLine, calendar: WorkCalendar, *, now: datetim
 
 
 def review_line_text(line: ReviewLine, calendar: WorkCalendar, *, now: datetime) -> str:
-    return (
-        f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)} · "
-        f"{review_reason_text(line, calendar, now=now)}"
-    )
+    return _line_text(line, " · " + review_reason_text(line, calendar, now=now))
 
 
 def waiting_reason_text(waiting: Waiting, calendar: WorkCalendar, *, now: datetime) -> str:
@@ -83,10 +103,12 @@ def waiting_reason_text(waiting: Waiting, calendar: WorkCalendar, *, now: dateti
 
 
 def waiting_line_text(line: WaitingLine, calendar: WorkCalendar, *, now: datetime) -> str:
-    return (
-        f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)}\n"
-        f"{waiting_reason_text(line.waiting, calendar, now=now)}"
-    )
+    return _line_text(line, "\n" + waiting_reason_text(line.waiting, calendar, now=now))
+
+
+def _line_text(line: ReviewLine | WaitingLine, why: str) -> str:
+    """The ticket's linked title, then its client and priority, then `why` it is listed."""
+    return f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)}{why}"
 
 
 def line_block_id(ticket_id: int) -> str:
@@ -270,3 +292,19 @@ def _total(lines: list[Any], total: Total | None) -> Total:
     if total is None or total.count < len(lines):
         return Total(len(lines))
     return total
+
+
+@dataclass(frozen=True)
+class Nudges:
+    """The first lines of each nudge list, and how many lines each has in all."""
+
+    review: list[ReviewLine] = field(default_factory=list)
+    review_total: Total = Total(0)
+    waiting: list[WaitingLine] = field(default_factory=list)
+    waiting_total: Total = Total(0)
+
+
+@dataclass(frozen=True)
+class PersonalNudges(Nudges):
+    # Open escalations the person raised or leads, with their ticket links.
+    escalations: list[tuple[Escalation, str]] = field(default_factory=list)

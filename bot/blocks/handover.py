@@ -22,9 +22,9 @@ from bot.blocks.kit import (
     ticket_url,
 )
 from bot.blocks.promises import promise_line, take_button
+from bot.priorities import PRIORITIES
 from bot.store.escalations import Escalation
 from bot.store.promises import Promise
-from bot.store.reports import PRIORITY_ORDER
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
 
@@ -226,9 +226,7 @@ def rota_section(summary: Summary) -> list[Block]:
 def open_tickets_section(summary: Summary) -> list[Block]:
     if not summary.counts:
         return [section("*Open tickets:* none. :tada:")]
-    parts = [
-        f"{summary.counts[name]} {name}" for name in PRIORITY_ORDER if summary.counts.get(name)
-    ]
+    parts = [f"{summary.counts[name]} {name}" for name in PRIORITIES if summary.counts.get(name)]
     if summary.counts.get(None):
         parts.append(f"{summary.counts[None]} without a priority")
     text = "*Open tickets:* " + " · ".join(parts)

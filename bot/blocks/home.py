@@ -11,12 +11,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from bot import timefmt
-from bot.blocks.digest import review_section, waiting_section
+from bot.blocks.digest import PersonalNudges, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
 from bot.blocks.kit import Block, context, mention, section
 from bot.blocks.promises import home_promise_blocks
 from bot.blocks.rota import RotaSummary, swap_request_blocks, week_label, week_mark
-from bot.nudges.personal import PersonalNudges
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
 

@@ -9,8 +9,8 @@ from bot.blocks.escalation import escalate_button
 from bot.blocks.kit import Block, context, escape, section
 from bot.blocks.models import TicketCard
 from bot.blocks.promises import promise_button, promise_line
+from bot.priorities import PRIORITIES
 from bot.store.tickets import ZENDESK_REVIEWER, PriorityReview
-from bot.tickets.card import PRIORITIES
 from bot.worktime import WorkCalendar
 
 USAGE = (
@@ -27,7 +27,7 @@ STATUS_NAMES = {
     "closed": "Closed",
     "deleted": "Deleted",
 }
-PRIORITY_NAMES = {"urgent": "Urgent", "high": "High", "normal": "Normal", "low": "Low"}
+PRIORITY_NAMES = {priority: priority.capitalize() for priority in PRIORITIES}
 # Keeps the card's title readable and well inside Slack's 3000-character section limit.
 SUBJECT_LIMIT = 200
 

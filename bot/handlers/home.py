@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 from bot.app import services_of
 from bot.blocks.home import HomeContext, home_view
 from bot.handlers.rota_command import send_all
-from bot.nudges.personal import personal_nudges
+from bot.nudges.overview import personal_nudges
 from bot.rota.home import home_summaries
 from bot.services import Services
 from bot.store.promises import open_promises_of

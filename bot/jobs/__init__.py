@@ -1,20 +1,18 @@
 """The scheduled jobs, by name (DESIGN.md §5)."""
 
+from bot.jobs import (
+    client_waiting,
+    commitments,
+    handover,
+    priority_review,
+    sync,
+    weekly_summary,
+)
 from bot.jobs.base import Job
 
 
 def all_jobs() -> dict[str, Job]:
     """Every job Rotabot runs, in the order `rotabot jobs list` shows them."""
-    # Imported here: job modules import each other's helpers through this package.
-    from bot.jobs import (
-        client_waiting,
-        commitments,
-        handover,
-        priority_review,
-        sync,
-        weekly_summary,
-    )
-
     jobs: list[Job] = [
         sync.JOB,
         commitments.JOB,

@@ -11,8 +11,6 @@ earlier working days and the client still waits, the rota channel is told once
 from __future__ import annotations
 
 import hashlib
-import logging
-from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -21,25 +19,26 @@ from sqlmodel import Session
 
 from bot.blocks.digest import (
     MAX_LINES,
-    Total,
     WaitingLine,
     channel_waiting_blocks,
     channel_waiting_text,
     waiting_digest_blocks,
     waiting_digest_text,
 )
-from bot.blocks.kit import ticket_url
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.delivery import Outgoing, deliver
-from bot.jobs.priority_review import before_digests, unrouted_note
-from bot.nudges.routing import by_person, recipients
-from bot.nudges.rules import client_waiting, waiting_cutoffs
-from bot.store.digests import record_digest_lines, repeatedly_nudged
-from bot.store.nudges import Assignee, Shortlist, clients_waiting, shortlists
-from bot.store.tickets import Ticket, organization_names, tickets_by_ids
+from bot.jobs.delivery import Outgoing
+from bot.jobs.sending import send_digests
+from bot.nudges.routing import lines_by_person, recipients
+from bot.nudges.waiting import (
+    most_waiting_first,
+    still_waiting_lines,
+    waiting_lines,
+    waiting_shortlists,
+)
+from bot.settings import Settings
+from bot.store.digest_lines import record_digest_lines
+from bot.store.shortlists import Shortlist
 from bot.worktime import WorkCalendar
-
-log = logging.getLogger(__name__)
 
 NAME = "client-waiting"
 # Nudged on this many earlier working days and still waiting: the rota channel is told.
@@ -69,124 +68,44 @@ def digest_key(person: str, day: date, ticket_ids: list[int]) -> str:
     return f"{NAME}:{person}:{day.isoformat()}:{tickets}"
 
 
-def waiting_shortlists(
-    session: Session,
-    now: datetime,
-    *,
-    calendar: WorkCalendar,
-    waiting_hours: int,
-    no_reply_days: int,
-    limit: int,
-    by_assignee: bool = False,
-    assignees: Collection[Assignee] | None = None,
-    not_nudged_on: date | None = None,
-) -> dict[Assignee, Shortlist]:
-    """Tickets whose client waits on us too long, first `limit` most waiting first, and counts."""
-    cutoffs = waiting_cutoffs(
-        calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
-    )
-    not_nudged = None if not_nudged_on is None else (NAME, not_nudged_on)
-    selection = clients_waiting(cutoffs, not_nudged=not_nudged)
-    return shortlists(session, selection, limit=limit, by_assignee=by_assignee, assignees=assignees)
-
-
-def waiting_lines(
-    session: Session,
-    rows: Iterable[tuple[Ticket, Any]],
-    now: datetime,
-    *,
-    calendar: WorkCalendar,
-    waiting_hours: int,
-    no_reply_days: int,
-    zendesk_url: str | None,
-    quiet: bool = False,
-) -> list[WaitingLine]:
-    """Tickets (each with since when it waits) as lines with the rule's reason; a ticket not
-    waiting since then is left out (and logged unless `quiet`: the SQL should agree)."""
-    cutoffs = waiting_cutoffs(
-        calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
-    )
-    clients = organization_names(session=session)
-    lines = []
-    for ticket, since in rows:
-        found = client_waiting(
-            ticket,
-            now=now,
-            calendar=calendar,
-            waiting_hours=waiting_hours,
-            no_reply_days=no_reply_days,
-            cutoffs=cutoffs,
-        )
-        if found is None or found.since != since:
-            if not quiet:
-                log.error("ticket %s selected as waiting since %s; it is not", ticket.id, since)
-            continue
-        lines.append(
-            WaitingLine(
-                ticket=ticket,
-                waiting=found,
-                client=clients.get(ticket.organization_id or 0),
-                url=ticket_url(zendesk_url, ticket.id),
-            )
-        )
-    return lines
-
-
-def most_waiting_first(row: tuple[Ticket, Any]) -> tuple[datetime, int]:
-    ticket, since = row
-    return since, ticket.id
-
-
-def channel_lines(
-    session: Session, now: datetime, today: date, *, rule: dict[str, Any], zendesk_url: str | None
-) -> list[WaitingLine]:
-    """Waiting spells a digest carried on two earlier working days, the client still waiting."""
-    repeated = repeatedly_nudged(session=session, job=NAME, before=today, days=CHANNEL_AFTER_DAYS)
-    if not repeated:
-        return []
-    tickets = tickets_by_ids(session=session, ticket_ids=sorted({t for t, _ in repeated}))
-    rows = [(tickets[t], since) for t, since in sorted(repeated, key=str) if t in tickets]
-    # A row whose spell has ended (a reply since, a new spell) is not waiting since then.
-    lines = waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url, quiet=True)
-    return sorted(lines, key=lambda line: (line.waiting.since, line.ticket.id))
-
-
 def due(
     session: Session,
     now: datetime,
     *,
     calendar: WorkCalendar,
-    waiting_hours: int,
-    no_reply_days: int,
-    zendesk_url: str | None,
+    settings: Settings,
 ) -> Plan:
     today = calendar.today(now)
     plan = Plan(day=today)
     rule: dict[str, Any] = {
         "calendar": calendar,
-        "waiting_hours": waiting_hours,
-        "no_reply_days": no_reply_days,
+        "waiting_hours": settings.client_waiting_hours,
+        "no_reply_days": settings.no_reply_days,
     }
     # Only tickets no digest carried today: each is nudged at most once a working day.
     found = waiting_shortlists(
-        session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged_on=today
+        session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged=(NAME, today)
     )
-    still_waiting = channel_lines(session, now, today, rule=rule, zendesk_url=zendesk_url)
-    assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
-    people = recipients(session, assignees, calendar=calendar, now=now)
-    routed, unrouted = by_person(people, found, limit=MAX_LINES, order=most_waiting_first)
-    # Every digest's lines at once: one read of the client names, one working out of cutoffs.
-    every = waiting_lines(
+    zendesk_url = settings.zendesk_url
+    still_waiting = still_waiting_lines(
         session,
-        (row for shortlist in routed.values() for row in shortlist.rows),
         now,
+        today,
+        job=NAME,
+        days=CHANNEL_AFTER_DAYS,
         **rule,
         zendesk_url=zendesk_url,
     )
-    by_ticket = {line.ticket.id: line for line in every}
-    for person, shortlist in sorted(routed.items()):
-        fresh = [by_ticket[t.id] for t, _ in shortlist.rows if t.id in by_ticket]
-        total = Total.of(shortlist)
+    assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
+    people = recipients(session, assignees, calendar=calendar, now=now)
+    per_person, unrouted = lines_by_person(
+        people,
+        found,
+        limit=MAX_LINES,
+        order=most_waiting_first,
+        lines_of=lambda rows: waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url),
+    )
+    for person, fresh, total in per_person:
         if not fresh:
             continue
         plan.digests.append(
@@ -215,34 +134,21 @@ def due(
     return plan
 
 
-def run(ctx: JobContext) -> JobReport:
-    services = ctx.services
-    problems = before_digests(ctx)
-    with services.session() as session:
-        plan = due(
-            session,
-            ctx.now,
-            calendar=services.calendar,
-            waiting_hours=services.settings.client_waiting_hours,
-            no_reply_days=services.settings.no_reply_days,
-            zendesk_url=services.settings.zendesk_url,
+def record_lines(session: Session, plan: Plan) -> None:
+    """The lines count as nudged only once their digest's ledger entry is marked sent."""
+    for digest in plan.digests:
+        record_digest_lines(
+            session=session,
+            job=NAME,
+            message_key=digest.message.key,
+            recipient=digest.message.recipient,
+            day=plan.day,
+            lines=[(line.ticket.id, line.waiting.since) for line in digest.lines],
         )
-    if not ctx.dry_run:
-        # The lines count as nudged only once their digest's ledger entry is marked sent.
-        with services.session() as session:
-            for digest in plan.digests:
-                record_digest_lines(
-                    session=session,
-                    job=NAME,
-                    message_key=digest.message.key,
-                    recipient=digest.message.recipient,
-                    day=plan.day,
-                    lines=[(line.ticket.id, line.waiting.since) for line in digest.lines],
-                )
-    report = deliver(ctx, NAME, plan.messages)
-    report.problems += problems
-    report.summary += unrouted_note(plan.unrouted)
-    return report
+
+
+def run(ctx: JobContext) -> JobReport:
+    return send_digests(ctx, NAME, due, record=record_lines)
 
 
 JOB = Job(

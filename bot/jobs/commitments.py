@@ -33,7 +33,7 @@ from bot.promises.record import hand_over, keep_fulfilled
 from bot.services import Services
 from bot.store import promises as store
 from bot.store import rota as rota_store
-from bot.store.ledger import sent_keys
+from bot.store.nudge_ledger import sent_keys
 from bot.store.promises import Promise
 from bot.store.tickets import tickets_by_ids
 from bot.worktime import WorkCalendar

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from bot import timefmt
 from bot.blocks.text import blocks_as_text
 from bot.jobs.base import JobContext, JobReport
-from bot.store.ledger import claim_nudge, mark_sent, release_claim, sent_keys
+from bot.store.nudge_ledger import claim_nudge, mark_sent, release_claim, sent_keys
 
 log = logging.getLogger(__name__)
 

@@ -6,6 +6,7 @@ then is healed on the first working day of the new week.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
@@ -17,9 +18,12 @@ from bot.blocks.handover import (
     outgoing_blocks,
     outgoing_text,
 )
+from bot.blocks.kit import Block
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.delivery import Outgoing, deliver
+from bot.jobs.delivery import Outgoing
+from bot.jobs.sending import send_due
 from bot.rota.planner import on_support
+from bot.settings import Settings
 from bot.store import rota as rota_store
 from bot.store.promises import open_promises_of
 from bot.store.reports import all_rotas, handover_tickets, zendesk_ids_of
@@ -28,6 +32,11 @@ from bot.worktime import WorkCalendar
 
 NAME = "handover"
 DUE_FROM = time(12, 0)
+
+# Each side's message: its text and its blocks.
+Side = tuple[Callable[[Handover], str], Callable[[Handover], list[Block]]]
+OUTGOING: Side = (outgoing_text, outgoing_blocks)
+INCOMING: Side = (incoming_text, incoming_blocks)
 
 
 def ending_week(now: datetime, calendar: WorkCalendar) -> date | None:
@@ -43,7 +52,7 @@ def ending_week(now: datetime, calendar: WorkCalendar) -> date | None:
 
 
 def due(
-    session: Session, now: datetime, *, calendar: WorkCalendar, zendesk_url: str | None
+    session: Session, now: datetime, *, calendar: WorkCalendar, settings: Settings
 ) -> list[Outgoing]:
     ending = ending_week(now, calendar)
     if ending is None:
@@ -70,36 +79,32 @@ def due(
                 session=session, assignee_ids=zendesk_ids_of(session=session, slack_user_id=holder)
             ),
             today=today,
-            zendesk_url=zendesk_url,
+            zendesk_url=settings.zendesk_url,
             promises=open_promises_of(session=session, owner=outgoing) if outgoing else [],
             calendar=calendar,
         )
         key = f"{NAME}:{rota.id}:{starting.isoformat()}"
         first_day = calendar.first_working_day_of_week(starting) or starting
+        sides: list[tuple[str, str, Side]] = []
         if (
             outgoing is not None
             and outgoing != incoming
             and not rota_store.is_away(session=session, user_id=outgoing, day=today)
         ):
-            messages.append(
-                Outgoing(
-                    key=f"{key}:out:{outgoing}",
-                    recipient=outgoing,
-                    text=outgoing_text(handover),
-                    blocks=outgoing_blocks(handover),
-                )
-            )
+            sides.append(("out", outgoing, OUTGOING))
         if incoming is not None and not rota_store.is_away(
             session=session, user_id=incoming, day=first_day
         ):
-            messages.append(
-                Outgoing(
-                    key=f"{key}:in:{incoming}",
-                    recipient=incoming,
-                    text=incoming_text(handover),
-                    blocks=incoming_blocks(handover),
-                )
+            sides.append(("in", incoming, INCOMING))
+        messages += [
+            Outgoing(
+                key=f"{key}:{side}:{person}",
+                recipient=person,
+                text=text_of(handover),
+                blocks=blocks_of(handover),
             )
+            for side, person, (text_of, blocks_of) in sides
+        ]
     return messages
 
 
@@ -109,11 +114,7 @@ def run(ctx: JobContext) -> JobReport:
         return JobReport(summary="no handover is due now")
     if not ctx.dry_run:
         refresh_agent_matches(services)
-    with services.session() as session:
-        messages = due(
-            session, ctx.now, calendar=services.calendar, zendesk_url=services.settings.zendesk_url
-        )
-    return deliver(ctx, NAME, messages)
+    return send_due(ctx, NAME, due)
 
 
 JOB = Job(

@@ -13,13 +13,14 @@ from sqlmodel import Session
 from bot.blocks.handover import MAX_LINES, Summary, summary_blocks, summary_text
 from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.delivery import Outgoing, deliver
-from bot.nudges.personal import team_nudges
+from bot.jobs.delivery import Outgoing
+from bot.jobs.sending import send_due
+from bot.nudges.overview import team_nudges
 from bot.rota.planner import on_support
 from bot.settings import Settings
 from bot.store import rota as rota_store
 from bot.store.escalations import escalations_between
-from bot.store.ledger import sent_keys
+from bot.store.nudge_ledger import sent_keys
 from bot.store.promises import count_open_promises, open_promises
 from bot.store.reports import (
     all_rotas,
@@ -119,10 +120,7 @@ def due(
 
 
 def run(ctx: JobContext) -> JobReport:
-    services = ctx.services
-    with services.session() as session:
-        messages = due(session, ctx.now, calendar=services.calendar, settings=services.settings)
-    return deliver(ctx, NAME, messages)
+    return send_due(ctx, NAME, due)
 
 
 JOB = Job(

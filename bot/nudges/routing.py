@@ -1,4 +1,4 @@
-"""Who gets each nudge, and the digest buttons' effects on Zendesk and the review records.
+"""Who gets each nudge, and who a sent digest went to.
 
 A nudge goes to the ticket's assignee (matched to Slack by email), else to the person on
 support this week. Tickets belong to the workspace's rota (the first one created, when there
@@ -11,18 +11,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from sqlmodel import Session
 
+from bot.blocks.digest import Total
 from bot.rota.planner import on_support_at
 from bot.services import Services
-from bot.store.digests import nudge_for_message, workspace_rota
-from bot.store.nudges import Assignee, Shortlist
+from bot.store.nudge_ledger import nudge_for_message
+from bot.store.reports import workspace_rota
 from bot.store.rota import Rota, is_away
+from bot.store.shortlists import Assignee, Shortlist
 from bot.store.tickets import (
     Ticket,
-    organization,
     slack_user_for_zendesk_user,
 )
 from bot.worktime import WorkCalendar
@@ -82,11 +83,38 @@ def by_person(
     return {person: shortlist for person, shortlist in joined.items() if person}, unrouted
 
 
-def client_name(session: Session, ticket: Ticket) -> str | None:
-    if ticket.organization_id is None:
-        return None
-    org = organization(session=session, organization_id=ticket.organization_id)
-    return org.name if org is not None and org.name else None
+class Listed(Protocol):
+    @property
+    def ticket(self) -> Ticket: ...
+
+
+Line = TypeVar("Line", bound=Listed)
+
+
+def lines_by_person(
+    people: Recipients,
+    found: dict[Assignee, Shortlist],
+    *,
+    limit: int,
+    order: Callable[[tuple[Ticket, Any]], Any],
+    lines_of: Callable[[list[tuple[Ticket, Any]]], list[Line]],
+) -> tuple[list[tuple[str, list[Line], Total]], Shortlist]:
+    """As by_person, each recipient's rows made lines with their list's total, by person.
+
+    Every recipient's lines come from one `lines_of` call, so what they share is read once.
+    """
+    routed, unrouted = by_person(people, found, limit=limit, order=order)
+    every = lines_of([row for shortlist in routed.values() for row in shortlist.rows])
+    by_ticket = {line.ticket.id: line for line in every}
+    per_person = [
+        (
+            person,
+            [by_ticket[ticket.id] for ticket, _ in shortlist.rows if ticket.id in by_ticket],
+            Total.of(shortlist),
+        )
+        for person, shortlist in sorted(routed.items())
+    ]
+    return per_person, unrouted
 
 
 def digest_recipient(services: Services, *, channel: str, ts: str) -> str | None:

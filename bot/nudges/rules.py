@@ -11,37 +11,12 @@ Pending and on-hold tickets wait on the client, so they count only when the clie
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
+from bot.blocks.digest import ReviewReason, Waiting, WaitingReason
+from bot.store.shortlists import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before
 from bot.store.tickets import OPEN_STATUSES, PriorityReview, Ticket
 from bot.worktime import WorkCalendar
-
-# Tickets that wait on us; pending and hold wait on the client or a third party.
-ACTIVE_STATUSES = ("new", "open")
-PRIORITY_RANK = {"urgent": 0, "high": 1, "normal": 2, "low": 3}
-
-
-class ReviewReason(StrEnum):
-    NO_PRIORITY = "no priority set"
-    NEVER_REVIEWED = "never reviewed"
-    CLIENT_COMMENTED = "the client wrote since the last review"
-    STALE = "not reviewed for a while"
-
-
-class WaitingReason(StrEnum):
-    CLIENT_WROTE = "client"
-    NO_REPLY = "no-reply"
-
-
-@dataclass(frozen=True)
-class Waiting:
-    """Why a client is waiting on us, since when, and for how many working hours."""
-
-    reason: WaitingReason
-    since: datetime
-    hours: float
 
 
 def needs_priority_review(
@@ -68,24 +43,6 @@ def review_reason(
     if reviewed_at <= stale_review_before(now, review_after_days):
         return ReviewReason.STALE
     return None
-
-
-def stale_review_before(now: datetime, review_after_days: int) -> datetime:
-    """A review at or before this instant is too old (calendar days, not working days)."""
-    return now - timedelta(days=review_after_days)
-
-
-@dataclass(frozen=True)
-class WaitingCutoffs:
-    """The client-waiting thresholds at one instant, as instants: a comparison each.
-
-    A client comment at or before `client_wrote_by` has waited `waiting_hours` working hours;
-    a ticket last replied to (or created) at or before `replied_by` has had no reply for
-    `no_reply_days` working days. The database selects with the same two instants.
-    """
-
-    client_wrote_by: datetime
-    replied_by: datetime
 
 
 def waiting_cutoffs(
@@ -133,12 +90,3 @@ def working_day_hours(calendar: WorkCalendar) -> float:
     opens = timedelta(hours=calendar.day_start.hour, minutes=calendar.day_start.minute)
     closes = timedelta(hours=calendar.day_end.hour, minutes=calendar.day_end.minute)
     return (closes - opens) / timedelta(hours=1)
-
-
-def triage_key(ticket: Ticket) -> tuple[int, datetime, int]:
-    """Urgent → high → normal → low → no priority, then oldest first."""
-    return (
-        PRIORITY_RANK.get(ticket.priority or "", len(PRIORITY_RANK)),
-        ticket.created_at,
-        ticket.id,
-    )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Text, and_, func, or_, text
+from sqlalchemy import BigInteger, Index, Text, and_, func, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from bot.store.index_scan import distinct_values
 from bot.store.tickets import Ticket
 from bot.store.types import UTCDateTime
 
@@ -127,18 +128,8 @@ def count_open_promises(*, session: Session) -> int:
 
 def promise_owners(*, session: Session) -> list[str]:
     """Everyone who holds or held a promise, found by skipping along the owner index."""
-    query = text(
-        """
-        WITH RECURSIVE held(owner) AS (
-            SELECT min(owner) FROM promise
-            UNION ALL
-            SELECT (SELECT min(owner) FROM promise WHERE owner > held.owner)
-            FROM held WHERE held.owner IS NOT NULL
-        )
-        SELECT owner FROM held WHERE owner IS NOT NULL
-        """
-    )
-    return [str(row[0]) for row in session.connection().execute(query)]
+    held = distinct_values(session, Promise.__table__.c.owner)  # type: ignore[attr-defined]
+    return [str(owner) for owner in held]
 
 
 def open_promises_page(

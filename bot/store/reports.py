@@ -1,4 +1,4 @@
-"""Read-only queries for the handover DMs and the weekly summary."""
+"""Read-only queries: the rotas, and reports for the handover DMs and the weekly summary."""
 
 from __future__ import annotations
 
@@ -8,11 +8,9 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.store.audit import AuditEvent
-from bot.store.nudges import in_triage_order, shortlists
 from bot.store.rota import Rota
-from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser
-
-PRIORITY_ORDER = ("urgent", "high", "normal", "low")
+from bot.store.shortlists import in_triage_order, shortlists
+from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser, organization
 
 
 def zendesk_ids_of(*, session: Session, slack_user_id: str) -> list[int]:
@@ -64,6 +62,11 @@ def all_rotas(*, session: Session) -> list[Rota]:
     return list(session.exec(select(Rota).order_by(col(Rota.id))))
 
 
+def workspace_rota(*, session: Session) -> Rota | None:
+    """The rota tickets belong to: the workspace's only rota, or its first one."""
+    return session.exec(select(Rota).order_by(col(Rota.id)).limit(1)).first()
+
+
 def audit_count(
     *, session: Session, scope: str, action: str, start: datetime, end: datetime
 ) -> int:
@@ -74,3 +77,10 @@ def audit_count(
         col(AuditEvent.at) < end,
     )
     return int(session.exec(query).one())
+
+
+def client_name(session: Session, ticket: Ticket) -> str | None:
+    if ticket.organization_id is None:
+        return None
+    org = organization(session=session, organization_id=ticket.organization_id)
+    return org.name if org is not None and org.name else None

@@ -4,10 +4,10 @@ from sqlmodel import SQLModel
 
 from bot.store import (
     audit,
-    digests,
+    digest_lines,
     escalations,
     job_runs,
-    ledger,
+    nudge_ledger,
     promises,
     rota,
     slack_events,
@@ -16,10 +16,10 @@ from bot.store import (
 
 __all__ = [
     "audit",
-    "digests",
+    "digest_lines",
     "escalations",
     "job_runs",
-    "ledger",
+    "nudge_ledger",
     "promises",
     "rota",
     "slack_events",

@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from bot.priorities import PRIORITIES
 from bot.store.db import utcnow
 from bot.store.types import UTCDateTime
 
@@ -106,8 +107,9 @@ class PriorityReview(SQLModel, table=True):
 # only for a query that spells the same SQL, so queries take these texts from here.
 OPEN_SQL = "status IN ('new', 'open', 'pending', 'hold')"
 TRIAGE_RANK_SQL = (
-    "CASE priority WHEN 'urgent' THEN 0 WHEN 'high' THEN 1 WHEN 'normal' THEN 2 "
-    "WHEN 'low' THEN 3 ELSE 4 END"
+    "CASE priority "
+    + " ".join(f"WHEN '{name}' THEN {rank}" for rank, name in enumerate(PRIORITIES))
+    + f" ELSE {len(PRIORITIES)} END"
 )
 UNANSWERED_SINCE_SQL = "coalesce(last_agent_public_reply_at, created_at)"
 

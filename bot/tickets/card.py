@@ -27,9 +27,6 @@ from bot.zendesk.configured import zendesk_of
 
 log = logging.getLogger(__name__)
 
-PRIORITIES = ("urgent", "high", "normal", "low")
-
-
 # --- people in Slack ----------------------------------------------------------------------
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from bot.priorities import PRIORITIES
 from bot.services import Services
 from bot.store.tickets import Ticket, record_priority_review
-from bot.tickets.card import PRIORITIES
 from bot.zendesk.configured import zendesk_of
 from bot.zendesk.mirror import ZendeskRead, store_read
 from bot.zendesk.refresh import mirrored_or_fetched

@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from bot.priorities import PRIORITIES
 from bot.services import Services
 from bot.store.tickets import (
     AGENT_ROLES,
@@ -32,7 +33,6 @@ from bot.store.tickets import (
     user_roles,
     write_ticket_rows,
 )
-from bot.tickets.card import PRIORITIES
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.comments import CommentReader
 

@@ -6,7 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from bot.blocks.digest import (
     ReviewLine,
+    ReviewReason,
+    Waiting,
     WaitingLine,
+    WaitingReason,
     line_done,
     review_digest_blocks,
     review_line_text,
@@ -23,7 +26,6 @@ from bot.blocks.escalation import (
     zendesk_note,
 )
 from bot.blocks.text import blocks_as_text
-from bot.nudges.rules import ReviewReason, Waiting, WaitingReason
 from bot.store.escalations import Escalation
 from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar

@@ -10,7 +10,7 @@ from sqlmodel import col, select
 from bot.jobs import sync
 from bot.jobs.runner import run_job
 from bot.services import Services
-from bot.store.ledger import Nudge
+from bot.store.nudge_ledger import Nudge
 from bot.store.rota import (
     RotaWeek,
     add_absence,

@@ -9,7 +9,7 @@ from bot.jobs.delivery import Outgoing, deliver
 from bot.jobs.runner import run_job
 from bot.services import Services
 from bot.store.job_runs import job_runs
-from bot.store.ledger import claim_nudge, nudge
+from bot.store.nudge_ledger import claim_nudge, nudge
 from tests.doors import MutableClock
 from tests.fakes.slack_api import FakeSlack
 from tests.jobs.conftest import WORKING_NOW

@@ -7,9 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
-
-from bot.jobs.runner import advisory_key, job_lock
 from tests.fakes.slack_api import FakeSlack
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,20 +39,3 @@ def test_two_processes_racing_send_each_nudge_once(pg_url: str, fake_slack: Fake
     assert sum(sent) == count
     channels = [call.args["channel"] for call in fake_slack.calls_to("chat.postMessage")]
     assert sorted(channels) == sorted(f"U{i}" for i in range(count))
-
-
-def test_the_advisory_lock_lets_one_worker_run_a_job(pg_url: str) -> None:
-    engine = create_engine(pg_url)
-    other_worker = create_engine(pg_url).connect()
-    key = advisory_key("priority-review")
-    # Advisory locks belong to a database session: this connection stands for another worker.
-    assert other_worker.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
-    with job_lock(engine, "priority-review") as held:
-        assert not held
-    with job_lock(engine, "sync") as held:
-        assert held
-    other_worker.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": key})
-    with job_lock(engine, "priority-review") as held:
-        assert held
-    other_worker.close()
-    engine.dispose()

@@ -7,13 +7,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from freezegun import freeze_time
 
+from bot.blocks.digest import ReviewReason, WaitingReason
 from bot.nudges.rules import (
-    ReviewReason,
-    WaitingReason,
     client_waiting,
     needs_priority_review,
-    triage_key,
 )
+from bot.store.shortlists import triage_key
 from bot.store.tickets import PriorityReview, Ticket
 from bot.worktime import WorkCalendar
 

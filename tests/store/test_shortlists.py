@@ -17,21 +17,21 @@ from sqlmodel import Session, select
 from bot.nudges.rules import (
     client_waiting,
     review_reason,
-    stale_review_before,
-    triage_key,
     waiting_cutoffs,
 )
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
-from bot.store.nudges import (
+from bot.store.shortlists import (
     Shortlist,
     clients_waiting,
     needing_review,
     shortlists,
+    stale_review_before,
+    triage_key,
 )
 from bot.store.tickets import PriorityReview, Ticket
 from bot.worktime import WorkCalendar
-from tests.store.test_digests_store import digest
+from tests.store.test_digest_lines import digest
 
 CALENDAR = WorkCalendar(timezone="Europe/London", holidays="GB-ENG")
 # Tuesday after the October clock change, mid-morning: the thresholds reach back over it.
@@ -200,7 +200,7 @@ def test_the_cutoffs_fall_where_the_thresholds_do() -> None:
 
 
 def test_counting_stops_at_the_limit(seeded: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("bot.store.nudges.COUNT_LIMIT", 5)
+    monkeypatch.setattr("bot.store.shortlists.COUNT_LIMIT", 5)
     selection = needing_review(now=NOW, review_after_days=REVIEW_AFTER_DAYS)
     with Session(seeded) as session:
         expected = _by_assignee(_expected_reviews(session), 3)

@@ -84,3 +84,9 @@ def sent_keys(*, session: Session, keys: list[str]) -> set[str]:
 
 def nudge(*, session: Session, key: str) -> Nudge | None:
     return session.get(Nudge, key)
+
+
+def nudge_for_message(*, session: Session, channel: str, ts: str) -> Nudge | None:
+    """The ledger entry of a message a job sent, found from the message itself."""
+    query = select(Nudge).where(Nudge.channel == channel, Nudge.ts == ts)
+    return session.exec(query).first()

@@ -6,47 +6,28 @@ Home costs the same with a hundred open tickets as with a hundred thousand.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks.digest import SECTION_LINES, ReviewLine, Total, WaitingLine
+from bot.blocks.digest import SECTION_LINES, Nudges, PersonalNudges, Total
 from bot.escalation import with_links
-from bot.jobs.client_waiting import most_waiting_first, waiting_lines, waiting_shortlists
-from bot.jobs.priority_review import review_lines, review_shortlists
+from bot.nudges.review import review_lines, review_shortlists
 from bot.nudges.routing import by_person, recipients
-from bot.nudges.rules import triage_key
+from bot.nudges.waiting import most_waiting_first, waiting_lines, waiting_shortlists
 from bot.settings import Settings
-from bot.store.escalations import Escalation, open_escalations
-from bot.store.nudges import Assignee, Shortlist
+from bot.store.escalations import open_escalations
+from bot.store.shortlists import Assignee, Shortlist, triage_key
 from bot.worktime import WorkCalendar
-
-
-@dataclass(frozen=True)
-class Nudges:
-    """The first lines of each nudge list, and how many lines each has in all."""
-
-    review: list[ReviewLine] = field(default_factory=list)
-    review_total: Total = Total(0)
-    waiting: list[WaitingLine] = field(default_factory=list)
-    waiting_total: Total = Total(0)
-
-
-@dataclass(frozen=True)
-class PersonalNudges(Nudges):
-    # Open escalations the person raised or leads, with their ticket links.
-    escalations: list[tuple[Escalation, str]] = field(default_factory=list)
 
 
 def team_nudges(
     session: Session, *, now: datetime, calendar: WorkCalendar, settings: Settings
 ) -> Nudges:
     """Open tickets needing a priority review, and clients waiting, team-wide."""
-    review = review_shortlists(
-        session, now, review_after_days=settings.review_after_days, limit=SECTION_LINES
+    review, waiting = _shortlists(
+        session, now=now, calendar=calendar, settings=settings, by_assignee=False
     )
-    waiting = _waiting(session, now=now, calendar=calendar, settings=settings, by_assignee=False)
     return _as_lines(
         session,
         review.get(None, Shortlist()),
@@ -64,14 +45,9 @@ def personal_nudges(
     on support), and the escalations they raised or lead."""
     if not settings.zendesk_enabled:
         return PersonalNudges()
-    review = review_shortlists(
-        session,
-        now,
-        review_after_days=settings.review_after_days,
-        limit=SECTION_LINES,
-        by_assignee=True,
+    review, waiting = _shortlists(
+        session, now=now, calendar=calendar, settings=settings, by_assignee=True
     )
-    waiting = _waiting(session, now=now, calendar=calendar, settings=settings, by_assignee=True)
     people = recipients(session, {*review, *waiting}, calendar=calendar, now=now)
     mine_to_review, _ = by_person(
         people, review, limit=SECTION_LINES, order=lambda row: triage_key(row[0])
@@ -95,15 +71,23 @@ def personal_nudges(
     )
 
 
-def _waiting(
+def _shortlists(
     session: Session,
     *,
     now: datetime,
     calendar: WorkCalendar,
     settings: Settings,
     by_assignee: bool,
-) -> dict[Assignee, Shortlist]:
-    return waiting_shortlists(
+) -> tuple[dict[Assignee, Shortlist], dict[Assignee, Shortlist]]:
+    """Both lists' first lines and counts: to review, and waiting."""
+    review = review_shortlists(
+        session,
+        now,
+        review_after_days=settings.review_after_days,
+        limit=SECTION_LINES,
+        by_assignee=by_assignee,
+    )
+    waiting = waiting_shortlists(
         session,
         now,
         calendar=calendar,
@@ -112,6 +96,7 @@ def _waiting(
         limit=SECTION_LINES,
         by_assignee=by_assignee,
     )
+    return review, waiting
 
 
 def _as_lines(

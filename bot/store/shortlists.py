@@ -14,16 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, and_, func, literal_column, not_, or_, text, true
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.nudges.rules import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before, triage_key
-from bot.store.digests import DigestLine
-from bot.store.ledger import Nudge
+from bot.priorities import priority_rank
+from bot.store.digest_lines import DigestLine
+from bot.store.index_scan import distinct_values
+from bot.store.nudge_ledger import Nudge
 from bot.store.tickets import (
     OPEN_SQL,
     TRIAGE_RANK_SQL,
@@ -42,6 +43,37 @@ COUNT_LIMIT = 200
 IS_OPEN = text(OPEN_SQL)
 TRIAGE_RANK = literal_column(f"({TRIAGE_RANK_SQL})", type_=Integer)
 UNANSWERED_SINCE = literal_column(UNANSWERED_SINCE_SQL, type_=UTCDateTime)
+
+
+# Tickets that wait on us; pending and hold wait on the client or a third party.
+ACTIVE_STATUSES = ("new", "open")
+
+
+def stale_review_before(now: datetime, review_after_days: int) -> datetime:
+    """A review at or before this instant is too old (calendar days, not working days)."""
+    return now - timedelta(days=review_after_days)
+
+
+@dataclass(frozen=True)
+class WaitingCutoffs:
+    """The client-waiting thresholds at one instant, as instants: a comparison each.
+
+    A client comment at or before `client_wrote_by` has waited `waiting_hours` working hours;
+    a ticket last replied to (or created) at or before `replied_by` has had no reply for
+    `no_reply_days` working days. The database selects with the same two instants.
+    """
+
+    client_wrote_by: datetime
+    replied_by: datetime
+
+
+def triage_key(ticket: Ticket) -> tuple[int, datetime, int]:
+    """Urgent → high → normal → low → no priority, then oldest first."""
+    return (
+        priority_rank(ticket.priority),
+        ticket.created_at,
+        ticket.id,
+    )
 
 
 @dataclass
@@ -216,15 +248,5 @@ def open_assignees(session: Session) -> list[Assignee]:
     """Who may hold open tickets (None: nobody), found by skipping along the assignee index
     rather than reading every ticket: everyone who holds any ticket, so a few may hold
     no open one (their lists come back empty)."""
-    query = text(
-        """
-        WITH RECURSIVE held(assignee) AS (
-            SELECT min(assignee_id) FROM ticket
-            UNION ALL
-            SELECT (SELECT min(assignee_id) FROM ticket WHERE assignee_id > held.assignee)
-            FROM held WHERE held.assignee IS NOT NULL
-        )
-        SELECT assignee FROM held WHERE assignee IS NOT NULL
-        """
-    )
-    return [*(int(row[0]) for row in session.connection().execute(query)), None]
+    held = distinct_values(session, Ticket.__table__.c.assignee_id)  # type: ignore[attr-defined]
+    return [*(int(assignee) for assignee in held), None]

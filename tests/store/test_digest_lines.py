@@ -7,11 +7,9 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.store.db import session_scope
-from bot.store.digests import (
-    nudge_for_message,
+from bot.store.digest_lines import (
     record_digest_lines,
     repeatedly_nudged,
-    workspace_rota,
 )
 from bot.store.escalations import (
     add_escalation,
@@ -19,8 +17,7 @@ from bot.store.escalations import (
     open_escalations,
     pending_zendesk_notes,
 )
-from bot.store.ledger import claim_nudge, mark_sent
-from bot.store.rota import create_rota
+from bot.store.nudge_ledger import claim_nudge, mark_sent, nudge_for_message
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 WED = date(2026, 12, 2)
@@ -73,16 +70,6 @@ def test_only_lines_of_sent_digests_count(engine: Engine) -> None:
         found = nudge_for_message(session=session, channel="DU1", ts="1.2")
         assert found is not None and found.key == "k2" and found.recipient == "U1"
         assert nudge_for_message(session=session, channel="DU1", ts="9.9") is None
-
-
-def test_the_workspace_rota_is_the_first_created(engine: Engine) -> None:
-    with session_scope(engine) as session:
-        assert workspace_rota(session=session) is None
-        create_rota(session=session, channel_id="C1", created_by="U1", now=NOW)
-        create_rota(session=session, channel_id="C2", created_by="U1", now=NOW)
-    with session_scope(engine) as session:
-        rota = workspace_rota(session=session)
-        assert rota is not None and rota.channel_id == "C1"
 
 
 def test_escalation_queries(engine: Engine) -> None:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 
 from bot.store.db import session_scope
-from bot.store.ledger import (
+from bot.store.nudge_ledger import (
     STALE_CLAIM,
     claim_nudge,
     mark_sent,

@@ -9,8 +9,7 @@ from sqlalchemy import BigInteger, Index, UniqueConstraint, func
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
-from bot.store.ledger import Nudge
-from bot.store.rota import Rota
+from bot.store.nudge_ledger import Nudge
 from bot.store.types import UTCDateTime
 
 
@@ -37,11 +36,6 @@ Index(
     DigestLine.__table__.c.day,  # type: ignore[attr-defined]
     DigestLine.__table__.c.ticket_id,  # type: ignore[attr-defined]
 )
-
-
-def workspace_rota(*, session: Session) -> Rota | None:
-    """The rota tickets belong to: the workspace's only rota, or its first one."""
-    return session.exec(select(Rota).order_by(col(Rota.id)).limit(1)).first()
 
 
 def record_digest_lines(
@@ -92,9 +86,3 @@ def repeatedly_nudged(
         .having(func.count(func.distinct(col(DigestLine.day))) >= days)
     )
     return {(ticket_id, since) for ticket_id, since in session.exec(query).all()}
-
-
-def nudge_for_message(*, session: Session, channel: str, ts: str) -> Nudge | None:
-    """The ledger entry of a message a job sent, found from the message itself."""
-    query = select(Nudge).where(Nudge.channel == channel, Nudge.ts == ts)
-    return session.exec(query).first()
