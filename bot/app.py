@@ -15,24 +15,17 @@ from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot import handlers
-from bot.services import Services
+from bot.services import SERVICES_KEY, Services, services_of
 from bot.store.slack_events import claim_slack_event, forget_old_slack_events, forget_slack_event
 
 log = logging.getLogger(__name__)
 
-SERVICES_KEY = "rotabot_services"
 # Slack retries an event for about an hour; a day of memory is plenty.
 SLACK_EVENT_MEMORY = timedelta(days=1)
 SORRY = (
     ":warning: Sorry, something went wrong on Rotabot's side, so that may not have finished. "
     "Please check, then try again in a minute; if it keeps happening, tell whoever runs Rotabot."
 )
-
-
-def services_of(context: BoltContext) -> Services:
-    services = context[SERVICES_KEY]
-    assert isinstance(services, Services)
-    return services
 
 
 class RotabotApp(App):

@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -21,6 +22,8 @@ from bot.worktime import WorkCalendar
 from bot.zendesk.client import Sleep, ZendeskClient
 
 Clock = Callable[[], datetime]
+
+SERVICES_KEY = "rotabot_services"
 
 
 def system_clock() -> datetime:
@@ -76,3 +79,9 @@ def build_services(
         or ElasticThreadPool(32, thread_name_prefix="slack-ack"),
         zendesk=zendesk or ZendeskClient.from_settings(settings, sleep=zendesk_sleep),
     )
+
+
+def services_of(context: BoltContext) -> Services:
+    services = context[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services

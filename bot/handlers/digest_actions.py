@@ -7,10 +7,10 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import ids
-from bot.app import services_of
 from bot.blocks.digest import changed_text, confirmed_text, line_done
 from bot.blocks.ticket import parse_priority_option
 from bot.nudges.routing import DIGEST, digest_recipient
+from bot.services import services_of
 from bot.tickets.card import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 

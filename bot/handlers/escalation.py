@@ -8,7 +8,6 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import ids
-from bot.app import services_of
 from bot.blocks.escalation import (
     NO_LEAD,
     NO_REASON,
@@ -27,6 +26,7 @@ from bot.escalation import (
     escalation_target,
     raise_escalation,
 )
+from bot.services import services_of
 from bot.zendesk.client import ZendeskError
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,11 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.app import services_of
 from bot.blocks.home import HomeContext, home_view
 from bot.handlers.rota_command import send_all
 from bot.nudges.personal import personal_nudges
 from bot.rota.commands import home_summaries
-from bot.services import Services
+from bot.services import Services, services_of
 from bot.store.promises import open_promises_of
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,6 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids, timefmt
-from bot.app import services_of
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
 from bot.handlers.home import publish_home
 from bot.promises.record import (
@@ -28,7 +27,7 @@ from bot.promises.record import (
     recorded_text,
     reschedule,
 )
-from bot.services import Services
+from bot.services import Services, services_of
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.app import services_of
 from bot.blocks.rota import swap_answered_blocks
 from bot.handlers.home import publish_home
 from bot.handlers.rota_command import send_all
 from bot.rota.commands import SwapAnswer, answer_swap
+from bot.services import services_of
 
 BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
 

@@ -11,7 +11,6 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.app import services_of
 from bot.dates import DateError
 from bot.rota.commands import (
     INVITE,
@@ -24,7 +23,7 @@ from bot.rota.commands import (
     remember_swap_dm,
     run_command,
 )
-from bot.services import Services
+from bot.services import Services, services_of
 from bot.store.changes import Remembered, Watch
 
 log = logging.getLogger(__name__)

@@ -6,7 +6,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.app import services_of
 from bot.blocks.ticket import (
     not_a_ticket_id,
     not_found_text,
@@ -16,7 +15,7 @@ from bot.blocks.ticket import (
     zendesk_failure_text,
 )
 from bot.promises.record import promise_from_command
-from bot.services import Services
+from bot.services import Services, services_of
 from bot.store.changes import Remembered, Watch
 from bot.tickets.card import TicketCard, mirrored_card, mirrored_or_fetched, ticket_card
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
