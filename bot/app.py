@@ -12,20 +12,16 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot import handlers
-from bot.services import SERVICES_KEY, Services, services_of
-from bot.store.slack_events import claim_slack_event, forget_old_slack_events, forget_slack_event
+from bot.services import SERVICES_KEY, Services
+from bot.slack.listeners import report_failure
+from bot.store.slack_events import claim_slack_event, forget_old_slack_events
 
 log = logging.getLogger(__name__)
 
 # Slack retries an event for about an hour; a day of memory is plenty.
 SLACK_EVENT_MEMORY = timedelta(days=1)
-SORRY = (
-    ":warning: Sorry, something went wrong on Rotabot's side, so that may not have finished. "
-    "Please check, then try again in a minute; if it keeps happening, tell whoever runs Rotabot."
-)
 
 
 class RotabotApp(App):
@@ -184,24 +180,3 @@ def friendly_error(
     report_failure(error, body, client, context)
     # Before the ack, Bolt would answer Slack with a 500; the apology is the answer.
     return None if response is None else BoltResponse(status=200, body="")
-
-
-def report_failure(
-    error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    """Log the error and tell the person in Slack; a failed event is left for Slack's retry."""
-    log.error("error handling a Slack request: %s", error, exc_info=error)
-    if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
-        # Let Slack's retry of this event run again rather than be skipped as a duplicate.
-        services = services_of(context)
-        with services.session() as session:
-            forget_slack_event(session=session, event_id=body["event_id"])
-    response_url = body.get("response_url")
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    try:
-        if isinstance(response_url, str):
-            WebhookClient(response_url, timeout=5).send(text=SORRY, response_type="ephemeral")
-        elif isinstance(user, str) and body.get("type") != "event_callback":
-            client.chat_postMessage(channel=user, text=SORRY)
-    except Exception as send_error:  # the person may miss the apology, but the log has it
-        log.warning("could not tell the person about the error: %s", send_error)
