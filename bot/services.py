@@ -8,6 +8,7 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from slack_bolt import BoltContext
 from slack_sdk import WebClient
@@ -36,13 +37,16 @@ class Services:
     engine: Engine
     slack: WebClient
     calendar: WorkCalendar
-    # Work done after Slack has had its answer: listeners past their ack, webhook follow-ups.
+    # Work done after Slack has had its answer: lazy listeners, webhook follow-ups.
     executor: Executor
-    # Bolt's own threads: each only runs a listener until it acks (see bot.app.RotabotApp).
-    listener_executor: Executor
     clock: Clock = system_clock
     # None when ZENDESK_URL is not set: every Zendesk feature says so instead of working.
     zendesk: ZendeskClient | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Services:
+        # One per process, shared by every thread: Bolt copies a request's context (which
+        # holds it) for each lazy listener, and a copy would have its own engine and pools.
+        return self
 
     def now(self) -> datetime:
         return self.clock()
@@ -60,7 +64,6 @@ def build_services(
     engine: Engine | None = None,
     clock: Clock = system_clock,
     executor: Executor | None = None,
-    listener_executor: Executor | None = None,
     zendesk: ZendeskClient | None = None,
     zendesk_sleep: Sleep = time.sleep,
 ) -> Services:
@@ -71,12 +74,9 @@ def build_services(
         or make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         calendar=settings.calendar(),
         clock=clock,
-        # Work waits on Zendesk and Slack (I/O), and a listener acks from here: so many threads,
-        # started only as needed and ended when idle, that a burst of slow requests never
-        # queues another's ack.
+        # Work waits on Zendesk and Slack (I/O): so many threads, started only as needed and
+        # ended when idle, that a burst of slow requests never queues another's work.
         executor=executor or ElasticThreadPool(256, thread_name_prefix="after-ack"),
-        listener_executor=listener_executor
-        or ElasticThreadPool(32, thread_name_prefix="slack-ack"),
         zendesk=zendesk or ZendeskClient.from_settings(settings, sleep=zendesk_sleep),
     )
 

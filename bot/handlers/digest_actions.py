@@ -11,6 +11,7 @@ from bot.blocks.digest import changed_text, confirmed_text, line_done
 from bot.blocks.ticket import parse_priority_option
 from bot.nudges.routing import DIGEST, digest_recipient
 from bot.services import services_of
+from bot.slack.listeners import acknowledge, after_ack
 from bot.tickets.card import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
@@ -18,8 +19,8 @@ OUT_OF_DATE = "That digest is out of date; type `/ticket ID` to see the ticket."
 
 
 def register(app: App) -> None:
-    app.action(ids.DIGEST_PRIORITY_RIGHT)(digest_priority_right)
-    app.action(ids.DIGEST_PRIORITY_SET)(digest_priority_chosen)
+    app.action(ids.DIGEST_PRIORITY_RIGHT)(ack=acknowledge, lazy=[after_ack(digest_priority_right)])
+    app.action(ids.DIGEST_PRIORITY_SET)(ack=acknowledge, lazy=[after_ack(digest_priority_chosen)])
     app.action(ids.OPEN_IN_ZENDESK)(open_in_zendesk_clicked)
 
 
@@ -53,10 +54,7 @@ def _update_line(body: dict[str, Any], respond: Respond, ticket_id: int, text: s
     )
 
 
-def digest_priority_right(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
-) -> None:
-    ack()
+def digest_priority_right(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     refusal = _refused(body, context)
     if refusal is not None:
         _tell(respond, refusal)
@@ -74,10 +72,7 @@ def digest_priority_right(
     _update_line(body, respond, ticket.id, confirmed_text(ticket, user))
 
 
-def digest_priority_chosen(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
-) -> None:
-    ack()
+def digest_priority_chosen(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     refusal = _refused(body, context)
     if refusal is not None:
         _tell(respond, refusal)

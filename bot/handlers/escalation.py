@@ -27,19 +27,22 @@ from bot.escalation import (
     raise_escalation,
 )
 from bot.services import services_of
+from bot.slack.listeners import acknowledge, after_ack
 from bot.zendesk.client import ZendeskError
 
 log = logging.getLogger(__name__)
 
 GONE = "That escalation no longer exists."
 OUT_OF_DATE = "That button is out of date; type `/ticket ID` to see the ticket again."
+# Where the modal's check leaves the lazy listener what to escalate.
+TO_RAISE = "escalation_to_raise"
 
 
 def register(app: App) -> None:
-    app.action(ids.ESCALATE)(escalate_clicked)
-    app.view(ids.ESCALATION_MODAL)(escalation_submitted)
-    app.action(ids.ESCALATION_ACKNOWLEDGE)(acknowledge_clicked)
-    app.action(ids.ESCALATION_CONTACT)(contact_clicked)
+    app.action(ids.ESCALATE)(ack=acknowledge, lazy=[after_ack(escalate_clicked)])
+    app.view(ids.ESCALATION_MODAL)(ack=check_escalation, lazy=[after_ack(escalation_submitted)])
+    app.action(ids.ESCALATION_ACKNOWLEDGE)(ack=acknowledge, lazy=[after_ack(acknowledge_clicked)])
+    app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[after_ack(contact_clicked)])
 
 
 def _value(body: dict[str, Any]) -> str:
@@ -48,8 +51,7 @@ def _value(body: dict[str, Any]) -> str:
     return str(first.get("value") or "")
 
 
-def escalate_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    ack()
+def escalate_clicked(body: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
     raw = _value(body)
     if not raw.isdigit():
@@ -70,9 +72,10 @@ def escalate_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
     services.slack.views_open(trigger_id=body["trigger_id"], view=view)
 
 
-def escalation_submitted(
+def check_escalation(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
+    """The modal is refused with the reason shown in it, or closed and the escalation raised."""
     services = services_of(context)
     reason, note = read_escalation_modal(view.get("state", {}).get("values", {}))
     if reason is None:
@@ -93,9 +96,23 @@ def escalation_submitted(
         ack(response_action="errors", errors={REASON_BLOCK: NO_LEAD})
         return
     ack()
+    context[TO_RAISE] = {"ticket_id": int(raw), "reason": reason, "note": note}
+
+
+def escalation_submitted(body: dict[str, Any], context: BoltContext) -> None:
+    submitted = context.get(TO_RAISE)
+    if submitted is None:
+        return  # refused in the ack, or the ack failed and has been reported
+    services = services_of(context)
     user = body["user"]["id"]
     try:
-        raise_escalation(services, int(raw), raised_by=user, reason=reason, note=note)
+        raise_escalation(
+            services,
+            submitted["ticket_id"],
+            raised_by=user,
+            reason=submitted["reason"],
+            note=submitted["note"],
+        )
     except (NoLead, ZendeskError) as error:
         text = (
             NO_LEAD if isinstance(error, NoLead) else f":warning: Nothing was escalated: {error}."
@@ -103,15 +120,11 @@ def escalation_submitted(
         services.slack.chat_postMessage(channel=user, text=text)
 
 
-def acknowledge_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
-) -> None:
-    ack()
+def acknowledge_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     _answer(body, respond, context, contacting=False)
 
 
-def contact_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
+def contact_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     _answer(body, respond, context, contacting=True)
 
 

@@ -14,13 +14,14 @@ from bot.handlers.rota_command import send_all
 from bot.nudges.personal import personal_nudges
 from bot.rota.commands import home_summaries
 from bot.services import Services, services_of
+from bot.slack.listeners import acknowledge, after_ack
 from bot.store.promises import open_promises_of
 
 log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(home_opened)
+    app.event("app_home_opened")(ack=acknowledge, lazy=[after_ack(home_opened)])
 
 
 def home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:

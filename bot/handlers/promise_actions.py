@@ -28,6 +28,7 @@ from bot.promises.record import (
     reschedule,
 )
 from bot.services import Services, services_of
+from bot.slack.listeners import acknowledge, after_ack
 
 log = logging.getLogger(__name__)
 
@@ -37,17 +38,21 @@ RESCHEDULE_INTRO = (
     "Zendesk*: when we can't keep a promise, we always say so."
 )
 NEW_PROMISE_INTRO = "When will you update the client on #{ticket}? I'll remind you before then."
+# Where a modal's check leaves the lazy listener what was submitted.
+TO_RECORD = "promise_to_record"
 
 
 def register(app: App) -> None:
-    app.action(ids.PROMISE_DONE)(promise_done)
-    app.action(ids.PROMISE_NEW_TIME)(promise_new_time)
-    app.view(ids.PROMISE_RESCHEDULE_MODAL)(promise_rescheduled)
-    app.action(ids.PROMISE_HAND_OVER)(promise_handed_over)
-    app.action(ids.PROMISE_TAKE)(promise_taken)
-    app.action(ids.PROMISE_NOT_A_PROMISE)(not_a_promise)
-    app.action(ids.PROMISE_OPEN_MODAL)(open_promise_modal)
-    app.view(ids.PROMISE_MODAL)(promise_modal_submitted)
+    app.action(ids.PROMISE_DONE)(ack=acknowledge, lazy=[after_ack(promise_done)])
+    app.action(ids.PROMISE_NEW_TIME)(ack=acknowledge, lazy=[after_ack(promise_new_time)])
+    app.view(ids.PROMISE_RESCHEDULE_MODAL)(
+        ack=check_new_time, lazy=[after_ack(promise_rescheduled)]
+    )
+    app.action(ids.PROMISE_HAND_OVER)(ack=acknowledge, lazy=[after_ack(promise_handed_over)])
+    app.action(ids.PROMISE_TAKE)(ack=acknowledge, lazy=[after_ack(promise_taken)])
+    app.action(ids.PROMISE_NOT_A_PROMISE)(ack=acknowledge, lazy=[after_ack(not_a_promise)])
+    app.action(ids.PROMISE_OPEN_MODAL)(ack=acknowledge, lazy=[after_ack(open_promise_modal)])
+    app.view(ids.PROMISE_MODAL)(ack=check_promise, lazy=[after_ack(promise_modal_submitted)])
 
 
 @dataclass
@@ -123,9 +128,8 @@ def _open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None
 
 
 def promise_done(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
-    ack()
     click = _click(body, respond, context, client)
     with click.answering():
         promise = keep(click.services, promise_id=click.promise_id, by=click.user)
@@ -137,9 +141,8 @@ def promise_done(
 
 
 def promise_new_time(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
-    ack()
     click = _click(body, respond, context, client)
     with click.answering():
         promise = open_promise(click.services, promise_id=click.promise_id, owner=click.user)
@@ -173,25 +176,35 @@ def _submitted_due(
     return due, note, {}
 
 
-def promise_rescheduled(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+def check_new_time(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
+    """A time in the past, or a promise no longer theirs, is refused in the modal."""
     services = services_of(context)
     due, _, errors = _submitted_due(services, view["state"]["values"])
     if due is None:
         ack(response_action="errors", errors=errors)
         return
     metadata = json.loads(view.get("private_metadata") or "{}")
-    user = str(body["user"]["id"])
     promise_id = int(metadata["promise"])
     try:
-        open_promise(services, promise_id=promise_id, owner=user)
+        open_promise(services, promise_id=promise_id, owner=str(body["user"]["id"]))
     except PromiseError as error:
         ack(response_action="errors", errors={TIME_BLOCK: str(error)})
         return
     ack()
+    context[TO_RECORD] = {"promise_id": promise_id, "due": due, "metadata": metadata}
+
+
+def promise_rescheduled(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    submitted = context.get(TO_RECORD)
+    if submitted is None:
+        return  # refused in the ack, or the ack failed and has been reported
+    services = services_of(context)
+    user = str(body["user"]["id"])
+    due, metadata = submitted["due"], submitted["metadata"]
     try:
-        promise = reschedule(services, promise_id=promise_id, due=due, by=user)
+        promise = reschedule(services, promise_id=submitted["promise_id"], due=due, by=user)
     except PromiseError as error:  # changed by someone else since the check above
         _post(client, user, str(error))
         return
@@ -210,9 +223,8 @@ def promise_rescheduled(
 
 
 def promise_handed_over(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
-    ack()
     click = _click(body, respond, context, client)
     _, _, to = click.value.partition(":")
     with click.answering():
@@ -222,9 +234,8 @@ def promise_handed_over(
 
 
 def promise_taken(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
-    ack()
     click = _click(body, respond, context, client)
     with click.answering():
         _transfer(click, to=click.user, owner_only=False)
@@ -249,9 +260,8 @@ def _transfer(click: Click, *, to: str, owner_only: bool) -> None:
 
 
 def not_a_promise(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
-    ack()
     click = _click(body, respond, context, client)
     with click.answering():
         promise = cancel(click.services, promise_id=click.promise_id, by=click.user)
@@ -261,10 +271,7 @@ def not_a_promise(
         )
 
 
-def open_promise_modal(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    ack()
+def open_promise_modal(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     services = services_of(context)
     value = str(body["actions"][0].get("value", ""))
     if not value.isdigit():
@@ -281,16 +288,26 @@ def open_promise_modal(
     _open_view(client, str(body["trigger_id"]), view)
 
 
-def promise_modal_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    services = services_of(context)
-    due, note, errors = _submitted_due(services, view["state"]["values"])
+def check_promise(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    """A time in the past is refused in the modal."""
+    due, note, errors = _submitted_due(services_of(context), view["state"]["values"])
     if due is None:
         ack(response_action="errors", errors=errors)
         return
     ack()
+    context[TO_RECORD] = {"due": due, "note": note}
+
+
+def promise_modal_submitted(
+    body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    submitted = context.get(TO_RECORD)
+    if submitted is None:
+        return  # refused in the ack, or the ack failed and has been reported
+    services = services_of(context)
     user = str(body["user"]["id"])
     ticket_id = int(json.loads(view.get("private_metadata") or "{}")["ticket"])
-    promise = record_from_modal(services, user=user, ticket_id=ticket_id, due=due, note=note)
+    promise = record_from_modal(
+        services, user=user, ticket_id=ticket_id, due=submitted["due"], note=submitted["note"]
+    )
     _post(client, user, recorded_text(promise, services.calendar, now=services.now()))

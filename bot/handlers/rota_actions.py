@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -15,6 +15,7 @@ from bot.handlers.home import publish_home
 from bot.handlers.rota_command import send_all
 from bot.rota.commands import SwapAnswer, answer_swap
 from bot.services import services_of
+from bot.slack.listeners import acknowledge, after_ack
 
 BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
 
@@ -23,31 +24,27 @@ log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
-    app.action(ids.SWAP_ACCEPT)(swap_accepted)
-    app.action(ids.SWAP_DECLINE)(swap_declined)
+    app.action(ids.SWAP_ACCEPT)(ack=acknowledge, lazy=[after_ack(swap_accepted)])
+    app.action(ids.SWAP_DECLINE)(ack=acknowledge, lazy=[after_ack(swap_declined)])
 
 
 def swap_accepted(
-    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
     respond: Respond,
     context: BoltContext,
     client: WebClient,
 ) -> None:
-    ack()
     answer(body, action, respond, context, client, accept=True)
 
 
 def swap_declined(
-    ack: Ack,
     body: dict[str, Any],
     action: dict[str, Any],
     respond: Respond,
     context: BoltContext,
     client: WebClient,
 ) -> None:
-    ack()
     answer(body, action, respond, context, client, accept=False)
 
 

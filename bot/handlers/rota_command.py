@@ -24,6 +24,7 @@ from bot.rota.commands import (
     run_command,
 )
 from bot.services import Services, services_of
+from bot.slack.listeners import after_ack
 from bot.store.changes import Remembered, Watch
 
 log = logging.getLogger(__name__)
@@ -38,39 +39,20 @@ READS = frozenset({"show", "help"})
 ROTA_TABLES = Watch({"rota", "rota_member", "rota_week", "absence", "client_lead", "swap_request"})
 
 
+# Where the ack function leaves the lazy listener its work: the answer it gave, or the text.
+ANSWERED = "rota_answered"
+TO_RUN = "rota_to_run"
+
+
 def register(app: App) -> None:
     answers: Remembered[Outcome] = Remembered(ROTA_TABLES)
 
-    def rota_command(
-        ack: Ack,
-        command: dict[str, Any],
-        respond: Respond,
-        context: BoltContext,
-        client: WebClient,
+    def answer_rota_command(
+        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
     ) -> None:
-        run_rota_command(answers, ack, command, respond, context, client)
+        answer_fast(answers, ack, command, context, client)
 
-    def answer_inline(
-        ack: Ack,
-        command: dict[str, Any],
-        respond: Respond,
-        context: BoltContext,
-        client: WebClient,
-    ) -> bool:
-        """A rota shown a moment ago, shown again from memory on Bolt's own thread."""
-        text = str(command.get("text") or "")
-        if not answers_at_once(text):
-            return False
-        services = services_of(context)
-        found = answers.fresh(answer_key(services, command, services.now()))
-        if found is None:
-            return False
-        outcome = found[0]  # remembered only when settled: there is nothing else to send
-        ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
-        return True
-
-    rota_command.answer_inline = answer_inline  # type: ignore[attr-defined]
-    app.command("/rota")(rota_command)
+    app.command("/rota")(ack=answer_rota_command, lazy=[after_ack(finish_rota_command)])
 
 
 def answer_key(services: Services, command: dict[str, Any], now: datetime) -> Hashable:
@@ -79,11 +61,10 @@ def answer_key(services: Services, command: dict[str, Any], now: datetime) -> Ha
     return (str(command.get("channel_id", "")), text, services.calendar.today(now))
 
 
-def run_rota_command(
+def answer_fast(
     answers: Remembered[Outcome],
     ack: Ack,
     command: dict[str, Any],
-    respond: Respond,
     context: BoltContext,
     client: WebClient,
 ) -> None:
@@ -93,37 +74,48 @@ def run_rota_command(
     is what people ask for most, and answering it from memory keeps acks fast under load.
     """
     text = str(command.get("text") or "")
-    at_once = answers_at_once(text)
-    if not at_once:
+    if not answers_at_once(text):
         ack()
+        context[TO_RUN] = True
+        return
     services = services_of(context)
-    now = services.now()
-    channel_id = str(command.get("channel_id", ""))
+    key = answer_key(services, command, services.now())
+    outcome = answers.get_or_read(
+        key, lambda: run(services, command, client), keep=lambda found: found.settled
+    )
+    ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
+    if not outcome.settled:
+        context[ANSWERED] = outcome
 
-    def run() -> Outcome:
-        with services.session() as session:
-            return run_command(
-                RotaRequest(
-                    session=session,
-                    calendar=services.calendar,
-                    now=now,
-                    people=SlackPeople(client),
-                    channel_id=channel_id,
-                    user_id=str(command.get("user_id", "")),
-                    public_url=services.settings.public_url,
-                ),
-                text,
-            )
 
-    if at_once:
-        key = answer_key(services, command, now)
-        outcome = answers.get_or_read(key, run, keep=lambda found: found.settled)
-        ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
-    else:
-        outcome = run()
+def finish_rota_command(
+    command: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+) -> None:
+    """Make the change acked a moment ago, or send what an answer given in the ack still owes."""
+    answered: Outcome | None = context.get(ANSWERED)
+    if answered is None and not context.get(TO_RUN):
+        return  # answered in full by the ack, or the ack failed and has been reported
+    services = services_of(context)
+    outcome = answered or run(services, command, client)
     reply = deliver(services, client, outcome)
-    if not at_once or reply != outcome.text:
+    if answered is None or reply != outcome.text:
         respond(text=reply, blocks=outcome.blocks, response_type="ephemeral")
+
+
+def run(services: Services, command: dict[str, Any], client: WebClient) -> Outcome:
+    with services.session() as session:
+        return run_command(
+            RotaRequest(
+                session=session,
+                calendar=services.calendar,
+                now=services.now(),
+                people=SlackPeople(client),
+                channel_id=str(command.get("channel_id", "")),
+                user_id=str(command.get("user_id", "")),
+                public_url=services.settings.public_url,
+            ),
+            str(command.get("text") or ""),
+        )
 
 
 def answers_at_once(text: str) -> bool:

@@ -16,6 +16,7 @@ from bot.blocks.ticket import (
 )
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
+from bot.slack.listeners import after_ack
 from bot.store.changes import Remembered, Watch
 from bot.tickets.card import TicketCard, mirrored_card, mirrored_or_fetched, ticket_card
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
@@ -27,35 +28,17 @@ CARD_TABLES = Watch(
 )
 
 
+# Where the ack function leaves the lazy listener the text it acked without answering.
+TO_RUN = "ticket_to_run"
+
+
 def register(app: App) -> None:
     cards: Remembered[TicketCard | None] = Remembered(CARD_TABLES)
 
-    def ticket_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
-    ) -> None:
-        run_ticket_command(cards, ack, command, respond, context)
+    def answer_ticket_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        answer_fast(cards, ack, command, context)
 
-    def answer_inline(
-        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
-    ) -> bool:
-        """A mistake in the text, or a card read a moment ago, answered on Bolt's thread."""
-        services = services_of(context)
-        text = str(command.get("text") or "").strip()
-        if not text or text.lower().startswith("promise"):
-            return False
-        ticket_id = parse_ticket_id(text)
-        if ticket_id is None:
-            ack(text=not_a_ticket_id(text), response_type="ephemeral")
-            return True
-        found = cards.fresh(ticket_id)
-        card = None if found is None else found[0]
-        if card is None or not card.assignee_match_is_fresh(services.now()):
-            return False
-        ack(response_type="ephemeral", **_as_message(services, card))
-        return True
-
-    ticket_command.answer_inline = answer_inline  # type: ignore[attr-defined]
-    app.command("/ticket")(ticket_command)
+    app.command("/ticket")(ack=answer_ticket_command, lazy=[after_ack(finish_ticket_command)])
 
 
 def parse_ticket_id(raw: str) -> int | None:
@@ -104,11 +87,10 @@ def _as_message(
     return {"text": ticket_card_text(card), "blocks": blocks}
 
 
-def run_ticket_command(
+def answer_fast(
     cards: Remembered[TicketCard | None],
     ack: Ack,
     command: dict[str, Any],
-    respond: Respond,
     context: BoltContext,
 ) -> None:
     """Mistakes and mirrored tickets are answered in the ack; the rest is acked, then done."""
@@ -117,11 +99,10 @@ def run_ticket_command(
     if not text:
         ack(text=usage_text(None), response_type="ephemeral")
         return
-    first, _, rest = text.partition(" ")
+    first, _, _ = text.partition(" ")
     if first.lower() == "promise":
         ack()
-        reply = promise_from_command(services, user=str(command["user_id"]), args=rest)
-        respond(text=reply, response_type="ephemeral")
+        context[TO_RUN] = text
         return
     ticket_id = parse_ticket_id(text)
     if ticket_id is None:
@@ -132,4 +113,20 @@ def run_ticket_command(
         ack(response_type="ephemeral", **mirrored)
         return
     ack()
+    context[TO_RUN] = text
+
+
+def finish_ticket_command(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """A promise to record, or a card to read from Zendesk, acked a moment ago."""
+    text: str | None = context.get(TO_RUN)
+    if text is None:
+        return  # answered in the ack, or the ack failed and has been reported
+    services = services_of(context)
+    first, _, rest = text.partition(" ")
+    if first.lower() == "promise":
+        reply = promise_from_command(services, user=str(command["user_id"]), args=rest)
+        respond(text=reply, response_type="ephemeral")
+        return
+    ticket_id = parse_ticket_id(text)
+    assert ticket_id is not None  # the ack function acked only a ticket number to fetch
     respond(response_type="ephemeral", **card_message(services, ticket_id))

@@ -1,11 +1,13 @@
-"""What happens when a listener fails: the log, an apology, and Slack's retry."""
+"""Listeners that ack first and work after (Bolt's lazy listeners), and what their failures do."""
 
 from __future__ import annotations
 
+import inspect
 import logging
+from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
@@ -18,6 +20,39 @@ SORRY = (
     ":warning: Sorry, something went wrong on Rotabot's side, so that may not have finished. "
     "Please check, then try again in a minute; if it keeps happening, tell whoever runs Rotabot."
 )
+
+# What a lazy listener needs, besides its own arguments, to report its failure.
+FOR_REPORTING = ("body", "client", "context")
+
+
+def acknowledge(ack: Ack) -> None:
+    """The ack of a listener whose work all runs after it."""
+    ack()
+
+
+def after_ack(work: Callable[..., None]) -> Callable[..., None]:
+    """`work` as a lazy listener that reports its failure the way a failing ack does.
+
+    Bolt runs a lazy listener on the App's listener_executor once the ack has been sent, and
+    only logs what it raises; the person would never hear of it.
+    """
+    names = inspect.getfullargspec(work).args
+
+    def reported(**kwargs: Any) -> None:
+        try:
+            work(**{name: kwargs[name] for name in names})
+        except Exception as error:
+            report_failure(error, kwargs["body"], kwargs["client"], kwargs["context"])
+
+    # Bolt passes a listener the arguments its signature names.
+    reported.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for name in [*names, *(n for n in FOR_REPORTING if n not in names)]
+        ]
+    )
+    reported.__name__ = getattr(work, "__name__", "after_ack")
+    return reported
 
 
 def report_failure(

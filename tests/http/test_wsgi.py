@@ -13,6 +13,7 @@ from slack_bolt import Ack, App
 from bot.http.server import build_wsgi
 from bot.services import build_services
 from bot.settings import Settings
+from bot.slack.listeners import acknowledge, after_ack
 from tests.doors import AppServer, SlackDoor, sign
 from tests.fakes.slack_api import FakeSlack
 
@@ -108,12 +109,11 @@ def test_slow_handler_delays_neither_its_ack_nor_other_requests(
     release = threading.Event()
     finished: list[str] = []
 
-    def slow(ack: Ack) -> None:
-        ack("working on it")
+    def slow() -> None:
         release.wait(10)
         finished.append("slow")
 
-    bolt.command("/slow")(slow)
+    bolt.command("/slow")(ack=lambda ack: ack("working on it"), lazy=[after_ack(slow)])
     seen: list[str] = []
     register_echo(bolt, seen)
 
@@ -132,13 +132,12 @@ def test_handler_error_after_ack_tells_the_person(
 ) -> None:
     acked = threading.Event()
 
-    def broken(ack: Ack) -> None:
-        ack()
+    def broken() -> None:
         # Fail only once Slack has its answer, as slow work after the ack would.
         acked.wait(10)
         raise RuntimeError("boom")
 
-    bolt.command("/broken")(broken)
+    bolt.command("/broken")(ack=acknowledge, lazy=[after_ack(broken)])
     response = slack.command("/broken", settle=False)
     assert response.status_code == 200
     acked.set()
@@ -175,12 +174,11 @@ def test_an_error_without_a_response_url_is_told_by_dm(
 ) -> None:
     acked = threading.Event()
 
-    def broken_modal(ack: Ack) -> None:
-        ack()
+    def broken_modal() -> None:
         acked.wait(10)
         raise RuntimeError("boom in a modal")
 
-    bolt.view("broken")(broken_modal)
+    bolt.view("broken")(ack=acknowledge, lazy=[after_ack(broken_modal)])
     view = {"type": "modal", "callback_id": "broken", "blocks": []}
     assert slack.submit_view(view, {}, user="U7", settle=False).status_code == 200
     acked.set()
@@ -215,11 +213,10 @@ def test_more_slow_handlers_than_bolt_has_threads_all_ack_at_once(
 
     release = threading.Event()
 
-    def slow(ack: Ack) -> None:
-        ack("on it")
+    def slow() -> None:
         release.wait(10)  # like a slow Zendesk, after the ack
 
-    bolt.command("/slow")(slow)
+    bolt.command("/slow")(ack=lambda ack: ack("on it"), lazy=[after_ack(slow)])
     with ThreadPoolExecutor(max_workers=24) as senders:
         answers = list(senders.map(lambda _: slack.command("/slow", settle=False), range(24)))
     # Every request was answered while all 24 handlers were still waiting on "Zendesk".
