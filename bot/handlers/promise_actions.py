@@ -16,7 +16,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids, timefmt
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
-from bot.handlers.home import publish_home
 from bot.promises.record import (
     PromiseError,
     cancel,
@@ -29,6 +28,7 @@ from bot.promises.record import (
 )
 from bot.services import Services, services_of
 from bot.slack.listeners import acknowledge, after_ack
+from bot.surfaces import publish_home
 
 log = logging.getLogger(__name__)
 

@@ -11,11 +11,10 @@ from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.rota import swap_answered_blocks
-from bot.handlers.home import publish_home
-from bot.handlers.rota_command import send_all
 from bot.rota.commands import SwapAnswer, answer_swap
 from bot.services import services_of
 from bot.slack.listeners import acknowledge, after_ack
+from bot.surfaces import publish_home, send_all
 
 BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
 

@@ -15,17 +15,16 @@ from bot.dates import DateError
 from bot.rota.commands import (
     INVITE,
     Outcome,
-    Post,
     RotaRequest,
     SlackPeople,
     UsageError,
     parse_command,
-    remember_swap_dm,
     run_command,
 )
 from bot.services import Services, services_of
 from bot.slack.listeners import after_ack
 from bot.store.changes import Remembered, Watch
+from bot.surfaces import send, send_all
 
 log = logging.getLogger(__name__)
 
@@ -141,26 +140,3 @@ def deliver(services: Services, client: WebClient, outcome: Outcome) -> str:
                 raise
             reply = INVITE
     return reply
-
-
-def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:
-    """DMs and channel lines; one failing (say, a deactivated user) does not stop the rest."""
-    for post in posts:
-        try:
-            sent = send(client, post)
-        except SlackApiError as error:
-            log.warning("could not send to %s: %s", post.channel, error.response.get("error"))
-            continue
-        if post.swap_request_id is not None:
-            with services.session() as session:
-                remember_swap_dm(
-                    session=session,
-                    request_id=post.swap_request_id,
-                    channel=str(sent["channel"]),
-                    ts=str(sent["ts"]),
-                )
-
-
-def send(client: WebClient, post: Post) -> dict[str, Any]:
-    answer = client.chat_postMessage(channel=post.channel, text=post.text, blocks=post.blocks)
-    return {"channel": answer.get("channel"), "ts": answer.get("ts")}

@@ -8,18 +8,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks.ticket import (
     not_a_ticket_id,
-    not_found_text,
-    ticket_card_blocks,
-    ticket_card_text,
     usage_text,
-    zendesk_failure_text,
 )
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
 from bot.slack.listeners import after_ack
 from bot.store.changes import Remembered, Watch
-from bot.tickets.card import TicketCard, mirrored_card, mirrored_or_fetched, ticket_card
-from bot.zendesk.client import ZendeskError, ZendeskNotFound
+from bot.surfaces import card_as_message, card_message, parse_ticket_id
+from bot.tickets.card import TicketCard, mirrored_card
 
 # Everything a card shows. A card is remembered until one of these changes in this process,
 # or for 30 s: the mirror is itself minutes behind Zendesk, so that costs nothing.
@@ -41,28 +37,6 @@ def register(app: App) -> None:
     app.command("/ticket")(ack=answer_ticket_command, lazy=[after_ack(finish_ticket_command)])
 
 
-def parse_ticket_id(raw: str) -> int | None:
-    """`1234` or `#1234`; anything else is not a ticket number."""
-    digits = raw.strip().removeprefix("#")
-    if not digits.isascii() or not digits.isdigit() or int(digits) == 0:
-        return None
-    return int(digits)
-
-
-def card_message(
-    services: Services, ticket_id: int, *, notice: str | None = None
-) -> dict[str, Any]:
-    """The card as message arguments, or a sentence saying why there is none."""
-    try:
-        ticket = mirrored_or_fetched(services, ticket_id)
-        card = ticket_card(services, ticket)
-    except ZendeskNotFound:
-        return {"text": not_found_text(ticket_id)}
-    except ZendeskError as error:
-        return {"text": zendesk_failure_text(str(error))}
-    return _as_message(services, card, notice=notice)
-
-
 def mirrored_card_message(
     services: Services, cards: Remembered[TicketCard | None], ticket_id: int
 ) -> dict[str, Any] | None:
@@ -77,14 +51,7 @@ def mirrored_card_message(
     )
     if card is None or not card.assignee_match_is_fresh(services.now()):
         return None
-    return _as_message(services, card)
-
-
-def _as_message(
-    services: Services, card: TicketCard, *, notice: str | None = None
-) -> dict[str, Any]:
-    blocks = ticket_card_blocks(card, services.calendar, now=services.now(), notice=notice)
-    return {"text": ticket_card_text(card), "blocks": blocks}
+    return card_as_message(services, card)
 
 
 def answer_fast(

@@ -1,0 +1,110 @@
+"""What several Slack surfaces do alike: send posts, publish an App Home, show a ticket card."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks.home import HomeContext, home_view
+from bot.blocks.ticket import (
+    not_found_text,
+    ticket_card_blocks,
+    ticket_card_text,
+    zendesk_failure_text,
+)
+from bot.nudges.personal import personal_nudges
+from bot.rota.commands import Post, home_summaries, remember_swap_dm
+from bot.services import Services
+from bot.store.promises import open_promises_of
+from bot.tickets.card import TicketCard, mirrored_or_fetched, ticket_card
+from bot.zendesk.client import ZendeskError, ZendeskNotFound
+
+log = logging.getLogger(__name__)
+
+
+def publish_home(
+    services: Services, client: WebClient, user_id: str, *, notice: str | None = None
+) -> None:
+    now = services.now()
+    with services.session() as session:
+        summaries, posts = home_summaries(
+            session=session, calendar=services.calendar, now=now, user_id=user_id
+        )
+        promises = open_promises_of(session=session, owner=user_id)
+        nudges = personal_nudges(
+            session,
+            user_id=user_id,
+            now=now,
+            calendar=services.calendar,
+            settings=services.settings,
+        )
+    home = HomeContext(
+        user_id=user_id,
+        today=services.calendar.today(now),
+        calendar=services.calendar,
+        rotas=summaries,
+        notice=notice,
+        promises=promises,
+        nudges=nudges,
+        now=now,
+    )
+    send_all(services, client, posts)
+    try:
+        client.views_publish(user_id=user_id, view=home_view(home))
+    except SlackApiError as error:
+        log.warning("could not publish %s's App Home: %s", user_id, error.response.get("error"))
+
+
+def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:
+    """DMs and channel lines; one failing (say, a deactivated user) does not stop the rest."""
+    for post in posts:
+        try:
+            sent = send(client, post)
+        except SlackApiError as error:
+            log.warning("could not send to %s: %s", post.channel, error.response.get("error"))
+            continue
+        if post.swap_request_id is not None:
+            with services.session() as session:
+                remember_swap_dm(
+                    session=session,
+                    request_id=post.swap_request_id,
+                    channel=str(sent["channel"]),
+                    ts=str(sent["ts"]),
+                )
+
+
+def send(client: WebClient, post: Post) -> dict[str, Any]:
+    answer = client.chat_postMessage(channel=post.channel, text=post.text, blocks=post.blocks)
+    return {"channel": answer.get("channel"), "ts": answer.get("ts")}
+
+
+def parse_ticket_id(raw: str) -> int | None:
+    """`1234` or `#1234`; anything else is not a ticket number."""
+    digits = raw.strip().removeprefix("#")
+    if not digits.isascii() or not digits.isdigit() or int(digits) == 0:
+        return None
+    return int(digits)
+
+
+def card_message(
+    services: Services, ticket_id: int, *, notice: str | None = None
+) -> dict[str, Any]:
+    """The card as message arguments, or a sentence saying why there is none."""
+    try:
+        ticket = mirrored_or_fetched(services, ticket_id)
+        card = ticket_card(services, ticket)
+    except ZendeskNotFound:
+        return {"text": not_found_text(ticket_id)}
+    except ZendeskError as error:
+        return {"text": zendesk_failure_text(str(error))}
+    return card_as_message(services, card, notice=notice)
+
+
+def card_as_message(
+    services: Services, card: TicketCard, *, notice: str | None = None
+) -> dict[str, Any]:
+    blocks = ticket_card_blocks(card, services.calendar, now=services.now(), notice=notice)
+    return {"text": ticket_card_text(card), "blocks": blocks}
