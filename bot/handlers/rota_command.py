@@ -16,13 +16,13 @@ from bot.rota.commands import (
     INVITE,
     Outcome,
     RotaRequest,
-    SlackPeople,
     UsageError,
     parse_command,
     run_command,
 )
 from bot.services import Services, services_of
 from bot.slack.listeners import after_ack
+from bot.slack.people import SlackPeople
 from bot.store.changes import Remembered, Watch
 from bot.surfaces import send, send_all
 
