@@ -28,6 +28,7 @@ from bot.blocks.escalation import (
 from bot.blocks.kit import ticket_url
 from bot.nudges.routing import client_name
 from bot.services import Services
+from bot.slack.post import post
 from bot.store.digests import workspace_rota
 from bot.store.escalations import (
     ACKNOWLEDGED,
@@ -123,28 +124,28 @@ def raise_escalation(
         )
         session.expunge(escalation)
     calendar = services.calendar
-    answer = _post(
-        services,
+    answer = post(
+        services.slack,
         channel=target.lead,
         text=lead_dm_text(escalation, target.label),
         blocks=lead_dm_blocks(escalation, target.link, calendar, now=now),
     )
     if answer is not None:
-        escalation.lead_dm_channel, escalation.lead_dm_ts = answer
+        escalation.lead_dm_channel, escalation.lead_dm_ts = answer.channel, answer.ts
     if target.channel_id is not None:
-        answer = _post(
-            services,
+        answer = post(
+            services.slack,
             channel=target.channel_id,
             text=channel_text(escalation, target.label),
             blocks=channel_blocks(escalation, target.link),
         )
         if answer is not None:
-            escalation.channel_id, escalation.channel_ts = answer
+            escalation.channel_id, escalation.channel_ts = answer.channel, answer.ts
     _add_note(services, escalation)
     with services.session() as session:
         save_escalation(session=session, escalation=session.merge(escalation))
-    _post(
-        services,
+    post(
+        services.slack,
         channel=raised_by,
         text=raised_text(
             escalation,
@@ -191,10 +192,13 @@ def answer_escalation(
     if changed:
         text = acknowledged_text(escalation, target.link)
         if escalation.channel_id and escalation.channel_ts:
-            _post(
-                services, channel=escalation.channel_id, text=text, thread_ts=escalation.channel_ts
+            post(
+                services.slack,
+                channel=escalation.channel_id,
+                text=text,
+                thread_ts=escalation.channel_ts,
             )
-        _post(services, channel=escalation.raised_by, text=text)
+        post(services.slack, channel=escalation.raised_by, text=text)
     return escalation, target
 
 
@@ -265,22 +269,3 @@ def slack_name(services: Services, user: str) -> str:
         return user
     profile = data.get("profile") or {}
     return str(profile.get("real_name") or data.get("real_name") or data.get("name") or user)
-
-
-def _post(
-    services: Services,
-    *,
-    channel: str,
-    text: str,
-    blocks: list[dict[str, object]] | None = None,
-    thread_ts: str | None = None,
-) -> tuple[str, str] | None:
-    """Post a message; (channel, ts), or None when Slack refused (logged, not raised)."""
-    try:
-        answer = services.slack.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
-        )
-    except (SlackApiError, OSError) as error:
-        log.warning("could not post to %s: %s", channel, error)
-        return None
-    return str(answer.get("channel", channel)), str(answer.get("ts", ""))

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.home import HomeContext, home_view
 from bot.blocks.ticket import (
@@ -18,11 +16,10 @@ from bot.blocks.ticket import (
 from bot.nudges.personal import personal_nudges
 from bot.rota.commands import Post, home_summaries, remember_swap_dm
 from bot.services import Services
+from bot.slack.post import post, show_home
 from bot.store.promises import open_promises_of
 from bot.tickets.card import TicketCard, mirrored_or_fetched, ticket_card
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
-
-log = logging.getLogger(__name__)
 
 
 def publish_home(
@@ -52,33 +49,21 @@ def publish_home(
         now=now,
     )
     send_all(services, client, posts)
-    try:
-        client.views_publish(user_id=user_id, view=home_view(home))
-    except SlackApiError as error:
-        log.warning("could not publish %s's App Home: %s", user_id, error.response.get("error"))
+    show_home(client, user_id=user_id, view=home_view(home))
 
 
 def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:
     """DMs and channel lines; one failing (say, a deactivated user) does not stop the rest."""
-    for post in posts:
-        try:
-            sent = send(client, post)
-        except SlackApiError as error:
-            log.warning("could not send to %s: %s", post.channel, error.response.get("error"))
-            continue
-        if post.swap_request_id is not None:
+    for each in posts:
+        sent = post(client, channel=each.channel, text=each.text, blocks=each.blocks)
+        if sent is not None and each.swap_request_id is not None:
             with services.session() as session:
                 remember_swap_dm(
                     session=session,
-                    request_id=post.swap_request_id,
-                    channel=str(sent["channel"]),
-                    ts=str(sent["ts"]),
+                    request_id=each.swap_request_id,
+                    channel=sent.channel,
+                    ts=sent.ts,
                 )
-
-
-def send(client: WebClient, post: Post) -> dict[str, Any]:
-    answer = client.chat_postMessage(channel=post.channel, text=post.text, blocks=post.blocks)
-    return {"channel": answer.get("channel"), "ts": answer.get("ts")}
 
 
 def parse_ticket_id(raw: str) -> int | None:

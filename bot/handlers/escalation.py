@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -28,9 +27,8 @@ from bot.escalation import (
 )
 from bot.services import services_of
 from bot.slack.listeners import acknowledge, after_ack
+from bot.slack.post import open_view, post
 from bot.zendesk.client import ZendeskError
-
-log = logging.getLogger(__name__)
 
 GONE = "That escalation no longer exists."
 OUT_OF_DATE = "That button is out of date; type `/ticket ID` to see the ticket again."
@@ -69,7 +67,7 @@ def escalate_clicked(body: dict[str, Any], context: BoltContext) -> None:
                     target.ticket.id, target.ticket.subject, target.client, target.lead
                 )
             )
-    services.slack.views_open(trigger_id=body["trigger_id"], view=view)
+    open_view(services.slack, trigger_id=body["trigger_id"], view=view)
 
 
 def check_escalation(
@@ -117,7 +115,7 @@ def escalation_submitted(body: dict[str, Any], context: BoltContext) -> None:
         text = (
             NO_LEAD if isinstance(error, NoLead) else f":warning: Nothing was escalated: {error}."
         )
-        services.slack.chat_postMessage(channel=user, text=text)
+        post(services.slack, channel=user, text=text)
 
 
 def acknowledge_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext
@@ -11,8 +10,6 @@ from slack_sdk import WebClient
 from bot.services import services_of
 from bot.slack.listeners import acknowledge, after_ack
 from bot.surfaces import publish_home
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:

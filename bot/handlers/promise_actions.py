@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -12,7 +11,6 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids, timefmt
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
@@ -28,9 +26,8 @@ from bot.promises.record import (
 )
 from bot.services import Services, services_of
 from bot.slack.listeners import acknowledge, after_ack
+from bot.slack.post import open_view, post, update
 from bot.surfaces import publish_home
-
-log = logging.getLogger(__name__)
 
 BROKEN = "That button is broken: no promise is attached."
 RESCHEDULE_INTRO = (
@@ -113,20 +110,6 @@ def _default_new_time(services: Services) -> datetime:
     return calendar.due_end_of_day(calendar.next_working_day(calendar.today(services.now())))
 
 
-def _post(client: WebClient, channel: str, text: str) -> None:
-    try:
-        client.chat_postMessage(channel=channel, text=text)
-    except SlackApiError as error:
-        log.warning("could not send a promise message to %s: %s", channel, error)
-
-
-def _open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as error:
-        log.warning("could not open a modal: %s", error)
-
-
 def promise_done(
     body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
@@ -161,7 +144,7 @@ def promise_new_time(
             intro=RESCHEDULE_INTRO.format(ticket=promise.ticket_id),
             with_note=False,
         )
-        _open_view(client, str(body["trigger_id"]), view)
+        open_view(client, trigger_id=str(body["trigger_id"]), view=view)
 
 
 def _submitted_due(
@@ -206,7 +189,7 @@ def promise_rescheduled(body: dict[str, Any], context: BoltContext, client: WebC
     try:
         promise = reschedule(services, promise_id=submitted["promise_id"], due=due, by=user)
     except PromiseError as error:  # changed by someone else since the check above
-        _post(client, user, str(error))
+        post(client, channel=user, text=str(error))
         return
     text = (
         f":clock3: Your update on #{promise.ticket_id} is now due *{_when(services, due)}*. "
@@ -214,12 +197,9 @@ def promise_rescheduled(body: dict[str, Any], context: BoltContext, client: WebC
     )
     channel, ts = metadata.get("channel"), metadata.get("ts")
     if not (channel and ts):
-        _post(client, user, text)
+        post(client, channel=user, text=text)
         return
-    try:
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=done_blocks(text))
-    except SlackApiError as error:
-        log.warning("could not update a promise reminder: %s", error)
+    update(client, channel=channel, ts=ts, text=text, blocks=done_blocks(text))
 
 
 def promise_handed_over(
@@ -251,11 +231,13 @@ def _transfer(click: Click, *, to: str, owner_only: bool) -> None:
         replace=True,
     )
     if to != click.user:
-        _post(
+        post(
             click.client,
-            to,
-            f"<@{click.user}> handed you a promised update on #{promise.ticket_id}, due *{when}*. "
-            "I'll remind you before it is due.",
+            channel=to,
+            text=(
+                f"<@{click.user}> handed you a promised update on #{promise.ticket_id}, "
+                f"due *{when}*. I'll remind you before it is due."
+            ),
         )
 
 
@@ -285,7 +267,7 @@ def open_promise_modal(body: dict[str, Any], context: BoltContext, client: WebCl
         metadata={"ticket": int(value)},
         intro=NEW_PROMISE_INTRO.format(ticket=value),
     )
-    _open_view(client, str(body["trigger_id"]), view)
+    open_view(client, trigger_id=str(body["trigger_id"]), view=view)
 
 
 def check_promise(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
@@ -310,4 +292,4 @@ def promise_modal_submitted(
     promise = record_from_modal(
         services, user=user, ticket_id=ticket_id, due=submitted["due"], note=submitted["note"]
     )
-    _post(client, user, recorded_text(promise, services.calendar, now=services.now()))
+    post(client, channel=user, text=recorded_text(promise, services.calendar, now=services.now()))

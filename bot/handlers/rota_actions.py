@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids
 from bot.blocks.rota import swap_answered_blocks
 from bot.rota.commands import SwapAnswer, answer_swap
 from bot.services import services_of
 from bot.slack.listeners import acknowledge, after_ack
+from bot.slack.post import update
 from bot.surfaces import publish_home, send_all
 
 BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
-
-
-log = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
@@ -74,15 +70,13 @@ def answer(
     send_all(services, client, result.posts)
     if result.dm is not None and result.dm_text is not None:
         channel, ts = result.dm
-        try:
-            client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=result.dm_text,
-                blocks=swap_answered_blocks(result.dm_text),
-            )
-        except SlackApiError as error:
-            log.warning("could not update the swap request DM: %s", error.response.get("error"))
+        update(
+            client,
+            channel=channel,
+            ts=ts,
+            text=result.dm_text,
+            blocks=swap_answered_blocks(result.dm_text),
+        )
     if body.get("response_url"):
         respond(text=result.reply, response_type="ephemeral", replace_original=False)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
@@ -21,14 +20,13 @@ from bot.rota.commands import (
     run_command,
 )
 from bot.services import Services, services_of
+from bot.slack.errors import BOT_NOT_IN_CHANNEL, error_code
 from bot.slack.listeners import after_ack
 from bot.slack.people import SlackPeople
+from bot.slack.post import send
 from bot.store.changes import Remembered, Watch
-from bot.surfaces import send, send_all
+from bot.surfaces import send_all
 
-log = logging.getLogger(__name__)
-
-NOT_THERE = ("not_in_channel", "channel_not_found")
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
 # `who` is not one, as its answer depends on posting in the channel.
 READS = frozenset({"show", "help"})
@@ -132,11 +130,12 @@ def deliver(services: Services, client: WebClient, outcome: Outcome) -> str:
     reply = outcome.text
     # The change is committed: tell the people it affects before anything else can fail.
     send_all(services, client, outcome.posts)
-    if outcome.in_channel is not None:
+    line = outcome.in_channel
+    if line is not None:
         try:
-            send(client, outcome.in_channel)
+            send(client, channel=line.channel, text=line.text, blocks=line.blocks)
         except SlackApiError as error:
-            if error.response.get("error") not in NOT_THERE:
+            if error_code(error) not in BOT_NOT_IN_CHANNEL:
                 raise
             reply = INVITE
     return reply
