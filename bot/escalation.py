@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.blocks.escalation import (
@@ -28,6 +27,7 @@ from bot.blocks.escalation import (
 from bot.blocks.kit import ticket_url
 from bot.nudges.routing import client_name
 from bot.services import Services
+from bot.slack.people import SlackPeople
 from bot.slack.post import post
 from bot.store.digests import workspace_rota
 from bot.store.escalations import (
@@ -239,10 +239,12 @@ def retry_pending_notes(services: Services) -> list[str]:
 
 
 def _add_note(services: Services, escalation: Escalation) -> None:
+    # Zendesk shows the note to people for whom Slack ids mean nothing.
+    people = SlackPeople(services.slack)
     body = zendesk_note(
         escalation,
-        raised_by=slack_name(services, escalation.raised_by),
-        lead=slack_name(services, escalation.lead),
+        raised_by=people.name(escalation.raised_by),
+        lead=people.name(escalation.lead),
     )
     try:
         zendesk_of(services).update_ticket(
@@ -255,17 +257,3 @@ def _add_note(services: Services, escalation: Escalation) -> None:
         return
     escalation.zendesk_note_ok = True
     escalation.zendesk_error = None
-
-
-def slack_name(services: Services, user: str) -> str:
-    """A person's Slack name for Zendesk, where Slack ids mean nothing; the id if unknown."""
-    try:
-        answer = services.slack.users_info(user=user)
-    except (SlackApiError, OSError) as error:
-        log.info("could not read Slack user %s: %s", user, error)
-        return user
-    data = answer.get("user")
-    if not isinstance(data, dict):
-        return user
-    profile = data.get("profile") or {}
-    return str(profile.get("real_name") or data.get("real_name") or data.get("name") or user)

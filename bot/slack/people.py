@@ -8,6 +8,22 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 
+def display_name(user: dict[str, Any]) -> str | None:
+    """The one order of Slack's name fields: the real name (the user's, then the profile's),
+    then the display name, then the handle; None when all are blank."""
+    profile = user.get("profile") or {}
+    candidates = (
+        user.get("real_name"),
+        profile.get("real_name"),
+        profile.get("display_name"),
+        user.get("name"),
+    )
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate.strip():
+            return candidate.strip()
+    return None
+
+
 class SlackPeople:
     """Who Slack users are (bot or not, display name), asked once each per instance."""
 
@@ -19,7 +35,7 @@ class SlackPeople:
         if user_id not in self._users:
             try:
                 answer = self.client.users_info(user=user_id)
-            except SlackApiError:
+            except (SlackApiError, OSError):
                 return {}  # not remembered: the next question asks Slack again
             user = answer.get("user")
             self._users[user_id] = user if isinstance(user, dict) else {}
@@ -30,9 +46,8 @@ class SlackPeople:
         return bool(user.get("is_bot")) or user_id == "USLACKBOT"
 
     def name(self, user_id: str) -> str:
-        user = self._user(user_id)
-        profile = user.get("profile") or {}
-        for candidate in (user.get("real_name"), profile.get("real_name"), user.get("name")):
-            if isinstance(candidate, str) and candidate.strip():
-                return candidate.strip()
-        return user_id
+        """The person's name, or their id when Slack does not know it."""
+        return self.known_name(user_id) or user_id
+
+    def known_name(self, user_id: str) -> str | None:
+        return display_name(self._user(user_id))
