@@ -13,6 +13,10 @@ USERS_NOT_FOUND = "users_not_found"
 BOT_NOT_IN_CHANNEL = frozenset({NOT_IN_CHANNEL, CHANNEL_NOT_FOUND})
 
 
+class SlackUnavailable(Exception):
+    """Slack refused a question the domain asked through bot.slack (the reason is the text)."""
+
+
 def error_code(error: BaseException) -> str:
     """Slack's code for a refused call; "" when Slack gave none (the network failed, say)."""
     if isinstance(error, SlackApiError):

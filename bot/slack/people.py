@@ -7,6 +7,8 @@ from typing import Any
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.slack.errors import USERS_NOT_FOUND, SlackUnavailable, error_code
+
 
 def display_name(user: dict[str, Any]) -> str | None:
     """The one order of Slack's name fields: the real name (the user's, then the profile's),
@@ -51,3 +53,16 @@ class SlackPeople:
 
     def known_name(self, user_id: str) -> str | None:
         return display_name(self._user(user_id))
+
+
+def user_by_email(client: WebClient, email: str) -> str | None:
+    """The Slack user id with this email, None when nobody has it; SlackUnavailable if Slack
+    refused to say."""
+    try:
+        answer = client.users_lookupByEmail(email=email)
+    except SlackApiError as error:
+        if error_code(error) == USERS_NOT_FOUND:
+            return None
+        raise SlackUnavailable(str(error)) from error
+    user = answer.get("user")
+    return str(user["id"]) if isinstance(user, dict) else None

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+
 from bot.slack.client import make_slack_client
-from bot.slack.people import SlackPeople, display_name
+from bot.slack.errors import SlackUnavailable
+from bot.slack.people import SlackPeople, display_name, user_by_email
 from tests.fakes.slack_api import FakeSlack
 
 
@@ -31,3 +34,13 @@ def test_people_are_asked_about_once_and_unknown_ones_keep_their_id(
     fake_slack.fail("users.info", status=200, error="user_not_found", times=2)
     assert people.name("U404") == "U404"
     assert people.known_name("U404") is None
+
+
+def test_a_person_is_found_by_email_and_nobody_is_none(fake_slack: FakeSlack) -> None:
+    fake_slack.add_user("U1", name="alice", email="alice@acme.test")
+    client = make_slack_client(token="xoxb-test", base_url=fake_slack.url, sleep=lambda _: None)
+    assert user_by_email(client, "alice@acme.test") == "U1"
+    assert user_by_email(client, "nobody@acme.test") is None
+    fake_slack.fail("users.lookupByEmail", status=200, error="ratelimited")
+    with pytest.raises(SlackUnavailable):
+        user_by_email(client, "alice@acme.test")
