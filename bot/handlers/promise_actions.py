@@ -20,6 +20,7 @@ from bot.promises.record import (
     hand_over,
     keep,
     open_promise,
+    person_on_support,
     record_from_modal,
     recorded_text,
     reschedule,
@@ -30,6 +31,7 @@ from bot.slack.post import open_view, post, update
 from bot.surfaces import publish_home
 
 BROKEN = "That button is broken: no promise is attached."
+NOBODY_ON_SUPPORT = "Nobody else is on support now to hand this promise to."
 RESCHEDULE_INTRO = (
     "Pick a new time for your update on #{ticket}. Then *tell the client the new time in "
     "Zendesk*: when we can't keep a promise, we always say so."
@@ -80,7 +82,7 @@ class Click:
 
     @property
     def promise_id(self) -> int:
-        head = self.value.split(":", 1)[0]
+        head = self.value.split(":", 1)[0]  # reminders sent before carry "id:user"
         if not head.isdigit():
             raise PromiseError(BROKEN)
         return int(head)
@@ -206,10 +208,14 @@ def promise_handed_over(
     body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
 ) -> None:
     click = _click(body, respond, context, client)
-    _, _, to = click.value.partition(":")
+    services = click.services
     with click.answering():
-        if not to:
-            raise PromiseError(BROKEN)
+        # Refused as hand_over would refuse it, before asking who is on support.
+        open_promise(services, promise_id=click.promise_id, owner=click.user)
+        with services.session() as session:
+            to = person_on_support(session, services.calendar, click.user, services.now())
+        if to is None or to == click.user:
+            raise PromiseError(NOBODY_ON_SUPPORT)
         _transfer(click, to=to, owner_only=True)
 
 
