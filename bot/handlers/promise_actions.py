@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -42,15 +42,18 @@ TO_RECORD = "promise_to_record"
 
 
 def register(app: App) -> None:
-    app.action(ids.PROMISE_DONE)(ack=acknowledge, lazy=[after_ack(promise_done)])
-    app.action(ids.PROMISE_NEW_TIME)(ack=acknowledge, lazy=[after_ack(promise_new_time)])
+    for action_id, act in (
+        (ids.PROMISE_DONE, promise_done),
+        (ids.PROMISE_NEW_TIME, promise_new_time),
+        (ids.PROMISE_HAND_OVER, promise_handed_over),
+        (ids.PROMISE_TAKE, promise_taken),
+        (ids.PROMISE_NOT_A_PROMISE, not_a_promise),
+    ):
+        app.action(action_id)(ack=acknowledge, lazy=[after_ack(on_click(act))])
+    app.action(ids.PROMISE_OPEN_MODAL)(ack=acknowledge, lazy=[after_ack(open_promise_modal)])
     app.view(ids.PROMISE_RESCHEDULE_MODAL)(
         ack=check_new_time, lazy=[after_ack(promise_rescheduled)]
     )
-    app.action(ids.PROMISE_HAND_OVER)(ack=acknowledge, lazy=[after_ack(promise_handed_over)])
-    app.action(ids.PROMISE_TAKE)(ack=acknowledge, lazy=[after_ack(promise_taken)])
-    app.action(ids.PROMISE_NOT_A_PROMISE)(ack=acknowledge, lazy=[after_ack(not_a_promise)])
-    app.action(ids.PROMISE_OPEN_MODAL)(ack=acknowledge, lazy=[after_ack(open_promise_modal)])
     app.view(ids.PROMISE_MODAL)(ack=check_promise, lazy=[after_ack(promise_modal_submitted)])
 
 
@@ -96,10 +99,18 @@ class Click:
             self.answer(str(error), replace=False)
 
 
-def _click(
-    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> Click:
-    return Click(body, respond, services_of(context), client)
+def on_click(act: Callable[[Click], None]) -> Callable[..., None]:
+    """A promise button's listener: `act` gets the click, and a PromiseError is the answer."""
+
+    def clicked(
+        body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    ) -> None:
+        click = Click(body, respond, services_of(context), client)
+        with click.answering():
+            act(click)
+
+    clicked.__name__ = act.__name__
+    return clicked
 
 
 def _when(services: Services, instant: datetime) -> str:
@@ -112,41 +123,33 @@ def _default_new_time(services: Services) -> datetime:
     return calendar.due_end_of_day(calendar.next_working_day(calendar.today(services.now())))
 
 
-def promise_done(
-    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    click = _click(body, respond, context, client)
-    with click.answering():
-        promise = keep(click.services, promise_id=click.promise_id, by=click.user)
-        click.answer(
-            f":white_check_mark: Promise on #{promise.ticket_id} kept — marked done by "
-            f"<@{click.user}>, {_when(click.services, click.services.now())}.",
-            replace=True,
-        )
+def promise_done(click: Click) -> None:
+    promise = keep(click.services, promise_id=click.promise_id, by=click.user)
+    click.answer(
+        f":white_check_mark: Promise on #{promise.ticket_id} kept — marked done by "
+        f"<@{click.user}>, {_when(click.services, click.services.now())}.",
+        replace=True,
+    )
 
 
-def promise_new_time(
-    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    click = _click(body, respond, context, client)
-    with click.answering():
-        promise = open_promise(click.services, promise_id=click.promise_id, owner=click.user)
-        container = body.get("container") or {}
-        view = time_modal(
-            callback_id=ids.PROMISE_RESCHEDULE_MODAL,
-            title="New time",
-            submit="Move it",
-            initial=_default_new_time(click.services),
-            calendar=click.services.calendar,
-            metadata={
-                "promise": promise.id,
-                "channel": container.get("channel_id"),
-                "ts": container.get("message_ts"),
-            },
-            intro=RESCHEDULE_INTRO.format(ticket=promise.ticket_id),
-            with_note=False,
-        )
-        open_view(client, trigger_id=str(body["trigger_id"]), view=view)
+def promise_new_time(click: Click) -> None:
+    promise = open_promise(click.services, promise_id=click.promise_id, owner=click.user)
+    container = click.body.get("container") or {}
+    view = time_modal(
+        callback_id=ids.PROMISE_RESCHEDULE_MODAL,
+        title="New time",
+        submit="Move it",
+        initial=_default_new_time(click.services),
+        calendar=click.services.calendar,
+        metadata={
+            "promise": promise.id,
+            "channel": container.get("channel_id"),
+            "ts": container.get("message_ts"),
+        },
+        intro=RESCHEDULE_INTRO.format(ticket=promise.ticket_id),
+        with_note=False,
+    )
+    open_view(click.client, trigger_id=str(click.body["trigger_id"]), view=view)
 
 
 def _submitted_due(
@@ -204,27 +207,19 @@ def promise_rescheduled(body: dict[str, Any], context: BoltContext, client: WebC
     update(client, channel=channel, ts=ts, text=text, blocks=done_blocks(text))
 
 
-def promise_handed_over(
-    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    click = _click(body, respond, context, client)
+def promise_handed_over(click: Click) -> None:
     services = click.services
-    with click.answering():
-        # Refused as hand_over would refuse it, before asking who is on support.
-        open_promise(services, promise_id=click.promise_id, owner=click.user)
-        with services.session() as session:
-            to = person_on_support(session, services.calendar, click.user, services.now())
-        if to is None or to == click.user:
-            raise PromiseError(NOBODY_ON_SUPPORT)
-        _transfer(click, to=to, owner_only=True)
+    # Refused as hand_over would refuse it, before asking who is on support.
+    open_promise(services, promise_id=click.promise_id, owner=click.user)
+    with services.session() as session:
+        to = person_on_support(session, services.calendar, click.user, services.now())
+    if to is None or to == click.user:
+        raise PromiseError(NOBODY_ON_SUPPORT)
+    _transfer(click, to=to, owner_only=True)
 
 
-def promise_taken(
-    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    click = _click(body, respond, context, client)
-    with click.answering():
-        _transfer(click, to=click.user, owner_only=False)
+def promise_taken(click: Click) -> None:
+    _transfer(click, to=click.user, owner_only=False)
 
 
 def _transfer(click: Click, *, to: str, owner_only: bool) -> None:
@@ -247,16 +242,12 @@ def _transfer(click: Click, *, to: str, owner_only: bool) -> None:
         )
 
 
-def not_a_promise(
-    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    click = _click(body, respond, context, client)
-    with click.answering():
-        promise = cancel(click.services, promise_id=click.promise_id, by=click.user)
-        click.answer(
-            f"OK: that reply on #{promise.ticket_id} was not a promise, and I've forgotten it.",
-            replace=True,
-        )
+def not_a_promise(click: Click) -> None:
+    promise = cancel(click.services, promise_id=click.promise_id, by=click.user)
+    click.answer(
+        f"OK: that reply on #{promise.ticket_id} was not a promise, and I've forgotten it.",
+        replace=True,
+    )
 
 
 def open_promise_modal(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -19,39 +19,18 @@ BROKEN = "That button no longer works; ask for the swap again with `/rota swap`.
 
 
 def register(app: App) -> None:
-    app.action(ids.SWAP_ACCEPT)(ack=acknowledge, lazy=[after_ack(swap_accepted)])
-    app.action(ids.SWAP_DECLINE)(ack=acknowledge, lazy=[after_ack(swap_declined)])
+    app.action(ids.SWAP_ACCEPT)(ack=acknowledge, lazy=[after_ack(swap_answered)])
+    app.action(ids.SWAP_DECLINE)(ack=acknowledge, lazy=[after_ack(swap_answered)])
 
 
-def swap_accepted(
+def swap_answered(
     body: dict[str, Any],
     action: dict[str, Any],
     respond: Respond,
     context: BoltContext,
     client: WebClient,
 ) -> None:
-    answer(body, action, respond, context, client, accept=True)
-
-
-def swap_declined(
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
-    client: WebClient,
-) -> None:
-    answer(body, action, respond, context, client, accept=False)
-
-
-def answer(
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
-    client: WebClient,
-    *,
-    accept: bool,
-) -> None:
+    accept = action.get("action_id") == ids.SWAP_ACCEPT
     services = services_of(context)
     user_id = str(body.get("user", {}).get("id", ""))
     value = str(action.get("value", ""))
