@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.escalation import (
@@ -19,14 +20,18 @@ from bot.blocks.escalation import (
     read_escalation_modal,
 )
 from bot.escalation import (
+    Landed,
+    Message,
     NoLead,
     NotYours,
     answer_escalation,
     escalation_target,
+    escalation_told,
     raise_escalation,
 )
 from bot.services import services_of
 from bot.slack.listeners import acknowledge, after_ack
+from bot.slack.people import SlackPeople
 from bot.slack.post import open_view, post
 from bot.zendesk.client import ZendeskError
 
@@ -104,7 +109,7 @@ def escalation_submitted(body: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
     user = body["user"]["id"]
     try:
-        raise_escalation(
+        raised = raise_escalation(
             services,
             submitted["ticket_id"],
             raised_by=user,
@@ -116,6 +121,28 @@ def escalation_submitted(body: dict[str, Any], context: BoltContext) -> None:
             NO_LEAD if isinstance(error, NoLead) else f":warning: Nothing was escalated: {error}."
         )
         post(services.slack, channel=user, text=text)
+        return
+    lead_dm = _send(services.slack, raised.to_lead)
+    channel_line = None if raised.to_channel is None else _send(services.slack, raised.to_channel)
+    answer = escalation_told(
+        services,
+        raised,
+        lead_dm=lead_dm,
+        channel_line=channel_line,
+        name_of=SlackPeople(services.slack).name,
+    )
+    _send(services.slack, answer)
+
+
+def _send(client: WebClient, message: Message) -> Landed:
+    sent = post(
+        client,
+        channel=message.channel,
+        text=message.text,
+        blocks=message.blocks,
+        thread_ts=message.thread_ts,
+    )
+    return None if sent is None else (sent.channel, sent.ts)
 
 
 def acknowledge_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
@@ -147,7 +174,9 @@ def _answer(
     if answered is None:
         respond(text=GONE, response_type="ephemeral", replace_original=False)
         return
-    escalation, target = answered
+    escalation, target, messages = answered
+    for message in messages:
+        _send(services.slack, message)
     respond(
         replace_original=True,
         text=lead_dm_text(escalation, target.label),

@@ -28,6 +28,7 @@ from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.nudges.routing import by_person, recipients
 from bot.nudges.rules import review_reason, triage_key
+from bot.slack.people import SlackPeople
 from bot.store.nudges import Assignee, Shortlist, needing_review, shortlists
 from bot.store.tickets import Ticket, organization_names
 from bot.tickets.card import refresh_agent_matches
@@ -149,7 +150,7 @@ def before_digests(ctx: JobContext) -> list[str]:
     refused, and match agents to Slack people so their tickets reach them."""
     if ctx.dry_run:
         return []
-    problems = retry_pending_notes(ctx.services)
+    problems = retry_pending_notes(ctx.services, name_of=SlackPeople(ctx.services.slack).name)
     refresh_agent_matches(ctx.services)
     return problems
 
