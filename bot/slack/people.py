@@ -63,6 +63,6 @@ def user_by_email(client: WebClient, email: str) -> str | None:
     except SlackApiError as error:
         if error_code(error) == USERS_NOT_FOUND:
             return None
-        raise SlackUnavailable(str(error)) from error
+        raise SlackUnavailable(error_code(error) or str(error)) from error
     user = answer.get("user")
     return str(user["id"]) if isinstance(user, dict) else None
