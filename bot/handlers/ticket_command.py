@@ -6,10 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.blocks.ticket import (
-    not_a_ticket_id,
-    usage_text,
-)
+from bot.blocks.ticket import not_a_ticket_id, usage_text
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
 from bot.slack.listeners import after_ack
@@ -24,8 +21,9 @@ CARD_TABLES = Watch(
 )
 
 
-# Where the ack function leaves the lazy listener the text it acked without answering.
-TO_RUN = "ticket_to_run"
+# Where the ack function leaves the lazy listener what it acked without answering.
+PROMISE_ARGS = "ticket_promise_args"
+TO_FETCH = "ticket_to_fetch"
 
 
 def register(app: App) -> None:
@@ -66,10 +64,10 @@ def answer_fast(
     if not text:
         ack(text=usage_text(None), response_type="ephemeral")
         return
-    first, _, _ = text.partition(" ")
+    first, _, rest = text.partition(" ")
     if first.lower() == "promise":
         ack()
-        context[TO_RUN] = text
+        context[PROMISE_ARGS] = rest
         return
     ticket_id = parse_ticket_id(text)
     if ticket_id is None:
@@ -80,20 +78,17 @@ def answer_fast(
         ack(response_type="ephemeral", **mirrored)
         return
     ack()
-    context[TO_RUN] = text
+    context[TO_FETCH] = ticket_id
 
 
 def finish_ticket_command(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
     """A promise to record, or a card to read from Zendesk, acked a moment ago."""
-    text: str | None = context.get(TO_RUN)
-    if text is None:
-        return  # answered in the ack, or the ack failed and has been reported
     services = services_of(context)
-    first, _, rest = text.partition(" ")
-    if first.lower() == "promise":
-        reply = promise_from_command(services, user=str(command["user_id"]), args=rest)
+    args: str | None = context.get(PROMISE_ARGS)
+    ticket_id: int | None = context.get(TO_FETCH)
+    if args is not None:
+        reply = promise_from_command(services, user=str(command["user_id"]), args=args)
         respond(text=reply, response_type="ephemeral")
-        return
-    ticket_id = parse_ticket_id(text)
-    assert ticket_id is not None  # the ack function acked only a ticket number to fetch
-    respond(response_type="ephemeral", **card_message(services, ticket_id))
+    elif ticket_id is not None:
+        respond(response_type="ephemeral", **card_message(services, ticket_id))
+    # Otherwise the ack answered, or it failed and has been reported.
