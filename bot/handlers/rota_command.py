@@ -39,17 +39,37 @@ ROTA_TABLES = Watch({"rota", "rota_member", "rota_week", "absence", "client_lead
 # Where the ack function leaves the lazy listener its work: the answer it gave, or the text.
 ANSWERED = "rota_answered"
 TO_RUN = "rota_to_run"
+# Where the matcher leaves an answer it found in memory.
+REMEMBERED = "rota_remembered"
 
 
 def register(app: App) -> None:
     answers: Remembered[Outcome] = Remembered(ROTA_TABLES)
+
+    def remembered(command: dict[str, Any], context: BoltContext) -> bool:
+        """A rota shown a moment ago: answered from memory by a listener with nothing after."""
+        if not answers_at_once(str(command.get("text") or "")):
+            return False
+        services = services_of(context)
+        found = answers.fresh(answer_key(services, command, services.now()))
+        if found is not None:
+            context[REMEMBERED] = found[0]
+        return found is not None
 
     def answer_rota_command(
         ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
     ) -> None:
         answer_fast(answers, ack, command, context, client)
 
+    # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
+    # answers from memory, most of all, skip that under a listener of their own.
+    app.command("/rota", matchers=[remembered])(answer_from_memory)
     app.command("/rota")(ack=answer_rota_command, lazy=[after_ack(finish_rota_command)])
+
+
+def answer_from_memory(ack: Ack, context: BoltContext) -> None:
+    outcome: Outcome = context[REMEMBERED]  # remembered only when settled: nothing else to send
+    ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
 
 
 def answer_key(services: Services, command: dict[str, Any], now: datetime) -> Hashable:

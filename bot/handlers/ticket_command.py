@@ -24,15 +24,31 @@ CARD_TABLES = Watch(
 # Where the ack function leaves the lazy listener what it acked without answering.
 PROMISE_ARGS = "ticket_promise_args"
 TO_FETCH = "ticket_to_fetch"
+# Where the matcher leaves the card it found in the mirror, as a message.
+MIRRORED = "ticket_mirrored"
 
 
 def register(app: App) -> None:
     cards: Remembered[TicketCard | None] = Remembered(CARD_TABLES)
 
-    def answer_ticket_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-        answer_fast(cards, ack, command, context)
+    def mirrored(command: dict[str, Any], context: BoltContext) -> bool:
+        """A ticket the mirror holds: its card is the ack, with nothing after."""
+        ticket_id = parse_ticket_id(str(command.get("text") or ""))
+        if ticket_id is None:
+            return False
+        message = mirrored_card_message(services_of(context), cards, ticket_id)
+        if message is not None:
+            context[MIRRORED] = message
+        return message is not None
 
-    app.command("/ticket")(ack=answer_ticket_command, lazy=[after_ack(finish_ticket_command)])
+    # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
+    # cards from the mirror, most of all, skip that under a listener of their own.
+    app.command("/ticket", matchers=[mirrored])(answer_from_mirror)
+    app.command("/ticket")(ack=answer_fast, lazy=[after_ack(finish_ticket_command)])
+
+
+def answer_from_mirror(ack: Ack, context: BoltContext) -> None:
+    ack(response_type="ephemeral", **context[MIRRORED])
 
 
 def mirrored_card_message(
@@ -52,14 +68,9 @@ def mirrored_card_message(
     return card_as_message(services, card)
 
 
-def answer_fast(
-    cards: Remembered[TicketCard | None],
-    ack: Ack,
-    command: dict[str, Any],
-    context: BoltContext,
-) -> None:
-    """Mistakes and mirrored tickets are answered in the ack; the rest is acked, then done."""
-    services = services_of(context)
+def answer_fast(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    """Mistakes are answered in the ack; a promise, or a card Zendesk must give, is acked, then
+    done. (Tickets in the mirror never get here: see `mirrored` in register.)"""
     text = str(command.get("text") or "").strip()
     if not text:
         ack(text=usage_text(None), response_type="ephemeral")
@@ -72,10 +83,6 @@ def answer_fast(
     ticket_id = parse_ticket_id(text)
     if ticket_id is None:
         ack(text=not_a_ticket_id(text), response_type="ephemeral")
-        return
-    mirrored = mirrored_card_message(services, cards, ticket_id)
-    if mirrored is not None:
-        ack(response_type="ephemeral", **mirrored)
         return
     ack()
     context[TO_FETCH] = ticket_id
