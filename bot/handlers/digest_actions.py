@@ -24,11 +24,6 @@ def register(app: App) -> None:
     app.action(ids.OPEN_IN_ZENDESK)(open_in_zendesk_clicked)
 
 
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    return actions[0] if isinstance(actions[0], dict) else {}
-
-
 def _refused(body: dict[str, Any], context: BoltContext) -> str | None:
     """A polite refusal when the digest was meant for someone else, else None."""
     container = body.get("container") or {}
@@ -54,12 +49,14 @@ def _update_line(body: dict[str, Any], respond: Respond, ticket_id: int, text: s
     )
 
 
-def digest_priority_right(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def digest_priority_right(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
     refusal = _refused(body, context)
     if refusal is not None:
         _tell(respond, refusal)
         return
-    raw = str(_action(body).get("value") or "")
+    raw = str(action.get("value") or "")
     if not raw.isdigit():
         _tell(respond, OUT_OF_DATE)
         return
@@ -72,12 +69,14 @@ def digest_priority_right(body: dict[str, Any], respond: Respond, context: BoltC
     _update_line(body, respond, ticket.id, confirmed_text(ticket, user))
 
 
-def digest_priority_chosen(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def digest_priority_chosen(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
     refusal = _refused(body, context)
     if refusal is not None:
         _tell(respond, refusal)
         return
-    option = _action(body).get("selected_option") or {}
+    option = action.get("selected_option") or {}
     chosen = parse_priority_option(str(option.get("value") or ""))
     if chosen is None:
         _tell(respond, OUT_OF_DATE)

@@ -48,15 +48,9 @@ def register(app: App) -> None:
     app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[after_ack(contact_clicked)])
 
 
-def _value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    first = actions[0] if isinstance(actions[0], dict) else {}
-    return str(first.get("value") or "")
-
-
-def escalate_clicked(body: dict[str, Any], context: BoltContext) -> None:
+def escalate_clicked(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    raw = _value(body)
+    raw = str(action.get("value") or "")
     if not raw.isdigit():
         view = notice_modal(OUT_OF_DATE)
     else:
@@ -145,19 +139,28 @@ def _send(client: WebClient, message: Message) -> Landed:
     return None if sent is None else (sent.channel, sent.ts)
 
 
-def acknowledge_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    _answer(body, respond, context, contacting=False)
+def acknowledge_clicked(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    _answer(body, action, respond, context, contacting=False)
 
 
-def contact_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    _answer(body, respond, context, contacting=True)
+def contact_clicked(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    _answer(body, action, respond, context, contacting=True)
 
 
 def _answer(
-    body: dict[str, Any], respond: Respond, context: BoltContext, *, contacting: bool
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    *,
+    contacting: bool,
 ) -> None:
     services = services_of(context)
-    raw = _value(body)
+    raw = str(action.get("value") or "")
     try:
         answered = (
             answer_escalation(services, int(raw), user=body["user"]["id"], contacting=contacting)

@@ -22,15 +22,11 @@ def register(app: App) -> None:
     app.action(ids.TICKET_PRIORITY_SET)(ack=acknowledge, lazy=[after_ack(priority_chosen)])
 
 
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    first = actions[0]
-    return first if isinstance(first, dict) else {}
-
-
-def priority_right_clicked(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def priority_right_clicked(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
     services = services_of(context)
-    ticket_id = parse_ticket_id(str(_action(body).get("value") or ""))
+    ticket_id = parse_ticket_id(str(action.get("value") or ""))
     if ticket_id is None:
         respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
         return
@@ -43,9 +39,11 @@ def priority_right_clicked(body: dict[str, Any], respond: Respond, context: Bolt
     respond(replace_original=True, **card_message(services, ticket_id))
 
 
-def priority_chosen(body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def priority_chosen(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
     services = services_of(context)
-    option = _action(body).get("selected_option") or {}
+    option = action.get("selected_option") or {}
     chosen = parse_priority_option(str(option.get("value") or ""))
     if chosen is None:
         respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
