@@ -44,8 +44,7 @@ class Services:
     zendesk: ZendeskClient | None = None
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
-        # One per process, shared by every thread: Bolt copies a request's context (which
-        # holds it) for each lazy listener, and a copy would have its own engine and pools.
+        # One per process: Bolt deep-copies a request's context (holding it) per lazy listener.
         return self
 
     def now(self) -> datetime:
