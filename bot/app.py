@@ -2,145 +2,35 @@
 
 from __future__ import annotations
 
-import inspect
 import logging
-import threading
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot import handlers
-from bot.services import Services
-from bot.store.slack_events import claim_slack_event, forget_old_slack_events, forget_slack_event
+from bot.services import SERVICES_KEY, Services
+from bot.slack.listeners import report_failure
+from bot.store.slack_events import claim_slack_event, forget_old_slack_events
 
 log = logging.getLogger(__name__)
 
-SERVICES_KEY = "rotabot_services"
 # Slack retries an event for about an hour; a day of memory is plenty.
 SLACK_EVENT_MEMORY = timedelta(days=1)
-SORRY = (
-    ":warning: Sorry, something went wrong on Rotabot's side, so that may not have finished. "
-    "Please check, then try again in a minute; if it keeps happening, tell whoever runs Rotabot."
-)
-
-
-def services_of(context: BoltContext) -> Services:
-    services = context[SERVICES_KEY]
-    assert isinstance(services, Services)
-    return services
-
-
-class RotabotApp(App):
-    """Bolt, with each listener's work moved off Bolt's threads as soon as it has acked.
-
-    Bolt runs a listener on its own thread pool and answers Slack once it calls ack(); a
-    listener then waiting on a slow Zendesk would hold that thread, and enough of them would
-    delay every other request's ack. Here Bolt's thread only waits for the ack; the rest of
-    the listener finishes on the work pool, which reports its errors itself.
-    """
-
-    def __init__(self, *, work_executor: Executor, **kwargs: Any) -> None:
-        self.work_executor = work_executor
-        super().__init__(**kwargs)
-
-    def _register_listener(
-        self,
-        functions: Sequence[Callable[..., BoltResponse | None]],
-        primary_matcher: Any,
-        matchers: Any,
-        middleware: Any,
-        auto_acknowledgement: bool = False,
-        ack_timeout: int = 3,
-    ) -> Callable[..., BoltResponse | None] | None:
-        functions = list(functions)
-        functions[0] = after_ack(
-            functions[0],
-            self.work_executor,
-            acked_by_bolt=auto_acknowledgement,
-            ack_timeout=ack_timeout,
-        )
-        return super()._register_listener(
-            functions, primary_matcher, matchers, middleware, auto_acknowledgement, ack_timeout
-        )
-
-
-def after_ack(
-    listener: Callable[..., Any],
-    pool: Executor,
-    *,
-    acked_by_bolt: bool,
-    ack_timeout: float,
-) -> Callable[..., None]:
-    """`listener` run on `pool`; the returned function (Bolt's) waits only for its ack."""
-    names = inspect.getfullargspec(inspect.unwrap(listener)).args
-    takes_ack = "ack" in names and not acked_by_bolt
-    # A listener may answer some requests on Bolt's thread at once (from memory, say): its
-    # `answer_inline` takes the same arguments and says whether it did. The rest go to the pool.
-    inline: Callable[..., bool] | None = getattr(listener, "answer_inline", None)
-
-    def run_on_bolts_thread(**kwargs: Any) -> None:
-        own = {name: kwargs[name] for name in names}
-        if inline is not None and inline(**own):
-            return
-        answered = threading.Event()
-        acked = threading.Event()
-        if takes_ack:
-            bolts_ack = kwargs["ack"]
-
-            def ack(*args: Any, **ack_kwargs: Any) -> Any:
-                try:
-                    return bolts_ack(*args, **ack_kwargs)
-                finally:
-                    acked.set()
-                    answered.set()
-
-            own["ack"] = ack
-        else:
-            acked.set()
-            answered.set()
-
-        before_ack: list[Exception] = []
-
-        def work() -> None:
-            try:
-                listener(**own)
-            except Exception as error:
-                if acked.is_set():
-                    report_failure(error, kwargs["body"], kwargs["client"], kwargs["context"])
-                else:
-                    before_ack.append(error)  # re-raised on Bolt's thread, for Bolt to handle
-            finally:
-                answered.set()
-
-        pool.submit(work)
-        answered.wait(ack_timeout)
-        if before_ack:
-            raise before_ack[0]
-
-    signature = [*names, *(n for n in ("ack", "body", "client", "context") if n not in names)]
-    run_on_bolts_thread.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in signature]
-    )
-    run_on_bolts_thread.__name__ = getattr(listener, "__name__", "listener")
-    return run_on_bolts_thread
 
 
 def build_app(services: Services) -> App:
-    app = RotabotApp(
-        work_executor=services.executor,
+    app = App(
         client=services.slack,
         # bot.http.wsgi checks signatures before Bolt sees a request (Socket Mode needs none).
         request_verification_enabled=False,
         token_verification_enabled=False,
-        # Bolt answers Slack as soon as a listener acks: the work after the ack runs on the
-        # work pool (see RotabotApp), so Bolt need not poll for the ack on another thread.
+        # Bolt answers Slack once a listener's ack function returns; the work after the ack
+        # runs in its lazy listeners, on the work pool, so Bolt need not poll for the ack.
         process_before_response=True,
-        listener_executor=services.listener_executor,
+        listener_executor=services.executor,
         logger=logging.getLogger("bot.slack"),
     )
     app.use(inject_services(services))
@@ -191,24 +81,3 @@ def friendly_error(
     report_failure(error, body, client, context)
     # Before the ack, Bolt would answer Slack with a 500; the apology is the answer.
     return None if response is None else BoltResponse(status=200, body="")
-
-
-def report_failure(
-    error: Exception, body: dict[str, Any], client: WebClient, context: BoltContext
-) -> None:
-    """Log the error and tell the person in Slack; a failed event is left for Slack's retry."""
-    log.error("error handling a Slack request: %s", error, exc_info=error)
-    if body.get("type") == "event_callback" and isinstance(body.get("event_id"), str):
-        # Let Slack's retry of this event run again rather than be skipped as a duplicate.
-        services = services_of(context)
-        with services.session() as session:
-            forget_slack_event(session=session, event_id=body["event_id"])
-    response_url = body.get("response_url")
-    user = body.get("user_id") or (body.get("user") or {}).get("id")
-    try:
-        if isinstance(response_url, str):
-            WebhookClient(response_url, timeout=5).send(text=SORRY, response_type="ephemeral")
-        elif isinstance(user, str) and body.get("type") != "event_callback":
-            client.chat_postMessage(channel=user, text=SORRY)
-    except Exception as send_error:  # the person may miss the apology, but the log has it
-        log.warning("could not tell the person about the error: %s", send_error)

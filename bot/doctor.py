@@ -15,17 +15,26 @@ from sqlmodel import Session
 
 from bot.settings import ConfigError, Settings
 from bot.slack.client import make_slack_client
+from bot.slack.errors import (
+    ACCOUNT_INACTIVE,
+    INVALID_AUTH,
+    NOT_AUTHED,
+    TOKEN_REVOKED,
+    SlackUnavailable,
+    error_code,
+)
+from bot.slack.people import user_by_email
 from bot.store.db import make_engine
 from bot.store.migrate import SchemaOutOfDate, check_schema
 from bot.store.tickets import agents
 from bot.zendesk.client import ZendeskClient, ZendeskError
 
 SLACK_ERROR_FIXES = {
-    "invalid_auth": "the token is wrong or was revoked: copy the Bot User OAuth Token again "
+    INVALID_AUTH: "the token is wrong or was revoked: copy the Bot User OAuth Token again "
     "from your Slack app's OAuth & Permissions page",
-    "not_authed": "no token was sent: set SLACK_BOT_TOKEN",
-    "account_inactive": "the app was uninstalled or its user deactivated: reinstall the app",
-    "token_revoked": "the token was revoked: reinstall the app and copy the new token",
+    NOT_AUTHED: "no token was sent: set SLACK_BOT_TOKEN",
+    ACCOUNT_INACTIVE: "the app was uninstalled or its user deactivated: reinstall the app",
+    TOKEN_REVOKED: "the token was revoked: reinstall the app and copy the new token",
 }
 
 
@@ -59,7 +68,7 @@ def check_slack(client: WebClient, settings: Settings) -> Check:
     try:
         answer = client.auth_test()
     except SlackApiError as error:
-        code = str(error.response.get("error", "unknown_error"))
+        code = error_code(error) or "unknown_error"
         fix = SLACK_ERROR_FIXES.get(code, "see Slack's documentation for this error")
         return Check("slack", False, f"auth.test failed with {code}: {fix}")
     except OSError as error:
@@ -123,14 +132,13 @@ def check_zendesk_people(engine: Engine, slack: WebClient) -> Check:
             unmatched.append(agent.name)
             continue
         try:
-            slack.users_lookupByEmail(email=agent.email)
-        except SlackApiError as error:
-            code = str(error.response.get("error", "unknown_error"))
-            if code != "users_not_found":
-                return Check(name, True, f"not checked: users.lookupByEmail failed with {code}")
-            unmatched.append(f"{agent.name} <{agent.email}>")
+            found = user_by_email(slack, agent.email)
+        except SlackUnavailable as error:
+            return Check(name, True, f"not checked: users.lookupByEmail failed with {error}")
         except OSError as error:
             return Check(name, True, f"not checked: cannot reach Slack ({error})")
+        if found is None:
+            unmatched.append(f"{agent.name} <{agent.email}>")
     if not unmatched:
         return Check(name, True, f"all {len(people)} Zendesk agents have a Slack account")
     return Check(

@@ -9,9 +9,10 @@ failing never stops the lead being told: the note is kept pending and retried by
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.blocks.escalation import (
@@ -101,10 +102,34 @@ def _target(services: Services, ticket: Ticket) -> Target:
     )
 
 
+@dataclass(frozen=True)
+class Message:
+    """A message to send: the domain says what, the surface posts it."""
+
+    channel: str
+    text: str
+    blocks: list[dict[str, Any]] | None = None
+    thread_ts: str | None = None
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An escalation just recorded, and who must be told: the lead, and the rota channel."""
+
+    escalation: Escalation
+    target: Target
+    to_lead: Message
+    to_channel: Message | None
+
+
+# Where Slack put a message (channel, ts), or None when it refused it.
+Landed = tuple[str, str] | None
+
+
 def raise_escalation(
     services: Services, ticket_id: int, *, raised_by: str, reason: str, note: str
-) -> Escalation:
-    """Record the escalation, tell the lead, the channel, Zendesk and the person who raised it."""
+) -> Raised:
+    """Record the escalation; the messages for the lead and the channel are the caller's."""
     if reason not in REASONS:
         raise ValueError(f"not an escalation reason: {reason!r}")
     target = escalation_target(services, ticket_id)
@@ -123,46 +148,61 @@ def raise_escalation(
         )
         session.expunge(escalation)
     calendar = services.calendar
-    answer = _post(
-        services,
-        channel=target.lead,
-        text=lead_dm_text(escalation, target.label),
-        blocks=lead_dm_blocks(escalation, target.link, calendar, now=now),
-    )
-    if answer is not None:
-        escalation.lead_dm_channel, escalation.lead_dm_ts = answer
+    to_channel = None
     if target.channel_id is not None:
-        answer = _post(
-            services,
+        to_channel = Message(
             channel=target.channel_id,
             text=channel_text(escalation, target.label),
             blocks=channel_blocks(escalation, target.link),
         )
-        if answer is not None:
-            escalation.channel_id, escalation.channel_ts = answer
-    _add_note(services, escalation)
+    return Raised(
+        escalation=escalation,
+        target=target,
+        to_lead=Message(
+            channel=target.lead,
+            text=lead_dm_text(escalation, target.label),
+            blocks=lead_dm_blocks(escalation, target.link, calendar, now=now),
+        ),
+        to_channel=to_channel,
+    )
+
+
+def escalation_told(
+    services: Services,
+    raised: Raised,
+    *,
+    lead_dm: Landed,
+    channel_line: Landed,
+    name_of: Callable[[str], str],
+) -> Message:
+    """Remember where the lead and the channel were told, add Zendesk's internal note (with
+    the people's names from `name_of`); the answer for the person who raised it."""
+    escalation = raised.escalation
+    if lead_dm is not None:
+        escalation.lead_dm_channel, escalation.lead_dm_ts = lead_dm
+    if channel_line is not None:
+        escalation.channel_id, escalation.channel_ts = channel_line
+    _add_note(services, escalation, name_of)
     with services.session() as session:
         save_escalation(session=session, escalation=session.merge(escalation))
-    _post(
-        services,
-        channel=raised_by,
+    return Message(
+        channel=escalation.raised_by,
         text=raised_text(
             escalation,
-            target.link,
+            raised.target.link,
             lead_told=escalation.lead_dm_ts is not None,
             note_problem=escalation.zendesk_error,
         ),
     )
-    return escalation
 
 
 def answer_escalation(
     services: Services, escalation_id: int, *, user: str, contacting: bool
-) -> tuple[Escalation, Target] | None:
+) -> tuple[Escalation, Target, list[Message]] | None:
     """The lead acknowledges (or will contact the client); None when there is no such record.
 
-    The thread under the channel line and the person who raised it hear about it once per
-    step: pressing Acknowledge twice says nothing new.
+    The messages are for the thread under the channel line and the person who raised it:
+    they hear about it once per step, so pressing Acknowledge twice says nothing new.
     """
     now = services.now()
     with services.session() as session:
@@ -188,14 +228,15 @@ def answer_escalation(
     target = _target(services, ticket) if ticket is not None else None
     if target is None:
         return None
+    messages = []
     if changed:
         text = acknowledged_text(escalation, target.link)
         if escalation.channel_id and escalation.channel_ts:
-            _post(
-                services, channel=escalation.channel_id, text=text, thread_ts=escalation.channel_ts
+            messages.append(
+                Message(channel=escalation.channel_id, text=text, thread_ts=escalation.channel_ts)
             )
-        _post(services, channel=escalation.raised_by, text=text)
-    return escalation, target
+        messages.append(Message(channel=escalation.raised_by, text=text))
+    return escalation, target, messages
 
 
 def with_links(
@@ -213,7 +254,7 @@ def with_links(
     return pairs
 
 
-def retry_pending_notes(services: Services) -> list[str]:
+def retry_pending_notes(services: Services, *, name_of: Callable[[str], str]) -> list[str]:
     """Add the internal notes Zendesk refused earlier; the problems that remain, as sentences."""
     if services.zendesk is None:
         return []
@@ -223,7 +264,7 @@ def retry_pending_notes(services: Services) -> list[str]:
             session.expunge(escalation)
     problems = []
     for escalation in pending:
-        _add_note(services, escalation)
+        _add_note(services, escalation, name_of)
         with services.session() as session:
             save_escalation(session=session, escalation=session.merge(escalation))
         if escalation.zendesk_error is not None:
@@ -234,11 +275,12 @@ def retry_pending_notes(services: Services) -> list[str]:
     return problems
 
 
-def _add_note(services: Services, escalation: Escalation) -> None:
+def _add_note(services: Services, escalation: Escalation, name_of: Callable[[str], str]) -> None:
+    # Names, not Slack ids: Zendesk's readers would not know the ids.
     body = zendesk_note(
         escalation,
-        raised_by=slack_name(services, escalation.raised_by),
-        lead=slack_name(services, escalation.lead),
+        raised_by=name_of(escalation.raised_by),
+        lead=name_of(escalation.lead),
     )
     try:
         zendesk_of(services).update_ticket(
@@ -251,36 +293,3 @@ def _add_note(services: Services, escalation: Escalation) -> None:
         return
     escalation.zendesk_note_ok = True
     escalation.zendesk_error = None
-
-
-def slack_name(services: Services, user: str) -> str:
-    """A person's Slack name for Zendesk, where Slack ids mean nothing; the id if unknown."""
-    try:
-        answer = services.slack.users_info(user=user)
-    except (SlackApiError, OSError) as error:
-        log.info("could not read Slack user %s: %s", user, error)
-        return user
-    data = answer.get("user")
-    if not isinstance(data, dict):
-        return user
-    profile = data.get("profile") or {}
-    return str(profile.get("real_name") or data.get("real_name") or data.get("name") or user)
-
-
-def _post(
-    services: Services,
-    *,
-    channel: str,
-    text: str,
-    blocks: list[dict[str, object]] | None = None,
-    thread_ts: str | None = None,
-) -> tuple[str, str] | None:
-    """Post a message; (channel, ts), or None when Slack refused (logged, not raised)."""
-    try:
-        answer = services.slack.chat_postMessage(
-            channel=channel, text=text, blocks=blocks, thread_ts=thread_ts
-        )
-    except (SlackApiError, OSError) as error:
-        log.warning("could not post to %s: %s", channel, error)
-        return None
-    return str(answer.get("channel", channel)), str(answer.get("ts", ""))

@@ -8,7 +8,9 @@ from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -22,6 +24,8 @@ from bot.zendesk.client import Sleep, ZendeskClient
 
 Clock = Callable[[], datetime]
 
+SERVICES_KEY = "rotabot_services"
+
 
 def system_clock() -> datetime:
     return datetime.now(UTC)
@@ -33,13 +37,15 @@ class Services:
     engine: Engine
     slack: WebClient
     calendar: WorkCalendar
-    # Work done after Slack has had its answer: listeners past their ack, webhook follow-ups.
+    # Work done after Slack has had its answer: lazy listeners, webhook follow-ups.
     executor: Executor
-    # Bolt's own threads: each only runs a listener until it acks (see bot.app.RotabotApp).
-    listener_executor: Executor
     clock: Clock = system_clock
     # None when ZENDESK_URL is not set: every Zendesk feature says so instead of working.
     zendesk: ZendeskClient | None = None
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Services:
+        # One per process: Bolt deep-copies a request's context (holding it) per lazy listener.
+        return self
 
     def now(self) -> datetime:
         return self.clock()
@@ -57,7 +63,6 @@ def build_services(
     engine: Engine | None = None,
     clock: Clock = system_clock,
     executor: Executor | None = None,
-    listener_executor: Executor | None = None,
     zendesk: ZendeskClient | None = None,
     zendesk_sleep: Sleep = time.sleep,
 ) -> Services:
@@ -68,11 +73,14 @@ def build_services(
         or make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         calendar=settings.calendar(),
         clock=clock,
-        # Work waits on Zendesk and Slack (I/O), and a listener acks from here: so many threads,
-        # started only as needed and ended when idle, that a burst of slow requests never
-        # queues another's ack.
+        # Work waits on Zendesk and Slack (I/O): so many threads, started only as needed and
+        # ended when idle, that a burst of slow requests never queues another's work.
         executor=executor or ElasticThreadPool(256, thread_name_prefix="after-ack"),
-        listener_executor=listener_executor
-        or ElasticThreadPool(32, thread_name_prefix="slack-ack"),
         zendesk=zendesk or ZendeskClient.from_settings(settings, sleep=zendesk_sleep),
     )
+
+
+def services_of(context: BoltContext) -> Services:
+    services = context[SERVICES_KEY]
+    assert isinstance(services, Services)
+    return services

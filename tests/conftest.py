@@ -167,20 +167,11 @@ def executor() -> Iterator[TrackingExecutor]:
 
 
 @pytest.fixture
-def listener_executor() -> Iterator[TrackingExecutor]:
-    """Bolt's own threads, tracked too, so a test can wait for everything a request started."""
-    pool = TrackingExecutor()
-    yield pool
-    pool.shutdown(wait=True, cancel_futures=True)
-
-
-@pytest.fixture
 def services(
     settings: Settings,
     clock: MutableClock,
     slept: list[float],
     executor: TrackingExecutor,
-    listener_executor: TrackingExecutor,
 ) -> Iterator[Services]:
     client = make_slack_client(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, sleep=slept.append
@@ -190,7 +181,6 @@ def services(
         slack=client,
         clock=clock,
         executor=executor,
-        listener_executor=listener_executor,
     )
     yield built
     built.engine.dispose()
@@ -213,13 +203,11 @@ def slack(
     app_server: AppServer,
     fake_slack: FakeSlack,
     executor: TrackingExecutor,
-    listener_executor: TrackingExecutor,
 ) -> Iterator[SlackDoor]:
     door = SlackDoor(
         app_server.url,
         response_url=fake_slack.response_url,
         executor=executor,
-        listeners=listener_executor,
         show_reply=fake_slack.show_ack_reply,
     )
     yield door

@@ -157,7 +157,6 @@ class SlackDoor:
         *,
         response_url: Callable[[str], str],
         executor: TrackingExecutor,
-        listeners: TrackingExecutor,
         show_reply: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.http = httpx.Client(base_url=base_url, timeout=10)
@@ -165,7 +164,6 @@ class SlackDoor:
         # Where Slack shows a command's answer given in the ack (by response_url token).
         self.show_reply = show_reply
         self.executor = executor
-        self.listeners = listeners
         self._counter = 0
 
     def close(self) -> None:
@@ -189,11 +187,8 @@ class SlackDoor:
 
     def settle(self) -> None:
         """Wait for the work the app does after its ack."""
-        # Bolt's thread hands the rest of a listener to the work pool: settle both, in turn.
-        while self.listeners.busy() or self.executor.busy():
-            self.listeners.settle()
-            self.executor.settle()
-        errors = self.listeners.errors + self.executor.errors
+        self.executor.settle()
+        errors = self.executor.errors
         if errors:
             raise AssertionError(f"after-ack work raised: {errors!r}")
 

@@ -63,7 +63,7 @@ def reminder_actions(reminder: Reminder) -> Block:
             button(
                 f"Hand to {reminder.on_support_name or 'the person on support'}",
                 action_id=ids.PROMISE_HAND_OVER,
-                value=f"{promise_id}:{reminder.on_support}",
+                value=promise_id,
             )
         )
     return actions(*elements)

@@ -2,21 +2,20 @@
 
 from slack_bolt import App
 
+from bot.handlers import (
+    digest_actions,
+    escalation,
+    home,
+    promise_actions,
+    rota_actions,
+    rota_command,
+    ticket_actions,
+    ticket_command,
+)
+
 
 def register_all(app: App) -> None:
     """Wire every surface's handlers into the Bolt app."""
-    # Imported here: the handler modules use bot.app, which imports this package.
-    from bot.handlers import (
-        digest_actions,
-        escalation,
-        home,
-        promise_actions,
-        rota_actions,
-        rota_command,
-        ticket_actions,
-        ticket_command,
-    )
-
     for module in (
         ticket_command,
         ticket_actions,

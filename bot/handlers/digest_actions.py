@@ -7,10 +7,11 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot import ids
-from bot.app import services_of
 from bot.blocks.digest import changed_text, confirmed_text, line_done
 from bot.blocks.ticket import parse_priority_option
 from bot.nudges.routing import DIGEST, digest_recipient
+from bot.services import services_of
+from bot.slack.listeners import acknowledge, after_ack
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
@@ -18,14 +19,9 @@ OUT_OF_DATE = "That digest is out of date; type `/ticket ID` to see the ticket."
 
 
 def register(app: App) -> None:
-    app.action(ids.DIGEST_PRIORITY_RIGHT)(digest_priority_right)
-    app.action(ids.DIGEST_PRIORITY_SET)(digest_priority_chosen)
+    app.action(ids.DIGEST_PRIORITY_RIGHT)(ack=acknowledge, lazy=[after_ack(digest_priority_right)])
+    app.action(ids.DIGEST_PRIORITY_SET)(ack=acknowledge, lazy=[after_ack(digest_priority_chosen)])
     app.action(ids.OPEN_IN_ZENDESK)(open_in_zendesk_clicked)
-
-
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    return actions[0] if isinstance(actions[0], dict) else {}
 
 
 def _refused(body: dict[str, Any], context: BoltContext) -> str | None:
@@ -54,14 +50,13 @@ def _update_line(body: dict[str, Any], respond: Respond, ticket_id: int, text: s
 
 
 def digest_priority_right(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     refusal = _refused(body, context)
     if refusal is not None:
         _tell(respond, refusal)
         return
-    raw = str(_action(body).get("value") or "")
+    raw = str(action.get("value") or "")
     if not raw.isdigit():
         _tell(respond, OUT_OF_DATE)
         return
@@ -75,14 +70,13 @@ def digest_priority_right(
 
 
 def digest_priority_chosen(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     refusal = _refused(body, context)
     if refusal is not None:
         _tell(respond, refusal)
         return
-    option = _action(body).get("selected_option") or {}
+    option = action.get("selected_option") or {}
     chosen = parse_priority_option(str(option.get("value") or ""))
     if chosen is None:
         _tell(respond, OUT_OF_DATE)

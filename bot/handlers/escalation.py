@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot import ids
-from bot.app import services_of
 from bot.blocks.escalation import (
     NO_LEAD,
     NO_REASON,
@@ -21,37 +20,37 @@ from bot.blocks.escalation import (
     read_escalation_modal,
 )
 from bot.escalation import (
+    Landed,
+    Message,
     NoLead,
     NotYours,
     answer_escalation,
     escalation_target,
+    escalation_told,
     raise_escalation,
 )
+from bot.services import services_of
+from bot.slack.listeners import acknowledge, after_ack
+from bot.slack.people import SlackPeople
+from bot.slack.post import open_view, post
 from bot.zendesk.client import ZendeskError
-
-log = logging.getLogger(__name__)
 
 GONE = "That escalation no longer exists."
 OUT_OF_DATE = "That button is out of date; type `/ticket ID` to see the ticket again."
+# Where the modal's check leaves the lazy listener what to escalate.
+TO_RAISE = "escalation_to_raise"
 
 
 def register(app: App) -> None:
-    app.action(ids.ESCALATE)(escalate_clicked)
-    app.view(ids.ESCALATION_MODAL)(escalation_submitted)
-    app.action(ids.ESCALATION_ACKNOWLEDGE)(acknowledge_clicked)
-    app.action(ids.ESCALATION_CONTACT)(contact_clicked)
+    app.action(ids.ESCALATE)(ack=acknowledge, lazy=[after_ack(escalate_clicked)])
+    app.view(ids.ESCALATION_MODAL)(ack=check_escalation, lazy=[after_ack(escalation_submitted)])
+    app.action(ids.ESCALATION_ACKNOWLEDGE)(ack=acknowledge, lazy=[after_ack(acknowledge_clicked)])
+    app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[after_ack(contact_clicked)])
 
 
-def _value(body: dict[str, Any]) -> str:
-    actions = body.get("actions") or [{}]
-    first = actions[0] if isinstance(actions[0], dict) else {}
-    return str(first.get("value") or "")
-
-
-def escalate_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
-    ack()
+def escalate_clicked(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    raw = _value(body)
+    raw = str(action.get("value") or "")
     if not raw.isdigit():
         view = notice_modal(OUT_OF_DATE)
     else:
@@ -67,12 +66,13 @@ def escalate_clicked(ack: Ack, body: dict[str, Any], context: BoltContext) -> No
                     target.ticket.id, target.ticket.subject, target.client, target.lead
                 )
             )
-    services.slack.views_open(trigger_id=body["trigger_id"], view=view)
+    open_view(services.slack, trigger_id=body["trigger_id"], view=view)
 
 
-def escalation_submitted(
+def check_escalation(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
+    """The modal is refused with the reason shown in it, or closed and the escalation raised."""
     services = services_of(context)
     reason, note = read_escalation_modal(view.get("state", {}).get("values", {}))
     if reason is None:
@@ -93,33 +93,74 @@ def escalation_submitted(
         ack(response_action="errors", errors={REASON_BLOCK: NO_LEAD})
         return
     ack()
+    context[TO_RAISE] = {"ticket_id": int(raw), "reason": reason, "note": note}
+
+
+def escalation_submitted(body: dict[str, Any], context: BoltContext) -> None:
+    submitted = context.get(TO_RAISE)
+    if submitted is None:
+        return  # refused in the ack, or the ack failed and has been reported
+    services = services_of(context)
     user = body["user"]["id"]
     try:
-        raise_escalation(services, int(raw), raised_by=user, reason=reason, note=note)
+        raised = raise_escalation(
+            services,
+            submitted["ticket_id"],
+            raised_by=user,
+            reason=submitted["reason"],
+            note=submitted["note"],
+        )
     except (NoLead, ZendeskError) as error:
         text = (
             NO_LEAD if isinstance(error, NoLead) else f":warning: Nothing was escalated: {error}."
         )
-        services.slack.chat_postMessage(channel=user, text=text)
+        post(services.slack, channel=user, text=text)
+        return
+    lead_dm = _send(services.slack, raised.to_lead)
+    channel_line = None if raised.to_channel is None else _send(services.slack, raised.to_channel)
+    answer = escalation_told(
+        services,
+        raised,
+        lead_dm=lead_dm,
+        channel_line=channel_line,
+        name_of=SlackPeople(services.slack).name,
+    )
+    _send(services.slack, answer)
+
+
+def _send(client: WebClient, message: Message) -> Landed:
+    sent = post(
+        client,
+        channel=message.channel,
+        text=message.text,
+        blocks=message.blocks,
+        thread_ts=message.thread_ts,
+    )
+    return None if sent is None else (sent.channel, sent.ts)
 
 
 def acknowledge_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    ack()
-    _answer(body, respond, context, contacting=False)
+    _answer(body, action, respond, context, contacting=False)
 
 
-def contact_clicked(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
-    _answer(body, respond, context, contacting=True)
+def contact_clicked(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    _answer(body, action, respond, context, contacting=True)
 
 
 def _answer(
-    body: dict[str, Any], respond: Respond, context: BoltContext, *, contacting: bool
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    *,
+    contacting: bool,
 ) -> None:
     services = services_of(context)
-    raw = _value(body)
+    raw = str(action.get("value") or "")
     try:
         answered = (
             answer_escalation(services, int(raw), user=body["user"]["id"], contacting=contacting)
@@ -136,7 +177,9 @@ def _answer(
     if answered is None:
         respond(text=GONE, response_type="ephemeral", replace_original=False)
         return
-    escalation, target = answered
+    escalation, target, messages = answered
+    for message in messages:
+        _send(services.slack, message)
     respond(
         replace_original=True,
         text=lead_dm_text(escalation, target.label),

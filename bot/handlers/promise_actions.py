@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -12,12 +11,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids, timefmt
-from bot.app import services_of
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
-from bot.handlers.home import publish_home
+from bot.promises.owners import person_on_support
 from bot.promises.record import (
     PromiseError,
     cancel,
@@ -28,27 +25,36 @@ from bot.promises.record import (
     recorded_text,
     reschedule,
 )
-from bot.services import Services
-
-log = logging.getLogger(__name__)
+from bot.services import Services, services_of
+from bot.slack.listeners import acknowledge, after_ack
+from bot.slack.post import open_view, post, update
+from bot.surfaces import publish_home
 
 BROKEN = "That button is broken: no promise is attached."
+NOBODY_ON_SUPPORT = "Nobody else is on support now to hand this promise to."
 RESCHEDULE_INTRO = (
     "Pick a new time for your update on #{ticket}. Then *tell the client the new time in "
     "Zendesk*: when we can't keep a promise, we always say so."
 )
 NEW_PROMISE_INTRO = "When will you update the client on #{ticket}? I'll remind you before then."
+# Where a modal's check leaves the lazy listener what was submitted.
+TO_RECORD = "promise_to_record"
 
 
 def register(app: App) -> None:
-    app.action(ids.PROMISE_DONE)(promise_done)
-    app.action(ids.PROMISE_NEW_TIME)(promise_new_time)
-    app.view(ids.PROMISE_RESCHEDULE_MODAL)(promise_rescheduled)
-    app.action(ids.PROMISE_HAND_OVER)(promise_handed_over)
-    app.action(ids.PROMISE_TAKE)(promise_taken)
-    app.action(ids.PROMISE_NOT_A_PROMISE)(not_a_promise)
-    app.action(ids.PROMISE_OPEN_MODAL)(open_promise_modal)
-    app.view(ids.PROMISE_MODAL)(promise_modal_submitted)
+    for action_id, act in (
+        (ids.PROMISE_DONE, promise_done),
+        (ids.PROMISE_NEW_TIME, promise_new_time),
+        (ids.PROMISE_HAND_OVER, promise_handed_over),
+        (ids.PROMISE_TAKE, promise_taken),
+        (ids.PROMISE_NOT_A_PROMISE, not_a_promise),
+    ):
+        app.action(action_id)(ack=acknowledge, lazy=[after_ack(on_click(act))])
+    app.action(ids.PROMISE_OPEN_MODAL)(ack=acknowledge, lazy=[after_ack(open_promise_modal)])
+    app.view(ids.PROMISE_RESCHEDULE_MODAL)(
+        ack=check_new_time, lazy=[after_ack(promise_rescheduled)]
+    )
+    app.view(ids.PROMISE_MODAL)(ack=check_promise, lazy=[after_ack(promise_modal_submitted)])
 
 
 @dataclass
@@ -79,7 +85,7 @@ class Click:
 
     @property
     def promise_id(self) -> int:
-        head = self.value.split(":", 1)[0]
+        head = self.value.split(":", 1)[0]  # reminders sent before carry "id:user"
         if not head.isdigit():
             raise PromiseError(BROKEN)
         return int(head)
@@ -93,10 +99,18 @@ class Click:
             self.answer(str(error), replace=False)
 
 
-def _click(
-    body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> Click:
-    return Click(body, respond, services_of(context), client)
+def on_click(act: Callable[[Click], None]) -> Callable[..., None]:
+    """A promise button's listener: `act` gets the click, and a PromiseError is the answer."""
+
+    def clicked(
+        body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    ) -> None:
+        click = Click(body, respond, services_of(context), client)
+        with click.answering():
+            act(click)
+
+    clicked.__name__ = act.__name__
+    return clicked
 
 
 def _when(services: Services, instant: datetime) -> str:
@@ -109,57 +123,33 @@ def _default_new_time(services: Services) -> datetime:
     return calendar.due_end_of_day(calendar.next_working_day(calendar.today(services.now())))
 
 
-def _post(client: WebClient, channel: str, text: str) -> None:
-    try:
-        client.chat_postMessage(channel=channel, text=text)
-    except SlackApiError as error:
-        log.warning("could not send a promise message to %s: %s", channel, error)
+def promise_done(click: Click) -> None:
+    promise = keep(click.services, promise_id=click.promise_id, by=click.user)
+    click.answer(
+        f":white_check_mark: Promise on #{promise.ticket_id} kept — marked done by "
+        f"<@{click.user}>, {_when(click.services, click.services.now())}.",
+        replace=True,
+    )
 
 
-def _open_view(client: WebClient, trigger_id: str, view: dict[str, Any]) -> None:
-    try:
-        client.views_open(trigger_id=trigger_id, view=view)
-    except SlackApiError as error:
-        log.warning("could not open a modal: %s", error)
-
-
-def promise_done(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    click = _click(body, respond, context, client)
-    with click.answering():
-        promise = keep(click.services, promise_id=click.promise_id, by=click.user)
-        click.answer(
-            f":white_check_mark: Promise on #{promise.ticket_id} kept — marked done by "
-            f"<@{click.user}>, {_when(click.services, click.services.now())}.",
-            replace=True,
-        )
-
-
-def promise_new_time(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    click = _click(body, respond, context, client)
-    with click.answering():
-        promise = open_promise(click.services, promise_id=click.promise_id, owner=click.user)
-        container = body.get("container") or {}
-        view = time_modal(
-            callback_id=ids.PROMISE_RESCHEDULE_MODAL,
-            title="New time",
-            submit="Move it",
-            initial=_default_new_time(click.services),
-            calendar=click.services.calendar,
-            metadata={
-                "promise": promise.id,
-                "channel": container.get("channel_id"),
-                "ts": container.get("message_ts"),
-            },
-            intro=RESCHEDULE_INTRO.format(ticket=promise.ticket_id),
-            with_note=False,
-        )
-        _open_view(client, str(body["trigger_id"]), view)
+def promise_new_time(click: Click) -> None:
+    promise = open_promise(click.services, promise_id=click.promise_id, owner=click.user)
+    container = click.body.get("container") or {}
+    view = time_modal(
+        callback_id=ids.PROMISE_RESCHEDULE_MODAL,
+        title="New time",
+        submit="Move it",
+        initial=_default_new_time(click.services),
+        calendar=click.services.calendar,
+        metadata={
+            "promise": promise.id,
+            "channel": container.get("channel_id"),
+            "ts": container.get("message_ts"),
+        },
+        intro=RESCHEDULE_INTRO.format(ticket=promise.ticket_id),
+        with_note=False,
+    )
+    open_view(click.client, trigger_id=str(click.body["trigger_id"]), view=view)
 
 
 def _submitted_due(
@@ -174,27 +164,37 @@ def _submitted_due(
     return due, note, {}
 
 
-def promise_rescheduled(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+def check_new_time(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
+    """A time in the past, or a promise no longer theirs, is refused in the modal."""
     services = services_of(context)
     due, _, errors = _submitted_due(services, view["state"]["values"])
     if due is None:
         ack(response_action="errors", errors=errors)
         return
     metadata = json.loads(view.get("private_metadata") or "{}")
-    user = str(body["user"]["id"])
     promise_id = int(metadata["promise"])
     try:
-        open_promise(services, promise_id=promise_id, owner=user)
+        open_promise(services, promise_id=promise_id, owner=str(body["user"]["id"]))
     except PromiseError as error:
         ack(response_action="errors", errors={TIME_BLOCK: str(error)})
         return
     ack()
+    context[TO_RECORD] = {"promise_id": promise_id, "due": due, "metadata": metadata}
+
+
+def promise_rescheduled(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
+    submitted = context.get(TO_RECORD)
+    if submitted is None:
+        return  # refused in the ack, or the ack failed and has been reported
+    services = services_of(context)
+    user = str(body["user"]["id"])
+    due, metadata = submitted["due"], submitted["metadata"]
     try:
-        promise = reschedule(services, promise_id=promise_id, due=due, by=user)
+        promise = reschedule(services, promise_id=submitted["promise_id"], due=due, by=user)
     except PromiseError as error:  # changed by someone else since the check above
-        _post(client, user, str(error))
+        post(client, channel=user, text=str(error))
         return
     text = (
         f":clock3: Your update on #{promise.ticket_id} is now due *{_when(services, due)}*. "
@@ -202,33 +202,24 @@ def promise_rescheduled(
     )
     channel, ts = metadata.get("channel"), metadata.get("ts")
     if not (channel and ts):
-        _post(client, user, text)
+        post(client, channel=user, text=text)
         return
-    try:
-        client.chat_update(channel=channel, ts=ts, text=text, blocks=done_blocks(text))
-    except SlackApiError as error:
-        log.warning("could not update a promise reminder: %s", error)
+    update(client, channel=channel, ts=ts, text=text, blocks=done_blocks(text))
 
 
-def promise_handed_over(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    click = _click(body, respond, context, client)
-    _, _, to = click.value.partition(":")
-    with click.answering():
-        if not to:
-            raise PromiseError(BROKEN)
-        _transfer(click, to=to, owner_only=True)
+def promise_handed_over(click: Click) -> None:
+    services = click.services
+    # Refused as hand_over would refuse it, before asking who is on support.
+    open_promise(services, promise_id=click.promise_id, owner=click.user)
+    with services.session() as session:
+        to = person_on_support(session, services.calendar, click.user, services.now())
+    if to is None or to == click.user:
+        raise PromiseError(NOBODY_ON_SUPPORT)
+    _transfer(click, to=to, owner_only=True)
 
 
-def promise_taken(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    click = _click(body, respond, context, client)
-    with click.answering():
-        _transfer(click, to=click.user, owner_only=False)
+def promise_taken(click: Click) -> None:
+    _transfer(click, to=click.user, owner_only=False)
 
 
 def _transfer(click: Click, *, to: str, owner_only: bool) -> None:
@@ -241,31 +232,25 @@ def _transfer(click: Click, *, to: str, owner_only: bool) -> None:
         replace=True,
     )
     if to != click.user:
-        _post(
+        post(
             click.client,
-            to,
-            f"<@{click.user}> handed you a promised update on #{promise.ticket_id}, due *{when}*. "
-            "I'll remind you before it is due.",
+            channel=to,
+            text=(
+                f"<@{click.user}> handed you a promised update on #{promise.ticket_id}, "
+                f"due *{when}*. I'll remind you before it is due."
+            ),
         )
 
 
-def not_a_promise(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
-) -> None:
-    ack()
-    click = _click(body, respond, context, client)
-    with click.answering():
-        promise = cancel(click.services, promise_id=click.promise_id, by=click.user)
-        click.answer(
-            f"OK: that reply on #{promise.ticket_id} was not a promise, and I've forgotten it.",
-            replace=True,
-        )
+def not_a_promise(click: Click) -> None:
+    promise = cancel(click.services, promise_id=click.promise_id, by=click.user)
+    click.answer(
+        f"OK: that reply on #{promise.ticket_id} was not a promise, and I've forgotten it.",
+        replace=True,
+    )
 
 
-def open_promise_modal(
-    ack: Ack, body: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    ack()
+def open_promise_modal(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     services = services_of(context)
     value = str(body["actions"][0].get("value", ""))
     if not value.isdigit():
@@ -279,19 +264,29 @@ def open_promise_modal(
         metadata={"ticket": int(value)},
         intro=NEW_PROMISE_INTRO.format(ticket=value),
     )
-    _open_view(client, str(body["trigger_id"]), view)
+    open_view(client, trigger_id=str(body["trigger_id"]), view=view)
 
 
-def promise_modal_submitted(
-    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
-    services = services_of(context)
-    due, note, errors = _submitted_due(services, view["state"]["values"])
+def check_promise(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
+    """A time in the past is refused in the modal."""
+    due, note, errors = _submitted_due(services_of(context), view["state"]["values"])
     if due is None:
         ack(response_action="errors", errors=errors)
         return
     ack()
+    context[TO_RECORD] = {"due": due, "note": note}
+
+
+def promise_modal_submitted(
+    body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    submitted = context.get(TO_RECORD)
+    if submitted is None:
+        return  # refused in the ack, or the ack failed and has been reported
+    services = services_of(context)
     user = str(body["user"]["id"])
     ticket_id = int(json.loads(view.get("private_metadata") or "{}")["ticket"])
-    promise = record_from_modal(services, user=user, ticket_id=ticket_id, due=due, note=note)
-    _post(client, user, recorded_text(promise, services.calendar, now=services.now()))
+    promise = record_from_modal(
+        services, user=user, ticket_id=ticket_id, due=submitted["due"], note=submitted["note"]
+    )
+    post(client, channel=user, text=recorded_text(promise, services.calendar, now=services.now()))

@@ -2,64 +2,35 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot import ids
-from bot.app import services_of
 from bot.blocks.rota import swap_answered_blocks
-from bot.handlers.home import publish_home
-from bot.handlers.rota_command import send_all
 from bot.rota.swaps import SwapAnswer, answer_swap
+from bot.services import services_of
+from bot.slack.listeners import acknowledge, after_ack
+from bot.slack.post import update
+from bot.surfaces import publish_home, send_all
 
 BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
 
 
-log = logging.getLogger(__name__)
-
-
 def register(app: App) -> None:
-    app.action(ids.SWAP_ACCEPT)(swap_accepted)
-    app.action(ids.SWAP_DECLINE)(swap_declined)
+    app.action(ids.SWAP_ACCEPT)(ack=acknowledge, lazy=[after_ack(swap_answered)])
+    app.action(ids.SWAP_DECLINE)(ack=acknowledge, lazy=[after_ack(swap_answered)])
 
 
-def swap_accepted(
-    ack: Ack,
+def swap_answered(
     body: dict[str, Any],
     action: dict[str, Any],
     respond: Respond,
     context: BoltContext,
     client: WebClient,
 ) -> None:
-    ack()
-    answer(body, action, respond, context, client, accept=True)
-
-
-def swap_declined(
-    ack: Ack,
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
-    client: WebClient,
-) -> None:
-    ack()
-    answer(body, action, respond, context, client, accept=False)
-
-
-def answer(
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
-    client: WebClient,
-    *,
-    accept: bool,
-) -> None:
+    accept = action.get("action_id") == ids.SWAP_ACCEPT
     services = services_of(context)
     user_id = str(body.get("user", {}).get("id", ""))
     value = str(action.get("value", ""))
@@ -78,15 +49,13 @@ def answer(
     send_all(services, client, result.posts)
     if result.dm is not None and result.dm_text is not None:
         channel, ts = result.dm
-        try:
-            client.chat_update(
-                channel=channel,
-                ts=ts,
-                text=result.dm_text,
-                blocks=swap_answered_blocks(result.dm_text),
-            )
-        except SlackApiError as error:
-            log.warning("could not update the swap request DM: %s", error.response.get("error"))
+        update(
+            client,
+            channel=channel,
+            ts=ts,
+            text=result.dm_text,
+            blocks=swap_answered_blocks(result.dm_text),
+        )
     if body.get("response_url"):
         respond(text=result.reply, response_type="ephemeral", replace_original=False)
     else:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Hashable
 from datetime import datetime
 from typing import Any
@@ -11,17 +10,17 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.app import services_of
-from bot.rota.commands import INVITE, SlackPeople, mistaken, run_command
+from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
-from bot.rota.request import Outcome, Post, RotaRequest, bots_among
-from bot.rota.swaps import remember_swap_dm
-from bot.services import Services
+from bot.rota.request import Outcome, RotaRequest, bots_among
+from bot.services import Services, services_of
+from bot.slack.errors import BOT_NOT_IN_CHANNEL, error_code
+from bot.slack.listeners import after_ack
+from bot.slack.people import SlackPeople
+from bot.slack.post import send
 from bot.store.changes import Remembered, Watch
+from bot.surfaces import send_all
 
-log = logging.getLogger(__name__)
-
-NOT_THERE = ("not_in_channel", "channel_not_found")
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
 # `who` is not one, as its answer depends on posting in the channel.
 READS = frozenset({"show", "help"})
@@ -31,38 +30,42 @@ READS = frozenset({"show", "help"})
 ROTA_TABLES = Watch({"rota", "rota_member", "rota_week", "absence", "client_lead", "swap_request"})
 
 
+# Where the ack function leaves the lazy listener its work: the answer it gave, or the command.
+ANSWERED = "rota_answered"
+TO_RUN = "rota_to_run"
+# The command as parsed once, by the first of the listeners' steps to read the text.
+PARSED = "rota_parsed"
+# Where the matcher leaves an answer it found in memory.
+REMEMBERED = "rota_remembered"
+
+
 def register(app: App) -> None:
     answers: Remembered[Outcome] = Remembered(ROTA_TABLES)
 
-    def rota_command(
-        ack: Ack,
-        command: dict[str, Any],
-        respond: Respond,
-        context: BoltContext,
-        client: WebClient,
-    ) -> None:
-        run_rota_command(answers, ack, command, respond, context, client)
-
-    def answer_inline(
-        ack: Ack,
-        command: dict[str, Any],
-        respond: Respond,
-        context: BoltContext,
-        client: WebClient,
-    ) -> bool:
-        """A rota shown a moment ago, shown again from memory on Bolt's own thread."""
-        if not answers_at_once(parse(str(command.get("text") or ""))):
+    def remembered(command: dict[str, Any], context: BoltContext) -> bool:
+        """A rota shown a moment ago: answered from memory by a listener with nothing after."""
+        if not answers_at_once(parsed_in(context, command)):
             return False
         services = services_of(context)
         found = answers.fresh(answer_key(services, command, services.now()))
-        if found is None:
-            return False
-        outcome = found[0]  # remembered only when settled: there is nothing else to send
-        ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
-        return True
+        if found is not None:
+            context[REMEMBERED] = found[0]
+        return found is not None
 
-    rota_command.answer_inline = answer_inline  # type: ignore[attr-defined]
-    app.command("/rota")(rota_command)
+    def answer_rota_command(
+        ack: Ack, command: dict[str, Any], context: BoltContext, client: WebClient
+    ) -> None:
+        answer_fast(answers, ack, command, context, client)
+
+    # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
+    # answers from memory, most of all, skip that under a listener of their own.
+    app.command("/rota", matchers=[remembered])(answer_from_memory)
+    app.command("/rota")(ack=answer_rota_command, lazy=[after_ack(finish_rota_command)])
+
+
+def answer_from_memory(ack: Ack, context: BoltContext) -> None:
+    outcome: Outcome = context[REMEMBERED]  # remembered only when settled: nothing else to send
+    ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
 
 
 def answer_key(services: Services, command: dict[str, Any], now: datetime) -> Hashable:
@@ -71,11 +74,10 @@ def answer_key(services: Services, command: dict[str, Any], now: datetime) -> Ha
     return (str(command.get("channel_id", "")), text, services.calendar.today(now))
 
 
-def run_rota_command(
+def answer_fast(
     answers: Remembered[Outcome],
     ack: Ack,
     command: dict[str, Any],
-    respond: Respond,
     context: BoltContext,
     client: WebClient,
 ) -> None:
@@ -84,42 +86,71 @@ def run_rota_command(
     The rota as shown is remembered (per channel, text and day) until the rota changes: it
     is what people ask for most, and answering it from memory keeps acks fast under load.
     """
-    parsed = parse(str(command.get("text") or ""))
-    at_once = answers_at_once(parsed)
-    if not at_once:
+    parsed = parsed_in(context, command)
+    if not answers_at_once(parsed):
         ack()
+        context[TO_RUN] = parsed
+        return
     services = services_of(context)
-    now = services.now()
-    channel_id = str(command.get("channel_id", ""))
+    key = answer_key(services, command, services.now())
+    outcome = answers.get_or_read(
+        key, lambda: run(services, command, parsed, client), keep=lambda found: found.settled
+    )
+    ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
+    if not outcome.settled:
+        context[ANSWERED] = outcome
 
-    def run() -> Outcome:
-        if isinstance(parsed, UsageError):
-            return mistaken(parsed)
-        # Slack is asked about the people named before the session opens, not while it is open.
-        bots = bots_among(SlackPeople(client), parsed.users)
-        with services.session() as session:
-            return run_command(
-                RotaRequest(
-                    session=session,
-                    calendar=services.calendar,
-                    now=now,
-                    bots=bots,
-                    channel_id=channel_id,
-                    user_id=str(command.get("user_id", "")),
-                    public_url=services.settings.public_url,
-                ),
-                parsed,
-            )
 
-    if at_once:
-        key = answer_key(services, command, now)
-        outcome = answers.get_or_read(key, run, keep=lambda found: found.settled)
-        ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
+def finish_rota_command(
+    command: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+) -> None:
+    """Make the change acked a moment ago, or send what an answer given in the ack still owes."""
+    services = services_of(context)
+    answered: Outcome | None = context.get(ANSWERED)
+    to_run: Command | UsageError | None = context.get(TO_RUN)
+    if answered is not None:
+        outcome = answered
+    elif to_run is not None:
+        outcome = run(services, command, to_run, client)
     else:
-        outcome = run()
+        return  # answered in full by the ack, or the ack failed and has been reported
     reply = deliver(services, client, outcome)
-    if not at_once or reply != outcome.text:
+    if answered is None or reply != outcome.text:
         respond(text=reply, blocks=outcome.blocks, response_type="ephemeral")
+
+
+def run(
+    services: Services,
+    command: dict[str, Any],
+    parsed: Command | UsageError,
+    client: WebClient,
+) -> Outcome:
+    if isinstance(parsed, UsageError):
+        return mistaken(parsed)
+    # Slack is asked about the people named before the session opens, not while it is open.
+    bots = bots_among(SlackPeople(client), parsed.users)
+    with services.session() as session:
+        return run_command(
+            RotaRequest(
+                session=session,
+                calendar=services.calendar,
+                now=services.now(),
+                bots=bots,
+                channel_id=str(command.get("channel_id", "")),
+                user_id=str(command.get("user_id", "")),
+                public_url=services.settings.public_url,
+            ),
+            parsed,
+        )
+
+
+def parsed_in(context: BoltContext, command: dict[str, Any]) -> Command | UsageError:
+    """The command in `/rota text`, or what is wrong with it: parsed once per request."""
+    found: Command | UsageError | None = context.get(PARSED)
+    if found is None:
+        found = parse(str(command.get("text") or ""))
+        context[PARSED] = found
+    return found
 
 
 def parse(text: str) -> Command | UsageError:
@@ -142,34 +173,12 @@ def deliver(services: Services, client: WebClient, outcome: Outcome) -> str:
     reply = outcome.text
     # The change is committed: tell the people it affects before anything else can fail.
     send_all(services, client, outcome.posts)
-    if outcome.in_channel is not None:
+    line = outcome.in_channel
+    if line is not None:
         try:
-            send(client, outcome.in_channel)
+            send(client, channel=line.channel, text=line.text, blocks=line.blocks)
         except SlackApiError as error:
-            if error.response.get("error") not in NOT_THERE:
+            if error_code(error) not in BOT_NOT_IN_CHANNEL:
                 raise
             reply = INVITE
     return reply
-
-
-def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:
-    """DMs and channel lines; one failing (say, a deactivated user) does not stop the rest."""
-    for post in posts:
-        try:
-            sent = send(client, post)
-        except SlackApiError as error:
-            log.warning("could not send to %s: %s", post.channel, error.response.get("error"))
-            continue
-        if post.swap_request_id is not None:
-            with services.session() as session:
-                remember_swap_dm(
-                    session=session,
-                    request_id=post.swap_request_id,
-                    channel=str(sent["channel"]),
-                    ts=str(sent["ts"]),
-                )
-
-
-def send(client: WebClient, post: Post) -> dict[str, Any]:
-    answer = client.chat_postMessage(channel=post.channel, text=post.text, blocks=post.blocks)
-    return {"channel": answer.get("channel"), "ts": answer.get("ts")}

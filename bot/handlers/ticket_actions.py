@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import App, BoltContext, Respond
 
 from bot import ids
-from bot.app import services_of
 from bot.blocks.ticket import change_refused_text, parse_priority_option, usage_text
-from bot.handlers.ticket_command import card_message, parse_ticket_id
+from bot.services import services_of
+from bot.slack.listeners import acknowledge, after_ack
+from bot.surfaces import card_message, parse_ticket_id
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
@@ -17,22 +18,15 @@ OUT_OF_DATE = "That card is out of date; type `/ticket ID` to see the ticket aga
 
 
 def register(app: App) -> None:
-    app.action(ids.TICKET_PRIORITY_RIGHT)(priority_right_clicked)
-    app.action(ids.TICKET_PRIORITY_SET)(priority_chosen)
-
-
-def _action(body: dict[str, Any]) -> dict[str, Any]:
-    actions = body.get("actions") or [{}]
-    first = actions[0]
-    return first if isinstance(first, dict) else {}
+    app.action(ids.TICKET_PRIORITY_RIGHT)(ack=acknowledge, lazy=[after_ack(priority_right_clicked)])
+    app.action(ids.TICKET_PRIORITY_SET)(ack=acknowledge, lazy=[after_ack(priority_chosen)])
 
 
 def priority_right_clicked(
-    ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    ack()
     services = services_of(context)
-    ticket_id = parse_ticket_id(str(_action(body).get("value") or ""))
+    ticket_id = parse_ticket_id(str(action.get("value") or ""))
     if ticket_id is None:
         respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
         return
@@ -45,10 +39,11 @@ def priority_right_clicked(
     respond(replace_original=True, **card_message(services, ticket_id))
 
 
-def priority_chosen(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext) -> None:
-    ack()
+def priority_chosen(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
     services = services_of(context)
-    option = _action(body).get("selected_option") or {}
+    option = action.get("selected_option") or {}
     chosen = parse_priority_option(str(option.get("value") or ""))
     if chosen is None:
         respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")

@@ -6,22 +6,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
-from bot.app import services_of
 from bot.blocks.models import TicketCard
-from bot.blocks.ticket import (
-    not_a_ticket_id,
-    not_found_text,
-    ticket_card_blocks,
-    ticket_card_text,
-    usage_text,
-    zendesk_failure_text,
-)
+from bot.blocks.ticket import not_a_ticket_id, usage_text
 from bot.promises.record import promise_from_command
-from bot.services import Services
+from bot.services import Services, services_of
+from bot.slack.listeners import after_ack
 from bot.store.changes import Remembered, Watch
-from bot.tickets.card import mirrored_card, ticket_card
-from bot.zendesk.client import ZendeskError, ZendeskNotFound
-from bot.zendesk.refresh import mirrored_or_fetched
+from bot.surfaces import card_as_message, card_message, parse_ticket_id
+from bot.tickets.card import mirrored_card
 
 # Everything a card shows. A card is remembered until one of these changes in this process,
 # or for 30 s: the mirror is itself minutes behind Zendesk, so that costs nothing.
@@ -30,57 +22,34 @@ CARD_TABLES = Watch(
 )
 
 
+# Where the ack function leaves the lazy listener what it acked without answering.
+PROMISE_ARGS = "ticket_promise_args"
+TO_FETCH = "ticket_to_fetch"
+# Where the matcher leaves the card it found in the mirror, as a message.
+MIRRORED = "ticket_mirrored"
+
+
 def register(app: App) -> None:
     cards: Remembered[TicketCard | None] = Remembered(CARD_TABLES)
 
-    def ticket_command(
-        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
-    ) -> None:
-        run_ticket_command(cards, ack, command, respond, context)
-
-    def answer_inline(
-        ack: Ack, command: dict[str, Any], respond: Respond, context: BoltContext
-    ) -> bool:
-        """A mistake in the text, or a card read a moment ago, answered on Bolt's thread."""
-        services = services_of(context)
-        text = str(command.get("text") or "").strip()
-        if not text or text.lower().startswith("promise"):
-            return False
-        ticket_id = parse_ticket_id(text)
+    def mirrored(command: dict[str, Any], context: BoltContext) -> bool:
+        """A ticket the mirror holds: its card is the ack, with nothing after."""
+        ticket_id = parse_ticket_id(str(command.get("text") or ""))
         if ticket_id is None:
-            ack(text=not_a_ticket_id(text), response_type="ephemeral")
-            return True
-        found = cards.fresh(ticket_id)
-        card = None if found is None else found[0]
-        if card is None or not card.assignee_match_is_fresh(services.now()):
             return False
-        ack(response_type="ephemeral", **_as_message(services, card))
-        return True
+        message = mirrored_card_message(services_of(context), cards, ticket_id)
+        if message is not None:
+            context[MIRRORED] = message
+        return message is not None
 
-    ticket_command.answer_inline = answer_inline  # type: ignore[attr-defined]
-    app.command("/ticket")(ticket_command)
-
-
-def parse_ticket_id(raw: str) -> int | None:
-    """`1234` or `#1234`; anything else is not a ticket number."""
-    digits = raw.strip().removeprefix("#")
-    if not digits.isascii() or not digits.isdigit() or int(digits) == 0:
-        return None
-    return int(digits)
+    # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
+    # cards from the mirror, most of all, skip that under a listener of their own.
+    app.command("/ticket", matchers=[mirrored])(answer_from_mirror)
+    app.command("/ticket")(ack=answer_fast, lazy=[after_ack(finish_ticket_command)])
 
 
-def card_message(
-    services: Services, ticket_id: int, *, notice: str | None = None
-) -> dict[str, Any]:
-    """The card as message arguments, or a sentence saying why there is none."""
-    try:
-        ticket = mirrored_or_fetched(services, ticket_id)
-        card = ticket_card(services, ticket)
-    except ZendeskNotFound:
-        return {"text": not_found_text(ticket_id)}
-    except ZendeskError as error:
-        return {"text": zendesk_failure_text(str(error))}
-    return _as_message(services, card, notice=notice)
+def answer_from_mirror(ack: Ack, context: BoltContext) -> None:
+    ack(response_type="ephemeral", **context[MIRRORED])
 
 
 def mirrored_card_message(
@@ -97,25 +66,12 @@ def mirrored_card_message(
     )
     if card is None or not card.assignee_match_is_fresh(services.now()):
         return None
-    return _as_message(services, card)
+    return card_as_message(services, card)
 
 
-def _as_message(
-    services: Services, card: TicketCard, *, notice: str | None = None
-) -> dict[str, Any]:
-    blocks = ticket_card_blocks(card, services.calendar, now=services.now(), notice=notice)
-    return {"text": ticket_card_text(card), "blocks": blocks}
-
-
-def run_ticket_command(
-    cards: Remembered[TicketCard | None],
-    ack: Ack,
-    command: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
-) -> None:
-    """Mistakes and mirrored tickets are answered in the ack; the rest is acked, then done."""
-    services = services_of(context)
+def answer_fast(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+    """Mistakes are answered in the ack; a promise, or a card Zendesk must give, is acked, then
+    done. (Tickets in the mirror never get here: see `mirrored` in register.)"""
     text = str(command.get("text") or "").strip()
     if not text:
         ack(text=usage_text(None), response_type="ephemeral")
@@ -123,16 +79,24 @@ def run_ticket_command(
     first, _, rest = text.partition(" ")
     if first.lower() == "promise":
         ack()
-        reply = promise_from_command(services, user=str(command["user_id"]), args=rest)
-        respond(text=reply, response_type="ephemeral")
+        context[PROMISE_ARGS] = rest
         return
     ticket_id = parse_ticket_id(text)
     if ticket_id is None:
         ack(text=not_a_ticket_id(text), response_type="ephemeral")
         return
-    mirrored = mirrored_card_message(services, cards, ticket_id)
-    if mirrored is not None:
-        ack(response_type="ephemeral", **mirrored)
-        return
     ack()
-    respond(response_type="ephemeral", **card_message(services, ticket_id))
+    context[TO_FETCH] = ticket_id
+
+
+def finish_ticket_command(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+    """A promise to record, or a card to read from Zendesk, acked a moment ago."""
+    services = services_of(context)
+    args: str | None = context.get(PROMISE_ARGS)
+    ticket_id: int | None = context.get(TO_FETCH)
+    if args is not None:
+        reply = promise_from_command(services, user=str(command["user_id"]), args=args)
+        respond(text=reply, response_type="ephemeral")
+    elif ticket_id is not None:
+        respond(response_type="ephemeral", **card_message(services, ticket_id))
+    # Otherwise the ack answered, or it failed and has been reported.

@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 from http import HTTPStatus
 
 from bot.http.requests import Route, WebRequest, WebResponse
-from bot.rota.commands import SlackPeople
 from bot.services import Services
+from bot.slack.people import SlackPeople
 from bot.store import rota as store
 from bot.store.rota import Rota, RotaWeek
 

@@ -12,6 +12,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from bot.app import build_app
 from bot.http.wsgi import WsgiApp, build_router
 from bot.services import Services
+from bot.slack.errors import error_code
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def run_socket_mode(services: Services) -> None:
     try:
         handler.connect()
     except (SlackApiError, OSError) as error:
-        reason = error.response.get("error") if isinstance(error, SlackApiError) else error
+        reason = error_code(error) or error
         raise StartupError(
             f"could not connect to Slack over Socket Mode ({reason}); check SLACK_APP_TOKEN "
             "(an app-level token with connections:write) and that Socket Mode is on for the app."

@@ -12,7 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.blocks.kit import ticket_url
@@ -31,6 +30,7 @@ from bot.jobs.delivery import Outgoing, deliver
 from bot.promises.owners import person_on_support, rota_channel_for
 from bot.promises.record import hand_over, keep_fulfilled
 from bot.services import Services
+from bot.slack.people import SlackPeople
 from bot.store import promises as store
 from bot.store import rota as rota_store
 from bot.store.nudge_ledger import sent_keys
@@ -176,19 +176,6 @@ def hand_promises_of_absent_owners(services: Services, now: datetime) -> None:
         hand_over(services, promise_id=promise_id, to=cover, by="rotabot", owner_only=False)
 
 
-def display_name(services: Services, user_id: str, cache: dict[str, str | None]) -> str | None:
-    if user_id not in cache:
-        try:
-            user = services.slack.users_info(user=user_id).get("user") or {}
-            profile = user.get("profile") or {}
-            cache[user_id] = (
-                profile.get("display_name") or user.get("real_name") or user.get("name")
-            )
-        except SlackApiError:
-            cache[user_id] = None
-    return cache[user_id]
-
-
 def run(ctx: JobContext) -> JobReport:
     services, now, calendar = ctx.services, ctx.now, ctx.services.calendar
     if not ctx.dry_run:
@@ -206,7 +193,7 @@ def run(ctx: JobContext) -> JobReport:
             owner: person_on_support(session, calendar, owner, now)
             for owner in {item.promise.owner for item in due_now}
         }
-    names: dict[str, str | None] = {}
+    people = SlackPeople(services.slack)
     zendesk_url = services.settings.zendesk_url
     messages = []
     for item in due_now:
@@ -221,7 +208,7 @@ def run(ctx: JobContext) -> JobReport:
             ticket_url=ticket_url(zendesk_url, promise.ticket_id),
             on_support=on_support,
             on_support_name=(
-                display_name(services, on_support, names)
+                people.known_name(on_support)
                 if on_support and on_support != promise.owner and not ctx.dry_run
                 else None
             ),

@@ -13,6 +13,8 @@ from slack_sdk.errors import SlackApiError
 from bot import timefmt
 from bot.blocks.text import blocks_as_text
 from bot.jobs.base import JobContext, JobReport
+from bot.slack.errors import CHANNEL_NOT_FOUND, IS_ARCHIVED, NOT_IN_CHANNEL, error_code
+from bot.slack.post import send
 from bot.store.nudge_ledger import claim_nudge, mark_sent, release_claim, sent_keys
 
 log = logging.getLogger(__name__)
@@ -20,9 +22,9 @@ log = logging.getLogger(__name__)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 CHANNEL_FIXES = {
-    "channel_not_found": "the channel is gone or private: invite @Rotabot to it (/invite @Rotabot)",
-    "not_in_channel": "Rotabot is not in the channel: invite it with /invite @Rotabot",
-    "is_archived": "the channel is archived: unarchive it or start the rota in another channel",
+    CHANNEL_NOT_FOUND: "the channel is gone or private: invite @Rotabot to it (/invite @Rotabot)",
+    NOT_IN_CHANNEL: "Rotabot is not in the channel: invite it with /invite @Rotabot",
+    IS_ARCHIVED: "the channel is archived: unarchive it or start the rota in another channel",
 }
 
 
@@ -82,12 +84,14 @@ def send_once(ctx: JobContext, job: str, message: Outgoing, report: JobReport) -
     if not claimed:
         return
     try:
-        answer = services.slack.chat_postMessage(
-            channel=message.recipient, text=message.text, blocks=message.blocks or None
+        sent = send(
+            services.slack,
+            channel=message.recipient,
+            text=message.text,
+            blocks=message.blocks or None,
         )
     except (SlackApiError, OSError) as error:
-        code = error.response.get("error", "") if isinstance(error, SlackApiError) else ""
-        problem = explain_send_failure(message.recipient, str(code) or str(error))
+        problem = explain_send_failure(message.recipient, error_code(error) or str(error))
         log.warning("%s: %s", job, problem)
         report.problems.append(problem)
         with services.session() as session:
@@ -97,8 +101,8 @@ def send_once(ctx: JobContext, job: str, message: Outgoing, report: JobReport) -
         mark_sent(
             session=session,
             key=message.key,
-            channel=str(answer.get("channel", message.recipient)),
-            ts=str(answer.get("ts", "")),
+            channel=sent.channel,
+            ts=sent.ts,
             now=services.now(),
         )
     report.sent += 1

@@ -13,6 +13,7 @@ from bot.escalation import retry_pending_notes
 from bot.jobs.base import JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.settings import Settings
+from bot.slack.people import SlackPeople
 from bot.store.shortlists import Shortlist
 from bot.tickets.card import refresh_agent_matches
 from bot.worktime import WorkCalendar
@@ -28,7 +29,7 @@ def before_digests(ctx: JobContext) -> list[str]:
     refused, and match agents to Slack people so their tickets reach them."""
     if ctx.dry_run:
         return []
-    problems = retry_pending_notes(ctx.services)
+    problems = retry_pending_notes(ctx.services, name_of=SlackPeople(ctx.services.slack).name)
     refresh_agent_matches(ctx.services)
     return problems
 

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 from bot.blocks.rota import NO_ROTA, USAGE, stats_text, who_text
 from bot.dates import DateError
@@ -99,33 +95,3 @@ COMMANDS: dict[str, Callable[[RotaRequest, Command], Outcome]] = {
     "ical": ical,
     "help": usage,
 }
-
-
-class SlackPeople:
-    """Who Slack users are (bot or not, display name), asked once each per instance."""
-
-    def __init__(self, client: WebClient) -> None:
-        self.client = client
-        self._users: dict[str, dict[str, Any]] = {}
-
-    def _user(self, user_id: str) -> dict[str, Any]:
-        if user_id not in self._users:
-            try:
-                answer = self.client.users_info(user=user_id)
-            except SlackApiError:
-                return {}  # not remembered: the next question asks Slack again
-            user = answer.get("user")
-            self._users[user_id] = user if isinstance(user, dict) else {}
-        return self._users[user_id]
-
-    def is_bot(self, user_id: str) -> bool:
-        user = self._user(user_id)
-        return bool(user.get("is_bot")) or user_id == "USLACKBOT"
-
-    def name(self, user_id: str) -> str:
-        user = self._user(user_id)
-        profile = user.get("profile") or {}
-        for candidate in (user.get("real_name"), profile.get("real_name"), user.get("name")):
-            if isinstance(candidate, str) and candidate.strip():
-                return candidate.strip()
-        return user_id

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import logging
 
-from slack_sdk.errors import SlackApiError
 from sqlmodel import Session
 
 from bot.blocks.models import TicketCard
 from bot.services import Services
+from bot.slack.errors import SlackUnavailable
+from bot.slack.people import user_by_email
 from bot.store.promises import open_promises_on_tickets
 from bot.store.tickets import (
     Ticket,
@@ -51,14 +52,10 @@ def slack_user_for(services: Services, zendesk_user_id: int) -> str | None:
     found: str | None = None
     if email:
         try:
-            answer = services.slack.users_lookupByEmail(email=email)
-        except SlackApiError as error:
-            if error.response.get("error") != "users_not_found":
-                log.warning("could not look up %s in Slack: %s", email, error)
-                return cached
-        else:
-            user_data = answer.get("user")
-            found = str(user_data["id"]) if isinstance(user_data, dict) else None
+            found = user_by_email(services.slack, email)
+        except SlackUnavailable as error:
+            log.warning("could not look up %s in Slack: %s", email, error)
+            return cached
     with services.session() as session:
         remember_slack_match(
             session=session, zendesk_user_id=zendesk_user_id, slack_user_id=found, now=now

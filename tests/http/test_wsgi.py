@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from typing import Any
 
@@ -14,7 +13,6 @@ from bot.http.server import build_wsgi
 from bot.services import build_services
 from bot.settings import Settings
 from tests.doors import AppServer, SlackDoor, sign
-from tests.fakes.slack_api import FakeSlack
 
 
 def register_echo(bolt: App, seen: list[str]) -> None:
@@ -100,129 +98,3 @@ def test_signed_body_that_is_not_what_slack_sends_is_400(slack: SlackDoor) -> No
     ]:
         response = slack.post("/slack/events", body, content_type=content_type)
         assert response.status_code == 400, body
-
-
-def test_slow_handler_delays_neither_its_ack_nor_other_requests(
-    bolt: App, slack: SlackDoor
-) -> None:
-    release = threading.Event()
-    finished: list[str] = []
-
-    def slow(ack: Ack) -> None:
-        ack("working on it")
-        release.wait(10)
-        finished.append("slow")
-
-    bolt.command("/slow")(slow)
-    seen: list[str] = []
-    register_echo(bolt, seen)
-
-    first = slack.command("/slow", settle=False)
-    # The slow handler is still blocked, yet its ack came back and another request is served.
-    assert first.text == "working on it"
-    assert slack.command("/echo", "meanwhile", settle=False).text == "echo meanwhile"
-    assert finished == []
-    release.set()
-    slack.settle()
-    assert finished == ["slow"]
-
-
-def test_handler_error_after_ack_tells_the_person(
-    bolt: App, slack: SlackDoor, fake_slack: FakeSlack
-) -> None:
-    acked = threading.Event()
-
-    def broken(ack: Ack) -> None:
-        ack()
-        # Fail only once Slack has its answer, as slow work after the ack would.
-        acked.wait(10)
-        raise RuntimeError("boom")
-
-    bolt.command("/broken")(broken)
-    response = slack.command("/broken", settle=False)
-    assert response.status_code == 200
-    acked.set()
-    slack.settle()
-    [reply] = fake_slack.responses
-    assert reply.body["response_type"] == "ephemeral"
-    assert "something went wrong on Rotabot's side" in reply.body["text"]
-
-
-def test_handler_error_before_ack_is_still_not_a_500(bolt: App, slack: SlackDoor) -> None:
-    def broken(ack: Ack) -> None:
-        raise RuntimeError("boom before ack")
-
-    bolt.command("/early")(broken)
-    assert slack.command("/early").status_code == 200
-
-
-def test_slack_retries_of_an_event_are_processed_once(bolt: App, slack: SlackDoor) -> None:
-    handled: list[str] = []
-
-    def on_reaction(event: dict[str, Any]) -> None:
-        handled.append(event["reaction"])
-
-    bolt.event("reaction_added")(on_reaction)
-    event = {"type": "reaction_added", "user": "U1", "reaction": "tada", "event_ts": "1.1"}
-    assert slack.event(event, event_id="Ev42").status_code == 200
-    assert slack.event(event, event_id="Ev42", retry_num=1).status_code == 200
-    assert slack.event(event, event_id="Ev43").status_code == 200
-    assert handled == ["tada", "tada"]
-
-
-def test_an_error_without_a_response_url_is_told_by_dm(
-    bolt: App, slack: SlackDoor, fake_slack: FakeSlack
-) -> None:
-    acked = threading.Event()
-
-    def broken_modal(ack: Ack) -> None:
-        ack()
-        acked.wait(10)
-        raise RuntimeError("boom in a modal")
-
-    bolt.view("broken")(broken_modal)
-    view = {"type": "modal", "callback_id": "broken", "blocks": []}
-    assert slack.submit_view(view, {}, user="U7", settle=False).status_code == 200
-    acked.set()
-    slack.settle()
-    apology = fake_slack.last("chat.postMessage")
-    assert apology.args["channel"] == "U7"
-    assert "may not have finished" in apology.args["text"]
-
-
-def test_a_failed_event_is_processed_again_when_slack_retries_it(
-    bolt: App, slack: SlackDoor
-) -> None:
-    attempts: list[str] = []
-
-    def flaky(event: dict[str, Any]) -> None:
-        attempts.append(event["reaction"])
-        if len(attempts) == 1:
-            raise RuntimeError("first try fails")
-
-    bolt.event("reaction_added")(flaky)
-    event = {"type": "reaction_added", "user": "U1", "reaction": "tada", "event_ts": "1.1"}
-    slack.event(event, event_id="Ev9")
-    slack.event(event, event_id="Ev9", retry_num=1)
-    slack.event(event, event_id="Ev9", retry_num=2)
-    assert attempts == ["tada", "tada"]
-
-
-def test_more_slow_handlers_than_bolt_has_threads_all_ack_at_once(
-    bolt: App, slack: SlackDoor
-) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    release = threading.Event()
-
-    def slow(ack: Ack) -> None:
-        ack("on it")
-        release.wait(10)  # like a slow Zendesk, after the ack
-
-    bolt.command("/slow")(slow)
-    with ThreadPoolExecutor(max_workers=24) as senders:
-        answers = list(senders.map(lambda _: slack.command("/slow", settle=False), range(24)))
-    # Every request was answered while all 24 handlers were still waiting on "Zendesk".
-    assert [answer.text for answer in answers] == ["on it"] * 24
-    release.set()
-    slack.settle()

@@ -232,6 +232,7 @@ def test_hand_to_the_person_on_support_and_take_from_the_channel(
     run_job(desk, commitments.JOB, now=at(1, 15, 0))
     [message] = dms(fake_slack, "UB")
     hand = FakeSlack.find_button(message, "Hand to alice")
+    assert hand["value"].isdigit()  # the promise's key only: the handler finds who is on support
     slack.click(hand, user="UB")
     assert "<@UA> now holds the promised update on #1" in fake_slack.responses[-1].body["text"]
     assert (

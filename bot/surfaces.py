@@ -1,0 +1,99 @@
+"""What several Slack surfaces do alike: send posts, publish an App Home, show a ticket card."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_sdk import WebClient
+
+from bot.blocks.home import HomeContext, home_view
+from bot.blocks.models import TicketCard
+from bot.blocks.ticket import (
+    not_found_text,
+    ticket_card_blocks,
+    ticket_card_text,
+    zendesk_failure_text,
+)
+from bot.nudges.overview import personal_nudges
+from bot.rota.home import home_summaries
+from bot.rota.request import Post
+from bot.rota.swaps import remember_swap_dm
+from bot.services import Services
+from bot.slack.post import post, show_home
+from bot.store.promises import open_promises_of
+from bot.tickets.card import ticket_card
+from bot.zendesk.client import ZendeskError, ZendeskNotFound
+from bot.zendesk.refresh import mirrored_or_fetched
+
+
+def publish_home(
+    services: Services, client: WebClient, user_id: str, *, notice: str | None = None
+) -> None:
+    now = services.now()
+    with services.session() as session:
+        summaries, posts = home_summaries(
+            session=session, calendar=services.calendar, now=now, user_id=user_id
+        )
+        promises = open_promises_of(session=session, owner=user_id)
+        nudges = personal_nudges(
+            session,
+            user_id=user_id,
+            now=now,
+            calendar=services.calendar,
+            settings=services.settings,
+        )
+    home = HomeContext(
+        user_id=user_id,
+        today=services.calendar.today(now),
+        calendar=services.calendar,
+        rotas=summaries,
+        notice=notice,
+        promises=promises,
+        nudges=nudges,
+        now=now,
+    )
+    send_all(services, client, posts)
+    show_home(client, user_id=user_id, view=home_view(home))
+
+
+def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:
+    """DMs and channel lines; one failing (say, a deactivated user) does not stop the rest."""
+    for each in posts:
+        sent = post(client, channel=each.channel, text=each.text, blocks=each.blocks)
+        if sent is not None and each.swap_request_id is not None:
+            with services.session() as session:
+                remember_swap_dm(
+                    session=session,
+                    request_id=each.swap_request_id,
+                    channel=sent.channel,
+                    ts=sent.ts,
+                )
+
+
+def parse_ticket_id(raw: str) -> int | None:
+    """`1234` or `#1234`; anything else is not a ticket number."""
+    digits = raw.strip().removeprefix("#")
+    if not digits.isascii() or not digits.isdigit() or int(digits) == 0:
+        return None
+    return int(digits)
+
+
+def card_message(
+    services: Services, ticket_id: int, *, notice: str | None = None
+) -> dict[str, Any]:
+    """The card as message arguments, or a sentence saying why there is none."""
+    try:
+        ticket = mirrored_or_fetched(services, ticket_id)
+        card = ticket_card(services, ticket)
+    except ZendeskNotFound:
+        return {"text": not_found_text(ticket_id)}
+    except ZendeskError as error:
+        return {"text": zendesk_failure_text(str(error))}
+    return card_as_message(services, card, notice=notice)
+
+
+def card_as_message(
+    services: Services, card: TicketCard, *, notice: str | None = None
+) -> dict[str, Any]:
+    blocks = ticket_card_blocks(card, services.calendar, now=services.now(), notice=notice)
+    return {"text": ticket_card_text(card), "blocks": blocks}
