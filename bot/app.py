@@ -11,8 +11,8 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot import handlers
+from bot.listeners import report_failure
 from bot.services import SERVICES_KEY, Services
-from bot.slack.listeners import report_failure
 from bot.store.slack_events import claim_slack_event, forget_old_slack_events
 
 log = logging.getLogger(__name__)

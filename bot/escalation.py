@@ -27,7 +27,7 @@ from bot.blocks.escalation import (
     zendesk_note,
 )
 from bot.blocks.kit import ticket_url
-from bot.services import Services
+from bot.services import Services, zendesk_of
 from bot.store.escalations import (
     ACKNOWLEDGED,
     CONTACTING,
@@ -42,9 +42,8 @@ from bot.store.escalations import (
 from bot.store.reports import client_name, workspace_rota
 from bot.store.rota import lead_for_client
 from bot.store.tickets import Ticket, ticket_by_id, tickets_by_ids
+from bot.tickets.refresh import mirrored_or_fetched
 from bot.zendesk.client import ZendeskError
-from bot.zendesk.configured import zendesk_of
-from bot.zendesk.refresh import mirrored_or_fetched
 
 log = logging.getLogger(__name__)
 

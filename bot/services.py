@@ -20,7 +20,7 @@ from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.store.db import make_engine, session_scope
 from bot.worktime import WorkCalendar
-from bot.zendesk.client import Sleep, ZendeskClient
+from bot.zendesk.client import Sleep, ZendeskClient, ZendeskNotConfigured
 
 Clock = Callable[[], datetime]
 
@@ -84,3 +84,9 @@ def services_of(context: BoltContext) -> Services:
     services = context[SERVICES_KEY]
     assert isinstance(services, Services)
     return services
+
+
+def zendesk_of(services: Services) -> ZendeskClient:
+    if services.zendesk is None:
+        raise ZendeskNotConfigured()
+    return services.zendesk

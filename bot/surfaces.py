@@ -22,8 +22,8 @@ from bot.services import Services
 from bot.slack.post import post, show_home
 from bot.store.promises import open_promises_of
 from bot.tickets.card import ticket_card
+from bot.tickets.refresh import mirrored_or_fetched
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
-from bot.zendesk.refresh import mirrored_or_fetched
 
 
 def publish_home(

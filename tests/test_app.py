@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from bot.slack.listeners import acknowledge, after_ack
+from bot.listeners import acknowledge, after_ack
 from tests.doors import SlackDoor
 from tests.fakes.slack_api import FakeSlack
 

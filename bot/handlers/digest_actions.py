@@ -9,9 +9,9 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot import ids
 from bot.blocks.digest import changed_text, confirmed_text, line_done
 from bot.blocks.ticket import parse_priority_option
+from bot.listeners import acknowledge, after_ack
 from bot.nudges.routing import DIGEST, digest_recipient
 from bot.services import services_of
-from bot.slack.listeners import acknowledge, after_ack
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 

@@ -29,8 +29,8 @@ from bot.escalation import (
     escalation_told,
     raise_escalation,
 )
+from bot.listeners import acknowledge, after_ack
 from bot.services import services_of
-from bot.slack.listeners import acknowledge, after_ack
 from bot.slack.people import SlackPeople
 from bot.slack.post import open_view, post
 from bot.zendesk.client import ZendeskError

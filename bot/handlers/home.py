@@ -7,8 +7,8 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
+from bot.listeners import acknowledge, after_ack
 from bot.services import services_of
-from bot.slack.listeners import acknowledge, after_ack
 from bot.surfaces import publish_home
 
 

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 
 from bot import ids, timefmt
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
+from bot.listeners import acknowledge, after_ack
 from bot.promises.owners import person_on_support
 from bot.promises.record import (
     PromiseError,
@@ -26,7 +27,6 @@ from bot.promises.record import (
     reschedule,
 )
 from bot.services import Services, services_of
-from bot.slack.listeners import acknowledge, after_ack
 from bot.slack.post import open_view, post, update
 from bot.surfaces import publish_home
 

@@ -9,9 +9,9 @@ from slack_sdk import WebClient
 
 from bot import ids
 from bot.blocks.rota import swap_answered_blocks
+from bot.listeners import acknowledge, after_ack
 from bot.rota.swaps import SwapAnswer, answer_swap
 from bot.services import services_of
-from bot.slack.listeners import acknowledge, after_ack
 from bot.slack.post import update
 from bot.surfaces import publish_home, send_all
 

@@ -10,12 +10,12 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.listeners import after_ack
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
 from bot.rota.request import Outcome, RotaRequest, bots_among
 from bot.services import Services, services_of
 from bot.slack.errors import BOT_NOT_IN_CHANNEL, error_code
-from bot.slack.listeners import after_ack
 from bot.slack.people import SlackPeople
 from bot.slack.post import send
 from bot.store.changes import Remembered, Watch

@@ -8,8 +8,8 @@ from slack_bolt import App, BoltContext, Respond
 
 from bot import ids
 from bot.blocks.ticket import change_refused_text, parse_priority_option, usage_text
+from bot.listeners import acknowledge, after_ack
 from bot.services import services_of
-from bot.slack.listeners import acknowledge, after_ack
 from bot.surfaces import card_message, parse_ticket_id
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
 from bot.blocks.models import TicketCard
 from bot.blocks.ticket import not_a_ticket_id, usage_text
+from bot.listeners import after_ack
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
-from bot.slack.listeners import after_ack
 from bot.store.changes import Remembered, Watch
 from bot.surfaces import card_as_message, card_message, parse_ticket_id
 from bot.tickets.card import mirrored_card
+from bot.tickets.refresh import mirrored_or_fetched
 
 # Everything a card shows. A card is remembered until one of these changes in this process,
 # or for 30 s: the mirror is itself minutes behind Zendesk, so that costs nothing.
@@ -95,7 +97,12 @@ def finish_ticket_command(command: dict[str, Any], respond: Respond, context: Bo
     args: str | None = context.get(PROMISE_ARGS)
     ticket_id: int | None = context.get(TO_FETCH)
     if args is not None:
-        reply = promise_from_command(services, user=str(command["user_id"]), args=args)
+        reply = promise_from_command(
+            services,
+            user=str(command["user_id"]),
+            args=args,
+            ticket_of=partial(mirrored_or_fetched, services),
+        )
         respond(text=reply, response_type="ephemeral")
     elif ticket_id is not None:
         respond(response_type="ephemeral", **card_message(services, ticket_id))

@@ -17,8 +17,8 @@ from typing import Any
 
 from bot.http.requests import WebRequest, WebResponse
 from bot.services import Services
+from bot.tickets.refresh import refresh_ticket
 from bot.zendesk.client import ZendeskError
-from bot.zendesk.refresh import refresh_ticket
 
 log = logging.getLogger(__name__)
 

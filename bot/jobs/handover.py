@@ -11,6 +11,7 @@ from datetime import date, datetime, time, timedelta
 
 from sqlmodel import Session
 
+from bot.agents import refresh_agent_matches
 from bot.blocks.handover import (
     Handover,
     incoming_blocks,
@@ -27,7 +28,6 @@ from bot.settings import Settings
 from bot.store import rota as rota_store
 from bot.store.promises import open_promises_of
 from bot.store.reports import all_rotas, handover_tickets, zendesk_ids_of
-from bot.tickets.card import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
 NAME = "handover"

@@ -9,13 +9,13 @@ from typing import Protocol, TypeVar
 
 from sqlmodel import Session
 
+from bot.agents import refresh_agent_matches
 from bot.escalation import retry_pending_notes
 from bot.jobs.base import JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
 from bot.settings import Settings
 from bot.slack.people import SlackPeople
 from bot.store.shortlists import Shortlist
-from bot.tickets.card import refresh_agent_matches
 from bot.worktime import WorkCalendar
 
 Found = TypeVar("Found", covariant=True)

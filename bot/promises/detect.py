@@ -12,13 +12,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from bot.agents import slack_user_for
 from bot.promises.owners import person_on_support
 from bot.promises.text import TIME_EXPRESSION, resolve_time
 from bot.services import Services
 from bot.store import promises as store
 from bot.store.promises import Promise
 from bot.store.tickets import AGENT_ROLES, user_roles
-from bot.tickets.card import slack_user_for
 from bot.worktime import WorkCalendar
 from bot.zendesk.mirror import ZendeskRead, parse_zendesk_time
 

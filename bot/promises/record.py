@@ -6,6 +6,7 @@ commitment. It is doubly bad to fail to meet a commitment and not say anything a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -17,10 +18,9 @@ from bot.promises.text import WhenError, split_when
 from bot.services import Services
 from bot.store import promises as store
 from bot.store.promises import Promise
-from bot.store.tickets import OPEN_STATUSES
+from bot.store.tickets import OPEN_STATUSES, Ticket
 from bot.worktime import WorkCalendar
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
-from bot.zendesk.refresh import mirrored_or_fetched
 
 PROMISE_USAGE = (
     "Usage: `/ticket promise ID WHEN [NOTE]`, e.g. `/ticket promise 1234 tomorrow` or "
@@ -42,8 +42,14 @@ def due_text(promise: Promise, calendar: WorkCalendar, *, now: datetime) -> str:
     return timefmt.instant(promise.due_at, calendar.tz, today=calendar.today(now))
 
 
-def promise_from_command(services: Services, *, user: str, args: str) -> str:
-    """`/ticket promise ID WHEN [NOTE]`: record it and say exactly when it is due."""
+def promise_from_command(
+    services: Services, *, user: str, args: str, ticket_of: Callable[[int], Ticket]
+) -> str:
+    """`/ticket promise ID WHEN [NOTE]`: record it and say exactly when it is due.
+
+    `ticket_of` finds the ticket, from the mirror or else from Zendesk (bot.tickets.refresh,
+    which notices promises in turn, so this module cannot import it).
+    """
     ticket_part, _, rest = args.strip().partition(" ")
     digits = ticket_part.removeprefix("#")
     if not digits.isdigit():
@@ -54,7 +60,7 @@ def promise_from_command(services: Services, *, user: str, args: str) -> str:
     except WhenError as error:
         return f"{error}\n{PROMISE_USAGE}"
     try:
-        ticket = mirrored_or_fetched(services, int(digits))
+        ticket = ticket_of(int(digits))
     except ZendeskNotFound:
         return f"I can't find ticket #{digits} in Zendesk, so I haven't recorded a promise."
     except ZendeskError as error:

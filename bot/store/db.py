@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
@@ -15,6 +15,12 @@ from sqlmodel import Session, create_engine
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class SessionSource(Protocol):
+    """What opens a database session when asked: the services, in the app."""
+
+    def session(self) -> AbstractContextManager[Session]: ...
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from bot.priorities import PRIORITIES
-from bot.services import Services
+from bot.services import Services, zendesk_of
 from bot.store.tickets import Ticket, record_priority_review
-from bot.zendesk.configured import zendesk_of
+from bot.tickets.refresh import mirrored_or_fetched
 from bot.zendesk.mirror import ZendeskRead, store_read
-from bot.zendesk.refresh import mirrored_or_fetched
 
 
 def confirm_priority(

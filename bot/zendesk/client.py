@@ -39,6 +39,16 @@ class ZendeskError(Exception):
     """Zendesk could not do what was asked; str() is a sentence for a person."""
 
 
+class ZendeskNotConfigured(ZendeskError):
+    """ZENDESK_URL (and its credentials) are not set."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Zendesk is not connected to Rotabot yet: whoever runs Rotabot needs to set "
+            "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"
+        )
+
+
 class ZendeskNotFound(ZendeskError):
     """404: the record does not exist (or the token cannot see it)."""
 

@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.priorities import PRIORITIES
-from bot.services import Services
+from bot.store.db import SessionSource
 from bot.store.tickets import (
     AGENT_ROLES,
     ZENDESK_REVIEWER,
@@ -130,7 +130,7 @@ def ticket_changed(data: Json, mirrored: CommentState | Ticket | None) -> bool:
 
 def read_comments_and_people(
     zendesk: ZendeskClient,
-    services: Services,
+    services: SessionSource,
     read: ZendeskRead,
     *,
     changed: list[int],
@@ -291,7 +291,7 @@ def ticket_row(
 
 
 def store_read_in_transaction(
-    services: Services,
+    services: SessionSource,
     read: ZendeskRead,
     *,
     now: datetime,

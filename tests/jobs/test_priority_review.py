@@ -211,7 +211,7 @@ def test_a_priority_change_in_zendesk_counts_as_a_review(
 def test_app_home_shows_my_tickets_to_review(
     tickets: Services, slack: SlackDoor, fake_slack: FakeSlack
 ) -> None:
-    from bot.tickets.card import refresh_agent_matches
+    from bot.agents import refresh_agent_matches
 
     refresh_agent_matches(tickets)
     slack.event({"type": "app_home_opened", "user": U_ALICE, "tab": "home", "event_ts": "1.0"})

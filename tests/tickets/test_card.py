@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.services import Services
 from bot.tickets.card import mirrored_card, ticket_card
-from bot.zendesk.refresh import refresh_ticket
+from bot.tickets.refresh import refresh_ticket
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk
 from tests.handlers.ticket_helpers import ALICE, seed_ticket

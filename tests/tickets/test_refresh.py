@@ -6,7 +6,7 @@ from sqlmodel import select
 
 from bot.services import Services
 from bot.store.promises import Promise
-from bot.zendesk.refresh import mirrored_or_fetched, refresh_ticket
+from bot.tickets.refresh import mirrored_or_fetched, refresh_ticket
 from tests.doors import MutableClock
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk

@@ -7,8 +7,8 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from bot.listeners import acknowledge, after_ack
 from bot.services import Services, services_of
-from bot.slack.listeners import acknowledge, after_ack
 from tests.doors import SlackDoor
 
 

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from bot.promises.detect import detect_in_replies
-from bot.services import Services
+from bot.services import Services, zendesk_of
 from bot.store.tickets import Ticket, reloaded_tickets, ticket_by_id
-from bot.zendesk.configured import zendesk_of
 from bot.zendesk.mirror import ZendeskRead, read_comments_and_people, store_read_in_transaction
 
 

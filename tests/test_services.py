@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.services import Services
-from bot.zendesk.configured import ZendeskNotConfigured, zendesk_of
+from bot.services import Services, zendesk_of
+from bot.zendesk.client import ZendeskNotConfigured
 
 
 def test_without_zendesk_the_error_names_the_settings(services: Services) -> None:
