@@ -24,16 +24,17 @@ def register(app: App) -> None:
     app.action(ids.OPEN_IN_ZENDESK)(open_in_zendesk_clicked)
 
 
-def _refused(body: dict[str, Any], context: BoltContext) -> str | None:
-    """A polite refusal when the digest was meant for someone else, else None."""
+def _refused(body: dict[str, Any], context: BoltContext, respond: Respond) -> bool:
+    """Whether the digest was meant for someone else; if so, they are told so politely."""
     container = body.get("container") or {}
     channel, ts = container.get("channel_id"), container.get("message_ts")
     if not isinstance(channel, str) or not isinstance(ts, str):
-        return None
+        return False
     recipient = digest_recipient(services_of(context), channel=channel, ts=ts)
     if recipient is None or recipient == body["user"]["id"]:
-        return None
-    return f"Sorry, this digest was sent to <@{recipient}>; only they can answer it here."
+        return False
+    _tell(respond, f"Sorry, this digest was sent to <@{recipient}>; only they can answer it here.")
+    return True
 
 
 def _tell(respond: Respond, text: str) -> None:
@@ -52,9 +53,7 @@ def _update_line(body: dict[str, Any], respond: Respond, ticket_id: int, text: s
 def digest_priority_right(
     body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    refusal = _refused(body, context)
-    if refusal is not None:
-        _tell(respond, refusal)
+    if _refused(body, context, respond):
         return
     raw = str(action.get("value") or "")
     if not raw.isdigit():
@@ -72,9 +71,7 @@ def digest_priority_right(
 def digest_priority_chosen(
     body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
 ) -> None:
-    refusal = _refused(body, context)
-    if refusal is not None:
-        _tell(respond, refusal)
+    if _refused(body, context, respond):
         return
     option = action.get("selected_option") or {}
     chosen = parse_priority_option(str(option.get("value") or ""))
