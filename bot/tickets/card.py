@@ -10,17 +10,16 @@ from bot.blocks.models import TicketCard
 from bot.services import Services
 from bot.slack.errors import SlackUnavailable
 from bot.slack.people import user_by_email
+from bot.store.priority_reviews import last_priority_review
 from bot.store.promises import open_promises_on_tickets
-from bot.store.tickets import (
-    Ticket,
+from bot.store.tickets import Ticket, ticket_by_id
+from bot.store.zendesk_people import (
     ZendeskUser,
     agents,
-    last_priority_review,
     organization,
     remember_slack_match,
     slack_match_due,
     slack_match_is_fresh,
-    ticket_by_id,
     users_by_ids,
     zendesk_user,
 )

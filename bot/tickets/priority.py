@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.priorities import PRIORITIES
 from bot.services import Services
-from bot.store.tickets import Ticket, record_priority_review
+from bot.store.priority_reviews import record_priority_review
+from bot.store.tickets import Ticket
 from bot.zendesk.configured import zendesk_of
 from bot.zendesk.mirror import ZendeskRead, store_read
 from bot.zendesk.refresh import mirrored_or_fetched
