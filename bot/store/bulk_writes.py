@@ -1,4 +1,5 @@
-"""Rows written in bulk: a few statements for many rows, where the ORM would flush each."""
+"""Rows written in bulk, for the sync: a few statements a page, where the ORM would load,
+compare and flush each row in turn."""
 
 from __future__ import annotations
 
@@ -8,19 +9,20 @@ from typing import Any
 from sqlalchemy import Table, bindparam, insert, update
 from sqlmodel import Session, SQLModel
 
+# A table row as a dict of its columns.
 Row = dict[str, Any]
 
 
-def _table(model: type[SQLModel]) -> Table:
+def table_of(model: type[SQLModel]) -> Table:
     return model.__table__  # type: ignore[attr-defined]
 
 
-def _insert(session: Session, table: Table, rows: Sequence[Row]) -> None:
+def insert_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
     if rows:
         session.exec(insert(table), params=rows)
 
 
-def _update_by_id(session: Session, table: Table, rows: Sequence[Row]) -> None:
+def update_rows_by_id(session: Session, table: Table, rows: Sequence[Row]) -> None:
     """One UPDATE per row, by its id, sent as one batch; every row sets the same columns."""
     if not rows:
         return

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Index
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.store.bulk_writes import Row, _insert, _table
+from bot.store.bulk_writes import Row, insert_rows, table_of
 from bot.store.types import UTCDateTime
 
 # Who a review is by when it was a priority change in Zendesk by an agent we can't name.
@@ -69,4 +69,4 @@ def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview 
 
 def record_priority_reviews(*, session: Session, reviews: Sequence[Row]) -> None:
     """`record_priority_review` for each of these rows, in order, in one statement."""
-    _insert(session, _table(PriorityReview), reviews)
+    insert_rows(session, table_of(PriorityReview), reviews)

@@ -11,7 +11,7 @@ from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.priorities import PRIORITIES
-from bot.store.bulk_writes import Row, _insert, _table, _update_by_id
+from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
 from bot.store.db import utcnow
 from bot.store.types import UTCDateTime
 
@@ -151,8 +151,8 @@ def record_sync_error(*, session: Session, name: str, error: str, now: datetime)
 
 
 # --- the sync's bulk writes ---------------------------------------------------------------
-# A sync page holds up to a thousand tickets and their people: these read and write them as
-# rows, a few statements a page, where the ORM would load, compare and flush each in turn.
+# A sync page holds up to a thousand tickets: these read and write them as rows, a few
+# statements a page, where the ORM would load, compare and flush each in turn.
 
 
 class CommentState(NamedTuple):
@@ -178,7 +178,7 @@ def ticket_rows(*, session: Session, ticket_ids: Collection[int]) -> dict[int, R
     """The mirrored tickets among these, each as a dict of its columns."""
     if not ticket_ids:
         return {}
-    tickets = _table(Ticket)
+    tickets = table_of(Ticket)
     query = sa_select(tickets).where(tickets.c.id.in_(ticket_ids))
     return {row.id: dict(row._mapping) for row in session.connection().execute(query)}
 
@@ -199,6 +199,6 @@ def write_ticket_rows(
     *, session: Session, rows: Collection[Row], mirrored: Collection[int]
 ) -> None:
     """Insert the new tickets and update the `mirrored` ones; every row has every column."""
-    tickets = _table(Ticket)
-    _insert(session, tickets, [row for row in rows if row["id"] not in mirrored])
-    _update_by_id(session, tickets, [row for row in rows if row["id"] in mirrored])
+    tickets = table_of(Ticket)
+    insert_rows(session, tickets, [row for row in rows if row["id"] not in mirrored])
+    update_rows_by_id(session, tickets, [row for row in rows if row["id"] in mirrored])

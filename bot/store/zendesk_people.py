@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import BigInteger
 from sqlmodel import Field, Session, SQLModel, col, select
 
-from bot.store.bulk_writes import Row, _insert, _table, _update_by_id
+from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
 from bot.store.types import UTCDateTime
 
 AGENT_ROLES = ("agent", "admin")
@@ -142,6 +142,7 @@ def agents(*, session: Session) -> list[ZendeskUser]:
 
 
 # --- the sync's bulk writes ---------------------------------------------------------------
+# A sync page brings up to a thousand tickets' people and organizations at once.
 
 # A user whose address changed may now be someone else in Slack: their match is looked up again.
 _FORGOTTEN_MATCH: Row = {"slack_user_id": None, "slack_checked_at": None}
@@ -166,15 +167,15 @@ def upsert_zendesk_users(*, session: Session, users: Sequence[Row]) -> None:
         if before is not None and before["email"] is not None and before["email"] != row["email"]:
             forget.add(row["id"])
         latest[row["id"]] = row
-    table = _table(ZendeskUser)
-    _insert(session, table, [row for user_id, row in latest.items() if user_id not in known])
+    table = table_of(ZendeskUser)
+    insert_rows(session, table, [row for user_id, row in latest.items() if user_id not in known])
     changed = [
         row
         for user_id, row in latest.items()
         if user_id in known and (row != known[user_id] or user_id in forget)
     ]
-    _update_by_id(session, table, [row for row in changed if row["id"] not in forget])
-    _update_by_id(
+    update_rows_by_id(session, table, [row for row in changed if row["id"] not in forget])
+    update_rows_by_id(
         session, table, [row | _FORGOTTEN_MATCH for row in changed if row["id"] in forget]
     )
 
@@ -189,9 +190,9 @@ def upsert_organizations(*, session: Session, organizations: Sequence[Row]) -> N
     )
     known = dict(session.exec(query).all())
     rows = [{"id": org_id, "name": name} for org_id, name in latest.items()]
-    table = _table(ZendeskOrganization)
-    _insert(session, table, [row for row in rows if row["id"] not in known])
-    _update_by_id(
+    table = table_of(ZendeskOrganization)
+    insert_rows(session, table, [row for row in rows if row["id"] not in known])
+    update_rows_by_id(
         session,
         table,
         [row for row in rows if row["id"] in known and known[row["id"]] != row["name"]],
