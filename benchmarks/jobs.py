@@ -42,9 +42,11 @@ from bot.store.audit import AuditEvent
 from bot.store.db import make_engine
 from bot.store.digest_lines import DigestLine
 from bot.store.nudge_ledger import Nudge
+from bot.store.priority_reviews import PriorityReview
 from bot.store.promises import Promise
 from bot.store.rota import Absence, Rota, RotaMember, RotaWeek
-from bot.store.tickets import PriorityReview, Ticket, ZendeskOrganization, ZendeskUser
+from bot.store.tickets import Ticket
+from bot.store.zendesk_people import ZendeskOrganization, ZendeskUser
 
 SIZES = (1_000, 10_000, 100_000)
 # Friday 15:00 in London: handover, weekly summary and the nudges are all due.

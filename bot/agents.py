@@ -7,7 +7,7 @@ import logging
 from bot.services import Services
 from bot.slack.errors import SlackUnavailable
 from bot.slack.people import user_by_email
-from bot.store.tickets import (
+from bot.store.zendesk_people import (
     agents,
     remember_slack_match,
     slack_match_is_fresh,

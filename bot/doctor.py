@@ -26,7 +26,7 @@ from bot.slack.errors import (
 from bot.slack.people import user_by_email
 from bot.store.db import make_engine
 from bot.store.migrate import SchemaOutOfDate, check_schema
-from bot.store.tickets import agents
+from bot.store.zendesk_people import agents
 from bot.zendesk.client import ZendeskClient, ZendeskError
 
 SLACK_ERROR_FIXES = {

@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.store.priority_reviews import PriorityReview
 from bot.store.promises import Promise
-from bot.store.tickets import PriorityReview, Ticket
+from bot.store.tickets import Ticket
 
 
 @dataclass(frozen=True)

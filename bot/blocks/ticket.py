@@ -10,7 +10,7 @@ from bot.blocks.kit import Block, context, escape, section
 from bot.blocks.models import TicketCard
 from bot.blocks.promises import promise_button, promise_line
 from bot.priorities import PRIORITIES
-from bot.store.tickets import ZENDESK_REVIEWER, PriorityReview
+from bot.store.priority_reviews import ZENDESK_REVIEWER, PriorityReview
 from bot.worktime import WorkCalendar
 
 USAGE = (

@@ -13,7 +13,8 @@ from bot.blocks.digest import ReviewLine
 from bot.blocks.kit import ticket_url
 from bot.nudges.rules import review_reason
 from bot.store.shortlists import Assignee, Shortlist, needing_review, shortlists
-from bot.store.tickets import Ticket, organization_names
+from bot.store.tickets import Ticket
+from bot.store.zendesk_people import organization_names
 
 log = logging.getLogger(__name__)
 

@@ -22,10 +22,8 @@ from bot.store.nudge_ledger import nudge_for_message
 from bot.store.reports import workspace_rota
 from bot.store.rota import Rota, is_away
 from bot.store.shortlists import Assignee, Shortlist
-from bot.store.tickets import (
-    Ticket,
-    slack_user_for_zendesk_user,
-)
+from bot.store.tickets import Ticket
+from bot.store.zendesk_people import slack_user_for_zendesk_user
 from bot.worktime import WorkCalendar
 
 DIGEST = "digest"

@@ -14,8 +14,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from bot.blocks.digest import ReviewReason, Waiting, WaitingReason
+from bot.store.priority_reviews import PriorityReview
 from bot.store.shortlists import ACTIVE_STATUSES, WaitingCutoffs, stale_review_before
-from bot.store.tickets import OPEN_STATUSES, PriorityReview, Ticket
+from bot.store.tickets import OPEN_STATUSES, Ticket
 from bot.worktime import WorkCalendar
 
 

@@ -14,7 +14,8 @@ from bot.blocks.kit import ticket_url
 from bot.nudges.rules import client_waiting, waiting_cutoffs
 from bot.store.digest_lines import repeatedly_nudged
 from bot.store.shortlists import Assignee, Shortlist, clients_waiting, shortlists
-from bot.store.tickets import Ticket, organization_names, tickets_by_ids
+from bot.store.tickets import Ticket, tickets_by_ids
+from bot.store.zendesk_people import organization_names
 from bot.worktime import WorkCalendar
 
 log = logging.getLogger(__name__)

@@ -18,7 +18,7 @@ from bot.promises.text import TIME_EXPRESSION, resolve_time
 from bot.services import Services
 from bot.store import promises as store
 from bot.store.promises import Promise
-from bot.store.tickets import AGENT_ROLES, user_roles
+from bot.store.zendesk_people import AGENT_ROLES, user_roles
 from bot.worktime import WorkCalendar
 from bot.zendesk.mirror import ZendeskRead, parse_zendesk_time
 

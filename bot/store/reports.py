@@ -10,7 +10,8 @@ from sqlmodel import Session, col, select
 from bot.store.audit import AuditEvent
 from bot.store.rota import Rota
 from bot.store.shortlists import in_triage_order, shortlists
-from bot.store.tickets import OPEN_STATUSES, Ticket, ZendeskUser, organization
+from bot.store.tickets import OPEN_STATUSES, Ticket
+from bot.store.zendesk_people import ZendeskUser, organization
 
 
 def zendesk_ids_of(*, session: Session, slack_user_id: str) -> list[int]:

@@ -8,10 +8,12 @@ from bot.store import (
     escalations,
     job_runs,
     nudge_ledger,
+    priority_reviews,
     promises,
     rota,
     slack_events,
     tickets,
+    zendesk_people,
 )
 
 __all__ = [
@@ -20,10 +22,12 @@ __all__ = [
     "escalations",
     "job_runs",
     "nudge_ledger",
+    "priority_reviews",
     "promises",
     "rota",
     "slack_events",
     "tickets",
+    "zendesk_people",
     "metadata",
 ]
 

@@ -25,13 +25,8 @@ from bot.priorities import priority_rank
 from bot.store.digest_lines import DigestLine
 from bot.store.index_scan import distinct_values
 from bot.store.nudge_ledger import Nudge
-from bot.store.tickets import (
-    OPEN_SQL,
-    TRIAGE_RANK_SQL,
-    UNANSWERED_SINCE_SQL,
-    PriorityReview,
-    Ticket,
-)
+from bot.store.priority_reviews import PriorityReview
+from bot.store.tickets import OPEN_SQL, TRIAGE_RANK_SQL, UNANSWERED_SINCE_SQL, Ticket
 from bot.store.types import UTCDateTime
 
 # Shortlists keyed by assignee: None is the unassigned tickets.

@@ -7,16 +7,10 @@ from sqlmodel import Session
 from bot.agents import slack_user_for
 from bot.blocks.models import TicketCard
 from bot.services import Services, zendesk_of
+from bot.store.priority_reviews import last_priority_review
 from bot.store.promises import open_promises_on_tickets
-from bot.store.tickets import (
-    Ticket,
-    ZendeskUser,
-    last_priority_review,
-    organization,
-    slack_match_due,
-    ticket_by_id,
-    users_by_ids,
-)
+from bot.store.tickets import Ticket, ticket_by_id
+from bot.store.zendesk_people import ZendeskUser, organization, slack_match_due, users_by_ids
 
 
 def ticket_card(services: Services, ticket: Ticket) -> TicketCard:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.priorities import PRIORITIES
 from bot.services import Services, zendesk_of
-from bot.store.tickets import Ticket, record_priority_review
+from bot.store.priority_reviews import record_priority_review
+from bot.store.tickets import Ticket
 from bot.tickets.refresh import mirrored_or_fetched
 from bot.zendesk.mirror import ZendeskRead, store_read
 

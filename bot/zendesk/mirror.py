@@ -16,22 +16,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot.priorities import PRIORITIES
+from bot.store.bulk_writes import Row
 from bot.store.db import SessionSource
-from bot.store.tickets import (
+from bot.store.priority_reviews import ZENDESK_REVIEWER, record_priority_reviews
+from bot.store.tickets import CommentState, Ticket, reloaded_tickets, ticket_rows, write_ticket_rows
+from bot.store.zendesk_people import (
     AGENT_ROLES,
-    ZENDESK_REVIEWER,
-    CommentState,
-    Row,
-    Ticket,
     known_organization_ids,
     known_user_ids,
-    record_priority_reviews,
-    reloaded_tickets,
-    ticket_rows,
     upsert_organizations,
     upsert_zendesk_users,
     user_roles,
-    write_ticket_rows,
 )
 from bot.zendesk.client import ZendeskClient
 from bot.zendesk.comments import CommentReader

@@ -15,7 +15,8 @@ from bot.blocks.ticket import (
     priority_actions,
     ticket_card_blocks,
 )
-from bot.store.tickets import PriorityReview, Ticket
+from bot.store.priority_reviews import PriorityReview
+from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
 
 CALENDAR = WorkCalendar(timezone="Europe/London", holidays="GB-ENG")

@@ -12,7 +12,8 @@ from bot import ids
 from bot.jobs import priority_review
 from bot.jobs.runner import run_job
 from bot.services import Services
-from bot.store.tickets import PriorityReview, ticket_by_id
+from bot.store.priority_reviews import PriorityReview
+from bot.store.tickets import ticket_by_id
 from tests.doors import MutableClock, SlackDoor
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.fakes.zendesk_api import FakeZendesk

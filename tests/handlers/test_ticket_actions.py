@@ -6,7 +6,8 @@ import pytest
 from sqlmodel import select
 
 from bot.services import Services
-from bot.store.tickets import PriorityReview, ticket_by_id
+from bot.store.priority_reviews import PriorityReview
+from bot.store.tickets import ticket_by_id
 from tests.doors import MutableClock, SlackDoor
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk

@@ -11,6 +11,7 @@ from bot.jobs import sync
 from bot.jobs.runner import run_job
 from bot.services import Services
 from bot.store.nudge_ledger import Nudge
+from bot.store.priority_reviews import record_priority_review
 from bot.store.rota import (
     RotaWeek,
     add_absence,
@@ -19,7 +20,6 @@ from bot.store.rota import (
     set_client_lead,
     set_default_lead,
 )
-from bot.store.tickets import record_priority_review
 from tests.fakes.slack_api import FakeSlack, SlackCall
 from tests.fakes.zendesk_api import FakeZendesk
 

@@ -17,14 +17,8 @@ from bot.jobs.base import JobReport
 from bot.jobs.runner import run_job
 from bot.services import Services
 from bot.settings import ConfigError, parse_settings
-from bot.store.tickets import (
-    SyncState,
-    Ticket,
-    ZendeskOrganization,
-    ZendeskUser,
-    open_tickets,
-    ticket_by_id,
-)
+from bot.store.tickets import SyncState, Ticket, open_tickets, ticket_by_id
+from bot.store.zendesk_people import ZendeskOrganization, ZendeskUser
 from bot.tickets.priority import change_priority
 from bot.zendesk import comments as comment_readers
 from bot.zendesk.client import ZendeskNotFound, ZendeskUnavailable

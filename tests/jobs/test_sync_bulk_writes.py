@@ -13,13 +13,12 @@ from bot.jobs import sync
 from bot.jobs.base import JobContext
 from bot.services import Services, build_services
 from bot.settings import Settings
-from bot.store.tickets import (
-    PriorityReview,
-    Ticket,
+from bot.store.priority_reviews import PriorityReview
+from bot.store.tickets import Ticket, save_ticket
+from bot.store.zendesk_people import (
     ZendeskOrganization,
     ZendeskUser,
     remember_slack_match,
-    save_ticket,
     upsert_organization,
     upsert_zendesk_user,
 )

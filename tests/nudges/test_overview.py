@@ -10,7 +10,8 @@ from bot.blocks.digest import PersonalNudges, Total
 from bot.nudges.overview import personal_nudges, team_nudges
 from bot.settings import Settings
 from bot.store.db import session_scope
-from bot.store.tickets import Ticket, ZendeskUser
+from bot.store.tickets import Ticket
+from bot.store.zendesk_people import ZendeskUser
 from bot.worktime import WorkCalendar
 
 CALENDAR = WorkCalendar(timezone="Europe/London", holidays="GB-ENG")

@@ -9,7 +9,9 @@ from sqlalchemy.engine import Engine
 from bot.blocks.digest import ReviewReason
 from bot.nudges.review import review_lines, review_shortlists
 from bot.store.db import session_scope
-from bot.store.tickets import Ticket, record_priority_review, upsert_organization
+from bot.store.priority_reviews import record_priority_review
+from bot.store.tickets import Ticket
+from bot.store.zendesk_people import upsert_organization
 
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 OPENED = NOW - timedelta(days=10)

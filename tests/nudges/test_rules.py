@@ -12,8 +12,9 @@ from bot.nudges.rules import (
     client_waiting,
     needs_priority_review,
 )
+from bot.store.priority_reviews import PriorityReview
 from bot.store.shortlists import triage_key
-from bot.store.tickets import PriorityReview, Ticket
+from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
 
 CALENDAR = WorkCalendar(timezone="Europe/London", holidays="GB-ENG")

@@ -21,6 +21,7 @@ from bot.nudges.rules import (
 )
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import upgrade
+from bot.store.priority_reviews import PriorityReview
 from bot.store.shortlists import (
     Shortlist,
     clients_waiting,
@@ -29,7 +30,7 @@ from bot.store.shortlists import (
     stale_review_before,
     triage_key,
 )
-from bot.store.tickets import PriorityReview, Ticket
+from bot.store.tickets import Ticket
 from bot.worktime import WorkCalendar
 from tests.store.test_digest_lines import digest
 

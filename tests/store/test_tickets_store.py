@@ -15,21 +15,7 @@ from bot.jobs.base import JobContext
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.store.db import session_scope
-from bot.store.tickets import (
-    Ticket,
-    agents,
-    last_priority_review,
-    open_tickets,
-    record_priority_review,
-    remember_slack_match,
-    save_sync_cursor,
-    slack_match_is_fresh,
-    slack_user_for_zendesk_user,
-    sync_state,
-    ticket_by_id,
-    upsert_zendesk_user,
-    zendesk_user,
-)
+from bot.store.tickets import Ticket, open_tickets, save_sync_cursor, sync_state, ticket_by_id
 from bot.zendesk.client import ZendeskClient
 from tests.doors import MutableClock
 from tests.fakes.zendesk_api import FakeZendesk
@@ -64,50 +50,6 @@ def test_open_tickets_are_the_working_set(engine: Engine) -> None:
         ]
         closed = ticket_by_id(session=session, ticket_id=BIG + 5)
     assert closed is not None and closed.tags == ["vip", "billing"] and closed.assignee_id == BIG
-
-
-def test_slack_matches_are_cached_for_a_day(engine: Engine) -> None:
-    with session_scope(engine) as session:
-        upsert_zendesk_user(
-            session=session, user_id=BIG, name="Alice", email="a@team.test", role="agent"
-        )
-        upsert_zendesk_user(
-            session=session, user_id=2, name="Carol", email="c@acme.test", role="end-user"
-        )
-    with session_scope(engine) as session:
-        remember_slack_match(session=session, zendesk_user_id=BIG, slack_user_id="UA", now=NOW)
-    with session_scope(engine) as session:
-        assert slack_user_for_zendesk_user(session=session, zendesk_user_id=BIG) == "UA"
-        user = zendesk_user(session=session, user_id=BIG)
-        assert user is not None
-        assert slack_match_is_fresh(user, now=NOW + timedelta(hours=23))
-        assert not slack_match_is_fresh(user, now=NOW + timedelta(hours=24))
-        assert [a.name for a in agents(session=session)] == ["Alice"]
-        # A new address may be someone else's: the match is forgotten.
-        upsert_zendesk_user(
-            session=session, user_id=BIG, name="Alice", email="alice@new.test", role="agent"
-        )
-    with Session(engine) as session:
-        assert slack_user_for_zendesk_user(session=session, zendesk_user_id=BIG) is None
-
-
-def test_the_latest_review_wins(engine: Engine) -> None:
-    with session_scope(engine) as session:
-        record_priority_review(
-            session=session, ticket_id=BIG, reviewed_by="U1", reviewed_at=NOW, source="card"
-        )
-        record_priority_review(
-            session=session,
-            ticket_id=BIG,
-            reviewed_by="U2",
-            reviewed_at=NOW + timedelta(hours=1),
-            source="digest",
-            priority_set="low",
-        )
-    with Session(engine) as session:
-        latest = last_priority_review(session=session, ticket_id=BIG)
-        assert latest is not None and (latest.reviewed_by, latest.priority_set) == ("U2", "low")
-        assert last_priority_review(session=session, ticket_id=1) is None
 
 
 def test_the_cursor_is_kept(engine: Engine) -> None:

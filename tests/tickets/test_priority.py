@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.services import Services
-from bot.store.tickets import last_priority_review, ticket_by_id
+from bot.store.priority_reviews import last_priority_review
+from bot.store.tickets import ticket_by_id
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskNotFound
 from tests.fakes.zendesk_api import FakeZendesk

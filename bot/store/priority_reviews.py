@@ -1,0 +1,72 @@
+"""Priority reviews: who confirmed or changed a ticket's priority, when, and from where."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Index
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from bot.store.bulk_writes import Row, insert_rows, table_of
+from bot.store.types import UTCDateTime
+
+# Who a review is by when it was a priority change in Zendesk by an agent we can't name.
+ZENDESK_REVIEWER = "zendesk"
+
+
+class PriorityReview(SQLModel, table=True):
+    __tablename__ = "priority_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    ticket_id: int = Field(sa_type=BigInteger, index=True)
+    reviewed_by: str = Field(max_length=64)
+    reviewed_at: datetime = Field(sa_type=UTCDateTime)
+    priority_set: str | None = Field(default=None, max_length=16)
+    # card | digest | zendesk
+    source: str = Field(max_length=16)
+
+
+Index(
+    "ix_priority_review_latest",
+    PriorityReview.__table__.c.ticket_id,  # type: ignore[attr-defined]
+    PriorityReview.__table__.c.reviewed_at,  # type: ignore[attr-defined]
+)
+
+
+def record_priority_review(
+    *,
+    session: Session,
+    ticket_id: int,
+    reviewed_by: str,
+    reviewed_at: datetime,
+    source: str,
+    priority_set: str | None = None,
+) -> PriorityReview:
+    review = PriorityReview(
+        ticket_id=ticket_id,
+        reviewed_by=reviewed_by,
+        reviewed_at=reviewed_at,
+        priority_set=priority_set,
+        source=source,
+    )
+    session.add(review)
+    return review
+
+
+def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview | None:
+    query = (
+        select(PriorityReview)
+        .where(PriorityReview.ticket_id == ticket_id)
+        .order_by(col(PriorityReview.reviewed_at).desc(), col(PriorityReview.id).desc())
+        .limit(1)
+    )
+    return session.exec(query).first()
+
+
+# --- the sync's bulk writes ---------------------------------------------------------------
+
+
+def record_priority_reviews(*, session: Session, reviews: Sequence[Row]) -> None:
+    """`record_priority_review` for each of these rows, in order, in one statement."""
+    insert_rows(session, table_of(PriorityReview), reviews)

@@ -1,0 +1,199 @@
+"""Zendesk people and organizations, as mirrored, and each person's Slack match."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import BigInteger
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
+from bot.store.types import UTCDateTime
+
+AGENT_ROLES = ("agent", "admin")
+# A person's Slack account is looked up again after this long (they may have joined since).
+SLACK_MATCH_TTL = timedelta(hours=24)
+
+
+class ZendeskUser(SQLModel, table=True):
+    __tablename__ = "zendesk_user"
+
+    id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    name: str = Field(default="", max_length=255)
+    email: str | None = Field(default=None, max_length=255)
+    role: str = Field(default="end-user", max_length=16)
+    slack_user_id: str | None = Field(default=None, max_length=64)
+    slack_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+
+class ZendeskOrganization(SQLModel, table=True):
+    __tablename__ = "zendesk_organization"
+
+    id: int = Field(primary_key=True, sa_type=BigInteger, sa_column_kwargs={"autoincrement": False})
+    name: str = Field(default="", max_length=255)
+
+
+# --- people and organizations -------------------------------------------------------------
+
+
+def zendesk_user(*, session: Session, user_id: int) -> ZendeskUser | None:
+    return session.get(ZendeskUser, user_id)
+
+
+def users_by_ids(*, session: Session, user_ids: set[int]) -> dict[int, ZendeskUser]:
+    if not user_ids:
+        return {}
+    found = session.exec(select(ZendeskUser).where(col(ZendeskUser.id).in_(user_ids)))
+    return {user.id: user for user in found}
+
+
+def known_user_ids(*, session: Session, user_ids: set[int]) -> set[int]:
+    if not user_ids:
+        return set()
+    return set(session.exec(select(ZendeskUser.id).where(col(ZendeskUser.id).in_(user_ids))))
+
+
+def user_roles(*, session: Session, user_ids: set[int]) -> dict[int, str]:
+    if not user_ids:
+        return {}
+    rows = session.exec(
+        select(ZendeskUser.id, ZendeskUser.role).where(col(ZendeskUser.id).in_(user_ids))
+    )
+    return dict(rows.all())
+
+
+def upsert_zendesk_user(
+    *, session: Session, user_id: int, name: str, email: str | None, role: str
+) -> ZendeskUser:
+    user = session.get(ZendeskUser, user_id) or ZendeskUser(id=user_id)
+    if user.email is not None and user.email != email:
+        # A new address may belong to another Slack account: look it up again.
+        user.slack_checked_at = None
+        user.slack_user_id = None
+    user.name, user.email, user.role = name, email, role
+    session.add(user)
+    return user
+
+
+def known_organization_ids(*, session: Session, organization_ids: set[int]) -> set[int]:
+    if not organization_ids:
+        return set()
+    query = select(ZendeskOrganization.id).where(col(ZendeskOrganization.id).in_(organization_ids))
+    return set(session.exec(query))
+
+
+def organization_names(*, session: Session) -> dict[int, str]:
+    """Every client organization's name, by id (a support desk has hundreds, not millions)."""
+    query = select(ZendeskOrganization.id, ZendeskOrganization.name)
+    return {org_id: name for org_id, name in session.exec(query).all() if name}
+
+
+def organization(*, session: Session, organization_id: int) -> ZendeskOrganization | None:
+    return session.get(ZendeskOrganization, organization_id)
+
+
+def upsert_organization(
+    *, session: Session, organization_id: int, name: str
+) -> ZendeskOrganization:
+    org = session.get(ZendeskOrganization, organization_id) or ZendeskOrganization(
+        id=organization_id
+    )
+    org.name = name
+    session.add(org)
+    return org
+
+
+def slack_user_for_zendesk_user(*, session: Session, zendesk_user_id: int) -> str | None:
+    """The Slack user matched by email, as last looked up (None: no match or not yet)."""
+    user = session.get(ZendeskUser, zendesk_user_id)
+    return None if user is None else user.slack_user_id
+
+
+def slack_match_is_fresh(user: ZendeskUser, *, now: datetime) -> bool:
+    return now < slack_match_due(user)
+
+
+def slack_match_due(user: ZendeskUser) -> datetime:
+    """When the user's Slack match is next looked up (at once when it never was)."""
+    if user.slack_checked_at is None:
+        return datetime.min.replace(tzinfo=UTC)
+    return user.slack_checked_at + SLACK_MATCH_TTL
+
+
+def remember_slack_match(
+    *, session: Session, zendesk_user_id: int, slack_user_id: str | None, now: datetime
+) -> None:
+    user = session.get(ZendeskUser, zendesk_user_id)
+    if user is None:
+        return
+    user.slack_user_id = slack_user_id
+    user.slack_checked_at = now
+    session.add(user)
+
+
+def agents(*, session: Session) -> list[ZendeskUser]:
+    query = (
+        select(ZendeskUser)
+        .where(col(ZendeskUser.role).in_(AGENT_ROLES))
+        .order_by(col(ZendeskUser.name), col(ZendeskUser.id))
+    )
+    return list(session.exec(query))
+
+
+# --- the sync's bulk writes ---------------------------------------------------------------
+# A sync page brings up to a thousand tickets' people and organizations at once.
+
+# A user whose address changed may now be someone else in Slack: their match is looked up again.
+_FORGOTTEN_MATCH: Row = {"slack_user_id": None, "slack_checked_at": None}
+
+
+def upsert_zendesk_users(*, session: Session, users: Sequence[Row]) -> None:
+    """`upsert_zendesk_user` for each {id, name, email, role} in turn, in a few statements."""
+    if not users:
+        return
+    query = select(ZendeskUser.id, ZendeskUser.name, ZendeskUser.email, ZendeskUser.role).where(
+        col(ZendeskUser.id).in_({user["id"] for user in users})
+    )
+    known = {
+        user_id: {"id": user_id, "name": name, "email": email, "role": role}
+        for user_id, name, email, role in session.exec(query)
+    }
+    latest: dict[int, Row] = {}
+    forget: set[int] = set()
+    for user in users:
+        row = {key: user[key] for key in ("id", "name", "email", "role")}
+        before = latest.get(row["id"]) or known.get(row["id"])
+        if before is not None and before["email"] is not None and before["email"] != row["email"]:
+            forget.add(row["id"])
+        latest[row["id"]] = row
+    table = table_of(ZendeskUser)
+    insert_rows(session, table, [row for user_id, row in latest.items() if user_id not in known])
+    changed = [
+        row
+        for user_id, row in latest.items()
+        if user_id in known and (row != known[user_id] or user_id in forget)
+    ]
+    update_rows_by_id(session, table, [row for row in changed if row["id"] not in forget])
+    update_rows_by_id(
+        session, table, [row | _FORGOTTEN_MATCH for row in changed if row["id"] in forget]
+    )
+
+
+def upsert_organizations(*, session: Session, organizations: Sequence[Row]) -> None:
+    """`upsert_organization` for each {id, name} in turn, in a few statements."""
+    if not organizations:
+        return
+    latest = {org["id"]: org["name"] for org in organizations}
+    query = select(ZendeskOrganization.id, ZendeskOrganization.name).where(
+        col(ZendeskOrganization.id).in_(latest)
+    )
+    known = dict(session.exec(query).all())
+    rows = [{"id": org_id, "name": name} for org_id, name in latest.items()]
+    table = table_of(ZendeskOrganization)
+    insert_rows(session, table, [row for row in rows if row["id"] not in known])
+    update_rows_by_id(
+        session,
+        table,
+        [row for row in rows if row["id"] in known and known[row["id"]] != row["name"]],
+    )
