@@ -27,7 +27,7 @@ from bot.store.promises import Promise
 from bot.store.tickets import Ticket
 from bot.zendesk.client import ZendeskNotFound, ZendeskUnavailable
 from tests.doors import MutableClock
-from tests.store.test_tickets_store import ticket
+from tests.store.test_tickets import ticket
 
 # Wednesday 2 December 2026, 10:00 GMT: the services' clock.
 WED_10 = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)

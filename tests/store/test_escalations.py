@@ -21,7 +21,7 @@ from bot.store.escalations import (
     pending_zendesk_notes,
     save_escalation,
 )
-from tests.store.test_tickets_store import BIG, NOW
+from tests.store.test_tickets import BIG, NOW
 
 
 def raised(session: Session, at: datetime, *, state: str = RAISED, note_ok: bool = False) -> int:

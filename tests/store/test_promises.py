@@ -30,7 +30,7 @@ from bot.store.promises import (
     promise_by_id,
     promise_owners,
 )
-from tests.store.test_tickets_store import BIG, NOW, ticket
+from tests.store.test_tickets import BIG, NOW, ticket
 
 
 def promise(
