@@ -1,0 +1,44 @@
+"""For the Block Kit tests: a promise on a fixed instant, and every button a person could press."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from bot.store.promises import FROM_COMMAND, Promise
+
+# Wednesday 2 December 2026, 10:00 GMT.
+NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+
+
+def promise(**changes: object) -> Promise:
+    """Promise 7 by UANN on ticket 101, due Thu 3 Dec 2026 at 17:00 GMT."""
+    base = Promise(
+        id=7,
+        ticket_id=101,
+        owner="UANN",
+        due_at=datetime(2026, 12, 3, 17, 0, tzinfo=UTC),
+        made_at=NOW,
+        note="Send the <new> export & logs",
+        source=FROM_COMMAND,
+        created_at=NOW,
+        created_by="UANN",
+    )
+    for name, value in changes.items():
+        setattr(base, name, value)
+    return base
+
+
+def buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
+    """(label, action_id, value) of each button, in actions blocks and section accessories."""
+    elements: list[dict[str, Any]] = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            elements += block["elements"]
+        elif "accessory" in block:
+            elements.append(block["accessory"])
+    return [
+        (e["text"]["text"], e["action_id"], e.get("value"))
+        for e in elements
+        if e.get("type") == "button"
+    ]
