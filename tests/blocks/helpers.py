@@ -1,10 +1,11 @@
-"""For the Block Kit tests: a promise on a fixed instant, and every button a person could press."""
+"""For the Block Kit tests: records on fixed instants, and every button a person could press."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.store.escalations import Escalation
 from bot.store.promises import FROM_COMMAND, Promise
 
 # Wednesday 2 December 2026, 10:00 GMT.
@@ -23,6 +24,21 @@ def promise(**changes: object) -> Promise:
         source=FROM_COMMAND,
         created_at=NOW,
         created_by="UANN",
+    )
+    for name, value in changes.items():
+        setattr(base, name, value)
+    return base
+
+
+def escalation(**changes: object) -> Escalation:
+    """Escalation 3 of ticket 101, raised by U1 to ULEAD on Fri 4 Dec 2026 at 15:00 GMT."""
+    base = Escalation(
+        id=3,
+        ticket_id=101,
+        raised_by="U1",
+        reason="unhappy",
+        lead="ULEAD",
+        raised_at=datetime(2026, 12, 4, 15, 0, tzinfo=UTC),
     )
     for name, value in changes.items():
         setattr(base, name, value)
