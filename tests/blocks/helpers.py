@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.store import rota as store
 from bot.store.escalations import Escalation
 from bot.store.promises import FROM_COMMAND, Promise
+from bot.store.rota import RotaWeek
 
 # Wednesday 2 December 2026, 10:00 GMT.
 NOW = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
@@ -43,6 +45,18 @@ def escalation(**changes: object) -> Escalation:
     for name, value in changes.items():
         setattr(base, name, value)
     return base
+
+
+def week(start: date, user: str, kind: str = store.PLANNED, partner: str | None = None) -> RotaWeek:
+    return RotaWeek(
+        rota_id=1,
+        week_start=start,
+        planned_user=user,
+        planned_position=1,
+        user_id=user,
+        kind=kind,
+        partner=partner,
+    )
 
 
 def buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
