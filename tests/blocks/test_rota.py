@@ -15,23 +15,12 @@ from bot.blocks.rota import (
 )
 from bot.blocks.text import blocks_as_text
 from bot.store import rota as store
-from bot.store.rota import RotaWeek, SwapRequest
+from bot.store.rota import SwapRequest
 from bot.worktime import WorkCalendar
+from tests.blocks.helpers import week
 
 CALENDAR = WorkCalendar()
 TODAY = date(2026, 12, 16)
-
-
-def week(start: date, user: str, kind: str = store.PLANNED, partner: str | None = None) -> RotaWeek:
-    return RotaWeek(
-        rota_id=1,
-        week_start=start,
-        planned_user=user,
-        planned_position=1,
-        user_id=user,
-        kind=kind,
-        partner=partner,
-    )
 
 
 def test_rota_blocks_mark_the_week_swaps_cover_holidays_and_absences() -> None:
