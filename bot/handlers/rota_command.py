@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.listeners import after_ack
+from bot.listeners import after_ack, within_budget
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
 from bot.rota.request import Outcome, RotaRequest, bots_among
@@ -60,7 +60,9 @@ def register(app: App) -> None:
     # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
     # answers from memory, most of all, skip that under a listener of their own.
     app.command("/rota", matchers=[remembered])(answer_from_memory)
-    app.command("/rota")(ack=answer_rota_command, lazy=[after_ack(finish_rota_command)])
+    app.command("/rota")(
+        ack=within_budget(answer_rota_command), lazy=[after_ack(finish_rota_command)]
+    )
 
 
 def answer_from_memory(ack: Ack, context: BoltContext) -> None:
