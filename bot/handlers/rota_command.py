@@ -19,6 +19,7 @@ from bot.slack.errors import BOT_NOT_IN_CHANNEL, error_code
 from bot.slack.people import SlackPeople
 from bot.slack.post import send
 from bot.store.changes import Remembered, Watch
+from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
 
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
@@ -130,13 +131,17 @@ def run(
     if isinstance(parsed, UsageError):
         return mistaken(parsed)
     # Slack is asked about the people named before the session opens, not while it is open.
-    bots = bots_among(SlackPeople(client), parsed.users)
+    people = SlackPeople(client)
+    bots = bots_among(people, parsed.users)
+    now = services.now()
     with services.session() as session:
+        # Kept for the calendar feed, which never asks Slack.
+        remember_names(session=session, names=people.learned_names(), now=now)
         return run_command(
             RotaRequest(
                 session=session,
                 calendar=services.calendar,
-                now=services.now(),
+                now=now,
                 bots=bots,
                 channel_id=str(command.get("channel_id", "")),
                 user_id=str(command.get("user_id", "")),
