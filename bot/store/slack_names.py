@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.db import utcnow
+from bot.store.rota import RotaMember, RotaWeek
 from bot.store.types import UTCDateTime
 
 
@@ -39,3 +40,10 @@ def known_names(*, session: Session, user_ids: Iterable[str]) -> dict[str, str]:
         col(SlackUserName.user_id).in_(wanted)
     )
     return dict(session.exec(query).all())
+
+
+def people_on_rotas(*, session: Session) -> list[str]:
+    """Everyone a calendar feed may name: rota members and the people of published weeks."""
+    members = session.exec(select(RotaMember.user_id).distinct()).all()
+    on_weeks = session.exec(select(RotaWeek.user_id).distinct()).all()
+    return sorted({*members, *on_weeks})
