@@ -11,7 +11,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from slack_sdk import WebClient
 
 from bot import handlers
-from bot.listeners import report_failure
+from bot.listeners import ACK_BUDGET, ACK_BUDGET_KEY, report_failure
 from bot.services import SERVICES_KEY, Services
 from bot.store.slack_events import claim_slack_event, forget_old_slack_events
 
@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 SLACK_EVENT_MEMORY = timedelta(days=1)
 
 
-def build_app(services: Services) -> App:
+def build_app(services: Services, *, ack_budget: float = ACK_BUDGET) -> App:
+    """`ack_budget`: seconds an ack function may take before it is acked with "Working on it…"."""
     app = App(
         client=services.slack,
         # bot.http.wsgi checks signatures before Bolt sees a request (Socket Mode needs none).
@@ -33,16 +34,17 @@ def build_app(services: Services) -> App:
         listener_executor=services.executor,
         logger=logging.getLogger("bot.slack"),
     )
-    app.use(inject_services(services))
+    app.use(inject_services(services, ack_budget))
     app.use(skip_slack_retries(services))
     app.error(friendly_error)
     handlers.register_all(app)
     return app
 
 
-def inject_services(services: Services) -> Callable[..., None]:
+def inject_services(services: Services, ack_budget: float) -> Callable[..., None]:
     def middleware(context: BoltContext, next: Callable[[], None]) -> None:
         context[SERVICES_KEY] = services
+        context[ACK_BUDGET_KEY] = ack_budget
         next()
 
     return middleware

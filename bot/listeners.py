@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import inspect
+import json
 import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
+from slack_bolt import Ack, BoltContext, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.services import services_of
+from bot.slack.post import post
 from bot.store.slack_events import forget_slack_event
 
 log = logging.getLogger(__name__)
@@ -21,8 +24,16 @@ SORRY = (
     "Please check, then try again in a minute; if it keeps happening, tell whoever runs Rotabot."
 )
 
+WORKING = "Working on it…"
+
 # What a lazy listener needs, besides its own arguments, to report its failure.
 FOR_REPORTING = ("body", "client", "context")
+
+# Slack waits 3 s for an ack; an ack function still busy after this many is acked for it.
+ACK_BUDGET = 2.5
+# Where the app puts its ack budget (tests shorten it), and where a late ack is found.
+ACK_BUDGET_KEY = "rotabot_ack_budget"
+LATE_KEY = "rotabot_late_ack"
 
 
 def acknowledge(ack: Ack) -> None:
@@ -39,20 +50,158 @@ def after_ack(work: Callable[..., None]) -> Callable[..., None]:
     names = inspect.getfullargspec(work).args
 
     def reported(**kwargs: Any) -> None:
+        late: LateAck | None = kwargs["context"].get(LATE_KEY)
+        if late is not None and not late.finished_in(kwargs["context"]):
+            return  # the ack function failed after its budget, and that has been reported
         try:
             work(**{name: kwargs[name] for name in names})
         except Exception as error:
             report_failure(error, kwargs["body"], kwargs["client"], kwargs["context"])
 
-    # Bolt passes a listener the arguments its signature names.
-    reported.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-            for name in [*names, *(n for n in FOR_REPORTING if n not in names)]
-        ]
+    return asking_for(reported, [*names, *(n for n in FOR_REPORTING if n not in names)], work)
+
+
+def asking_for(
+    listener: Callable[..., Any], names: list[str], like: Callable[..., Any]
+) -> Callable[..., Any]:
+    """`listener`, named like `like`, with a signature naming `names`: Bolt passes a listener
+    the arguments its signature names."""
+    listener.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD) for name in names]
     )
-    reported.__name__ = getattr(work, "__name__", "after_ack")
-    return reported
+    listener.__name__ = getattr(like, "__name__", "listener")
+    return listener
+
+
+class HeldAck(Ack):
+    """The ack an ack function is given on another thread: kept until the request decides."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.call: tuple[tuple[Any, ...], dict[str, Any]] | None = None
+
+    def __call__(self, *args: Any, **kwargs: Any) -> BoltResponse:
+        self.call = (args, kwargs)
+        return super().__call__(*args, **kwargs)
+
+
+class LateAck:
+    """An ack function that outlived its budget: the lazy listeners wait for it to finish."""
+
+    def __init__(self, context: BoltContext, before: set[str]) -> None:
+        self.context = context
+        self.before = before
+        self.done = threading.Event()
+        self.failed = False
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> LateAck:
+        # Bolt deep-copies the context for each lazy listener; they must share this one.
+        return self
+
+    def finished_in(self, context: BoltContext) -> bool:
+        """Wait for the ack function; copy what it left for the lazy listeners into `context`.
+        False when it failed."""
+        self.done.wait()
+        if self.failed:
+            return False
+        for key, value in self.context.items():
+            if key not in self.before:
+                context[key] = value
+        return True
+
+
+def within_budget(ack_function: Callable[..., None]) -> Callable[..., None]:
+    """`ack_function` on a worker thread, with the request waiting for it a limited time.
+
+    Bolt runs an ack function before it answers Slack, and Slack gives up after 3 s. One
+    still busy after the app's budget is acked with "Working on it…"; its own answer then
+    follows through the response_url (a modal's errors, by DM), its failure as the apology.
+    """
+    names = inspect.getfullargspec(ack_function).args
+
+    def timed(**kwargs: Any) -> None:
+        ack: Ack = kwargs["ack"]
+        context: BoltContext = kwargs["context"]
+        body: dict[str, Any] = kwargs["body"]
+        # The ack function writes into its own copy, so Bolt can copy the real one meanwhile.
+        own = BoltContext(dict(context))
+        held = HeldAck()
+        lock = threading.Lock()
+        finished = threading.Event()
+        outcome: dict[str, Any] = {}
+        late: list[LateAck] = []
+
+        def run() -> None:
+            try:
+                given = {"ack": held, "context": own}
+                ack_function(**{name: given.get(name, kwargs[name]) for name in names})
+            except Exception as error:
+                outcome["error"] = error
+            with lock:
+                finished.set()
+                if late:
+                    answer_late(late[0], held, outcome.get("error"), body, kwargs["client"])
+
+        services_of(context).executor.submit(run)
+        finished.wait(float(context.get(ACK_BUDGET_KEY, ACK_BUDGET)))
+        with lock:
+            if finished.is_set():
+                if "error" in outcome:
+                    raise outcome["error"]
+                for key, value in own.items():
+                    if key not in context:
+                        context[key] = value
+                if held.call is not None:
+                    ack(*held.call[0], **held.call[1])
+                return
+            late.append(LateAck(own, set(context)))
+            context[LATE_KEY] = late[0]
+            if held.call is not None:
+                ack(*held.call[0], **held.call[1])
+                held.call = None
+            elif body.get("type") == "view_submission":
+                ack()
+            else:
+                ack(text=WORKING, response_type="ephemeral")
+
+    return asking_for(
+        timed, [*names, *(n for n in ("ack", *FOR_REPORTING) if n not in names)], ack_function
+    )
+
+
+def answer_late(
+    late: LateAck,
+    held: HeldAck,
+    error: Exception | None,
+    body: dict[str, Any],
+    client: WebClient,
+) -> None:
+    """Deliver what a late ack function said (or the apology for its failure)."""
+    try:
+        if error is not None:
+            late.failed = True
+            report_failure(error, body, client, late.context)
+        elif held.call is not None and held.response is not None and held.response.body:
+            deliver_ack(json.loads(held.response.body), body, client)
+    except Exception as failure:  # the lazy listeners must not wait forever
+        log.error("could not deliver a late answer: %s", failure, exc_info=failure)
+    finally:
+        late.done.set()
+
+
+def deliver_ack(answer: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+    """An ack's message through the response_url; a modal's errors, by DM."""
+    response_url = body.get("response_url")
+    user = (body.get("user") or {}).get("id")
+    if answer.get("response_action") == "errors" and isinstance(user, str):
+        for error in (answer.get("errors") or {}).values():
+            post(client, channel=user, text=str(error))
+    elif isinstance(response_url, str) and ("text" in answer or "blocks" in answer):
+        WebhookClient(response_url, timeout=5).send(
+            text=answer.get("text"),
+            blocks=answer.get("blocks"),
+            response_type=answer.get("response_type") or "ephemeral",
+        )
 
 
 def report_failure(

@@ -29,7 +29,7 @@ from bot.escalation import (
     escalation_told,
     raise_escalation,
 )
-from bot.listeners import acknowledge, after_ack
+from bot.listeners import acknowledge, after_ack, within_budget
 from bot.services import services_of
 from bot.slack.people import SlackPeople
 from bot.slack.post import open_view, post
@@ -43,7 +43,9 @@ TO_RAISE = "escalation_to_raise"
 
 def register(app: App) -> None:
     app.action(ids.ESCALATE)(ack=acknowledge, lazy=[after_ack(escalate_clicked)])
-    app.view(ids.ESCALATION_MODAL)(ack=check_escalation, lazy=[after_ack(escalation_submitted)])
+    app.view(ids.ESCALATION_MODAL)(
+        ack=within_budget(check_escalation), lazy=[after_ack(escalation_submitted)]
+    )
     app.action(ids.ESCALATION_ACKNOWLEDGE)(ack=acknowledge, lazy=[after_ack(acknowledge_clicked)])
     app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[after_ack(contact_clicked)])
 

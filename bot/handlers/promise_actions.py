@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot import ids, timefmt
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
-from bot.listeners import acknowledge, after_ack
+from bot.listeners import acknowledge, after_ack, within_budget
 from bot.promises.owners import person_on_support
 from bot.promises.record import (
     PromiseError,
@@ -52,9 +52,11 @@ def register(app: App) -> None:
         app.action(action_id)(ack=acknowledge, lazy=[after_ack(on_click(act))])
     app.action(ids.PROMISE_OPEN_MODAL)(ack=acknowledge, lazy=[after_ack(open_promise_modal)])
     app.view(ids.PROMISE_RESCHEDULE_MODAL)(
-        ack=check_new_time, lazy=[after_ack(promise_rescheduled)]
+        ack=within_budget(check_new_time), lazy=[after_ack(promise_rescheduled)]
     )
-    app.view(ids.PROMISE_MODAL)(ack=check_promise, lazy=[after_ack(promise_modal_submitted)])
+    app.view(ids.PROMISE_MODAL)(
+        ack=within_budget(check_promise), lazy=[after_ack(promise_modal_submitted)]
+    )
 
 
 @dataclass

@@ -10,7 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bot.listeners import after_ack
+from bot.listeners import after_ack, within_budget
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
 from bot.rota.request import Outcome, RotaRequest, bots_among
@@ -19,6 +19,7 @@ from bot.slack.errors import BOT_NOT_IN_CHANNEL, error_code
 from bot.slack.people import SlackPeople
 from bot.slack.post import send
 from bot.store.changes import Remembered, Watch
+from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
 
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
@@ -60,7 +61,9 @@ def register(app: App) -> None:
     # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
     # answers from memory, most of all, skip that under a listener of their own.
     app.command("/rota", matchers=[remembered])(answer_from_memory)
-    app.command("/rota")(ack=answer_rota_command, lazy=[after_ack(finish_rota_command)])
+    app.command("/rota")(
+        ack=within_budget(answer_rota_command), lazy=[after_ack(finish_rota_command)]
+    )
 
 
 def answer_from_memory(ack: Ack, context: BoltContext) -> None:
@@ -128,13 +131,17 @@ def run(
     if isinstance(parsed, UsageError):
         return mistaken(parsed)
     # Slack is asked about the people named before the session opens, not while it is open.
-    bots = bots_among(SlackPeople(client), parsed.users)
+    people = SlackPeople(client)
+    bots = bots_among(people, parsed.users)
+    now = services.now()
     with services.session() as session:
+        # Kept for the calendar feed, which never asks Slack.
+        remember_names(session=session, names=people.learned_names(), now=now)
         return run_command(
             RotaRequest(
                 session=session,
                 calendar=services.calendar,
-                now=services.now(),
+                now=now,
                 bots=bots,
                 channel_id=str(command.get("channel_id", "")),
                 user_id=str(command.get("user_id", "")),

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 
 from bot.http.requests import Route, WebRequest, WebResponse
 from bot.services import Services
-from bot.slack.people import SlackPeople
 from bot.store import rota as store
 from bot.store.rota import Rota, RotaWeek
+from bot.store.slack_names import known_names
 
 # RFC 5545 §3.1: lines longer than 75 octets are folded.
 FOLD_AT = 75
 ROUTE = r"/rota/(?P<secret>[A-Za-z0-9_-]+)\.ics"
+# Feeds served at once; calendar apps poll, and must never take the threads Slack's requests need.
+FEED_SLOTS = 4
+# Seconds a calendar app is asked to wait when every slot is busy.
+BUSY_RETRY_AFTER = 60
 
 
 def escape_text(value: str) -> str:
@@ -80,25 +85,42 @@ def calendar_feed(
     return "".join(fold(line) + "\r\n" for line in lines)
 
 
-def ical_feed(services: Services) -> Route:
+def ical_feed(services: Services, slots: threading.Semaphore | None = None) -> Route:
+    """The feed route; at most `slots` (default FEED_SLOTS) feeds are served at once."""
+    busy = slots if slots is not None else threading.BoundedSemaphore(FEED_SLOTS)
+
     def route(request: WebRequest) -> WebResponse:
-        secret = request.params.get("secret", "")
-        with services.session() as session:
-            rota = store.rota_by_secret(session=session, secret=secret)
-            if rota is None or rota.id is None:
-                return WebResponse.text(HTTPStatus.NOT_FOUND, "not found")
-            weeks = store.weeks(session=session, rota_id=rota.id)
-        # Names are asked afresh for each feed request, so a renamed person shows their new name.
-        people = SlackPeople(services.slack)
-        body = calendar_feed(rota, weeks, name=people.name, now=services.now())
-        return WebResponse(
-            HTTPStatus.OK,
-            body,
-            {
-                "Content-Type": "text/calendar; charset=utf-8",
-                "Content-Disposition": 'inline; filename="support-rota.ics"',
-                "Cache-Control": "private, max-age=300",
-            },
-        )
+        if not busy.acquire(blocking=False):
+            return WebResponse(
+                HTTPStatus.SERVICE_UNAVAILABLE,
+                "busy serving other calendars; try again in a minute",
+                {"Content-Type": "text/plain; charset=utf-8", "Retry-After": str(BUSY_RETRY_AFTER)},
+            )
+        try:
+            return feed_response(services, request.params.get("secret", ""))
+        finally:
+            busy.release()
 
     return route
+
+
+def feed_response(services: Services, secret: str) -> WebResponse:
+    with services.session() as session:
+        rota = store.rota_by_secret(session=session, secret=secret)
+        if rota is None or rota.id is None:
+            return WebResponse.text(HTTPStatus.NOT_FOUND, "not found")
+        weeks = store.weeks(session=session, rota_id=rota.id)
+        # Names as Rotabot last learned them: a feed never waits on Slack.
+        names = known_names(session=session, user_ids=(week.user_id for week in weeks))
+    body = calendar_feed(
+        rota, weeks, name=lambda user_id: names.get(user_id, user_id), now=services.now()
+    )
+    return WebResponse(
+        HTTPStatus.OK,
+        body,
+        {
+            "Content-Type": "text/calendar; charset=utf-8",
+            "Content-Disposition": 'inline; filename="support-rota.ics"',
+            "Cache-Control": "private, max-age=300",
+        },
+    )

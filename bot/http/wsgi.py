@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 from collections.abc import Iterable
 from http import HTTPStatus
 from typing import TYPE_CHECKING
@@ -143,10 +144,13 @@ class WsgiApp:
             )
 
 
-def build_router(services: Services, bolt: App) -> Router:
+def build_router(
+    services: Services, bolt: App, *, feed_slots: threading.Semaphore | None = None
+) -> Router:
+    """`feed_slots`: how many calendar feeds may be served at once (ical.FEED_SLOTS)."""
     router = Router()
     router.add("GET", "/healthz", healthz(services))
-    router.add("GET", ical.ROUTE, ical.ical_feed(services))
+    router.add("GET", ical.ROUTE, ical.ical_feed(services, feed_slots))
     secret = services.settings.slack_signing_secret
     router.add("POST", "/slack/events", SlackEndpoint(bolt, secret) if secret else socket_mode_only)
     router.add("POST", "/zendesk/webhook", ZendeskWebhook(services))

@@ -5,6 +5,7 @@ from bot.jobs import (
     commitments,
     handover,
     priority_review,
+    slack_names,
     sync,
     weekly_summary,
 )
@@ -20,5 +21,6 @@ def all_jobs() -> dict[str, Job]:
         client_waiting.JOB,
         handover.JOB,
         weekly_summary.JOB,
+        slack_names.JOB,
     ]
     return {job.name: job for job in jobs}

@@ -54,6 +54,11 @@ class SlackPeople:
     def known_name(self, user_id: str) -> str | None:
         return display_name(self._user(user_id))
 
+    def learned_names(self) -> dict[str, str]:
+        """The names of everyone Slack has told this instance about, by user id."""
+        names = {user_id: display_name(user) for user_id, user in self._users.items()}
+        return {user_id: name for user_id, name in names.items() if name is not None}
+
 
 def user_by_email(client: WebClient, email: str) -> str | None:
     """The Slack user id with this email, None when nobody has it; SlackUnavailable if Slack

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import re
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 
+import httpx
 import pytest
+from slack_bolt import App
 
 from bot.http.ical_feed import calendar_feed, escape_text, fold
+from bot.http.wsgi import WsgiApp, build_router
+from bot.services import Services
 from bot.settings import ConfigError, parse_settings
 from bot.store.rota import Rota, RotaWeek
-from tests.doors import SlackDoor
+from tests.doors import AppServer, SlackDoor, TrackingExecutor
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.rota_helpers import rota
 
@@ -89,3 +95,52 @@ def test_public_url_setting() -> None:
     assert parse_settings({}).public_url is None
     with pytest.raises(ConfigError, match="ROTABOT_PUBLIC_URL must be an http"):
         parse_settings({"ROTABOT_PUBLIC_URL": "rota.example.com"})
+
+
+def test_feeds_never_ask_slack_nor_take_the_threads_slack_needs(
+    services: Services, bolt: App, fake_slack: FakeSlack, executor: TrackingExecutor
+) -> None:
+    fake_slack.add_user("U1", name="ann", real_name="Ann Smith")
+    fake_slack.add_user("U2", name="bo", real_name="Bo Jones")
+    slots = threading.BoundedSemaphore(2)
+    server = AppServer(WsgiApp(build_router(services, bolt, feed_slots=slots))).start()
+    door = SlackDoor(
+        server.url,
+        response_url=fake_slack.response_url,
+        executor=executor,
+        show_reply=fake_slack.show_ack_reply,
+    )
+
+    def fetch_20(path: str) -> list[httpx.Response]:
+        with ThreadPoolExecutor(max_workers=20) as pool:
+            return list(pool.map(lambda _: httpx.get(server.url + path, timeout=10), range(20)))
+
+    try:
+        rota(door, fake_slack, "add <@U1> <@U2>")
+        path = feed_path(rota(door, fake_slack, "ical"))
+        fake_slack.clear()
+        fake_slack.fail("users.info", status=429, retry_after=30, times=1000)
+
+        fetched = fetch_20(path)
+        assert {response.status_code for response in fetched} <= {200, 503}
+        served = [response.text for response in fetched if response.status_code == 200]
+        assert served
+        assert all("SUMMARY:Support: Ann Smith\r\n" in body for body in served)
+        assert all("SUMMARY:Support: Bo Jones\r\n" in body for body in served)
+        assert fake_slack.calls_to("users.info") == []
+
+        # Every feed slot busy: feeds are turned away at once; Slack's requests still answer.
+        assert slots.acquire(blocking=False) and slots.acquire(blocking=False)
+        try:
+            turned_away = fetch_20(path)
+            assert {response.status_code for response in turned_away} == {503}
+            assert {response.headers["retry-after"] for response in turned_away} == {"60"}
+            assert "`/rota ical`" in rota(door, fake_slack, "help")
+        finally:
+            slots.release()
+            slots.release()
+        assert httpx.get(server.url + path, timeout=10).status_code == 200
+        assert fake_slack.calls_to("users.info") == []
+    finally:
+        door.close()
+        server.stop()

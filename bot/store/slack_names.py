@@ -1,0 +1,49 @@
+"""Slack people's names as Rotabot last learned them, for pages that must not ask Slack."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from bot.store.db import utcnow
+from bot.store.rota import RotaMember, RotaWeek
+from bot.store.types import UTCDateTime
+
+
+class SlackUserName(SQLModel, table=True):
+    __tablename__ = "slack_user_name"
+
+    user_id: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=255)
+    learned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+def remember_names(*, session: Session, names: Mapping[str, str], now: datetime) -> None:
+    """Keep each person's latest name (by Slack user id)."""
+    for user_id, name in names.items():
+        known = session.get(SlackUserName, user_id)
+        if known is None:
+            session.add(SlackUserName(user_id=user_id, name=name[:255], learned_at=now))
+        else:
+            known.name, known.learned_at = name[:255], now
+            session.add(known)
+
+
+def known_names(*, session: Session, user_ids: Iterable[str]) -> dict[str, str]:
+    """The names kept for these people; someone never learned is left out."""
+    wanted = sorted(set(user_ids))
+    if not wanted:
+        return {}
+    query = select(SlackUserName.user_id, SlackUserName.name).where(
+        col(SlackUserName.user_id).in_(wanted)
+    )
+    return dict(session.exec(query).all())
+
+
+def people_on_rotas(*, session: Session) -> list[str]:
+    """Everyone a calendar feed may name: rota members and the people of published weeks."""
+    members = session.exec(select(RotaMember.user_id).distinct()).all()
+    on_weeks = session.exec(select(RotaWeek.user_id).distinct()).all()
+    return sorted({*members, *on_weeks})
