@@ -7,8 +7,10 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
+from bot.access import asker_of, remembered_allowed
 from bot.blocks.models import TicketCard
 from bot.blocks.ticket import not_a_ticket_id, usage_text
+from bot.handlers.ticket_access import for_ticket_people
 from bot.listeners import after_ack
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
@@ -35,11 +37,15 @@ def register(app: App) -> None:
     cards: Remembered[TicketCard | None] = Remembered(CARD_TABLES)
 
     def mirrored(command: dict[str, Any], context: BoltContext) -> bool:
-        """A ticket the mirror holds: its card is the ack, with nothing after."""
+        """A ticket the mirror holds, asked by someone known to be allowed to see it: its card
+        is the ack, with nothing after. Anyone Slack must be asked about is answered later."""
         ticket_id = parse_ticket_id(str(command.get("text") or ""))
         if ticket_id is None:
             return False
-        message = mirrored_card_message(services_of(context), cards, ticket_id)
+        services = services_of(context)
+        if not remembered_allowed(services, asker_of(command)):
+            return False
+        message = mirrored_card_message(services, cards, ticket_id)
         if message is not None:
             context[MIRRORED] = message
         return message is not None
@@ -47,7 +53,9 @@ def register(app: App) -> None:
     # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
     # cards from the mirror, most of all, skip that under a listener of their own.
     app.command("/ticket", matchers=[mirrored])(answer_from_mirror)
-    app.command("/ticket")(ack=answer_fast, lazy=[after_ack(finish_ticket_command)])
+    app.command("/ticket")(
+        ack=answer_fast, lazy=[after_ack(for_ticket_people(finish_ticket_command))]
+    )
 
 
 def answer_from_mirror(ack: Ack, context: BoltContext) -> None:
