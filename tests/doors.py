@@ -264,6 +264,7 @@ class SlackDoor:
         user: str = "U1",
         channel: str = "C1",
         message: dict[str, Any] | None = None,
+        team: str = "T1",
         settle: bool = True,
     ) -> httpx.Response:
         """Choose `value` in a static_select element."""
@@ -277,7 +278,7 @@ class SlackDoor:
             "action_ts": f"{time.time():.6f}",
         }
         return self.interact(
-            self._block_actions(action, user, channel, message, None), settle=settle
+            self._block_actions(action, user, channel, message, None, team), settle=settle
         )
 
     def _block_actions(
