@@ -46,14 +46,8 @@ def world(
     fake_slack.add_user(SOLO, name="sol", kind="single-channel-guest")
     fake_slack.add_user(EXTERNAL, name="eve", kind="external", team_id="T9")
     fake_slack.add_user(OFF_ROTA, name="otto")
-    fake_zendesk.add_ticket(
-        101,
-        subject=SUBJECT,
-        requester_id=CLIENT,
-        assignee_id=ALICE,
-        organization_id=50,
-        created_at=TUE - timedelta(days=1),
-    )
+    ticket = {"subject": SUBJECT, "requester_id": CLIENT, "assignee_id": ALICE}
+    fake_zendesk.add_ticket(101, organization_id=50, created_at=TUE - timedelta(days=1), **ticket)
     mirror(zendesk_services)
     clock.set(TUE)
     fake_slack.clear()

@@ -30,7 +30,7 @@ from bot.escalation import (
     raise_escalation,
 )
 from bot.handlers.ticket_access import for_ticket_people
-from bot.listeners import acknowledge, after_ack
+from bot.listeners import acknowledge
 from bot.services import services_of
 from bot.slack.people import SlackPeople
 from bot.slack.post import open_view, post
@@ -43,16 +43,14 @@ TO_RAISE = "escalation_to_raise"
 
 
 def register(app: App) -> None:
-    app.action(ids.ESCALATE)(ack=acknowledge, lazy=[after_ack(for_ticket_people(escalate_clicked))])
+    app.action(ids.ESCALATE)(ack=acknowledge, lazy=[for_ticket_people(escalate_clicked)])
     app.view(ids.ESCALATION_MODAL)(
-        ack=check_escalation, lazy=[after_ack(for_ticket_people(escalation_submitted))]
+        ack=check_escalation, lazy=[for_ticket_people(escalation_submitted)]
     )
     app.action(ids.ESCALATION_ACKNOWLEDGE)(
-        ack=acknowledge, lazy=[after_ack(for_ticket_people(acknowledge_clicked))]
+        ack=acknowledge, lazy=[for_ticket_people(acknowledge_clicked)]
     )
-    app.action(ids.ESCALATION_CONTACT)(
-        ack=acknowledge, lazy=[after_ack(for_ticket_people(contact_clicked))]
-    )
+    app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[for_ticket_people(contact_clicked)])
 
 
 def escalate_clicked(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:

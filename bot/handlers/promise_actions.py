@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from bot import ids, timefmt
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
 from bot.handlers.ticket_access import for_ticket_people
-from bot.listeners import acknowledge, after_ack
+from bot.listeners import acknowledge
 from bot.promises.owners import person_on_support
 from bot.promises.record import (
     PromiseError,
@@ -50,15 +50,15 @@ def register(app: App) -> None:
         (ids.PROMISE_TAKE, promise_taken),
         (ids.PROMISE_NOT_A_PROMISE, not_a_promise),
     ):
-        app.action(action_id)(ack=acknowledge, lazy=[after_ack(for_ticket_people(on_click(act)))])
+        app.action(action_id)(ack=acknowledge, lazy=[for_ticket_people(on_click(act))])
     app.action(ids.PROMISE_OPEN_MODAL)(
-        ack=acknowledge, lazy=[after_ack(for_ticket_people(open_promise_modal))]
+        ack=acknowledge, lazy=[for_ticket_people(open_promise_modal)]
     )
     app.view(ids.PROMISE_RESCHEDULE_MODAL)(
-        ack=check_new_time, lazy=[after_ack(for_ticket_people(promise_rescheduled))]
+        ack=check_new_time, lazy=[for_ticket_people(promise_rescheduled)]
     )
     app.view(ids.PROMISE_MODAL)(
-        ack=check_promise, lazy=[after_ack(for_ticket_people(promise_modal_submitted))]
+        ack=check_promise, lazy=[for_ticket_people(promise_modal_submitted)]
     )
 
 

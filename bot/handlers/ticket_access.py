@@ -10,6 +10,7 @@ from slack_bolt import BoltContext
 from slack_sdk.webhook import WebhookClient
 
 from bot.access import asker_of, ticket_refusal
+from bot.listeners import after_ack
 from bot.services import services_of
 from bot.slack.post import post
 
@@ -18,8 +19,9 @@ NEEDS = ("body", "context")
 
 
 def for_ticket_people(work: Callable[..., None]) -> Callable[..., None]:
-    """`work` (a lazy listener) run only for people who may see tickets; anyone else is told
-    who may, and nothing is done. The check asks Slack, so it runs after the ack."""
+    """`work` as a lazy listener (see after_ack) run only for people who may see tickets;
+    anyone else is told who may, and nothing is done. The check asks Slack: it runs after
+    the ack."""
     names = inspect.getfullargspec(work).args
 
     def checked(**kwargs: Any) -> None:
@@ -48,4 +50,4 @@ def for_ticket_people(work: Callable[..., None]) -> Callable[..., None]:
         ]
     )
     checked.__name__ = getattr(work, "__name__", "for_ticket_people")
-    return checked
+    return after_ack(checked)

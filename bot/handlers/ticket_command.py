@@ -11,7 +11,6 @@ from bot.access import asker_of, remembered_allowed
 from bot.blocks.models import TicketCard
 from bot.blocks.ticket import not_a_ticket_id, usage_text
 from bot.handlers.ticket_access import for_ticket_people
-from bot.listeners import after_ack
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
 from bot.store.changes import Remembered, Watch
@@ -53,9 +52,7 @@ def register(app: App) -> None:
     # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
     # cards from the mirror, most of all, skip that under a listener of their own.
     app.command("/ticket", matchers=[mirrored])(answer_from_mirror)
-    app.command("/ticket")(
-        ack=answer_fast, lazy=[after_ack(for_ticket_people(finish_ticket_command))]
-    )
+    app.command("/ticket")(ack=answer_fast, lazy=[for_ticket_people(finish_ticket_command)])
 
 
 def answer_from_mirror(ack: Ack, context: BoltContext) -> None:
