@@ -15,7 +15,14 @@ from sqlmodel import select
 from bot import ids
 from bot.access import MEMBERS_ONLY, ROTA_ONLY
 from bot.blocks.escalation import escalate_button
-from bot.blocks.promises import promise_button, take_button
+from bot.blocks.promises import (
+    DATE_ACTION,
+    DATE_BLOCK,
+    TIME_ACTION,
+    TIME_BLOCK,
+    promise_button,
+    take_button,
+)
 from bot.services import Services
 from bot.store.escalations import Escalation, add_escalation
 from bot.store.priority_reviews import PriorityReview
@@ -145,6 +152,29 @@ def test_outsiders_cannot_promise(
 
     refused_everyone(world, fake_slack, fake_zendesk, send)
     assert rows(world, Promise) == []
+
+
+def test_outsiders_cannot_submit_a_promise_modal(
+    world: Services, slack: SlackDoor, fake_slack: FakeSlack, fake_zendesk: FakeZendesk
+) -> None:
+    modal = {
+        "type": "modal",
+        "callback_id": ids.PROMISE_MODAL,
+        "private_metadata": '{"ticket": 101}',
+    }
+    values = {
+        DATE_BLOCK: {DATE_ACTION: {"type": "datepicker", "selected_date": "2026-12-03"}},
+        TIME_BLOCK: {TIME_ACTION: {"type": "timepicker", "selected_time": "15:00"}},
+    }
+
+    def send(user: str, workspace: str) -> None:
+        slack.submit_view(modal, values, user=user, team=workspace)
+
+    refused_everyone(world, fake_slack, fake_zendesk, send)
+    assert rows(world, Promise) == []
+    world.settings = replace(world.settings, ticket_access="members")
+    slack.submit_view(modal, values, user=U_ALICE)
+    assert [p.owner for p in rows(world, Promise)] == [U_ALICE]
 
 
 def test_outsiders_cannot_change_priorities_from_the_card_or_a_digest(
