@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from bot.settings import ConfigError, Settings
+from bot.slack.channels import ext_shared
 from bot.slack.client import make_slack_client
 from bot.slack.errors import (
     ACCOUNT_INACTIVE,
@@ -26,6 +27,7 @@ from bot.slack.errors import (
 from bot.slack.people import user_by_email
 from bot.store.db import make_engine
 from bot.store.migrate import SchemaOutOfDate, check_schema
+from bot.store.reports import all_rotas
 from bot.store.zendesk_people import agents
 from bot.zendesk.client import ZendeskClient, ZendeskError
 
@@ -43,9 +45,12 @@ class Check:
     name: str
     ok: bool
     message: str
+    # Works, but deserves a look: shown with "!" and does not fail the doctor.
+    warning: bool = False
 
     def line(self) -> str:
-        return f"{'✓' if self.ok else '✗'} {self.name}: {self.message}"
+        mark = "✗" if not self.ok else "!" if self.warning else "✓"
+        return f"{mark} {self.name}: {self.message}"
 
 
 def check_database(engine: Engine) -> Check:
@@ -149,6 +154,27 @@ def check_zendesk_people(engine: Engine, slack: WebClient) -> Check:
     )
 
 
+def check_rota_channels(engine: Engine, slack: WebClient) -> Check:
+    """A rota channel shared with another organization gets ticket lines without content."""
+    name = "rota channels"
+    try:
+        with Session(engine) as session:
+            channels = [rota.channel_id for rota in all_rotas(session=session)]
+    except SQLAlchemyError:
+        return Check(name, True, "not checked: the database is not ready")
+    shared = [f"<#{channel}>" for channel in channels if ext_shared(slack, channel) is not False]
+    if not shared:
+        return Check(name, True, f"none of the {len(channels)} is shared with another organization")
+    return Check(
+        name,
+        True,
+        f"{', '.join(shared)} may be shared with another organization (Slack Connect), or "
+        "Slack would not say: Rotabot leaves ticket subjects and notes out of its lines there. "
+        "Keep each rota in a channel of your own workspace only.",
+        warning=True,
+    )
+
+
 def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
     try:
         settings = settings_loader()
@@ -167,6 +193,7 @@ def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
         ),
         check_database(engine),
         check_slack(slack, settings),
+        check_rota_channels(engine, slack),
     ]
     if not settings.zendesk_enabled:
         checks.append(Check("zendesk", True, "not configured (set ZENDESK_URL to enable tickets)"))

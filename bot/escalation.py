@@ -22,12 +22,14 @@ from bot.blocks.escalation import (
     lead_dm_blocks,
     lead_dm_text,
     raised_text,
+    shared_channel_text,
     ticket_label,
     ticket_link,
     zendesk_note,
 )
 from bot.blocks.kit import ticket_url
 from bot.services import Services, zendesk_of
+from bot.slack.channels import shared_outside
 from bot.store.escalations import (
     ACKNOWLEDGED,
     CONTACTING,
@@ -148,7 +150,12 @@ def raise_escalation(
         session.expunge(escalation)
     calendar = services.calendar
     to_channel = None
-    if target.channel_id is not None:
+    # Ticket content stays out of a rota channel shared with another organization (Slack
+    # Connect): the line there says only that the ticket was escalated and to whom (the lead's
+    # DM has the rest), so the thread still has a home for the follow-ups.
+    if target.channel_id is not None and shared_outside(services.slack, target.channel_id):
+        to_channel = Message(channel=target.channel_id, text=shared_channel_text(escalation))
+    elif target.channel_id is not None:
         to_channel = Message(
             channel=target.channel_id,
             text=channel_text(escalation, target.label),
@@ -231,8 +238,15 @@ def answer_escalation(
     if changed:
         text = acknowledged_text(escalation, target.link)
         if escalation.channel_id and escalation.channel_ts:
+            in_thread = (
+                acknowledged_text(escalation, f"ticket #{escalation.ticket_id}")
+                if shared_outside(services.slack, escalation.channel_id)
+                else text
+            )
             messages.append(
-                Message(channel=escalation.channel_id, text=text, thread_ts=escalation.channel_ts)
+                Message(
+                    channel=escalation.channel_id, text=in_thread, thread_ts=escalation.channel_ts
+                )
             )
         messages.append(Message(channel=escalation.raised_by, text=text))
     return escalation, target, messages

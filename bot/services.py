@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import Executor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from sqlmodel import Session
 from bot.pools import ElasticThreadPool
 from bot.settings import Settings
 from bot.slack.client import make_slack_client
+from bot.slack.people import Standings
 from bot.store.db import make_engine, session_scope
 from bot.worktime import WorkCalendar
 from bot.zendesk.client import Sleep, ZendeskClient, ZendeskNotConfigured
@@ -42,6 +43,8 @@ class Services:
     clock: Clock = system_clock
     # None when ZENDESK_URL is not set: every Zendesk feature says so instead of working.
     zendesk: ZendeskClient | None = None
+    # Who people are in Slack, remembered a few minutes for the ticket access check.
+    standings: Standings = field(default_factory=Standings)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # One per process: Bolt deep-copies a request's context (holding it) per lazy listener.

@@ -50,6 +50,9 @@ class Settings:
     review_after_days: int = 7
     client_waiting_hours: int = 4
     no_reply_days: int = 2
+    # Who may see and act on tickets (ROTABOT_TICKET_ACCESS): "members" of the workspace, or
+    # only the "rota" members and leads.
+    ticket_access: str = "members"
     # Job name → crontab, from ROTABOT_SCHEDULE_<JOB> (e.g. ROTABOT_SCHEDULE_PRIORITY_REVIEW).
     schedules: dict[str, str] = field(default_factory=dict)
 
@@ -150,6 +153,9 @@ THRESHOLDS = {
 }
 
 
+TICKET_ACCESS = ("members", "rota")
+
+
 def _threshold(values: Mapping[str, str], name: str, default: int) -> int:
     raw = _get(values, name) or str(default)
     if not (raw.isascii() and raw.isdigit()) or int(raw) < 1:
@@ -224,7 +230,16 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
             "ROTABOT_PUBLIC_URL", public_url, "https://rotabot.example.com"
         ).rstrip("/")
 
+    ticket_access = (_get(values, "ROTABOT_TICKET_ACCESS") or Settings.ticket_access).lower()
+    if ticket_access not in TICKET_ACCESS:
+        raise ConfigError(
+            "ROTABOT_TICKET_ACCESS says who may see and act on tickets: use members (full "
+            "members of the workspace) or rota (rota members and leads), "
+            f"not {_get(values, 'ROTABOT_TICKET_ACCESS')!r}."
+        )
+
     return Settings(
+        ticket_access=ticket_access,
         review_after_days=_threshold(
             values, "ROTABOT_REVIEW_AFTER_DAYS", Settings.review_after_days
         ),

@@ -1,11 +1,17 @@
-"""What several Slack surfaces do alike: send posts, publish an App Home, show a ticket card."""
+"""What several Slack surfaces do alike: send posts, publish an App Home, show a ticket card,
+and check who asks before any ticket is shown or acted on (bot.access)."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
+from bot.access import asker_of, ticket_refusal
 from bot.blocks.home import HomeContext, home_view
 from bot.blocks.models import TicketCard
 from bot.blocks.ticket import (
@@ -14,11 +20,12 @@ from bot.blocks.ticket import (
     ticket_card_text,
     zendesk_failure_text,
 )
+from bot.listeners import after_ack
 from bot.nudges.overview import personal_nudges
 from bot.rota.home import home_summaries
 from bot.rota.request import Post
 from bot.rota.swaps import remember_swap_dm
-from bot.services import Services
+from bot.services import Services, services_of
 from bot.slack.post import post, show_home
 from bot.store.promises import open_promises_of
 from bot.tickets.card import ticket_card
@@ -97,3 +104,42 @@ def card_as_message(
 ) -> dict[str, Any]:
     blocks = ticket_card_blocks(card, services.calendar, now=services.now(), notice=notice)
     return {"text": ticket_card_text(card), "blocks": blocks}
+
+
+# What the check needs from Bolt, besides the arguments the listener itself names.
+NEEDS = ("body", "context")
+
+
+def for_ticket_people(work: Callable[..., None]) -> Callable[..., None]:
+    """`work` as a lazy listener (see after_ack) run only for people who may see tickets;
+    anyone else is told who may, and nothing is done. The check asks Slack: it runs after
+    the ack."""
+    names = inspect.getfullargspec(work).args
+
+    def checked(**kwargs: Any) -> None:
+        body: dict[str, Any] = kwargs["body"]
+        context: BoltContext = kwargs["context"]
+        services = services_of(context)
+        refusal = ticket_refusal(services, asker_of(body))
+        if refusal is None:
+            work(**{name: kwargs[name] for name in names})
+            return
+        response_url = body.get("response_url")
+        if isinstance(response_url, str):
+            WebhookClient(response_url, timeout=5).send(
+                text=refusal, response_type="ephemeral", replace_original=False
+            )
+            return
+        asker = asker_of(body)
+        if asker is not None:  # a modal or the App Home: the answer goes to their DM
+            post(services.slack, channel=asker.user_id, text=refusal)
+
+    # Bolt passes a listener the arguments its signature names.
+    checked.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
+        [
+            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+            for name in [*names, *(n for n in NEEDS if n not in names)]
+        ]
+    )
+    checked.__name__ = getattr(work, "__name__", "for_ticket_people")
+    return after_ack(checked)

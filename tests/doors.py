@@ -88,13 +88,20 @@ def sign(
 
 
 def command_body(
-    command: str, text: str, *, user: str, channel: str, response_url: str, trigger_id: str
+    command: str,
+    text: str,
+    *,
+    user: str,
+    channel: str,
+    response_url: str,
+    trigger_id: str,
+    team: str = "T1",
 ) -> str:
     """A slash command's form body, as Slack posts it."""
     return urlencode(
         {
             "token": "deprecated",
-            "team_id": "T1",
+            "team_id": team,
             "team_domain": "acme",
             "channel_id": channel,
             "channel_name": "support",
@@ -199,6 +206,7 @@ class SlackDoor:
         *,
         user: str = "U1",
         channel: str = "C1",
+        team: str = "T1",
         settle: bool = True,
     ) -> httpx.Response:
         token = self._next("cmd")
@@ -209,6 +217,7 @@ class SlackDoor:
             channel=channel,
             response_url=self.response_url(token),
             trigger_id=self._next("trigger"),
+            team=team,
         )
         response = self.post("/slack/events", body)
         answer = ack_message(response)
@@ -232,6 +241,7 @@ class SlackDoor:
         channel: str = "C1",
         message: dict[str, Any] | None = None,
         view: dict[str, Any] | None = None,
+        team: str = "T1",
         settle: bool = True,
     ) -> httpx.Response:
         """Click a button element (find it in a recorded message with FakeSlack.find_button)."""
@@ -243,7 +253,7 @@ class SlackDoor:
             "action_ts": f"{time.time():.6f}",
         }
         return self.interact(
-            self._block_actions(action, user, channel, message, view), settle=settle
+            self._block_actions(action, user, channel, message, view, team), settle=settle
         )
 
     def select(
@@ -254,6 +264,7 @@ class SlackDoor:
         user: str = "U1",
         channel: str = "C1",
         message: dict[str, Any] | None = None,
+        team: str = "T1",
         settle: bool = True,
     ) -> httpx.Response:
         """Choose `value` in a static_select element."""
@@ -267,7 +278,7 @@ class SlackDoor:
             "action_ts": f"{time.time():.6f}",
         }
         return self.interact(
-            self._block_actions(action, user, channel, message, None), settle=settle
+            self._block_actions(action, user, channel, message, None, team), settle=settle
         )
 
     def _block_actions(
@@ -277,11 +288,12 @@ class SlackDoor:
         channel: str,
         message: dict[str, Any] | None,
         view: dict[str, Any] | None,
+        team: str = "T1",
     ) -> dict[str, Any]:
         payload: dict[str, Any] = {
             "type": "block_actions",
-            "team": {"id": "T1", "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+            "team": {"id": team, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": "A1",
             "trigger_id": self._next("trigger"),
             "actions": [action],
@@ -306,14 +318,15 @@ class SlackDoor:
         values: dict[str, dict[str, Any]],
         *,
         user: str = "U1",
+        team: str = "T1",
         settle: bool = True,
     ) -> httpx.Response:
         """Submit a modal; `values` is {block_id: {action_id: value-dict}} as Slack sends it."""
         submitted = {**view, "id": view.get("id", "V1"), "state": {"values": values}}
         payload = {
             "type": "view_submission",
-            "team": {"id": "T1", "domain": "acme"},
-            "user": {"id": user, "username": user.lower(), "team_id": "T1"},
+            "team": {"id": team, "domain": "acme"},
+            "user": {"id": user, "username": user.lower(), "team_id": team},
             "api_app_id": "A1",
             "trigger_id": self._next("trigger"),
             "view": submitted,

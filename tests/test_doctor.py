@@ -1,16 +1,20 @@
-"""`rotabot doctor`'s Zendesk lines: credentials, admin rights, and agents without Slack."""
+"""`rotabot doctor`: Zendesk credentials and agents without Slack; shared rota channels."""
 
 from __future__ import annotations
 
 import os
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.cli import main
+from bot.store.db import make_engine, session_scope
+from bot.store.rota import create_rota
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -98,3 +102,29 @@ def test_agents_without_a_slack_account_are_listed_not_failed(
         "✓ zendesk people: 1 of 2 Zendesk agents have no Slack account with the same email, "
         "so their nudges go to whoever is on support: Alice Agent <alice@team.test>"
     ) in out
+
+
+def test_a_rota_channel_shared_with_another_organization_is_a_warning(
+    operator: FakeZendesk, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    engine = make_engine(os.environ["DATABASE_URL"])
+    with session_scope(engine) as session:
+        for channel in ("CTEAM", "CACME"):
+            create_rota(session=session, channel_id=channel, created_by="U1", now=NOW)
+    engine.dispose()
+    fake_slack.add_channel("CTEAM", name="support")
+    fake_slack.add_channel("CACME", name="support-acme", ext_shared=True)
+    capsys.readouterr()
+    assert main(["doctor"]) == 0
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "rota channels" in line]
+    assert line == (
+        "! rota channels: <#CACME> may be shared with another organization (Slack Connect), "
+        "or Slack would not say: Rotabot leaves ticket subjects and notes out of its lines "
+        "there. Keep each rota in a channel of your own workspace only."
+    )
+    fake_slack.add_channel("CACME", name="support-acme")
+    capsys.readouterr()
+    main(["doctor"])
+    assert "✓ rota channels: none of the 2 is shared with another organization" in (
+        capsys.readouterr().out
+    )

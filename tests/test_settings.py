@@ -69,6 +69,7 @@ def test_full_environment_is_read() -> None:
         ({"ROTABOT_HOLIDAYS": "XX"}, "ROTABOT_HOLIDAYS", ""),
         ({"PORT": "http"}, "PORT", "between 1 and 65535"),
         ({"PORT": "70000"}, "PORT", "between 1 and 65535"),
+        ({"ROTABOT_TICKET_ACCESS": "everyone"}, "ROTABOT_TICKET_ACCESS", "members"),
     ],
 )
 def test_malformed_settings_name_the_variable_in_one_line(
@@ -100,3 +101,8 @@ def test_dotenv_file_is_read_and_environment_wins(tmp_path: Path) -> None:
 
 def test_blank_values_count_as_unset() -> None:
     assert parse_settings({"SLACK_BOT_TOKEN": "  ", "PORT": ""}) == Settings()
+
+
+def test_ticket_access_is_members_unless_narrowed_to_the_rota() -> None:
+    assert parse_settings({}).ticket_access == "members"
+    assert parse_settings({"ROTABOT_TICKET_ACCESS": " Rota "}).ticket_access == "rota"

@@ -181,6 +181,16 @@ def channel_text(escalation: Escalation, label: str) -> str:
     )
 
 
+def shared_channel_text(escalation: Escalation) -> str:
+    """The channel line where the channel is shared with another organization: no subject,
+    client, reason or note, only that the ticket was escalated and who has it."""
+    return (
+        f":rotating_light: {mention(escalation.raised_by)} escalated ticket "
+        f"#{escalation.ticket_id} to {mention(escalation.lead)}. This channel is shared with "
+        "another organization, so the details are in the lead's DM."
+    )
+
+
 def zendesk_note(escalation: Escalation, *, raised_by: str, lead: str) -> str:
     """The internal note: the same facts, with names instead of Slack ids."""
     lines = [

@@ -32,12 +32,15 @@ class Reminder:
     on_support_name: str | None
     now: datetime
     calendar: WorkCalendar
+    # Posted where another organization reads along: the ticket's number only, no subject.
+    shared: bool = False
 
 
 def ticket_ref(reminder: Reminder) -> str:
     number = f"#{reminder.promise.ticket_id}"
     label = link(reminder.ticket_url, number) if reminder.ticket_url else number
-    return f"{label} {escape(reminder.subject)}".rstrip()
+    subject = "" if reminder.shared else escape(reminder.subject)
+    return f"{label} {subject}".rstrip()
 
 
 def when(reminder: Reminder) -> str:
@@ -86,7 +89,8 @@ def reminder_blocks(reminder: Reminder) -> list[Block]:
         return [
             section(
                 f":warning: {mention(promise.owner)}'s promised update on {ref} was due "
-                f"*{due}* and the client has not heard from us yet.{_note(promise)}"
+                f"*{due}* and the client has not heard from us yet."
+                f"{'' if reminder.shared else _note(promise)}"
             ),
             actions(button("I'll take it", action_id=ids.PROMISE_TAKE, value=str(promise.id))),
         ]

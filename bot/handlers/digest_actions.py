@@ -9,9 +9,10 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot import ids
 from bot.blocks.digest import changed_text, confirmed_text, line_done
 from bot.blocks.ticket import parse_priority_option
-from bot.listeners import acknowledge, after_ack
+from bot.listeners import acknowledge
 from bot.nudges.routing import DIGEST, digest_recipient
 from bot.services import services_of
+from bot.surfaces import for_ticket_people
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
@@ -19,8 +20,12 @@ OUT_OF_DATE = "That digest is out of date; type `/ticket ID` to see the ticket."
 
 
 def register(app: App) -> None:
-    app.action(ids.DIGEST_PRIORITY_RIGHT)(ack=acknowledge, lazy=[after_ack(digest_priority_right)])
-    app.action(ids.DIGEST_PRIORITY_SET)(ack=acknowledge, lazy=[after_ack(digest_priority_chosen)])
+    app.action(ids.DIGEST_PRIORITY_RIGHT)(
+        ack=acknowledge, lazy=[for_ticket_people(digest_priority_right)]
+    )
+    app.action(ids.DIGEST_PRIORITY_SET)(
+        ack=acknowledge, lazy=[for_ticket_people(digest_priority_chosen)]
+    )
     app.action(ids.OPEN_IN_ZENDESK)(open_in_zendesk_clicked)
 
 

@@ -29,10 +29,11 @@ from bot.escalation import (
     escalation_told,
     raise_escalation,
 )
-from bot.listeners import acknowledge, after_ack, within_budget
+from bot.listeners import acknowledge, within_budget
 from bot.services import services_of
 from bot.slack.people import SlackPeople
 from bot.slack.post import open_view, post
+from bot.surfaces import for_ticket_people
 from bot.zendesk.client import ZendeskError
 
 GONE = "That escalation no longer exists."
@@ -42,12 +43,14 @@ TO_RAISE = "escalation_to_raise"
 
 
 def register(app: App) -> None:
-    app.action(ids.ESCALATE)(ack=acknowledge, lazy=[after_ack(escalate_clicked)])
+    app.action(ids.ESCALATE)(ack=acknowledge, lazy=[for_ticket_people(escalate_clicked)])
     app.view(ids.ESCALATION_MODAL)(
-        ack=within_budget(check_escalation), lazy=[after_ack(escalation_submitted)]
+        ack=within_budget(check_escalation), lazy=[for_ticket_people(escalation_submitted)]
     )
-    app.action(ids.ESCALATION_ACKNOWLEDGE)(ack=acknowledge, lazy=[after_ack(acknowledge_clicked)])
-    app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[after_ack(contact_clicked)])
+    app.action(ids.ESCALATION_ACKNOWLEDGE)(
+        ack=acknowledge, lazy=[for_ticket_people(acknowledge_clicked)]
+    )
+    app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[for_ticket_people(contact_clicked)])
 
 
 def escalate_clicked(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:

@@ -14,7 +14,7 @@ from slack_sdk import WebClient
 
 from bot import ids, timefmt
 from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
-from bot.listeners import acknowledge, after_ack, within_budget
+from bot.listeners import acknowledge, within_budget
 from bot.promises.owners import person_on_support
 from bot.promises.record import (
     PromiseError,
@@ -28,7 +28,7 @@ from bot.promises.record import (
 )
 from bot.services import Services, services_of
 from bot.slack.post import open_view, post, update
-from bot.surfaces import publish_home
+from bot.surfaces import for_ticket_people, publish_home
 
 BROKEN = "That button is broken: no promise is attached."
 NOBODY_ON_SUPPORT = "Nobody else is on support now to hand this promise to."
@@ -49,13 +49,15 @@ def register(app: App) -> None:
         (ids.PROMISE_TAKE, promise_taken),
         (ids.PROMISE_NOT_A_PROMISE, not_a_promise),
     ):
-        app.action(action_id)(ack=acknowledge, lazy=[after_ack(on_click(act))])
-    app.action(ids.PROMISE_OPEN_MODAL)(ack=acknowledge, lazy=[after_ack(open_promise_modal)])
+        app.action(action_id)(ack=acknowledge, lazy=[for_ticket_people(on_click(act))])
+    app.action(ids.PROMISE_OPEN_MODAL)(
+        ack=acknowledge, lazy=[for_ticket_people(open_promise_modal)]
+    )
     app.view(ids.PROMISE_RESCHEDULE_MODAL)(
-        ack=within_budget(check_new_time), lazy=[after_ack(promise_rescheduled)]
+        ack=within_budget(check_new_time), lazy=[for_ticket_people(promise_rescheduled)]
     )
     app.view(ids.PROMISE_MODAL)(
-        ack=within_budget(check_promise), lazy=[after_ack(promise_modal_submitted)]
+        ack=within_budget(check_promise), lazy=[for_ticket_people(promise_modal_submitted)]
     )
 
 

@@ -8,9 +8,9 @@ from slack_bolt import App, BoltContext, Respond
 
 from bot import ids
 from bot.blocks.ticket import change_refused_text, parse_priority_option, usage_text
-from bot.listeners import acknowledge, after_ack
+from bot.listeners import acknowledge
 from bot.services import services_of
-from bot.surfaces import card_message, parse_ticket_id
+from bot.surfaces import card_message, for_ticket_people, parse_ticket_id
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
@@ -18,8 +18,10 @@ OUT_OF_DATE = "That card is out of date; type `/ticket ID` to see the ticket aga
 
 
 def register(app: App) -> None:
-    app.action(ids.TICKET_PRIORITY_RIGHT)(ack=acknowledge, lazy=[after_ack(priority_right_clicked)])
-    app.action(ids.TICKET_PRIORITY_SET)(ack=acknowledge, lazy=[after_ack(priority_chosen)])
+    app.action(ids.TICKET_PRIORITY_RIGHT)(
+        ack=acknowledge, lazy=[for_ticket_people(priority_right_clicked)]
+    )
+    app.action(ids.TICKET_PRIORITY_SET)(ack=acknowledge, lazy=[for_ticket_people(priority_chosen)])
 
 
 def priority_right_clicked(

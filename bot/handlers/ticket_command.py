@@ -7,13 +7,14 @@ from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
 
+from bot.access import asker_of, remembered_allowed
 from bot.blocks.models import TicketCard
 from bot.blocks.ticket import not_a_ticket_id, usage_text
-from bot.listeners import after_ack, within_budget
+from bot.listeners import within_budget
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
 from bot.store.changes import Remembered, Watch
-from bot.surfaces import card_as_message, card_message, parse_ticket_id
+from bot.surfaces import card_as_message, card_message, for_ticket_people, parse_ticket_id
 from bot.tickets.card import mirrored_card
 from bot.tickets.refresh import mirrored_or_fetched
 
@@ -35,11 +36,15 @@ def register(app: App) -> None:
     cards: Remembered[TicketCard | None] = Remembered(CARD_TABLES)
 
     def mirrored(command: dict[str, Any], context: BoltContext) -> bool:
-        """A ticket the mirror holds: its card is the ack, with nothing after."""
+        """A ticket the mirror holds, asked by someone known to be allowed to see it: its card
+        is the ack, with nothing after. Anyone Slack must be asked about is answered later."""
         ticket_id = parse_ticket_id(str(command.get("text") or ""))
         if ticket_id is None:
             return False
-        message = mirrored_card_message(services_of(context), cards, ticket_id)
+        services = services_of(context)
+        if not remembered_allowed(services, asker_of(command)):
+            return False
+        message = mirrored_card_message(services, cards, ticket_id)
         if message is not None:
             context[MIRRORED] = message
         return message is not None
@@ -47,7 +52,9 @@ def register(app: App) -> None:
     # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
     # cards from the mirror, most of all, skip that under a listener of their own.
     app.command("/ticket", matchers=[mirrored])(answer_from_mirror)
-    app.command("/ticket")(ack=within_budget(answer_fast), lazy=[after_ack(finish_ticket_command)])
+    app.command("/ticket")(
+        ack=within_budget(answer_fast), lazy=[for_ticket_people(finish_ticket_command)]
+    )
 
 
 def answer_from_mirror(ack: Ack, context: BoltContext) -> None:

@@ -30,6 +30,7 @@ from bot.jobs.delivery import Outgoing, deliver
 from bot.promises.owners import person_on_support, rota_channel_for
 from bot.promises.record import hand_over, keep_fulfilled
 from bot.services import Services
+from bot.slack.channels import shared_outside
 from bot.slack.people import SlackPeople
 from bot.store import promises as store
 from bot.store import rota as rota_store
@@ -194,6 +195,12 @@ def run(ctx: JobContext) -> JobReport:
             for owner in {item.promise.owner for item in due_now}
         }
     people = SlackPeople(services.slack)
+    # A rota channel shared with another organization gets the line without the ticket's
+    # subject or note (a dry run asks Slack nothing, so it shows the line that way too).
+    shared = {
+        channel: ctx.dry_run or shared_outside(services.slack, channel)
+        for channel in {item.channel for item in due_now if item.channel}
+    }
     zendesk_url = services.settings.zendesk_url
     messages = []
     for item in due_now:
@@ -214,6 +221,7 @@ def run(ctx: JobContext) -> JobReport:
             ),
             now=now,
             calendar=calendar,
+            shared=shared.get(item.channel or "", False),
         )
         messages.append(
             Outgoing(

@@ -257,11 +257,18 @@ def lead(request: RotaRequest, command: Command) -> Outcome:
     return Outcome(text)
 
 
+ICAL_REFUSED = (
+    "Sorry, the calendar feed link is only for this rota's members and its delivery leads. "
+    "Ask one of them to add you with `/rota add`, or to share the rota with you."
+)
+
+
 def ical(request: RotaRequest, command: Command) -> Outcome:
     rota = channel_rota(request)
+    # The link reads the rota with no login: it is shown to the rota's own people only.
+    if not may_change(request, rota):
+        return Outcome(ICAL_REFUSED)
     if command.words:
-        if not may_change(request, rota):
-            return Outcome(REFUSED)
         rota.ical_secret = store.new_ical_secret()
         request.session.add(rota)
         request.audit(rota, "rota.ical.reset")

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from slack_sdk import WebClient
@@ -71,3 +75,93 @@ def user_by_email(client: WebClient, email: str) -> str | None:
         raise SlackUnavailable(error_code(error) or str(error)) from error
     user = answer.get("user")
     return str(user["id"]) if isinstance(user, dict) else None
+
+
+# How long what Slack said about a person's standing is trusted in this process: a person made
+# a guest (or moved out of the workspace) keeps what they had for at most this long, and no
+# longer, since an answer past it is asked of Slack again. Refusals are remembered as briefly.
+STANDING_KEPT = timedelta(minutes=5)
+# At most this many people are remembered; the least recently asked are forgotten first.
+STANDING_MOST = 5_000
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What Slack says a person is: of which workspace, and a guest or an outsider or not."""
+
+    team_id: str | None
+    guest: bool  # is_restricted (multi-channel) or is_ultra_restricted (single-channel)
+    stranger: bool  # is_stranger: someone from another organization, seen in a shared channel
+    gone: bool  # deleted, or a bot
+
+    @classmethod
+    def of(cls, user: dict[str, Any]) -> Standing:
+        team = user.get("team_id")
+        return cls(
+            team_id=team if isinstance(team, str) and team else None,
+            guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
+            stranger=bool(user.get("is_stranger")),
+            gone=bool(user.get("deleted") or user.get("is_bot")),
+        )
+
+
+class Standings:
+    """People's standing and the app's own workspace, asked of Slack and remembered a while.
+
+    Only Slack's answers are remembered; a question Slack did not answer is asked again.
+    """
+
+    def __init__(self, *, keep: timedelta = STANDING_KEPT, most: int = STANDING_MOST) -> None:
+        self._keep = keep
+        self._most = most
+        self._lock = threading.Lock()
+        self._people: OrderedDict[str, tuple[datetime, Standing]] = OrderedDict()
+        self._app_team: str | None = None
+
+    def app_team(self, client: WebClient) -> str | None:
+        """The workspace the app is installed in (auth.test); None when Slack did not say."""
+        with self._lock:
+            if self._app_team is not None:
+                return self._app_team
+        try:
+            team = client.auth_test().get("team_id")
+        except (SlackApiError, OSError):
+            return None
+        if not isinstance(team, str) or not team:
+            return None
+        with self._lock:
+            self._app_team = team
+        return team
+
+    def remembered_app_team(self) -> str | None:
+        with self._lock:
+            return self._app_team
+
+    def remembered(self, user_id: str, now: datetime) -> Standing | None:
+        """The person's standing if Slack told it less than STANDING_KEPT ago, asking nobody."""
+        with self._lock:
+            found = self._people.get(user_id)
+            if found is None or now - found[0] >= self._keep or now < found[0]:
+                return None
+            self._people.move_to_end(user_id)
+            return found[1]
+
+    def of(self, client: WebClient, user_id: str, now: datetime) -> Standing | None:
+        """The person's standing (users.info), remembered for a while; None when Slack did not
+        answer."""
+        known = self.remembered(user_id, now)
+        if known is not None:
+            return known
+        try:
+            user = client.users_info(user=user_id).get("user")
+        except (SlackApiError, OSError):
+            return None
+        if not isinstance(user, dict):
+            return None
+        standing = Standing.of(user)
+        with self._lock:
+            self._people[user_id] = (now, standing)
+            self._people.move_to_end(user_id)
+            while len(self._people) > self._most:
+                self._people.popitem(last=False)
+        return standing

@@ -145,6 +145,17 @@ def rotas_of_user(*, session: Session, user_id: str) -> list[Rota]:
     return list(session.exec(query))
 
 
+def on_a_rota_or_lead(*, session: Session, user_id: str) -> bool:
+    """Whether the Slack user is a member of some rota, or some rota's lead."""
+    member = select(RotaMember.id).where(RotaMember.user_id == user_id)
+    default_lead = select(Rota.id).where(Rota.default_lead == user_id)
+    client_lead = select(ClientLead.id).where(ClientLead.user_id == user_id)
+    return any(
+        session.exec(query.limit(1)).first() is not None
+        for query in (member, default_lead, client_lead)
+    )
+
+
 # Members
 
 

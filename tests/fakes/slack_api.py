@@ -29,6 +29,14 @@ FIRST_TS = 1_700_000_000
 
 Json = dict[str, Any]
 
+# The flags users.info gives each kind of person Slack knows.
+USER_KINDS: dict[str, Json] = {
+    "member": {"is_restricted": False, "is_ultra_restricted": False},
+    "guest": {"is_restricted": True, "is_ultra_restricted": False},
+    "single-channel-guest": {"is_restricted": True, "is_ultra_restricted": True},
+    "external": {"is_restricted": False, "is_ultra_restricted": False, "is_stranger": True},
+}
+
 
 @dataclass(frozen=True)
 class SlackCall:
@@ -178,17 +186,40 @@ class FakeSlack:
         is_bot: bool = False,
         tz: str = "Europe/London",
         real_name: str | None = None,
+        kind: str = "member",
+        team_id: str = TEAM_ID,
     ) -> None:
-        """Register a user for users.info, users.lookupByEmail and users.list."""
-        with self._lock:
-            self._users[user_id] = _user(
-                user_id, name=name, email=email, is_bot=is_bot, tz=tz, real_name=real_name
-            )
+        """Register a user for users.info, users.lookupByEmail and users.list.
 
-    def add_channel(self, channel_id: str, *, name: str, members: tuple[str, ...] = ()) -> None:
-        """Register a channel for conversations.info and conversations.members."""
+        `kind` is one of Slack's kinds of people: a full "member", a multi-channel "guest"
+        (is_restricted), a "single-channel-guest" (is_restricted and is_ultra_restricted), or
+        an "external" person from another organization in a shared channel (is_stranger,
+        with `team_id` their own workspace's).
+        """
+        if kind not in USER_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(USER_KINDS)}, not {kind!r}")
+        user = _user(user_id, name=name, email=email, is_bot=is_bot, tz=tz, real_name=real_name)
+        user.update(USER_KINDS[kind], team_id=team_id)
         with self._lock:
-            self._channels[channel_id] = {"id": channel_id, "name": name, "members": list(members)}
+            self._users[user_id] = user
+
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        name: str,
+        members: tuple[str, ...] = (),
+        ext_shared: bool = False,
+    ) -> None:
+        """Register a channel for conversations.info and conversations.members; `ext_shared`
+        is a Slack Connect channel, shared with another organization."""
+        with self._lock:
+            self._channels[channel_id] = {
+                "id": channel_id,
+                "name": name,
+                "members": list(members),
+                "is_ext_shared": ext_shared,
+            }
 
     def respond(self, method: str, payload: Json) -> None:
         """Answer every later call of `method` with `payload` instead of the default."""
@@ -420,7 +451,15 @@ class FakeSlack:
         channel_id = str(args.get("channel", ""))
         known = self._channels.get(channel_id)
         name = known["name"] if known else channel_id.lower()
-        return {"ok": True, "channel": {"id": channel_id, "name": name, "is_member": True}}
+        shared = bool(known and known["is_ext_shared"])
+        channel = {
+            "id": channel_id,
+            "name": name,
+            "is_member": True,
+            "is_shared": shared,
+            "is_ext_shared": shared,
+        }
+        return {"ok": True, "channel": channel}
 
     def _conversation_members(self, args: Json) -> Json:
         known = self._channels.get(str(args.get("channel", "")))

@@ -256,3 +256,35 @@ def test_last_names_the_methods_that_were_called(fake: FakeSlack, client: WebCli
 
     with pytest.raises(AssertionError, match="no views.publish call.*auth.test"):
         fake.last("views.publish")
+
+
+def test_users_come_as_members_guests_and_external_people(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.add_user("U1", name="ann")
+    fake.add_user("U2", name="gus", kind="guest")
+    fake.add_user("U3", name="sol", kind="single-channel-guest")
+    fake.add_user("U4", name="eve", kind="external", team_id="T9")
+    flags = ("is_restricted", "is_ultra_restricted", "is_stranger", "team_id")
+    seen = {}
+    for user_id in ("U1", "U2", "U3", "U4"):
+        user = client.users_info(user=user_id)["user"]
+        seen[user_id] = tuple(user.get(flag, False) for flag in flags)
+    assert seen == {
+        "U1": (False, False, False, "T1"),
+        "U2": (True, False, False, "T1"),
+        "U3": (True, True, False, "T1"),
+        "U4": (False, False, True, "T9"),
+    }
+    with pytest.raises(ValueError, match="kind must be one of member, guest"):
+        fake.add_user("U5", name="x", kind="admin")
+
+
+def test_channels_can_be_shared_with_other_organizations(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    fake.add_channel("C1", name="team")
+    fake.add_channel("C2", name="with-client", ext_shared=True)
+    assert client.conversations_info(channel="C1")["channel"]["is_ext_shared"] is False
+    assert client.conversations_info(channel="C2")["channel"]["is_ext_shared"] is True
+    assert client.conversations_info(channel="C3")["channel"]["is_ext_shared"] is False

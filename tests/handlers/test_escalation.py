@@ -163,6 +163,27 @@ def test_the_full_escalation_path(
     assert recorded.state == "contacting"
 
 
+def test_a_shared_rota_channel_hears_no_ticket_content(
+    tickets: Services, slack: SlackDoor, fake_slack: FakeSlack, fake_zendesk: FakeZendesk
+) -> None:
+    fake_slack.add_channel(CHANNEL, name="support-with-acme", ext_shared=True)
+    view = open_modal(slack, fake_slack, 101)
+    slack.submit_view(view, values("unhappy", "Angry call"), user=U_ALICE)
+    (line,) = fake_slack.messages_to(CHANNEL)
+    assert FakeSlack.texts(line) == (
+        ":rotating_light: <@UALICE> escalated ticket #101 to <@ULEE>. This channel is shared "
+        "with another organization, so the details are in the lead's DM."
+    )
+    (dm,) = fake_slack.messages_to(U_LEE)
+    assert "Broken after update 101" in FakeSlack.texts(dm)
+    assert len(fake_zendesk.writes) == 1
+    fake_slack.clear()
+    slack.click(FakeSlack.find_button(dm, "Acknowledge"), user=U_LEE, channel="DULEE")
+    (reply,) = fake_slack.messages_to(CHANNEL)
+    assert reply.args["text"] == "<@ULEE> acknowledged the escalation of ticket #101."
+    assert (escalations(tickets)[0].channel_ts or "") == reply.args["thread_ts"]
+
+
 def test_a_client_with_its_own_lead_goes_to_them(
     tickets: Services, slack: SlackDoor, fake_slack: FakeSlack
 ) -> None:

@@ -196,6 +196,23 @@ def test_ical_link_without_public_url(slack: SlackDoor, fake_slack: FakeSlack) -
     assert "ROTABOT_PUBLIC_URL" in reply
 
 
+def test_ical_link_is_only_for_the_rotas_members_and_leads(
+    slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("UGUEST", name="gus", kind="guest")
+    rota(slack, fake_slack, "add <@U1>")
+    rota(slack, fake_slack, "lead <@U8>")
+    refusal = (
+        "Sorry, the calendar feed link is only for this rota's members and its delivery leads. "
+        "Ask one of them to add you with `/rota add`, or to share the rota with you."
+    )
+    for outsider in ("U2", "UGUEST"):
+        for text in ("ical", "ical reset"):
+            assert rota(slack, fake_slack, text, user=outsider) == refusal
+    assert "/rota/" in rota(slack, fake_slack, "ical", user="U1")
+    assert "/rota/" in rota(slack, fake_slack, "ical", user="U8")
+
+
 def test_help_and_nonsense(slack: SlackDoor, fake_slack: FakeSlack) -> None:
     assert rota(slack, fake_slack, "help").startswith("*Usage:*")
     reply = rota(slack, fake_slack, "dance")

@@ -195,8 +195,11 @@ def test_a_remembered_card_follows_the_mirror(
     first = FakeSlack.texts(fake_slack.responses[-1])
     assert "*Priority*\nNormal" in first and statements
     # Asked again, the card comes from memory; its times are still worked out afresh.
-    statements.clear()
     clock.advance(hours=1)
+    # Who the person is was asked of Slack over five minutes ago: asked again, after the ack.
+    slack.command("/ticket", "101")
+    assert len(fake_slack.calls_to("users.info")) == 2
+    statements.clear()
     slack.command("/ticket", "101")
     assert statements == []
     again = FakeSlack.texts(fake_slack.responses[-1])

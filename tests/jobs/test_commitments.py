@@ -246,6 +246,19 @@ def test_hand_to_the_person_on_support_and_take_from_the_channel(
     assert "<@UC> now holds" in fake_slack.responses[-1].body["text"]
 
 
+def test_a_shared_rota_channel_gets_the_overdue_line_without_the_ticket(
+    desk: Services, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_channel("CSUP", name="support-with-client", ext_shared=True)
+    promise(slack, fake_slack, "1 today 5pm check the logs", user="UB")
+    run_job(desk, commitments.JOB, now=at(2, 10, 0))
+    (line,) = fake_slack.messages_to("CSUP")
+    text = FakeSlack.texts(line)
+    assert "<@UB>'s promised update on <" in text and "|#1> was due" in text
+    assert "Site is slow" not in text and "check the logs" not in text
+    FakeSlack.find_button(line, "I'll take it")
+
+
 @pytest.mark.parametrize(
     ("args", "expected"),
     [

@@ -41,5 +41,5 @@ def test_people_slack_no_longer_knows_are_reported_and_keep_their_last_name(
     report = run_job(services, slack_names.JOB, now=services.now())
     assert report.summary == "0 of 1 names refreshed"
     assert report.problems == ["Slack did not say who U9 are"]
-    path = feed_path(rota(slack, fake_slack, "ical"))
+    path = feed_path(rota(slack, fake_slack, "ical", user="U9"))
     assert "SUMMARY:Support: u9\r\n" in slack.http.get(path).text
