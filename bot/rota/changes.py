@@ -208,6 +208,10 @@ def away(request: RotaRequest, command: Command) -> Outcome:
                 f"ask {mention(absent)} to run `/rota away` themselves."
             )
         teammates(request, [absent])
+        # An absence counts in every rota of theirs: only their own rota's lead records it.
+        order = member_ids(request, rota)
+        if absent not in order:
+            raise not_member(absent, order)
     elif not may_change(request, rota):
         return Outcome(REFUSED)
     today = request.today

@@ -196,3 +196,18 @@ def test_without_a_lead_a_client_lead_still_marks_someone_else_away(
     assert rota(slack, fake_slack, "away 8 Dec <@U2>", user="U1").startswith(
         "Only a delivery lead can record someone else's absence"
     )
+
+
+def test_a_lead_records_absences_only_of_their_own_rota(
+    slack: SlackDoor, fake_slack: FakeSlack, services: Services
+) -> None:
+    rota(slack, fake_slack, "add <@U1> <@U2>")
+    # Someone from outside starts a rota of their own elsewhere and leads it...
+    rota(slack, fake_slack, "add <@U9>", user="U9", channel="C2")
+    rota(slack, fake_slack, "lead <@U9>", user="U9", channel="C2")
+    # ...which does not make them able to send C1's people away.
+    reply = rota(slack, fake_slack, "away 7 Dec <@U2>", user="U9", channel="C2")
+    assert reply.startswith("<@U2> is not on this rota (its members: <@U9>).")
+    with services.session() as session:
+        assert not store.is_away(session=session, user_id="U2", day=date(2026, 12, 7))
+    assert "Mon 7 Dec – Fri 11 Dec  <@U2>" in rota(slack, fake_slack, "show 2")
