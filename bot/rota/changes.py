@@ -15,6 +15,7 @@ from bot.rota.request import (
     Post,
     RotaRequest,
     channel_rota,
+    lead_only,
     may_change,
     member_ids,
     not_member,
@@ -73,6 +74,8 @@ def add(request: RotaRequest, command: Command) -> Outcome:
 
 def remove(request: RotaRequest, command: Command) -> Outcome:
     rota = channel_rota(request)
+    if refused := lead_only(request, rota, to="take people off this rota"):
+        return refused
     if not may_change(request, rota):
         return Outcome(REFUSED)
     assert rota.id is not None
@@ -196,12 +199,19 @@ def away(request: RotaRequest, command: Command) -> Outcome:
     rota = channel_rota(request)
     absent = command.users[0] if command.users else request.user_id
     if absent != request.user_id:
+        if refused := lead_only(request, rota, to="record someone else's absence"):
+            return refused
+        # Without a default lead, any delivery lead (a client's too) may, as before.
         if not store.is_lead(session=request.session, rota=rota, user_id=request.user_id):
             return Outcome(
                 "Only a delivery lead can record someone else's absence: "
                 f"ask {mention(absent)} to run `/rota away` themselves."
             )
         teammates(request, [absent])
+        # An absence counts in every rota of theirs: only their own rota's lead records it.
+        order = member_ids(request, rota)
+        if absent not in order:
+            raise not_member(absent, order)
     elif not may_change(request, rota):
         return Outcome(REFUSED)
     today = request.today
@@ -241,6 +251,9 @@ def away(request: RotaRequest, command: Command) -> Outcome:
 
 def lead(request: RotaRequest, command: Command) -> Outcome:
     rota = channel_rota(request)
+    if refused := lead_only(request, rota, to="change who leads it"):
+        return refused
+    # Until the rota has a lead, any member (or client lead) may name one, themselves included.
     if not may_change(request, rota):
         return Outcome(REFUSED)
     (user,) = command.users
@@ -248,12 +261,14 @@ def lead(request: RotaRequest, command: Command) -> Outcome:
     assert rota.id is not None
     client = " ".join(command.words)
     if client:
-        store.set_client_lead(session=request.session, rota_id=rota.id, client=client, user_id=user)
+        previous = store.set_client_lead(
+            session=request.session, rota_id=rota.id, client=client, user_id=user
+        )
         text = f"{mention(user)} is now the delivery lead for {client} in this rota."
     else:
-        store.set_default_lead(session=request.session, rota=rota, user_id=user)
+        previous = store.set_default_lead(session=request.session, rota=rota, user_id=user)
         text = f"{mention(user)} is now this rota's delivery lead."
-    request.audit(rota, "rota.lead", user=user, client=client or None)
+    request.audit(rota, "rota.lead", user=user, client=client or None, previous=previous)
     return Outcome(text)
 
 

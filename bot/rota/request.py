@@ -107,10 +107,26 @@ class NoRota(Exception):
 
 
 def may_change(request: RotaRequest, rota: Rota) -> bool:
+    """Members and delivery leads may change the rota (see lead_only for what a lead keeps)."""
     assert rota.id is not None
     order = store.members(session=request.session, rota_id=rota.id)
     return any(m.user_id == request.user_id for m in order) or store.is_lead(
         session=request.session, rota=rota, user_id=request.user_id
+    )
+
+
+def lead_only(request: RotaRequest, rota: Rota, *, to: str) -> Outcome | None:
+    """The refusal when the rota has a lead and someone else tries what only the lead may do
+    (change the leads, remove people, record someone else's absence); None when allowed.
+
+    Without a lead there is nobody to keep these to, so the rota's usual rules decide.
+    """
+    lead = rota.default_lead
+    if lead is None or lead == request.user_id:
+        return None
+    return Outcome(
+        f"Only {mention(lead)}, this rota's delivery lead, can {to}. "
+        f"Please ask {mention(lead)} to do it."
     )
 
 

@@ -280,24 +280,30 @@ def is_away(*, session: Session, user_id: str, day: date) -> bool:
 # Leads
 
 
-def set_default_lead(*, session: Session, rota: Rota, user_id: str) -> None:
+def set_default_lead(*, session: Session, rota: Rota, user_id: str) -> str | None:
+    """Make `user_id` the rota's lead; the lead before, if any."""
+    previous = rota.default_lead
     rota.default_lead = user_id
     session.add(rota)
+    return previous
 
 
 def client_key(client: str) -> str:
     return " ".join(client.split()).casefold()
 
 
-def set_client_lead(*, session: Session, rota_id: int, client: str, user_id: str) -> None:
+def set_client_lead(*, session: Session, rota_id: int, client: str, user_id: str) -> str | None:
+    """Make `user_id` the client's lead in the rota; the client's lead before, if any."""
     key = client_key(client)
     existing = session.exec(
         select(ClientLead).where(ClientLead.rota_id == rota_id, ClientLead.client_key == key)
     ).first()
+    previous = existing.user_id if existing else None
     lead = existing or ClientLead(rota_id=rota_id, client=client, client_key=key, user_id=user_id)
     lead.client = client
     lead.user_id = user_id
     session.add(lead)
+    return previous
 
 
 def lead_for_client(*, session: Session, rota_id: int, client: str | None) -> str | None:

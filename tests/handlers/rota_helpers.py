@@ -16,10 +16,12 @@ def at_london(clock: MutableClock, *args: int) -> None:
     clock.set(datetime(*args, tzinfo=LONDON).astimezone(UTC))
 
 
-def rota(slack: SlackDoor, fake_slack: FakeSlack, text: str, *, user: str = "U1") -> str:
-    """Run `/rota text` in C1 and return the flattened ephemeral reply."""
+def rota(
+    slack: SlackDoor, fake_slack: FakeSlack, text: str, *, user: str = "U1", channel: str = "C1"
+) -> str:
+    """Run `/rota text` in the channel (C1) and return the flattened ephemeral reply."""
     before = len(fake_slack.responses)
-    slack.command("/rota", text, user=user, channel="C1")
+    slack.command("/rota", text, user=user, channel=channel)
     replies = fake_slack.responses[before:]
     assert len(replies) == 1, f"expected one reply, got {replies!r}"
     assert replies[0].body.get("response_type") == "ephemeral"

@@ -183,7 +183,7 @@ def test_removing_the_last_member(slack: SlackDoor, fake_slack: FakeSlack) -> No
 def test_lead_default_and_per_client(slack: SlackDoor, fake_slack: FakeSlack) -> None:
     rota(slack, fake_slack, "add <@U1>")
     assert rota(slack, fake_slack, "lead <@U8>") == "<@U8> is now this rota's delivery lead."
-    assert rota(slack, fake_slack, "lead <@U9> Acme  Ltd") == (
+    assert rota(slack, fake_slack, "lead <@U9> Acme  Ltd", user="U8") == (
         "<@U9> is now the delivery lead for Acme Ltd in this rota."
     )
 
