@@ -66,10 +66,6 @@ INSIDES = re.compile(
     r"\b[A-Z]\w*(?:Error|Exception)\b|sqlalchemy|psycopg|sqlite3"
 )
 
-# Finding 1 (the access check, in another engineer's area): once guests and external users
-# are refused Zendesk writes, turn this on so the fuzz proves it for every generated request.
-TICKET_ACCESS_CHECKED = False
-
 
 @dataclass(frozen=True)
 class Person:
@@ -89,6 +85,8 @@ class Person:
         )
 
 
+TEAM_KINDS = frozenset({"rota member", "rota lead", "client lead"})
+
 PEOPLE = (
     Person(U_SAM, "rota member"),
     Person(U_ALICE, "rota member"),
@@ -103,21 +101,27 @@ PEOPLE = (
 
 
 def register_people(fake_slack: FakeSlack) -> None:
-    """Tell the fake Slack who everyone is, with the fields users.info gives for each kind.
-
-    The one place that knows how the fake represents guests and external users.
-    """
+    """Tell the fake Slack who the people outside the team are, each as the kind of person
+    Slack's users.info describes (the team's own people are registered with their emails)."""
     for person in PEOPLE:
-        if person.user_id not in fake_slack._users:  # the team's people keep their emails
-            name = person.user_id.lower()
-            fake_slack.add_user(person.user_id, name=name, email=f"{name}@x.test")
-        # The fake's users.info answers from this record; it gains these fields for issue 14.
-        fake_slack._users[person.user_id].update(
+        if person.kind in TEAM_KINDS:
+            continue
+        name = person.user_id.lower()
+        fake_slack.add_user(
+            person.user_id,
+            name=name,
+            email=f"{name}@x.test",
+            kind=fake_kind(person),
             team_id=person.team_id,
-            is_restricted=person.is_restricted,
-            is_ultra_restricted=person.is_ultra_restricted,
-            is_stranger=person.is_stranger,
         )
+
+
+def fake_kind(person: Person) -> str:
+    if person.is_stranger:
+        return "external"
+    if person.is_ultra_restricted:
+        return "single-channel-guest"
+    return "guest" if person.is_restricted else "member"
 
 
 @dataclass
@@ -509,7 +513,7 @@ def assert_no_insides(text: str, where: str, fuzzed: Fuzzed) -> None:
 
 def assert_no_ticket_write(person: Person, writes: int, fuzzed: Fuzzed) -> None:
     """Finding 1: Zendesk is written to only for full members of the workspace."""
-    if TICKET_ACCESS_CHECKED and not person.full_member:
+    if not person.full_member:
         assert writes == 0, f"{writes} Zendesk writes for {fuzzed.describe()}"
 
 
