@@ -528,7 +528,6 @@ ON_MESSAGES_ONLY = frozenset(
         ids.ESCALATION_CONTACT,
     }
 )
-PROMISE_MODALS = {ids.PROMISE_MODAL: "ticket", ids.PROMISE_RESCHEDULE_MODAL: "promise"}
 
 
 def documented_crash(fuzzed: Fuzzed) -> str | None:
@@ -543,28 +542,7 @@ def documented_crash(fuzzed: Fuzzed) -> str | None:
     if body.get("type") == "block_actions" and "response_url" not in body:
         if body["actions"][0]["action_id"] in ON_MESSAGES_ONLY:
             return "finding 2: a message's button clicked where there is no message"
-    if body.get("type") == "view_submission" and body["view"]["callback_id"] in PROMISE_MODALS:
-        if not promise_modal_as_sent(body["view"]):
-            return "finding 2: a promise modal back with metadata, a day or a time never sent"
     return None
-
-
-def promise_modal_as_sent(view: dict[str, Any]) -> bool:
-    """Whether the promise modal comes back as Slack returns Rotabot's own modal."""
-    try:
-        metadata = json.loads(view["private_metadata"])
-    except ValueError:
-        return False
-    key = PROMISE_MODALS[view["callback_id"]]
-    if not isinstance(metadata, dict) or not isinstance(metadata.get(key), int):
-        return False
-    state = view["state"]["values"]
-    day = state[DATE_BLOCK][DATE_ACTION]["selected_date"]
-    at = state[PROMISE_TIME_BLOCK][TIME_ACTION]["selected_time"]
-    return (
-        re.fullmatch(r"\d{4}-\d\d-\d\d", day) is not None
-        and re.fullmatch(r"\d\d:\d\d", at) is not None
-    )
 
 
 def check_one(world: World, fuzzed: Fuzzed) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, TypeVar
 
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
@@ -34,6 +34,9 @@ class Reminder:
     calendar: WorkCalendar
     # Posted where another organization reads along: the ticket's number only, no subject.
     shared: bool = False
+
+
+_Moment = TypeVar("_Moment", date, time)
 
 
 def ticket_ref(reminder: Reminder) -> str:
@@ -196,9 +199,17 @@ def read_time_modal(values: dict[str, Any]) -> tuple[date | None, time | None, s
     raw_date = values.get(DATE_BLOCK, {}).get(DATE_ACTION, {}).get("selected_date")
     raw_time = values.get(TIME_BLOCK, {}).get(TIME_ACTION, {}).get("selected_time")
     note = values.get(NOTE_BLOCK, {}).get(NOTE_ACTION, {}).get("value") or ""
-    day = date.fromisoformat(raw_date) if isinstance(raw_date, str) else None
-    at = time.fromisoformat(raw_time) if isinstance(raw_time, str) else None
-    return day, at, str(note).strip()
+    return _iso(date, raw_date), _iso(time, raw_time), str(note).strip()
+
+
+def _iso(kind: type[_Moment], raw: Any) -> _Moment | None:
+    """Slack's date or time picker value, or None when there is none (or it is not one)."""
+    if not isinstance(raw, str):
+        return None
+    try:
+        return kind.fromisoformat(raw)
+    except ValueError:
+        return None
 
 
 def promise_button(ticket_id: int) -> Block:

@@ -36,6 +36,7 @@ RESCHEDULE_INTRO = (
     "Pick a new time for your update on #{ticket}. Then *tell the client the new time in "
     "Zendesk*: when we can't keep a promise, we always say so."
 )
+FORM_OUT_OF_DATE = "This form is out of date: close it and start again from the button."
 NEW_PROMISE_INTRO = "When will you update the client on #{ticket}? I'll remind you before then."
 # Where a modal's check leaves the lazy listener what was submitted.
 TO_RECORD = "promise_to_record"
@@ -177,8 +178,11 @@ def check_new_time(
     if due is None:
         ack(response_action="errors", errors=errors)
         return
-    metadata = json.loads(view.get("private_metadata") or "{}")
-    promise_id = int(metadata["promise"])
+    metadata = modal_metadata(view)
+    promise_id = record_id(metadata.get("promise"))
+    if promise_id is None:
+        ack(response_action="errors", errors={TIME_BLOCK: FORM_OUT_OF_DATE})
+        return
     try:
         open_promise(services, promise_id=promise_id, owner=str(body["user"]["id"]))
     except PromiseError as error:
@@ -277,20 +281,41 @@ def check_promise(ack: Ack, view: dict[str, Any], context: BoltContext) -> None:
     if due is None:
         ack(response_action="errors", errors=errors)
         return
+    ticket_id = record_id(modal_metadata(view).get("ticket"))
+    if ticket_id is None:
+        ack(response_action="errors", errors={TIME_BLOCK: FORM_OUT_OF_DATE})
+        return
     ack()
-    context[TO_RECORD] = {"due": due, "note": note}
+    context[TO_RECORD] = {"due": due, "note": note, "ticket_id": ticket_id}
 
 
-def promise_modal_submitted(
-    body: dict[str, Any], view: dict[str, Any], context: BoltContext, client: WebClient
-) -> None:
+def promise_modal_submitted(body: dict[str, Any], context: BoltContext, client: WebClient) -> None:
     submitted = context.get(TO_RECORD)
     if submitted is None:
         return  # refused in the ack, or the ack failed and has been reported
     services = services_of(context)
     user = str(body["user"]["id"])
-    ticket_id = int(json.loads(view.get("private_metadata") or "{}")["ticket"])
     promise = record_from_modal(
-        services, user=user, ticket_id=ticket_id, due=submitted["due"], note=submitted["note"]
+        services,
+        user=user,
+        ticket_id=submitted["ticket_id"],
+        due=submitted["due"],
+        note=submitted["note"],
     )
     post(client, channel=user, text=recorded_text(promise, services.calendar, now=services.now()))
+
+
+def modal_metadata(view: dict[str, Any]) -> dict[str, Any]:
+    """What Rotabot put in the modal's private_metadata ({} when it is not that)."""
+    try:
+        metadata = json.loads(view.get("private_metadata") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return metadata if isinstance(metadata, dict) else {}
+
+
+def record_id(raw: Any) -> int | None:
+    """A record's key as Rotabot wrote it: a positive 64-bit integer, else None."""
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        return None
+    return raw if 0 < raw < 2**63 else None
