@@ -12,6 +12,7 @@ from bot.store import (
     promises,
     rota,
     slack_events,
+    slack_requests,
     tickets,
     zendesk_people,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "promises",
     "rota",
     "slack_events",
+    "slack_requests",
     "tickets",
     "zendesk_people",
     "metadata",
