@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.exc import DBAPIError
 
 from bot.http import ical_feed as ical
 from bot.http.requests import Route, Router, WebRequest, WebResponse
@@ -21,11 +22,7 @@ from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
 from bot.services import Services
 from bot.store.db import check_database
-from bot.store.slack_requests import (
-    check_writable,
-    claim_slack_request,
-    forget_slack_requests_before,
-)
+from bot.store.slack_requests import check_writable, remember_slack_request
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -93,14 +90,18 @@ def remembered_signatures(services: Services) -> FirstTime:
     """Signatures kept in the database, so that every web process knows a replay."""
 
     def first_time(signature: str, signed_at: datetime) -> bool:
-        with services.session() as session:
-            first = claim_slack_request(session=session, signature=signature, signed_at=signed_at)
-            if first:
-                # A request signed more than two windows before this one can never be valid again.
-                forget_slack_requests_before(
-                    session=session, before=signed_at - 2 * SIGNATURE_WINDOW
-                )
-        return first
+        try:
+            return remember_slack_request(
+                services.engine,
+                signature=signature,
+                signed_at=signed_at,
+                # A request signed two windows before this one can never be valid again.
+                forget_before=signed_at - 2 * SIGNATURE_WINDOW,
+            )
+        except DBAPIError as error:
+            # Busy or read-only (see /healthz): better handled once more than not at all.
+            log.warning("could not check a Slack request for a replay, so handling it: %s", error)
+            return True
 
     return first_time
 

@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, delete, insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, delete
+from sqlmodel import Field, SQLModel, col
 
 from bot.store.types import UTCDateTime
+
+# The door remembers a request before Bolt answers it: a lock held elsewhere must not
+# spend Slack's three seconds.
+LOCK_WAIT_MS = 300
 
 
 class SeenSlackRequest(SQLModel, table=True):
@@ -20,18 +26,28 @@ class SeenSlackRequest(SQLModel, table=True):
     signed_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-def claim_slack_request(*, session: Session, signature: str, signed_at: datetime) -> bool:
-    """True the first time a signature is seen; False for a replay of that request."""
-    try:
-        with session.begin_nested():
-            session.add(SeenSlackRequest(signature=signature, signed_at=signed_at))
-    except IntegrityError:
-        return False
+def remember_slack_request(
+    engine: Engine, *, signature: str, signed_at: datetime, forget_before: datetime
+) -> bool:
+    """True the first time a signature is seen; False for a replay of that request.
+
+    Raises the driver's error when the database cannot answer in LOCK_WAIT_MS.
+    """
+    with engine.connect() as connection, _brief_lock_wait(connection):
+        try:
+            with connection.begin():
+                _limit_lock_wait(connection)
+                connection.execute(
+                    insert(SeenSlackRequest).values(signature=signature, signed_at=signed_at)
+                )
+        except IntegrityError:
+            return False
+        with connection.begin():
+            _limit_lock_wait(connection)
+            connection.execute(
+                delete(SeenSlackRequest).where(col(SeenSlackRequest.signed_at) < forget_before)
+            )
     return True
-
-
-def forget_slack_requests_before(*, session: Session, before: datetime) -> None:
-    session.exec(delete(SeenSlackRequest).where(col(SeenSlackRequest.signed_at) < before))
 
 
 def check_writable(engine: Engine, *, now: datetime) -> None:
@@ -39,3 +55,25 @@ def check_writable(engine: Engine, *, now: datetime) -> None:
     with engine.connect() as connection, connection.begin() as transaction:
         connection.execute(insert(SeenSlackRequest).values(signature="health check", signed_at=now))
         transaction.rollback()
+
+
+@contextmanager
+def _brief_lock_wait(connection: Connection) -> Iterator[None]:
+    """SQLite waits for a lock as long as its connection's busy_timeout says: shorten it."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    raw = connection.connection.driver_connection
+    assert raw is not None
+    (usual,) = raw.execute("PRAGMA busy_timeout").fetchone()
+    raw.execute(f"PRAGMA busy_timeout={LOCK_WAIT_MS}")
+    try:
+        yield
+    finally:
+        raw.execute(f"PRAGMA busy_timeout={int(usual)}")
+
+
+def _limit_lock_wait(connection: Connection) -> None:
+    """PostgreSQL: for this transaction only."""
+    if connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{LOCK_WAIT_MS}ms'")

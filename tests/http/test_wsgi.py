@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -158,6 +159,25 @@ def test_a_replayed_request_is_acknowledged_and_not_handled_again(
     assert answers[1].content == answers[2].content == b""
     with zendesk_services.session() as session:
         assert len(open_promises_of(session=session, owner="U1")) == 1
+
+
+def test_a_write_lock_held_elsewhere_does_not_hold_the_door(
+    bolt: App, slack: SlackDoor, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+    register_echo(bolt, seen)
+    holder = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        response = slack.command("/echo", "hello")
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (response.status_code, response.text, seen) == (200, "echo hello", ["hello"])
+    assert waited < 2
+    assert "could not check a Slack request for a replay" in caplog.text
 
 
 def test_a_request_signed_two_windows_ago_is_forgotten(services: Services) -> None:

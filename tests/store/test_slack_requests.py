@@ -7,20 +7,16 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.store.db import session_scope
-from bot.store.slack_requests import (
-    SeenSlackRequest,
-    check_writable,
-    claim_slack_request,
-    forget_slack_requests_before,
-)
+from bot.store.slack_requests import SeenSlackRequest, check_writable, remember_slack_request
 
 SIGNED = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
+LONG_AGO = SIGNED - timedelta(days=1)
 
 
-def claim(engine: Engine, signature: str, signed_at: datetime = SIGNED) -> bool:
-    with session_scope(engine) as session:
-        return claim_slack_request(session=session, signature=signature, signed_at=signed_at)
+def remember(engine: Engine, signature: str, signed_at: datetime = SIGNED) -> bool:
+    return remember_slack_request(
+        engine, signature=signature, signed_at=signed_at, forget_before=LONG_AGO
+    )
 
 
 def remembered(engine: Engine) -> list[str]:
@@ -28,19 +24,20 @@ def remembered(engine: Engine) -> list[str]:
         return sorted(row.signature for row in session.exec(select(SeenSlackRequest)))
 
 
-def test_a_signature_is_claimed_once_by_every_process(engine: Engine) -> None:
-    assert claim(engine, "v0=aa")
-    assert not claim(engine, "v0=aa")
-    assert claim(engine, "v0=bb")
+def test_a_signature_is_remembered_once_for_every_process(engine: Engine) -> None:
+    assert remember(engine, "v0=aa")
+    assert not remember(engine, "v0=aa")
+    assert remember(engine, "v0=bb")
     assert remembered(engine) == ["v0=aa", "v0=bb"]
 
 
 def test_old_signatures_are_forgotten(engine: Engine) -> None:
-    claim(engine, "v0=old", SIGNED - timedelta(minutes=11))
-    claim(engine, "v0=recent", SIGNED - timedelta(minutes=9))
-    with session_scope(engine) as session:
-        forget_slack_requests_before(session=session, before=SIGNED - timedelta(minutes=10))
-    assert remembered(engine) == ["v0=recent"]
+    remember(engine, "v0=old", SIGNED - timedelta(minutes=11))
+    remember(engine, "v0=recent", SIGNED - timedelta(minutes=9))
+    remember_slack_request(
+        engine, signature="v0=now", signed_at=SIGNED, forget_before=SIGNED - timedelta(minutes=10)
+    )
+    assert remembered(engine) == ["v0=now", "v0=recent"]
 
 
 def test_the_write_check_leaves_nothing_behind(engine: Engine) -> None:
