@@ -16,7 +16,8 @@ BUTTON = {"type": "button", "action_id": "escalate", "block_id": "b1", "value": 
 
 
 def interaction(**fields: Any) -> dict[str, Any]:
-    return {"type": "block_actions", "user": USER, "actions": [BUTTON], **fields}
+    clicked = {"type": "block_actions", "user": USER, "trigger_id": "t1", "actions": [BUTTON]}
+    return {**clicked, **fields}
 
 
 def event(**fields: Any) -> dict[str, Any]:
@@ -27,6 +28,7 @@ def event(**fields: Any) -> dict[str, Any]:
 ODD_INTERACTIONS = [
     interaction(user=5),
     interaction(user={"id": 5}),
+    interaction(user={"id": ""}),
     interaction(user=None),
     interaction(actions=[]),
     interaction(actions=[5]),
@@ -36,13 +38,17 @@ ODD_INTERACTIONS = [
     interaction(channel="C1"),
     interaction(message=[]),
     interaction(response_url=7),
+    interaction(response_url=""),
+    interaction(trigger_id=None),
+    interaction(message={"ts": "1.2"}),
     interaction(actions=[{**BUTTON, "value": "99999999999999999999"}]),
     interaction(actions=[{**BUTTON, "value": 101}]),
     interaction(actions=[{**BUTTON, "selected_option": {"value": 3}}]),
     {"type": "view_submission", "user": USER},
     {"type": "view_submission", "user": USER, "view": 5},
-    {"type": "view_submission", "user": USER, "view": {"callback_id": 5}},
-    {"type": "view_submission", "user": USER, "view": {"callback_id": "m", "state": []}},
+    {"type": "view_submission", "user": USER, "view": {"type": "modal", "callback_id": 5}},
+    {"type": "view_submission", "user": USER, "view": {"callback_id": "m"}},
+    {"type": "view_submission", "user": USER, "view": {"type": "modal", "state": []}},
     {"type": "view_submission", "user": USER, "view": {"private_metadata": "99999999999999999999"}},
     {"type": "shortcut", "user": USER, "callback_id": 5},
 ]
@@ -50,13 +56,17 @@ ODD_INTERACTIONS = [
 ODD_EVENTS = [
     event(event=5),
     event(event={"type": "app_home_opened", "user": 5}),
+    event(event={"type": "app_home_opened", "user": ""}),
+    event(event={"type": "app_home_opened", "tab": "home"}),
     event(event={"type": "app_home_opened", "user": "U1", "channel": 4}),
     event(event={"type": 5}),
     event(event_id=5),
     event(event_id=None),
     event(team_id=5),
     event(event={"type": "message", "user": "U1", "text": 5}),
+    event(event={"type": "message", "subtype": "message_changed", "message": "hi"}),
     {"type": "url_verification"},
+    {"type": "block_actions", "event": None},
     {"type": "url_verification", "challenge": 5},
 ]
 
@@ -65,6 +75,7 @@ ODD_FORMS = [
     "command=%2Fticket&text=1&user_id=U1",
     "command=ticket&text=1&user_id=U1&channel_id=C1",
     "command=%2Fticket&text=1&user_id=&channel_id=C1",
+    "command=%2Fticket&text=1&user_id=U1&channel_id=C1&response_url=",
     "payload=5",
     "payload=%7B%7D",
 ]
@@ -95,6 +106,6 @@ def test_what_slack_sends_passes() -> None:
     assert slack_payload(b"ssl_check=1&token=t", form) == {"ssl_check": "1"}
     command = slack_payload(b"command=%2Frota&text=&user_id=U1&channel_id=C1", form)
     assert command == {"command": "/rota", "text": "", "user_id": "U1", "channel_id": "C1"}
-    view = {"id": "V1", "callback_id": "m", "private_metadata": '{"ticket": 1}', "state": {}}
-    submitted = {"type": "view_submission", "user": USER, "view": view}
+    view = {"id": "V1", "type": "modal", "callback_id": "m", "private_metadata": '{"ticket": 1}'}
+    submitted = {"type": "view_submission", "user": USER, "trigger_id": "t2", "view": view}
     assert slack_payload(urlencode({"payload": json.dumps(submitted)}).encode(), form)
