@@ -22,7 +22,7 @@ from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
 from bot.services import Services
 from bot.store.db import check_database
-from bot.store.slack_requests import check_writable, remember_slack_request
+from bot.store.slack_requests import check_writable, is_lock_wait, remember_slack_request
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -127,6 +127,9 @@ def healthz(services: Services) -> Route:
         try:
             check_writable(services.engine, now=services.now())
         except Exception as error:  # the web process could read but remember nothing
+            if isinstance(error, DBAPIError) and is_lock_wait(error):
+                # Someone else is writing, which takes a writable database.
+                return WebResponse.json(HTTPStatus.OK, {"ok": True, "database": "busy"})
             log.warning("health check: database does not take writes: %s", error)
             return WebResponse.json(
                 HTTPStatus.SERVICE_UNAVAILABLE, {"ok": False, "database": "read-only"}

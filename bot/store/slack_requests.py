@@ -8,7 +8,7 @@ from datetime import datetime
 
 from sqlalchemy import Connection, delete, insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Field, SQLModel, col
 
 from bot.store.types import UTCDateTime
@@ -52,9 +52,20 @@ def remember_slack_request(
 
 def check_writable(engine: Engine, *, now: datetime) -> None:
     """Raises whatever the driver raises when the web process cannot remember a request."""
-    with engine.connect() as connection, connection.begin() as transaction:
-        connection.execute(insert(SeenSlackRequest).values(signature="health check", signed_at=now))
-        transaction.rollback()
+    with engine.connect() as connection, _brief_lock_wait(connection):
+        with connection.begin() as transaction:
+            _limit_lock_wait(connection)
+            connection.execute(
+                insert(SeenSlackRequest).values(signature="health check", signed_at=now)
+            )
+            transaction.rollback()
+
+
+def is_lock_wait(error: DBAPIError) -> bool:
+    """The database is writable, but another writer held it longer than LOCK_WAIT_MS."""
+    if getattr(error.orig, "sqlstate", None) == "55P03":  # PostgreSQL: lock_not_available
+        return True
+    return "database is locked" in str(error.orig)
 
 
 @contextmanager

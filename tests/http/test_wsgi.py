@@ -251,6 +251,22 @@ def test_healthz_is_503_when_a_sqlite_database_is_read_only(
     assert response.json() == {"ok": False, "database": "read-only"}
 
 
+def test_healthz_tells_a_busy_sqlite_database_from_a_read_only_one(
+    slack: SlackDoor, settings: Settings
+) -> None:
+    holder = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        response = slack.http.get("/healthz")
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (response.status_code, response.json()) == (200, {"ok": True, "database": "busy"})
+    assert waited < 2
+
+
 def test_healthz_is_503_when_a_postgresql_session_is_read_only(
     settings: Settings, pg_url: str
 ) -> None:
