@@ -15,6 +15,8 @@ from typing import Any
 from urllib.parse import urlencode
 
 import httpx
+import sqlalchemy
+from sqlalchemy.engine import Engine
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.http.server import create_http_server
@@ -153,6 +155,17 @@ def ack_message(response: httpx.Response) -> dict[str, Any] | None:
         return {"text": response.text}
     body = response.json()
     return body if isinstance(body, dict) and ("text" in body or "blocks" in body) else None
+
+
+def record_app_sql(engine: Engine, statements: list[str]) -> None:
+    """Record the SQL the app runs for a request, except the door's memory of signatures."""
+
+    def record(*args: Any) -> None:
+        statement = args[2]
+        if "seen_slack_request" not in statement and "lock_timeout" not in statement:
+            statements.append(statement)
+
+    sqlalchemy.event.listen(engine, "before_cursor_execute", record)
 
 
 class SlackDoor:

@@ -6,22 +6,24 @@ and `rotabot run`, and by the tests over real HTTP.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING
-from urllib.parse import parse_qs
 
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy.exc import DBAPIError
 
 from bot.http import ical_feed as ical
 from bot.http.requests import Route, Router, WebRequest, WebResponse
+from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
 from bot.services import Services
 from bot.store.db import check_database
+from bot.store.slack_requests import check_writable, is_lock_wait, remember_slack_request
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -30,43 +32,34 @@ log = logging.getLogger(__name__)
 
 MAX_BODY = 1_000_000
 
+# Slack refuses a signature more than five minutes from its timestamp, and so do we.
+SIGNATURE_WINDOW = timedelta(minutes=5)
 
-def looks_like_slack(body: bytes, content_type: str) -> bool:
-    """True for the payload shapes Slack sends: events JSON, commands and interactivity forms."""
-    try:
-        decoded = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    if content_type.startswith("application/json"):
-        try:
-            payload = json.loads(decoded)
-        except ValueError:
-            return False
-        return isinstance(payload, dict) and isinstance(payload.get("type"), str)
-    form = parse_qs(decoded)
-    if "command" in form or "ssl_check" in form:
-        return True
-    if "payload" in form:
-        try:
-            payload = json.loads(form["payload"][0])
-        except ValueError:
-            return False
-        return isinstance(payload, dict) and isinstance(payload.get("type"), str)
-    return False
+# Whether a request with this signature, signed then, is seen for the first time.
+FirstTime = Callable[[str, datetime], bool]
 
 
 class SlackEndpoint:
-    """POST /slack/events: verify the signature, check the shape, then hand to Bolt."""
+    """POST /slack/events: verify the signature, check the shape, refuse replays, then Bolt."""
 
-    def __init__(self, bolt: App, signing_secret: str) -> None:
+    def __init__(self, bolt: App, signing_secret: str, *, first_time: FirstTime) -> None:
         self.bolt = bolt
         self.verifier = SignatureVerifier(signing_secret)
+        self.first_time = first_time
 
     def __call__(self, request: WebRequest) -> WebResponse:
-        if not self.verifier.is_valid_request(request.body, request.headers):
+        signed_at = self.signed_at(request)
+        if signed_at is None:
             return WebResponse.text(HTTPStatus.UNAUTHORIZED, "invalid or expired signature")
-        if not looks_like_slack(request.body, request.header("content-type") or ""):
+        payload = slack_payload(request.body, request.header("content-type") or "")
+        if payload is None:
             return WebResponse.text(HTTPStatus.BAD_REQUEST, "not a Slack request")
+        # Slack's own retry of an event: its event id decides (bot.app), not its signature.
+        retry = request.header("x-slack-retry-num") and payload.get("type") == "event_callback"
+        signature = request.header("x-slack-signature") or ""
+        if not retry and not self.first_time(signature, signed_at):
+            log.info("acknowledged a replayed Slack request without handling it again")
+            return WebResponse(HTTPStatus.OK)
         bolt_request = BoltRequest(
             body=request.body.decode("utf-8"),
             query=request.query,
@@ -75,6 +68,43 @@ class SlackEndpoint:
         response = self.bolt.dispatch(bolt_request)
         headers = {name: ", ".join(values) for name, values in response.headers.items()}
         return WebResponse(response.status, response.body, headers)
+
+    def signed_at(self, request: WebRequest) -> datetime | None:
+        """When Slack signed the request, if the signature is Slack's and recent; else None."""
+        stamp = request.header("x-slack-request-timestamp") or ""
+        signature = request.header("x-slack-signature") or ""
+        # Malformed headers and bodies are a forgery like any other, not an error of ours.
+        if not (stamp.isascii() and stamp.isdigit() and len(stamp) <= 12):
+            return None
+        if not signature.isascii():
+            return None
+        try:
+            body = request.body.decode("utf-8")
+        except UnicodeDecodeError:
+            return None
+        if not self.verifier.is_valid(body, stamp, signature):
+            return None
+        return datetime.fromtimestamp(int(stamp), UTC)
+
+
+def remembered_signatures(services: Services) -> FirstTime:
+    """Signatures kept in the database, so that every web process knows a replay."""
+
+    def first_time(signature: str, signed_at: datetime) -> bool:
+        try:
+            return remember_slack_request(
+                services.engine,
+                signature=signature,
+                signed_at=signed_at,
+                # A request signed two windows before this one can never be valid again.
+                forget_before=signed_at - 2 * SIGNATURE_WINDOW,
+            )
+        except DBAPIError as error:
+            # Busy or read-only (see /healthz): better handled once more than not at all.
+            log.warning("could not check a Slack request for a replay, so handling it: %s", error)
+            return True
+
+    return first_time
 
 
 def socket_mode_only(_request: WebRequest) -> WebResponse:
@@ -95,6 +125,16 @@ def healthz(services: Services) -> Route:
             return WebResponse.json(
                 HTTPStatus.SERVICE_UNAVAILABLE, {"ok": False, "database": "unreachable"}
             )
+        try:
+            check_writable(services.engine, now=services.now())
+        except Exception as error:  # the web process could read but remember nothing
+            if isinstance(error, DBAPIError) and is_lock_wait(error):
+                # Someone else is writing, which takes a writable database.
+                return WebResponse.json(HTTPStatus.OK, {"ok": True, "database": "busy"})
+            log.warning("health check: database does not take writes: %s", error)
+            return WebResponse.json(
+                HTTPStatus.SERVICE_UNAVAILABLE, {"ok": False, "database": "read-only"}
+            )
         return WebResponse.json(HTTPStatus.OK, {"ok": True, "database": "ok"})
 
     return route
@@ -105,15 +145,17 @@ class WsgiApp:
         self.router = router
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        response = self.handle(environ)
+        method = environ.get("REQUEST_METHOD", "GET")
+        # HEAD is GET without the body: a body after a HEAD answer would be read by the
+        # client as the start of the next answer on a kept-alive connection.
+        response = self.handle(environ, "GET" if method == "HEAD" else method)
         body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
         status = HTTPStatus(response.status)
         headers = [*response.headers.items(), ("Content-Length", str(len(body)))]
         start_response(f"{status.value} {status.phrase}", headers)
-        return [body]
+        return [b""] if method == "HEAD" else [body]
 
-    def handle(self, environ: WSGIEnvironment) -> WebResponse:
-        method = environ.get("REQUEST_METHOD", "GET")
+    def handle(self, environ: WSGIEnvironment, method: str) -> WebResponse:
         path = environ.get("PATH_INFO", "/")
         route, params, other_method = self.router.resolve(method, path)
         if route is None:
@@ -152,6 +194,10 @@ def build_router(
     router.add("GET", "/healthz", healthz(services))
     router.add("GET", ical.ROUTE, ical.ical_feed(services, feed_slots))
     secret = services.settings.slack_signing_secret
-    router.add("POST", "/slack/events", SlackEndpoint(bolt, secret) if secret else socket_mode_only)
+    if secret:
+        endpoint = SlackEndpoint(bolt, secret, first_time=remembered_signatures(services))
+        router.add("POST", "/slack/events", endpoint)
+    else:
+        router.add("POST", "/slack/events", socket_mode_only)
     router.add("POST", "/zendesk/webhook", ZendeskWebhook(services))
     return router

@@ -13,6 +13,7 @@ from bot.store import (
     rota,
     slack_events,
     slack_names,
+    slack_requests,
     tickets,
     zendesk_people,
 )
@@ -28,6 +29,7 @@ __all__ = [
     "rota",
     "slack_events",
     "slack_names",
+    "slack_requests",
     "tickets",
     "zendesk_people",
     "metadata",

@@ -13,7 +13,7 @@ from sqlmodel import Field, Session, SQLModel, col, select
 from bot.priorities import PRIORITIES
 from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
 from bot.store.db import utcnow
-from bot.store.types import UTCDateTime
+from bot.store.types import LARGEST_ID, UTCDateTime
 
 # The working set: a solved or closed ticket keeps its row but leaves every digest.
 OPEN_STATUSES = ("new", "open", "pending", "hold")
@@ -105,6 +105,8 @@ Index("ix_ticket_created_at", Ticket.__table__.c.created_at)  # type: ignore[att
 
 
 def ticket_by_id(*, session: Session, ticket_id: int) -> Ticket | None:
+    if not 0 < ticket_id <= LARGEST_ID:
+        return None  # no such ticket, and a number the column could not even hold
     return session.get(Ticket, ticket_id)
 
 

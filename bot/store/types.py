@@ -9,6 +9,9 @@ from sqlalchemy import DateTime
 from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator
 
+# Zendesk's ids, and the integer columns that hold them, are signed 64-bit numbers.
+LARGEST_ID = 2**63 - 1
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware UTC in and out, on SQLite (which keeps no zone) as on PostgreSQL."""

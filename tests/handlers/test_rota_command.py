@@ -5,14 +5,13 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-import sqlalchemy
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.services import Services
 from bot.store import rota as store
 from bot.store.audit import audit_events
-from tests.doors import MutableClock, SlackDoor
+from tests.doors import MutableClock, SlackDoor, record_app_sql
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.rota_helpers import at_london, dms_to, rota
 
@@ -332,8 +331,7 @@ def test_the_shown_rota_is_remembered_until_it_changes(
     rota(slack, fake_slack, "add <@U1> <@U2>")
     first = rota(slack, fake_slack, "show")
     statements: list[str] = []
-    listen = sqlalchemy.event.listen
-    listen(services.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    record_app_sql(services.engine, statements)
     assert rota(slack, fake_slack, "show") == first
     assert statements == []  # answered from memory
     # Any change to the rota's tables, however written, is seen by the next answer.

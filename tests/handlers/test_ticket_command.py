@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import pytest
-import sqlalchemy
 
 from bot.services import Services
-from tests.doors import MutableClock, SlackDoor
+from tests.doors import MutableClock, SlackDoor, record_app_sql
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
 from tests.handlers.ticket_helpers import seed_ticket, select_of
@@ -135,6 +134,19 @@ def test_an_unknown_ticket_is_a_sentence(
     assert only_response(fake_slack).body["text"] == "I can't find ticket #999 in Zendesk."
 
 
+def test_a_number_too_long_for_any_ticket_is_no_such_ticket(
+    zendesk: FakeZendesk, zendesk_services: Services, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    huge = "99999999999999999999"
+    mirror(zendesk_services)
+    slack.command("/ticket", huge)
+    slack.command("/ticket", f"promise {huge} tomorrow")
+    assert [reply.body["text"] for reply in fake_slack.responses] == [
+        f"I can't find ticket #{huge} in Zendesk.",
+        f"I can't find ticket #{huge} in Zendesk, so I haven't recorded a promise.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("status", "sentence"),
     [
@@ -186,8 +198,7 @@ def test_a_remembered_card_follows_the_mirror(
 ) -> None:
     mirror(zendesk_services)
     statements: list[str] = []
-    listen = sqlalchemy.event.listen
-    listen(zendesk_services.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))
+    record_app_sql(zendesk_services.engine, statements)
     # The first card looks the assignee up in Slack (and so changes the mirror).
     slack.command("/ticket", "101")
     assert fake_slack.calls_to("users.lookupByEmail")

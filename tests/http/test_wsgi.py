@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import json
+import socket
+import sqlite3
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 from slack_bolt import Ack, App
+from sqlalchemy import create_engine
 
 from bot.http.server import build_wsgi
-from bot.services import build_services
+from bot.http.wsgi import remembered_signatures
+from bot.services import Services, build_services
 from bot.settings import Settings
-from tests.doors import AppServer, SlackDoor, sign
+from bot.store.promises import open_promises_of
+from tests.doors import AppServer, SlackDoor, command_body, sign
+from tests.fakes.zendesk_api import FakeZendesk
+from tests.handlers.ticket_helpers import seed_ticket
 
 
 def register_echo(bolt: App, seen: list[str]) -> None:
@@ -98,3 +107,176 @@ def test_signed_body_that_is_not_what_slack_sends_is_400(slack: SlackDoor) -> No
     ]:
         response = slack.post("/slack/events", body, content_type=content_type)
         assert response.status_code == 400, body
+
+
+def test_a_malformed_signature_header_or_body_is_401_and_logs_no_traceback(
+    bolt: App, slack: SlackDoor, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+    register_echo(bolt, seen)
+    body = "command=%2Fecho&text=hi&user_id=U1&channel_id=C1&team_id=T1"
+    signature = sign(body)["X-Slack-Signature"]
+    for stamp in ["abc", "", "123.5", "1_2", "-1", "1" * 40, "١٢٣"]:
+        headers = {"X-Slack-Request-Timestamp": stamp.encode(), "X-Slack-Signature": signature}
+        response = slack.http.post(
+            "/slack/events",
+            content=body.encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded", **headers},
+        )
+        assert response.status_code == 401, stamp
+    not_utf8 = b"command=%2Fecho&text=\xff\xfe"
+    stamp = str(int(time.time()))
+    response = slack.http.post(
+        "/slack/events",
+        content=not_utf8,
+        headers={"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": "v0=" + "0" * 64},
+    )
+    assert response.status_code == 401
+    odd_signature = {**sign(body), "X-Slack-Signature": "v0=é".encode("latin-1")}
+    response = slack.http.post("/slack/events", content=body.encode(), headers=odd_signature)
+    assert response.status_code == 401
+    slack.settle()
+    assert seen == []
+    assert not [record for record in caplog.records if record.exc_info or record.levelno >= 40]
+
+
+def test_a_replayed_request_is_acknowledged_and_not_handled_again(
+    zendesk_services: Services, fake_zendesk: FakeZendesk, slack: SlackDoor
+) -> None:
+    seed_ticket(fake_zendesk)
+    body = command_body(
+        "/ticket",
+        "promise 101 tomorrow",
+        user="U1",
+        channel="C1",
+        response_url=slack.response_url("once"),
+        trigger_id="trigger-once",
+    )
+    headers = sign(body)
+    answers = [slack.post("/slack/events", body, signed=False, headers=headers) for _ in range(3)]
+    slack.settle()
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    assert answers[1].content == answers[2].content == b""
+    with zendesk_services.session() as session:
+        assert len(open_promises_of(session=session, owner="U1")) == 1
+
+
+def test_a_write_lock_held_elsewhere_does_not_hold_the_door(
+    bolt: App, slack: SlackDoor, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    seen: list[str] = []
+    register_echo(bolt, seen)
+    holder = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        response = slack.command("/echo", "hello")
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (response.status_code, response.text, seen) == (200, "echo hello", ["hello"])
+    assert waited < 2
+    assert "could not check a Slack request for a replay" in caplog.text
+
+
+def test_a_request_signed_two_windows_ago_is_forgotten(services: Services) -> None:
+    first_time = remembered_signatures(services)
+    now = datetime.now(UTC)
+    assert first_time("v0=old", now - timedelta(minutes=11))
+    assert not first_time("v0=old", now - timedelta(minutes=11))
+    assert first_time("v0=new", now)
+    assert first_time("v0=old", now - timedelta(minutes=11))
+
+
+def test_slacks_own_retry_of_an_event_still_reaches_the_event_id_check(
+    bolt: App, slack: SlackDoor
+) -> None:
+    opened: list[str] = []
+    bolt.event("app_mention")(lambda event: opened.append(event["user"]))
+    envelope = {
+        "type": "event_callback",
+        "team_id": "T1",
+        "event_id": "EvONCE",
+        "event": {"type": "app_mention", "user": "U1", "channel": "C1", "text": "hi"},
+    }
+    body = json.dumps(envelope)
+    headers = {**sign(body), "X-Slack-Retry-Num": "1"}
+    first = slack.post("/slack/events", body, content_type="application/json")
+    retry = slack.post("/slack/events", body, content_type="application/json", headers=headers)
+    slack.settle()
+    assert (first.status_code, retry.status_code) == (200, 200)
+    assert opened == ["U1"]
+
+
+def test_head_answers_carry_no_body_on_a_kept_alive_connection(app_server: AppServer) -> None:
+    url = httpx.URL(app_server.url)
+    with socket.create_connection((url.host, url.port), timeout=5) as connection:
+        connection.sendall(
+            b"HEAD /healthz HTTP/1.1\r\nHost: rotabot\r\n\r\n"
+            b"GET /healthz HTTP/1.1\r\nHost: rotabot\r\nConnection: close\r\n\r\n"
+        )
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    head, _, rest = received.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"Content-Length: 30" in head
+    assert rest.startswith(b"HTTP/1.1 200 OK"), rest[:80]
+    assert rest.endswith(b"\r\n\r\n" + b'{"ok": true, "database": "ok"}')
+
+
+def test_head_of_a_path_without_get_is_405_without_a_body(app_server: AppServer) -> None:
+    response = httpx.head(f"{app_server.url}/slack/events")
+    assert response.status_code == 405
+    assert response.content == b""
+
+
+def health_of(settings: Settings, database_url: str) -> httpx.Response:
+    services = build_services(Settings(**{**settings.__dict__, "database_url": database_url}))
+    server = AppServer(build_wsgi(services)).start()
+    try:
+        return httpx.get(f"{server.url}/healthz")
+    finally:
+        server.stop()
+        services.engine.dispose()
+
+
+def test_healthz_is_503_when_a_sqlite_database_is_read_only(
+    settings: Settings, sqlite_url: str
+) -> None:
+    path = sqlite_url.removeprefix("sqlite:///")
+    response = health_of(settings, f"sqlite:///file:{path}?mode=ro&uri=true")
+    assert response.status_code == 503
+    assert response.json() == {"ok": False, "database": "read-only"}
+
+
+def test_healthz_tells_a_busy_sqlite_database_from_a_read_only_one(
+    slack: SlackDoor, settings: Settings
+) -> None:
+    holder = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        started = time.monotonic()
+        response = slack.http.get("/healthz")
+        waited = time.monotonic() - started
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (response.status_code, response.json()) == (200, {"ok": True, "database": "busy"})
+    assert waited < 2
+
+
+def test_healthz_is_503_when_a_postgresql_session_is_read_only(
+    settings: Settings, pg_url: str
+) -> None:
+    engine = create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        database = connection.exec_driver_sql("SELECT current_database()").scalar()
+        connection.exec_driver_sql(
+            f'ALTER DATABASE "{database}" SET default_transaction_read_only = on'
+        )
+    engine.dispose()
+    response = health_of(settings, pg_url)
+    assert response.status_code == 503
+    assert response.json() == {"ok": False, "database": "read-only"}
