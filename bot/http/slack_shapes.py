@@ -10,6 +10,7 @@ import json
 from typing import Any
 from urllib.parse import parse_qs
 
+from bot import ids
 from bot.store.types import LARGEST_ID
 
 # Every field Slack sends as a text when it sends it at all.
@@ -17,6 +18,18 @@ COMMAND_FIELDS = ("command", "user_id", "channel_id")
 INTERACTION_TEXTS = ("trigger_id", "response_url", "api_app_id", "callback_id")
 EVENT_TEXTS = ("event_id", "team_id", "api_app_id")
 WITH_TRIGGER = ("block_actions", "view_submission", "shortcut", "message_action")
+# Buttons Rotabot puts only on messages (never on the App Home): their clicks bring a
+# response_url, and their listeners answer through it.
+ON_MESSAGES_ONLY = frozenset(
+    {
+        ids.TICKET_PRIORITY_RIGHT,
+        ids.TICKET_PRIORITY_SET,
+        ids.DIGEST_PRIORITY_RIGHT,
+        ids.DIGEST_PRIORITY_SET,
+        ids.ESCALATION_ACKNOWLEDGE,
+        ids.ESCALATION_CONTACT,
+    }
+)
 
 
 def slack_payload(body: bytes, content_type: str) -> dict[str, Any] | None:
@@ -123,7 +136,10 @@ def _interaction_ok(payload: dict[str, Any]) -> bool:
         return False  # a click in a message always comes with the URL to answer it
     if payload["type"] == "block_actions":
         actions = payload.get("actions")
-        return isinstance(actions, list) and bool(actions) and all(map(_action_ok, actions))
+        if not (isinstance(actions, list) and actions and all(map(_action_ok, actions))):
+            return False
+        on_a_message = isinstance(payload.get("response_url"), str)
+        return on_a_message or not any(a["action_id"] in ON_MESSAGES_ONLY for a in actions)
     return True
 
 

@@ -8,6 +8,7 @@ from urllib.parse import urlencode
 
 import pytest
 
+from bot import ids
 from bot.http.slack_shapes import slack_payload
 from tests.doors import SlackDoor
 
@@ -44,6 +45,9 @@ ODD_INTERACTIONS = [
     interaction(actions=[{**BUTTON, "value": "99999999999999999999"}]),
     interaction(actions=[{**BUTTON, "value": 101}]),
     interaction(actions=[{**BUTTON, "selected_option": {"value": 3}}]),
+    # A button Rotabot shows only on messages, clicked where there is no message to answer.
+    interaction(actions=[{**BUTTON, "action_id": ids.DIGEST_PRIORITY_RIGHT}]),
+    interaction(actions=[{**BUTTON, "action_id": ids.ESCALATION_ACKNOWLEDGE}]),
     {"type": "view_submission", "user": USER},
     {"type": "view_submission", "user": USER, "view": 5},
     {"type": "view_submission", "user": USER, "view": {"type": "modal", "callback_id": 5}},
@@ -109,3 +113,8 @@ def test_what_slack_sends_passes() -> None:
     view = {"id": "V1", "type": "modal", "callback_id": "m", "private_metadata": '{"ticket": 1}'}
     submitted = {"type": "view_submission", "user": USER, "trigger_id": "t2", "view": view}
     assert slack_payload(urlencode({"payload": json.dumps(submitted)}).encode(), form)
+    on_a_message = interaction(
+        actions=[{**BUTTON, "action_id": ids.DIGEST_PRIORITY_RIGHT}],
+        response_url="https://hooks.slack.com/actions/T1/1/abc",
+    )
+    assert slack_payload(urlencode({"payload": json.dumps(on_a_message)}).encode(), form)
