@@ -302,3 +302,20 @@ def test_a_member_made_a_guest_loses_tickets_within_five_minutes(
     # The app's own workspace is asked once; each person once per five minutes.
     assert len(fake_slack.calls_to("auth.test")) == 0
     assert len(fake_slack.calls_to("users.info")) == 1
+
+
+def test_an_outsiders_escalation_form_reads_no_ticket(
+    world: Services, slack: SlackDoor, fake_slack: FakeSlack, fake_zendesk: FakeZendesk
+) -> None:
+    """A form for a ticket the mirror lacks: reading it would fetch it from Zendesk."""
+    modal = {"type": "modal", "callback_id": ids.ESCALATION_MODAL, "private_metadata": "202"}
+    values = {
+        "reason": {
+            "escalation.reason": {"type": "static_select", "selected_option": {"value": "unhappy"}}
+        },
+    }
+    for user, workspace in OUTSIDERS:
+        response = slack.submit_view(modal, values, user=user, team=workspace)
+        assert (response.status_code, response.content) == (200, b"")
+    assert fake_zendesk.requests_to("/api/v2/tickets/202") == []
+    assert rows(world, Escalation) == []

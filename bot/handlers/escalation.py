@@ -8,6 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import ids
+from bot.access import asker_of, ticket_refusal
 from bot.blocks.escalation import (
     NO_LEAD,
     NO_REASON,
@@ -79,6 +80,11 @@ def check_escalation(
 ) -> None:
     """The modal is refused with the reason shown in it, or closed and the escalation raised."""
     services = services_of(context)
+    if ticket_refusal(services, asker_of(body)) is not None:
+        # No ticket is read for someone not allowed: the modal closes, and the access check
+        # after the ack tells them who may escalate.
+        ack()
+        return
     reason, note = read_escalation_modal(view.get("state", {}).get("values", {}))
     if reason is None:
         ack(response_action="errors", errors={REASON_BLOCK: NO_REASON})
