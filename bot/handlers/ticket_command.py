@@ -35,25 +35,29 @@ MIRRORED = "ticket_mirrored"
 def register(app: App) -> None:
     cards: Remembered[TicketCard | None] = Remembered(CARD_TABLES)
 
-    def mirrored(command: dict[str, Any], context: BoltContext) -> bool:
-        """A ticket the mirror holds, asked by someone known to be allowed to see it: its card
-        is the ack, with nothing after. Anyone Slack must be asked about is answered later."""
+    def remembered(command: dict[str, Any], context: BoltContext) -> bool:
+        """A card shown a moment ago, asked by someone known to be allowed to see it: the
+        card is the ack, with nothing after. It reads only memory, so it never waits."""
         ticket_id = parse_ticket_id(str(command.get("text") or ""))
         if ticket_id is None:
             return False
         services = services_of(context)
         if not remembered_allowed(services, asker_of(command)):
             return False
-        message = mirrored_card_message(services, cards, ticket_id)
+        found = cards.fresh(ticket_id)
+        message = None if found is None else card_message_of(services, found[0])
         if message is not None:
             context[MIRRORED] = message
         return message is not None
 
+    def answer_ticket_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
+        answer_fast(cards, ack, command, context)
+
     # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
-    # cards from the mirror, most of all, skip that under a listener of their own.
-    app.command("/ticket", matchers=[mirrored])(answer_from_mirror)
+    # cards from memory, most of all, skip that under a listener of their own.
+    app.command("/ticket", matchers=[remembered])(answer_from_mirror)
     app.command("/ticket")(
-        ack=within_budget(answer_fast), lazy=[for_ticket_people(finish_ticket_command)]
+        ack=within_budget(answer_ticket_command), lazy=[for_ticket_people(finish_ticket_command)]
     )
 
 
@@ -73,14 +77,22 @@ def mirrored_card_message(
         lambda: mirrored_card(services, ticket_id),
         keep=lambda found: found is not None,
     )
-    if card is None or not card.assignee_match_is_fresh(services.now()):
+    return card_message_of(services, card)
+
+
+def card_message_of(services: Services, card: TicketCard | None) -> dict[str, Any] | None:
+    if services.zendesk is None or card is None:
+        return None
+    if not card.assignee_match_is_fresh(services.now()):
         return None
     return card_as_message(services, card)
 
 
-def answer_fast(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-    """Mistakes are answered in the ack; a promise, or a card Zendesk must give, is acked, then
-    done. (Tickets in the mirror never get here: see `mirrored` in register.)"""
+def answer_fast(
+    cards: Remembered[TicketCard | None], ack: Ack, command: dict[str, Any], context: BoltContext
+) -> None:
+    """Mistakes are answered in the ack, and so is a card from the mirror for someone known to
+    be allowed to see it; a promise, or a card Zendesk must give, is acked, then done."""
     text = str(command.get("text") or "").strip()
     if not text:
         ack(text=usage_text(None), response_type="ephemeral")
@@ -94,6 +106,12 @@ def answer_fast(ack: Ack, command: dict[str, Any], context: BoltContext) -> None
     if ticket_id is None:
         ack(text=not_a_ticket_id(text), response_type="ephemeral")
         return
+    services = services_of(context)
+    if remembered_allowed(services, asker_of(command)):
+        message = mirrored_card_message(services, cards, ticket_id)
+        if message is not None:
+            ack(response_type="ephemeral", **message)
+            return
     ack()
     context[TO_FETCH] = ticket_id
 
