@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
@@ -88,7 +89,10 @@ class SlackEndpoint:
 
 
 def remembered_signatures(services: Services) -> FirstTime:
-    """Signatures kept in the database, so that every web process knows a replay."""
+    """Signatures already handled: in PostgreSQL, so that every web process knows a replay;
+    with SQLite, which serves one process only, in that process's memory."""
+    if services.engine.dialect.name == "sqlite":
+        return RecentSignatures().first_time
 
     def first_time(signature: str, signed_at: datetime) -> bool:
         try:
@@ -105,6 +109,25 @@ def remembered_signatures(services: Services) -> FirstTime:
             return True
 
     return first_time
+
+
+class RecentSignatures:
+    """The signatures of the last two signature windows, in memory (one process's door)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        # In the order seen, which is the order Slack signed them in, give or take a moment.
+        self._seen: OrderedDict[str, datetime] = OrderedDict()
+
+    def first_time(self, signature: str, signed_at: datetime) -> bool:
+        with self._lock:
+            if signature in self._seen:
+                return False
+            oldest = signed_at - 2 * SIGNATURE_WINDOW
+            while self._seen and next(iter(self._seen.values())) < oldest:
+                self._seen.popitem(last=False)
+            self._seen[signature] = signed_at
+            return True
 
 
 def socket_mode_only(_request: WebRequest) -> WebResponse:

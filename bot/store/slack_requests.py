@@ -35,18 +35,17 @@ def remember_slack_request(
     """
     with engine.connect() as connection, _brief_lock_wait(connection):
         try:
+            # One transaction, so one commit a request: forgetting old requests, then this one.
             with connection.begin():
                 _limit_lock_wait(connection)
+                connection.execute(
+                    delete(SeenSlackRequest).where(col(SeenSlackRequest.signed_at) < forget_before)
+                )
                 connection.execute(
                     insert(SeenSlackRequest).values(signature=signature, signed_at=signed_at)
                 )
         except IntegrityError:
             return False
-        with connection.begin():
-            _limit_lock_wait(connection)
-            connection.execute(
-                delete(SeenSlackRequest).where(col(SeenSlackRequest.signed_at) < forget_before)
-            )
     return True
 
 
