@@ -220,6 +220,6 @@ def report_failure(
         if isinstance(response_url, str):
             WebhookClient(response_url, timeout=5).send(text=SORRY, response_type="ephemeral")
         elif isinstance(user, str) and body.get("type") != "event_callback":
-            client.chat_postMessage(channel=user, text=SORRY)
+            post(client, channel=user, text=SORRY)
     except Exception as send_error:  # the person may miss the apology, but the log has it
         log.warning("could not tell the person about the error: %s", send_error)

@@ -7,7 +7,6 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import BoltContext
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
@@ -20,7 +19,7 @@ from bot.blocks.ticket import (
     ticket_card_text,
     zendesk_failure_text,
 )
-from bot.listeners import after_ack
+from bot.listeners import after_ack, asking_for
 from bot.nudges.overview import personal_nudges
 from bot.rota.home import home_summaries
 from bot.rota.request import Post
@@ -118,9 +117,9 @@ def for_ticket_people(work: Callable[..., None]) -> Callable[..., None]:
 
     def checked(**kwargs: Any) -> None:
         body: dict[str, Any] = kwargs["body"]
-        context: BoltContext = kwargs["context"]
-        services = services_of(context)
-        refusal = ticket_refusal(services, asker_of(body))
+        services = services_of(kwargs["context"])
+        asker = asker_of(body)
+        refusal = ticket_refusal(services, asker)
         if refusal is None:
             work(**{name: kwargs[name] for name in names})
             return
@@ -129,17 +128,7 @@ def for_ticket_people(work: Callable[..., None]) -> Callable[..., None]:
             WebhookClient(response_url, timeout=5).send(
                 text=refusal, response_type="ephemeral", replace_original=False
             )
-            return
-        asker = asker_of(body)
-        if asker is not None:  # a modal or the App Home: the answer goes to their DM
+        elif asker is not None:  # a modal or the App Home: the answer goes to their DM
             post(services.slack, channel=asker.user_id, text=refusal)
 
-    # Bolt passes a listener the arguments its signature names.
-    checked.__signature__ = inspect.Signature(  # type: ignore[attr-defined]
-        [
-            inspect.Parameter(name, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-            for name in [*names, *(n for n in NEEDS if n not in names)]
-        ]
-    )
-    checked.__name__ = getattr(work, "__name__", "for_ticket_people")
-    return after_ack(checked)
+    return after_ack(asking_for(checked, [*names, *(n for n in NEEDS if n not in names)], work))

@@ -18,7 +18,11 @@ from tests.fakes.zendesk_api import FakeZendesk
 from tests.jobs.digest_helpers import U_ALICE
 from tests.test_access import world  # noqa: F401  (the fixture: a team, a mirrored ticket)
 
-PROMISE_MODAL = {"type": "modal", "callback_id": ids.PROMISE_MODAL}
+FOR_TICKET_101 = {
+    "type": "modal",
+    "callback_id": ids.PROMISE_MODAL,
+    "private_metadata": '{"ticket": 101}',
+}
 
 
 def picked(day: str, at: str) -> dict[str, dict[str, Any]]:
@@ -66,13 +70,8 @@ def test_a_day_that_is_not_one_asks_for_a_day_and_a_time(
     world: Services,  # noqa: F811
     slack: SlackDoor,
 ) -> None:
-    modal = {
-        "type": "modal",
-        "callback_id": ids.PROMISE_MODAL,
-        "private_metadata": '{"ticket": 101}',
-    }
     for day, at in (("2026-13-45", "15:00"), ("tomorrow", "soon")):
-        response = slack.submit_view(modal, picked(day, at), user=U_ALICE)
+        response = slack.submit_view(FOR_TICKET_101, picked(day, at), user=U_ALICE)
         assert response.json() == {
             "response_action": "errors",
             "errors": {TIME_BLOCK: "Pick a day and a time."},
@@ -84,12 +83,7 @@ def test_a_time_that_is_not_one_means_the_end_of_that_working_day(
     world: Services,  # noqa: F811
     slack: SlackDoor,
 ) -> None:
-    modal = {
-        "type": "modal",
-        "callback_id": ids.PROMISE_MODAL,
-        "private_metadata": '{"ticket": 101}',
-    }
-    response = slack.submit_view(modal, picked("2026-12-03", "25:99"), user=U_ALICE)
+    response = slack.submit_view(FOR_TICKET_101, picked("2026-12-03", "25:99"), user=U_ALICE)
     assert response.status_code == 200 and response.content == b""
     (promise,) = promises(world)
     assert world.calendar.local(promise.due_at).strftime("%Y-%m-%d %H:%M") == "2026-12-03 17:00"
