@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.slack_methods import AT_LEAST_ONE_OF, REQUIRED_ARGS
+from tests.fakes.slack_methods import APP_TOKEN_METHODS, AT_LEAST_ONE_OF, REQUIRED_ARGS
 
 API_PREFIX = "/api/"
 RESPONSE_PREFIX = "/response/"
@@ -106,6 +106,9 @@ class FakeSlack:
         self._channels: dict[str, Json] = {}
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
+        # Socket Mode: the app-level token apps.connections.open accepts, and what hands out URLs.
+        self._app_token: str | None = None
+        self._new_socket_url: Callable[[], str] | None = None
         self._answers: dict[str, Callable[[Json], Json]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -123,6 +126,7 @@ class FakeSlack:
             "views.push": self._view,
             "views.update": self._view,
             "views.publish": self._view,
+            "apps.connections.open": self._open_connection,
         }
 
     # Lifecycle
@@ -220,6 +224,13 @@ class FakeSlack:
                 "members": list(members),
                 "is_ext_shared": ext_shared,
             }
+
+    def serve_socket_mode(self, new_url: Callable[[], str], *, app_token: str) -> None:
+        """Answer apps.connections.open, for `app_token` only, with a URL from `new_url`
+        (FakeSocketMode.new_url)."""
+        with self._lock:
+            self._new_socket_url = new_url
+            self._app_token = app_token
 
     def respond(self, method: str, payload: Json) -> None:
         """Answer every later call of `method` with `payload` instead of the default."""
@@ -333,7 +344,7 @@ class FakeSlack:
             problem = self._protocol_problem(method, args)
         with self._lock:
             status, reply_headers = 200, {}
-            if (auth_error := _auth_error(args, headers)) is not None:
+            if (auth_error := _auth_error(method, args, headers, self._app_token)) is not None:
                 payload: Json = {"ok": False, "error": auth_error}
             elif problem is not None:
                 self._protocol_errors.append(f"{method}: {problem[0]}")
@@ -399,6 +410,12 @@ class FakeSlack:
     def _next_ts(self) -> str:
         micros = next(self._ts_counter) * 100
         return f"{FIRST_TS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _open_connection(self, args: Json) -> Json:
+        if self._new_socket_url is None:
+            # Socket Mode is off in the app's settings.
+            return {"ok": False, "error": "invalid_auth"}
+        return {"ok": True, "url": self._new_socket_url()}
 
     def _auth_test(self, args: Json) -> Json:
         return {
@@ -549,12 +566,23 @@ def _parse_args(query: str, body: bytes, content_type: str) -> Json:
     return args
 
 
-def _auth_error(args: Json, headers: dict[str, str]) -> str | None:
-    """Slack's error for a missing or non-bot token, or None when the token is fine."""
+def _auth_error(
+    method: str, args: Json, headers: dict[str, str], app_token: str | None
+) -> str | None:
+    """Slack's error for a missing or wrong kind of token, or None when the token is fine.
+
+    Methods of the app itself (apps.connections.open) take only the app-level token (xapp-);
+    every other method a bot token (xoxb-)."""
     authorization = headers.get("authorization", "")
     token = authorization.removeprefix("Bearer ").strip() or str(args.get("token") or "")
     if not token:
         return "not_authed"
+    if method in APP_TOKEN_METHODS:
+        if token.startswith("xoxb-"):
+            return "not_allowed_token_type"
+        return None if token == app_token else "invalid_auth"
+    if token.startswith("xapp-"):
+        return "not_allowed_token_type"
     return None if token.startswith("xoxb-") else "invalid_auth"
 
 
