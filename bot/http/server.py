@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.app import build_app
-from bot.http.socket_mode import open_socket_mode
+from bot.http.socket_mode import close_socket_mode, open_socket_mode
 from bot.http.wsgi import WsgiApp, build_router
 from bot.services import Services
 from bot.slack.errors import error_code
@@ -74,4 +74,4 @@ def run_socket_mode(services: Services) -> None:
     try:
         server.run()
     finally:
-        handler.close()
+        close_socket_mode(handler)

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 
 from slack_bolt import App
 from slack_bolt.adapter.socket_mode.websocket_client import SocketModeHandler
@@ -24,6 +25,8 @@ log = logging.getLogger(__name__)
 
 # Seconds between the client's pings: how soon a connection that went silent is noticed.
 PING_INTERVAL = 10.0
+# Seconds SIGTERM waits for the client's threads after the close frame has gone.
+CLOSE_WAIT = 2.0
 # Envelopes handled at once. An ack function may hold its thread for up to the ack budget
 # (2.5 s); as many as the HTTP server's threads keep a burst of slow acks from queuing others.
 SOCKET_THREADS = 16
@@ -32,13 +35,19 @@ SOCKET_THREADS = 16
 def open_socket_mode(bolt: App, app_token: str) -> SocketModeHandler:
     """Ask Slack for a Socket Mode URL (apps.connections.open) and start the connection; it
     reconnects by itself from then on. Raises SlackApiError when Slack refuses the token."""
+    logger = logging.getLogger("bot.slack.socket_mode")
+    if not any(isinstance(f, RoutineClose) for f in logger.filters):
+        logger.addFilter(RoutineClose())
     handler = SocketModeHandler(
         bolt,
         app_token,
-        logger=logging.getLogger("bot.slack.socket_mode"),
+        logger=logger,
         ping_interval=PING_INTERVAL,
         concurrency=SOCKET_THREADS,
     )
+    # websocket-client logs each ended connection at ERROR as well, and the client's line
+    # says it already (set after the handler, whose client resets that logger's level).
+    logging.getLogger("websocket").setLevel(logging.CRITICAL)
     handler.client.on_message_listeners.append(close_when_told)
     handler.connect()
     return handler
@@ -61,3 +70,25 @@ def close_when_told(connection: WebSocketApp, message: str) -> None:
         return
     if kind == "disconnect":
         connection.close()
+
+
+def close_socket_mode(handler: SocketModeHandler) -> None:
+    """Send Slack the close frame and stop the client, waiting at most CLOSE_WAIT for its
+    threads: closed from here, the reading thread may not notice until its next ping, and
+    the process is ending anyway (the client's threads are daemons)."""
+    closing = threading.Thread(target=handler.close, name="socket-mode-close", daemon=True)
+    closing.start()
+    closing.join(CLOSE_WAIT)
+    log.info("Disconnected from Slack")
+
+
+class RoutineClose(logging.Filter):
+    """A connection Slack closed or dropped is routine (the client reconnects within a
+    second): the client's ERROR for it becomes INFO. Failing to reconnect stays an ERROR."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.ERROR and "WebSocketConnectionClosedException" in str(
+            record.msg
+        ):
+            record.levelno, record.levelname = logging.INFO, "INFO"
+        return True
