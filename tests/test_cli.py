@@ -165,7 +165,9 @@ def test_serve_runs_the_production_server(tmp_path: Path, fake_slack: FakeSlack)
         assert answer.json() == {"challenge": "c1"}
     finally:
         server.terminate()
-        server.communicate(timeout=30)
+        _, log = server.communicate(timeout=30)
+    # Nothing at start-up an operator should worry about (Bolt's token notice included).
+    assert [line for line in log.splitlines() if " WARNING " in line] == []
 
 
 def test_a_refused_app_token_is_one_line(
