@@ -1,4 +1,4 @@
-"""`python -m benchmarks`: all four benchmarks, then one line per target with its verdict."""
+"""`python -m benchmarks`: every benchmark, then one line per target with its verdict."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import ack, jobs, memory, sync
+from benchmarks import ack, ack_socket, jobs, memory, socket_adapters, sync
 from benchmarks.common import Check, machine
 
 BENCHMARKS: dict[str, Callable[[], list[Check]]] = {
@@ -15,6 +15,8 @@ BENCHMARKS: dict[str, Callable[[], list[Check]]] = {
     "jobs": jobs.run,
     "sync": sync.run,
     "memory": memory.run,
+    "ack_socket": ack_socket.run,
+    "socket_adapters": socket_adapters.run,
 }
 
 

@@ -12,9 +12,11 @@ from typing import Any
 
 from benchmarks.common import RESULTS
 
-ORDER = ("ack", "jobs", "sync", "memory")
+ORDER = ("ack", "ack_socket", "socket_adapters", "jobs", "sync", "memory")
 TITLES = {
     "ack": "Ack latency",
+    "ack_socket": "Socket Mode answers",
+    "socket_adapters": "Socket Mode lifecycle",
     "jobs": "Job scaling",
     "sync": "Sync throughput",
     "memory": "Memory at rest",

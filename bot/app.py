@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk import WebClient
 
 from bot import handlers
@@ -21,9 +22,37 @@ log = logging.getLogger(__name__)
 SLACK_EVENT_MEMORY = timedelta(days=1)
 
 
+class SameTokenNotice(logging.Filter):
+    """Drops Bolt's notice that the `client` given wins over SLACK_BOT_TOKEN.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment itself and, as Rotabot hands it a client
+    (our base URL and retries) built from that same setting, warns at every start that the
+    token it read will be unused. Nothing is wrong, so an operator should not see a warning;
+    any other record passes.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
 def build_app(services: Services, *, ack_budget: float = ACK_BUDGET) -> App:
     """`ack_budget`: seconds an ack function may take before it is acked with "Working on it…"."""
-    app = App(
+    bolt_log = logging.getLogger("bot.slack")
+    same_token = SameTokenNotice()
+    bolt_log.addFilter(same_token)
+    try:
+        app = make_bolt(services, bolt_log)
+    finally:
+        bolt_log.removeFilter(same_token)
+    app.use(inject_services(services, ack_budget))
+    app.use(skip_slack_retries(services))
+    app.error(friendly_error)
+    handlers.register_all(app)
+    return app
+
+
+def make_bolt(services: Services, bolt_log: logging.Logger) -> App:
+    return App(
         client=services.slack,
         # bot.http.wsgi checks signatures before Bolt sees a request (Socket Mode needs none).
         request_verification_enabled=False,
@@ -32,13 +61,8 @@ def build_app(services: Services, *, ack_budget: float = ACK_BUDGET) -> App:
         # runs in its lazy listeners, on the work pool, so Bolt need not poll for the ack.
         process_before_response=True,
         listener_executor=services.executor,
-        logger=logging.getLogger("bot.slack"),
+        logger=bolt_log,
     )
-    app.use(inject_services(services, ack_budget))
-    app.use(skip_slack_retries(services))
-    app.error(friendly_error)
-    handlers.register_all(app)
-    return app
 
 
 def inject_services(services: Services, ack_budget: float) -> Callable[..., None]:

@@ -119,6 +119,7 @@ def stop_on_sigterm() -> None:
     """A PaaS stops processes with SIGTERM: unwind so every `finally` shuts things down."""
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
+        log.info("Stopping (SIGTERM)")
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)

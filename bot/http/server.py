@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 from slack_bolt import App
-from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_sdk.errors import SlackApiError
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.app import build_app
+from bot.http.socket_mode import close_socket_mode, open_socket_mode
 from bot.http.wsgi import WsgiApp, build_router
 from bot.services import Services
 from bot.slack.errors import error_code
@@ -59,9 +59,10 @@ def serve_http(services: Services) -> None:
 def run_socket_mode(services: Services) -> None:
     """Slack over Socket Mode, plus HTTP for the webhook, the calendar feed and /healthz."""
     bolt = build_app(services)
-    handler = SocketModeHandler(bolt, services.settings.slack_app_token)
+    app_token = services.settings.slack_app_token
+    assert app_token is not None, "Socket Mode runs only with SLACK_APP_TOKEN set"
     try:
-        handler.connect()
+        handler = open_socket_mode(bolt, app_token)
     except (SlackApiError, OSError) as error:
         reason = error_code(error) or error
         raise StartupError(
@@ -73,4 +74,4 @@ def run_socket_mode(services: Services) -> None:
     try:
         server.run()
     finally:
-        handler.close()
+        close_socket_mode(handler)

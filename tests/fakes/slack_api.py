@@ -14,7 +14,7 @@ from types import TracebackType
 from typing import Any, Self, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.slack_methods import AT_LEAST_ONE_OF, REQUIRED_ARGS
+from tests.fakes.slack_methods import APP_TOKEN_METHODS, AT_LEAST_ONE_OF, REQUIRED_ARGS
 
 API_PREFIX = "/api/"
 RESPONSE_PREFIX = "/response/"
@@ -106,6 +106,9 @@ class FakeSlack:
         self._channels: dict[str, Json] = {}
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
+        # Socket Mode: each app-level token apps.connections.open accepts, and what hands out
+        # its URLs (one Socket Mode server per app).
+        self._socket_apps: dict[str, Callable[[], str]] = {}
         self._answers: dict[str, Callable[[Json], Json]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
@@ -221,6 +224,12 @@ class FakeSlack:
                 "is_ext_shared": ext_shared,
             }
 
+    def serve_socket_mode(self, new_url: Callable[[], str], *, app_token: str) -> None:
+        """Answer apps.connections.open for `app_token` with a URL from `new_url`
+        (FakeSocketMode.new_url); other app-level tokens are invalid_auth."""
+        with self._lock:
+            self._socket_apps[app_token] = new_url
+
     def respond(self, method: str, payload: Json) -> None:
         """Answer every later call of `method` with `payload` instead of the default."""
         _check_known(method)
@@ -333,7 +342,7 @@ class FakeSlack:
             problem = self._protocol_problem(method, args)
         with self._lock:
             status, reply_headers = 200, {}
-            if (auth_error := _auth_error(args, headers)) is not None:
+            if (auth_error := _auth_error(method, headers, args, self._socket_apps)) is not None:
                 payload: Json = {"ok": False, "error": auth_error}
             elif problem is not None:
                 self._protocol_errors.append(f"{method}: {problem[0]}")
@@ -346,6 +355,8 @@ class FakeSlack:
                     reply_headers["Retry-After"] = str(fault.retry_after)
             elif method in self._overrides:
                 payload = copy.deepcopy(self._overrides[method])
+            elif method == "apps.connections.open":
+                payload = self._open_connection(args, _token(args, headers))
             else:
                 payload = self._answers.get(method, lambda _: {"ok": True})(args)
             error = None if payload.get("ok") is True else str(payload.get("error"))
@@ -399,6 +410,9 @@ class FakeSlack:
     def _next_ts(self) -> str:
         micros = next(self._ts_counter) * 100
         return f"{FIRST_TS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _open_connection(self, args: Json, token: str) -> Json:
+        return {"ok": True, "url": self._socket_apps[token]()}
 
     def _auth_test(self, args: Json) -> Json:
         return {
@@ -549,13 +563,28 @@ def _parse_args(query: str, body: bytes, content_type: str) -> Json:
     return args
 
 
-def _auth_error(args: Json, headers: dict[str, str]) -> str | None:
-    """Slack's error for a missing or non-bot token, or None when the token is fine."""
-    authorization = headers.get("authorization", "")
-    token = authorization.removeprefix("Bearer ").strip() or str(args.get("token") or "")
+def _auth_error(
+    method: str, headers: dict[str, str], args: Json, app_tokens: Mapping[str, object]
+) -> str | None:
+    """Slack's error for a missing or wrong kind of token, or None when the token is fine.
+
+    Methods of the app itself (apps.connections.open) take only the app-level token (xapp-);
+    every other method a bot token (xoxb-)."""
+    token = _token(args, headers)
     if not token:
         return "not_authed"
+    if method in APP_TOKEN_METHODS:
+        if token.startswith("xoxb-"):
+            return "not_allowed_token_type"
+        return None if token in app_tokens else "invalid_auth"
+    if token.startswith("xapp-"):
+        return "not_allowed_token_type"
     return None if token.startswith("xoxb-") else "invalid_auth"
+
+
+def _token(args: Json, headers: dict[str, str]) -> str:
+    authorization = headers.get("authorization", "")
+    return authorization.removeprefix("Bearer ").strip() or str(args.get("token") or "")
 
 
 def _check_known(method: str) -> None:

@@ -26,7 +26,11 @@ REQUIRED_ARGS: dict[str, frozenset[str]] = {
     "views.update": frozenset(),
     "views.push": frozenset({"trigger_id", "view"}),
     "reactions.add": frozenset({"channel", "name", "timestamp"}),
+    "apps.connections.open": frozenset(),
 }
+
+# Methods that take the app-level token (xapp-) instead of a bot token.
+APP_TOKEN_METHODS = frozenset({"apps.connections.open"})
 
 # Rules the reference states in parameter descriptions: at least one of these must be given.
 AT_LEAST_ONE_OF: dict[str, frozenset[str]] = {
