@@ -138,12 +138,12 @@ def _rota_due(
     handover_day = calendar.last_working_day_of_week(ending) or ending
     first_day = calendar.first_working_day_of_week(starting) or starting
     key = f"{NAME}:{rota.id}:{starting.isoformat()}"
-    sides: list[tuple[str, str, str, Side]] = []
+    sides: list[tuple[str, str, Side]] = []
     if outgoing is not None and outgoing != incoming:
         was_away = rota_store.is_away(session=session, user_id=outgoing, day=handover_day)
         back = was_away and first_day_back(session, calendar, outgoing, handover_day, today)
         if (on_time and not was_away) or back:
-            sides.append(("out", outgoing, outgoing, OUTGOING))
+            sides.append(("out", outgoing, OUTGOING))
     if incoming is not None:
         recipient: str | None = incoming
         if today >= first_day:
@@ -158,11 +158,11 @@ def _rota_due(
             if not owed or sent_with_prefix(session=session, prefix=f"{key}:in:"):
                 recipient = None
         if recipient is not None:
-            sides.append(("in", recipient, recipient, INCOMING))
+            sides.append(("in", recipient, INCOMING))
     sides = [
         side
         for side in sides
-        if not rota_store.is_away(session=session, user_id=side[2], day=today)
+        if not rota_store.is_away(session=session, user_id=side[1], day=today)
     ]
     if not sides:
         return []
@@ -185,12 +185,12 @@ def _rota_due(
     )
     return [
         Outgoing(
-            key=f"{key}:{side}:{person}",
+            key=f"{key}:{side}:{recipient}",
             recipient=recipient,
             text=text_of(handover),
             blocks=blocks_of(handover),
         )
-        for side, person, recipient, (text_of, blocks_of) in sides
+        for side, recipient, (text_of, blocks_of) in sides
     ]
 
 
