@@ -3,7 +3,10 @@ afternoon client-waiting run with only what the morning did not carry."""
 
 from __future__ import annotations
 
+import pytest
+
 from bot.blocks.digest import BRIEFING_LINES, Total, briefing_blocks, briefing_split
+from bot.cli import main
 from bot.jobs import client_waiting, priority_review
 from bot.jobs.runner import run_job
 from bot.services import Services
@@ -60,3 +63,25 @@ def test_a_briefing_leaves_an_empty_list_out_and_fits_slack() -> None:
     assert briefing_split(30, 2) == (20, 2)
     assert briefing_split(3, 40) == (3, 19)
     assert 6 + 2 * BRIEFING_LINES <= 50
+
+
+def test_a_dry_run_of_the_briefing_prints_both_lists_and_records_nothing(
+    conversations: Services,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    settings = conversations.settings
+    monkeypatch.setenv("DATABASE_URL", settings.database_url)
+    monkeypatch.setenv("SLACK_API_URL", settings.slack_api_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    assert main(["jobs", "run", "priority-review", "--at", "2026-12-02T09:30", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    # A dry run asks Slack nothing, so Alice's tickets (not yet matched to her) go to Sam.
+    assert "→ USAM [priority-review:USAM:2026-12-02]" in out
+    assert out.index("Priorities to review") < out.index("Clients waiting on us")
+    assert fake_slack.calls_to("chat.postMessage") == []
+    # Nothing was recorded: the afternoon run still carries every waiting ticket.
+    assert run_job(conversations, client_waiting.JOB, now=at(2, 14)).sent == 1
+    (afternoon,) = fake_slack.messages_to(U_ALICE)
+    assert len(digest_lines(afternoon, "waiting")) == 3

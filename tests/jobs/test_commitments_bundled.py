@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
+import pytest
 from sqlmodel import col, select
 
+from bot.cli import main
 from bot.jobs import commitments
 from bot.jobs.base import JobContext
 from bot.jobs.delivery import Part
@@ -130,3 +133,26 @@ def test_parts_from_several_sources_share_the_message_and_the_block_limit(
 
 def _sections(call: Any) -> int:
     return sum(block["type"] == "section" for block in call.args["blocks"])
+
+
+def test_a_dry_run_from_the_command_line_prints_the_one_message_with_both_keys(
+    desk: Services,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    promise(slack, fake_slack, "1 today 5pm")
+    promise(slack, fake_slack, "1 today 3pm")
+    fake_slack.clear()
+    monkeypatch.setenv("DATABASE_URL", desk.settings.database_url)
+    monkeypatch.setenv("SLACK_API_URL", desk.settings.slack_api_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    assert main(["jobs", "run", "commitments", "--at", "2026-12-02T09:00", "--dry-run"]) == 0
+    out = capsys.readouterr().out
+    # One message, both keys, soonest due first (the 3pm promise was recorded second).
+    keys = re.search(r"→ UA \[commitments:(\d+):overdue, commitments:(\d+):overdue\]", out)
+    assert keys is not None and int(keys.group(1)) > int(keys.group(2))
+    assert "*2 reminders*, soonest due first" in out
+    assert "commitments: dry run: 1 message(s) would be sent" in out
+    assert fake_slack.calls_to("chat.postMessage") == []
