@@ -82,8 +82,14 @@ class Waiting:
 
 
 def waiting_now(
-    session: Session, now: datetime, *, calendar: WorkCalendar, settings: Settings
+    session: Session,
+    now: datetime,
+    *,
+    calendar: WorkCalendar,
+    settings: Settings,
+    still_waiting: bool = True,
 ) -> Waiting:
+    """What is waiting now; with `still_waiting`, also the tickets the channel should hear of."""
     today = calendar.today(now)
     rule: dict[str, Any] = {
         "calendar": calendar,
@@ -95,16 +101,20 @@ def waiting_now(
         session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged=(NAME, today)
     )
     zendesk_url = settings.zendesk_url
-    still_waiting = still_waiting_lines(
-        session,
-        now,
-        today,
-        job=NAME,
-        days=CHANNEL_AFTER_DAYS,
-        **rule,
-        zendesk_url=zendesk_url,
+    channel = (
+        still_waiting_lines(
+            session,
+            now,
+            today,
+            job=NAME,
+            days=CHANNEL_AFTER_DAYS,
+            **rule,
+            zendesk_url=zendesk_url,
+        )
+        if still_waiting
+        else []
     )
-    assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
+    assignees = set(found) | {line.ticket.assignee_id for line in channel}
     people = recipients(session, assignees, calendar=calendar, now=now)
     per_person, unrouted = lines_by_person(
         people,
@@ -117,7 +127,7 @@ def waiting_now(
         per_person=[(person, fresh, total) for person, fresh, total in per_person if fresh],
         unrouted=unrouted,
         people=people,
-        still_waiting=still_waiting,
+        still_waiting=channel,
     )
 
 

@@ -77,7 +77,10 @@ def due(
             session, rows, now, review_after_days=review_after_days, zendesk_url=zendesk_url
         ),
     )
-    waiting = client_waiting.waiting_now(session, now, calendar=calendar, settings=settings)
+    # The channel hears of long waits from the client-waiting job, not from the briefing.
+    waiting = client_waiting.waiting_now(
+        session, now, calendar=calendar, settings=settings, still_waiting=False
+    )
     reviews: dict[str, tuple[list[ReviewLine], Total]] = {
         person: (lines, total) for person, lines, total in per_person if lines
     }
