@@ -119,6 +119,16 @@ def actions_block_id(ticket_id: int) -> str:
     return f"digest.actions.{ticket_id}"
 
 
+# A waiting line's blocks are named apart from a review line's: the morning briefing can list
+# one ticket in both sections, and a message's block ids must differ.
+def waiting_block_id(ticket_id: int) -> str:
+    return f"digest.waiting.{ticket_id}"
+
+
+def waiting_actions_block_id(ticket_id: int) -> str:
+    return f"digest.waiting-actions.{ticket_id}"
+
+
 @dataclass(frozen=True)
 class Total:
     """How many lines a list has in all, when only its first few were read; a floor
@@ -193,7 +203,7 @@ def waiting_digest_blocks(
     for line in shown:
         ticket_id = line.ticket.id
         block = section(waiting_line_text(line, calendar, now=now))
-        block["block_id"] = line_block_id(ticket_id)
+        block["block_id"] = waiting_block_id(ticket_id)
         blocks.append(block)
         buttons = [
             button("Promise an update", action_id=ids.PROMISE_OPEN_MODAL, value=str(ticket_id)),
@@ -209,13 +219,55 @@ def waiting_digest_blocks(
                     url=line.url,
                 ),
             )
-        blocks.append(actions(*buttons, block_id=actions_block_id(ticket_id)))
+        blocks.append(actions(*buttons, block_id=waiting_actions_block_id(ticket_id)))
     return blocks + _more(_total(lines, total).beyond(len(shown)))
 
 
 def waiting_digest_text(lines: list[WaitingLine], total: Total | None = None) -> str:
     count = _total(lines, total)
     return f"{count} client{'s' if count != Total(1) else ''} waiting on us"
+
+
+# The morning briefing: both lists, each with its header, intro, lines and "and N more".
+BRIEFING_LINES = (MAX_BLOCKS - 6) // 2
+
+
+def briefing_split(review: int, waiting: int) -> tuple[int, int]:
+    """How many review and waiting lines the briefing shows: half each, or what the other
+    list leaves."""
+    half = BRIEFING_LINES // 2
+    shown_review = min(review, max(half, BRIEFING_LINES - waiting))
+    return shown_review, min(waiting, BRIEFING_LINES - shown_review)
+
+
+def briefing_blocks(
+    review: list[ReviewLine],
+    waiting: list[WaitingLine],
+    calendar: WorkCalendar,
+    *,
+    now: datetime,
+    review_total: Total,
+    waiting_total: Total,
+) -> list[Block]:
+    """A person's morning: the priorities to review, then the clients waiting; an empty list
+    is left out. The lines are the ones to show (see briefing_split), totals count them all."""
+    blocks: list[Block] = []
+    if review:
+        blocks += review_digest_blocks(review, calendar, now=now, total=review_total)
+    if waiting:
+        blocks += waiting_digest_blocks(waiting, calendar, now=now, total=waiting_total)
+    return blocks
+
+
+def briefing_text(
+    review: list[ReviewLine], waiting: list[WaitingLine], review_total: Total, waiting_total: Total
+) -> str:
+    parts = []
+    if review:
+        parts.append(review_digest_text(review, review_total))
+    if waiting:
+        parts.append(waiting_digest_text(waiting, waiting_total))
+    return "Morning briefing: " + " · ".join(parts)
 
 
 def channel_waiting_text(line: WaitingLine, person: str | None) -> str:

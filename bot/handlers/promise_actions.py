@@ -13,7 +13,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot import ids, timefmt
-from bot.blocks.promises import TIME_BLOCK, done_blocks, read_time_modal, time_modal
+from bot.blocks.promises import (
+    TIME_BLOCK,
+    done_blocks,
+    holds_others,
+    read_time_modal,
+    settled_blocks,
+    time_modal,
+)
 from bot.listeners import acknowledge, within_budget
 from bot.promises.owners import person_on_support
 from bot.promises.record import (
@@ -84,7 +91,9 @@ class Click:
         if not self.body.get("response_url"):
             publish_home(self.services, self.client, self.user, notice=text)
         elif replace:
-            self.respond(text=text, blocks=done_blocks(text), replace_original=True)
+            message = self.body.get("message") or {}
+            blocks = settled_blocks(list(message.get("blocks") or []), self.promise_id, text)
+            self.respond(text=text, blocks=blocks, replace_original=True)
         else:
             self.respond(text=text, response_type="ephemeral", replace_original=False)
 
@@ -140,6 +149,10 @@ def promise_done(click: Click) -> None:
 def promise_new_time(click: Click) -> None:
     promise = open_promise(click.services, promise_id=click.promise_id, owner=click.user)
     container = click.body.get("container") or {}
+    blocks = list((click.body.get("message") or {}).get("blocks") or [])
+    if holds_others(blocks, click.promise_id):
+        # The message has other reminders on it: the new time is confirmed in a line of its own.
+        container = {}
     view = time_modal(
         callback_id=ids.PROMISE_RESCHEDULE_MODAL,
         title="New time",

@@ -1,7 +1,8 @@
 """`client-waiting`: one DM digest per person of the tickets whose client waits on us too long.
 
 A ticket is nudged at most once a working day: a digest carries only tickets no sent digest
-carried today, and is sent only when it has at least one. Its key names the person, the day
+(nor the morning briefing, which the `priority-review` job sends) carried today, and is sent
+only when it has at least one. Its key names the person, the day
 and the tickets (`client-waiting:<user>:<date>:<hash>`), so a rerun sends nothing twice and a
 failed send is retried with whatever is still due. When a waiting spell has been nudged on two
 earlier working days and the client still waits, the rota channel is told once
@@ -19,6 +20,7 @@ from sqlmodel import Session
 
 from bot.blocks.digest import (
     MAX_LINES,
+    Total,
     WaitingLine,
     channel_waiting_blocks,
     channel_waiting_text,
@@ -28,7 +30,7 @@ from bot.blocks.digest import (
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing
 from bot.jobs.sending import send_digests
-from bot.nudges.routing import lines_by_person, recipients
+from bot.nudges.routing import Recipients, lines_by_person, recipients
 from bot.nudges.waiting import (
     most_waiting_first,
     still_waiting_lines,
@@ -68,15 +70,27 @@ def digest_key(person: str, day: date, ticket_ids: list[int]) -> str:
     return f"{NAME}:{person}:{day.isoformat()}:{tickets}"
 
 
-def due(
+@dataclass
+class Waiting:
+    """Each person's waiting tickets no digest carried today (first MAX_LINES, with their
+    total), the tickets nobody can be nudged about, and who gets what."""
+
+    per_person: list[tuple[str, list[WaitingLine], Total]]
+    unrouted: Shortlist
+    people: Recipients
+    still_waiting: list[WaitingLine]
+
+
+def waiting_now(
     session: Session,
     now: datetime,
     *,
     calendar: WorkCalendar,
     settings: Settings,
-) -> Plan:
+    still_waiting: bool = True,
+) -> Waiting:
+    """What is waiting now; with `still_waiting`, also the tickets the channel should hear of."""
     today = calendar.today(now)
-    plan = Plan(day=today)
     rule: dict[str, Any] = {
         "calendar": calendar,
         "waiting_hours": settings.client_waiting_hours,
@@ -87,16 +101,20 @@ def due(
         session, now, **rule, limit=MAX_LINES, by_assignee=True, not_nudged=(NAME, today)
     )
     zendesk_url = settings.zendesk_url
-    still_waiting = still_waiting_lines(
-        session,
-        now,
-        today,
-        job=NAME,
-        days=CHANNEL_AFTER_DAYS,
-        **rule,
-        zendesk_url=zendesk_url,
+    channel = (
+        still_waiting_lines(
+            session,
+            now,
+            today,
+            job=NAME,
+            days=CHANNEL_AFTER_DAYS,
+            **rule,
+            zendesk_url=zendesk_url,
+        )
+        if still_waiting
+        else []
     )
-    assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
+    assignees = set(found) | {line.ticket.assignee_id for line in channel}
     people = recipients(session, assignees, calendar=calendar, now=now)
     per_person, unrouted = lines_by_person(
         people,
@@ -105,9 +123,25 @@ def due(
         order=most_waiting_first,
         lines_of=lambda rows: waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url),
     )
-    for person, fresh, total in per_person:
-        if not fresh:
-            continue
+    return Waiting(
+        per_person=[(person, fresh, total) for person, fresh, total in per_person if fresh],
+        unrouted=unrouted,
+        people=people,
+        still_waiting=channel,
+    )
+
+
+def due(
+    session: Session,
+    now: datetime,
+    *,
+    calendar: WorkCalendar,
+    settings: Settings,
+) -> Plan:
+    today = calendar.today(now)
+    plan = Plan(day=today)
+    waiting = waiting_now(session, now, calendar=calendar, settings=settings)
+    for person, fresh, total in waiting.per_person:
         plan.digests.append(
             DigestPlan(
                 message=Outgoing(
@@ -119,9 +153,10 @@ def due(
                 lines=fresh,
             )
         )
-    plan.unrouted = unrouted
+    plan.unrouted = waiting.unrouted
+    people = waiting.people
     if people.rota is not None:
-        for line in still_waiting:
+        for line in waiting.still_waiting:
             nudged = people.person_of.get(line.ticket.assignee_id)
             plan.channel.append(
                 Outgoing(
@@ -153,7 +188,8 @@ def run(ctx: JobContext) -> JobReport:
 
 JOB = Job(
     name=NAME,
-    default_schedule="0 10,14 * * mon-fri",
+    # Mornings, the waiting list is part of the priority-review briefing (09:30).
+    default_schedule="0 14 * * mon-fri",
     description="one DM digest per person of tickets where the client waits on us too long",
     run=run,
 )

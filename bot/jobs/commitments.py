@@ -4,11 +4,16 @@ For each open promise: a DM to its owner two working hours before it is due, one
 time, one the next working morning if it is still open, then a line in the rota channel.
 Detected promises also get a "noted" DM. When a missed run leaves several DM stages due at
 once, only the latest is sent; the channel line is a separate track, as is the "noted" DM.
+
+A run sends each person (and each rota channel) at most one message: the parts every source
+in SOURCES finds due, soonest first, each with its own buttons. The ledger still keys each
+part (`commitments:<promise>:<stage>`), so a part is sent once whichever message carries it.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -26,7 +31,7 @@ from bot.blocks.promises import (
     reminder_text,
 )
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.jobs.delivery import Outgoing, deliver
+from bot.jobs.delivery import Part, deliver_parts
 from bot.promises.owners import person_on_support, rota_channel_for
 from bot.promises.record import hand_over, keep_fulfilled
 from bot.services import Services
@@ -177,7 +182,8 @@ def hand_promises_of_absent_owners(services: Services, now: datetime) -> None:
         hand_over(services, promise_id=promise_id, to=cover, by="rotabot", owner_only=False)
 
 
-def run(ctx: JobContext) -> JobReport:
+def promise_reminders(ctx: JobContext) -> list[Part]:
+    """The promise reminders due now, to owners and rota channels."""
     services, now, calendar = ctx.services, ctx.now, ctx.services.calendar
     if not ctx.dry_run:
         with services.session() as session:
@@ -202,7 +208,7 @@ def run(ctx: JobContext) -> JobReport:
         for channel in {item.channel for item in due_now if item.channel}
     }
     zendesk_url = services.settings.zendesk_url
-    messages = []
+    parts = []
     for item in due_now:
         promise = item.promise
         ticket = tickets.get(promise.ticket_id)
@@ -223,15 +229,25 @@ def run(ctx: JobContext) -> JobReport:
             calendar=calendar,
             shared=shared.get(item.channel or "", False),
         )
-        messages.append(
-            Outgoing(
+        parts.append(
+            Part(
                 key=item.key,
                 recipient=reminder.recipient,
                 text=reminder_text(reminder),
                 blocks=reminder_blocks(reminder),
+                when=promise.due_at,
             )
         )
-    return deliver(ctx, NAME, messages)
+    return parts
+
+
+# Where a commitments message's parts come from; each is asked once per run.
+Source = Callable[[JobContext], list[Part]]
+SOURCES: tuple[Source, ...] = (promise_reminders,)
+
+
+def run(ctx: JobContext) -> JobReport:
+    return deliver_parts(ctx, NAME, [part for source in SOURCES for part in source(ctx)])
 
 
 JOB = Job(

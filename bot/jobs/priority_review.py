@@ -1,28 +1,37 @@
-"""`priority-review`: one DM digest per person of the tickets whose priority needs a review.
+"""`priority-review`: the morning briefing, one DM per person: the tickets whose priority needs
+a review, then the clients waiting on us (the `client-waiting` list of the morning).
 
-Key `priority-review:<slack user>:<local date>`: one digest per person per working day. A
-ticket stays in each day's digest until someone reviews it (DESIGN.md §5), so every line of
-a day's first digest is "new"; a person with no such tickets gets nothing.
+Key `priority-review:<slack user>:<local date>`: one briefing per person per working day. A
+ticket stays in each day's review list until someone reviews it (DESIGN.md §5). The waiting
+tickets a sent briefing lists count as that day's client-waiting nudges (recorded under the
+`client-waiting` job), so the afternoon `client-waiting` run carries only the others and the
+newly waiting. An empty list is left out; a person with neither gets nothing.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime
 
 from sqlmodel import Session
 
 from bot.blocks.digest import (
     MAX_LINES,
-    review_digest_blocks,
-    review_digest_text,
+    ReviewLine,
+    Total,
+    WaitingLine,
+    briefing_blocks,
+    briefing_split,
+    briefing_text,
 )
+from bot.jobs import client_waiting
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing
 from bot.jobs.sending import send_digests
 from bot.nudges.review import review_lines, review_shortlists
 from bot.nudges.routing import lines_by_person, recipients
 from bot.settings import Settings
+from bot.store.digest_lines import replace_digest_lines
 from bot.store.shortlists import Shortlist, triage_key
 from bot.worktime import WorkCalendar
 
@@ -30,9 +39,21 @@ NAME = "priority-review"
 
 
 @dataclass(frozen=True)
+class Briefing:
+    message: Outgoing
+    # The waiting tickets it lists: they count as nudged once it is sent.
+    waiting: list[WaitingLine]
+
+
+@dataclass
 class Plan:
-    messages: list[Outgoing]
-    unrouted: Shortlist
+    day: date
+    briefings: list[Briefing] = field(default_factory=list)
+    unrouted: Shortlist = field(default_factory=Shortlist)
+
+    @property
+    def messages(self) -> list[Outgoing]:
+        return [briefing.message for briefing in self.briefings]
 
 
 def due(
@@ -56,26 +77,72 @@ def due(
             session, rows, now, review_after_days=review_after_days, zendesk_url=zendesk_url
         ),
     )
-    today = calendar.today(now).isoformat()
-    messages = [
-        Outgoing(
-            key=f"{NAME}:{person}:{today}",
+    # The channel hears of long waits from the client-waiting job, not from the briefing.
+    waiting = client_waiting.waiting_now(
+        session, now, calendar=calendar, settings=settings, still_waiting=False
+    )
+    reviews: dict[str, tuple[list[ReviewLine], Total]] = {
+        person: (lines, total) for person, lines, total in per_person if lines
+    }
+    waits: dict[str, tuple[list[WaitingLine], Total]] = {
+        person: (lines, total) for person, lines, total in waiting.per_person
+    }
+    today = calendar.today(now)
+    plan = Plan(day=today)
+    for person in sorted(set(reviews) | set(waits)):
+        review, review_total = reviews.get(person, ([], Total(0)))
+        waits_of, waiting_total = waits.get(person, ([], Total(0)))
+        shown_review, shown_waiting = briefing_split(len(review), len(waits_of))
+        review, waits_of = review[:shown_review], waits_of[:shown_waiting]
+        message = Outgoing(
+            key=f"{NAME}:{person}:{today.isoformat()}",
             recipient=person,
-            text=review_digest_text(lines, total=total),
-            blocks=review_digest_blocks(lines, calendar, now=now, total=total),
+            text=briefing_text(review, waits_of, review_total, waiting_total),
+            blocks=briefing_blocks(
+                review,
+                waits_of,
+                calendar,
+                now=now,
+                review_total=review_total,
+                waiting_total=waiting_total,
+            ),
         )
-        for person, lines, total in per_person
-    ]
-    return Plan(messages=messages, unrouted=unrouted)
+        plan.briefings.append(Briefing(message=message, waiting=waits_of))
+    plan.unrouted = either(unrouted, waiting.unrouted)
+    return plan
+
+
+def either(first: Shortlist, second: Shortlist) -> Shortlist:
+    """The tickets on either list, each once; its total is a floor when the lists overlap."""
+    seen = {ticket.id for ticket, _ in first.rows}
+    rows = first.rows + [row for row in second.rows if row[0].id not in seen]
+    total = max(first.total, second.total, len(rows))
+    overlap = total < first.total + second.total
+    return Shortlist(
+        rows=rows, total=total, more_than=first.more_than or second.more_than or overlap
+    )
+
+
+def record_lines(session: Session, plan: Plan) -> None:
+    """The waiting lines count as nudged only once their briefing is marked sent."""
+    for briefing in plan.briefings:
+        replace_digest_lines(
+            session=session,
+            job=client_waiting.NAME,
+            message_key=briefing.message.key,
+            recipient=briefing.message.recipient,
+            day=plan.day,
+            lines=[(line.ticket.id, line.waiting.since) for line in briefing.waiting],
+        )
 
 
 def run(ctx: JobContext) -> JobReport:
-    return send_digests(ctx, NAME, due)
+    return send_digests(ctx, NAME, due, record=record_lines)
 
 
 JOB = Job(
     name=NAME,
     default_schedule="30 9 * * mon-fri",
-    description="one DM digest per person of tickets whose priority needs review",
+    description="the morning briefing: one DM per person, priorities to review and clients waiting",
     run=run,
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint, func
+from sqlalchemy import BigInteger, Index, UniqueConstraint, delete, func
 from sqlmodel import Field, Session, SQLModel, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 
@@ -62,6 +62,31 @@ def record_digest_lines(
                     since=since,
                 )
             )
+
+
+def replace_digest_lines(
+    *,
+    session: Session,
+    job: str,
+    message_key: str,
+    recipient: str,
+    day: date,
+    lines: Iterable[tuple[int, datetime | None]],
+) -> None:
+    """As record_digest_lines, for a message whose key stays while its lines change (one per
+    person per day): lines recorded for it and not sent are forgotten first. Once its
+    message is sent, its lines stay as they are."""
+    if (
+        session.get(Nudge, message_key) is not None
+        and session.exec(
+            select(Nudge.key).where(Nudge.key == message_key, col(Nudge.sent_at).is_not(None))
+        ).first()
+    ):
+        return
+    session.execute(delete(DigestLine).where(col(DigestLine.message_key) == message_key))
+    record_digest_lines(
+        session=session, job=job, message_key=message_key, recipient=recipient, day=day, lines=lines
+    )
 
 
 def _sent_lines(job: str) -> SelectOfScalar[DigestLine]:

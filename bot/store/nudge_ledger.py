@@ -82,6 +82,15 @@ def sent_keys(*, session: Session, keys: list[str]) -> set[str]:
     return set(session.exec(query))
 
 
+def sent_with_prefix(*, session: Session, prefix: str) -> bool:
+    """Whether any nudge whose key starts with `prefix` was sent."""
+    pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    query = select(Nudge.key).where(
+        col(Nudge.key).like(pattern, escape="\\"), col(Nudge.sent_at).is_not(None)
+    )
+    return session.exec(query.limit(1)).first() is not None
+
+
 def nudge(*, session: Session, key: str) -> Nudge | None:
     return session.get(Nudge, key)
 

@@ -391,6 +391,13 @@ class FakeSlack:
                     args[name] = json.loads(args[name])
                 except ValueError:
                     return f"{name} is not valid JSON", {"ok": False, "error": f"invalid_{name}"}
+        if method in MESSAGE_METHODS and (wrong := _blocks_problem(args.get("blocks"))):
+            answer = {
+                "ok": False,
+                "error": "invalid_blocks",
+                "response_metadata": {"messages": [f"[ERROR] {wrong}"]},
+            }
+            return wrong, answer
         missing = sorted(name for name in REQUIRED_ARGS[method] if not _present(args, name))
         alternatives = AT_LEAST_ONE_OF.get(method, frozenset())
         if alternatives and not any(_present(args, name) for name in alternatives):
@@ -585,6 +592,25 @@ def _auth_error(
 def _token(args: Json, headers: dict[str, str]) -> str:
     authorization = headers.get("authorization", "")
     return authorization.removeprefix("Bearer ").strip() or str(args.get("token") or "")
+# Methods whose `blocks` make a message: Slack allows 50 blocks, each block_id once.
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
+MAX_MESSAGE_BLOCKS = 50
+
+
+def _blocks_problem(blocks: Any) -> str | None:
+    if not isinstance(blocks, list):
+        return None
+    if len(blocks) > MAX_MESSAGE_BLOCKS:
+        return f"no more than {MAX_MESSAGE_BLOCKS} items allowed [json-pointer:/blocks]"
+    seen: set[str] = set()
+    for number, block in enumerate(blocks):
+        block_id = block.get("block_id") if isinstance(block, dict) else None
+        if block_id is None:
+            continue
+        if block_id in seen:
+            return f"duplicate block_id {block_id!r} [json-pointer:/blocks/{number}/block_id]"
+        seen.add(block_id)
+    return None
 
 
 def _check_known(method: str) -> None:

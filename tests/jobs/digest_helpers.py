@@ -87,11 +87,12 @@ def away(services: Services, user: str, first: date, last: date) -> None:
         )
 
 
-def digest_lines(call: SlackCall) -> list[str]:
-    """The ticket line of each digest entry, e.g. '#101 Server down'."""
+def digest_lines(call: SlackCall, kind: str = "line") -> list[str]:
+    """The ticket line of each digest entry, e.g. '#101 Server down': priority-review lines
+    (`kind` "line") or client-waiting ones ("waiting")."""
     lines = []
     for block in call.args.get("blocks", []):
-        if str(block.get("block_id", "")).startswith("digest.line."):
+        if str(block.get("block_id", "")).startswith(f"digest.{kind}."):
             title = block["text"]["text"].split("\n")[0]
             lines.append(title.split("|", 1)[-1].rstrip(">*").lstrip("*<"))
     return lines

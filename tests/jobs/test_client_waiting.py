@@ -67,7 +67,7 @@ def test_most_waiting_first_with_the_next_steps(
 ) -> None:
     assert run(conversations, at(1, 15)) == "sent 1 of 1 due message(s)"
     (digest,) = fake_slack.messages_to(U_ALICE)
-    assert digest_lines(digest) == ["#201 Question 201", "#202 Question 202"]
+    assert digest_lines(digest, "waiting") == ["#201 Question 201", "#202 Question 202"]
     assert digest.args["text"] == "2 clients waiting on us"
     text = FakeSlack.texts(digest)
     assert ":hourglass: client waiting 5 working hours (since Tue 1 Dec, 10:00 GMT)" in text
@@ -83,7 +83,7 @@ def test_a_ticket_is_nudged_at_most_once_a_working_day_then_the_channel_is_told(
     conversations: Services, fake_slack: FakeSlack
 ) -> None:
     def lines_sent() -> list[list[str]]:
-        sent = [digest_lines(call) for call in fake_slack.messages_to(U_ALICE)]
+        sent = [digest_lines(call, "waiting") for call in fake_slack.messages_to(U_ALICE)]
         fake_slack.clear()
         return sent
 
@@ -132,7 +132,7 @@ def test_our_reply_ends_the_wait(
     mirror(conversations)
     run(conversations, at(1, 15, 30))
     (digest,) = fake_slack.messages_to(U_ALICE)
-    assert [line.split()[0] for line in digest_lines(digest)] == ["#202"]
+    assert [line.split()[0] for line in digest_lines(digest, "waiting")] == ["#202"]
 
 
 def test_nothing_on_a_bank_holiday(conversations: Services, fake_slack: FakeSlack) -> None:
@@ -150,7 +150,7 @@ def test_a_later_run_the_same_day_carries_only_the_new_tickets(
     # 203's client wrote at 13:00: four working hours at 17:00.
     assert run(conversations, at(1, 17)) == "sent 1 of 1 due message(s)"
     (later,) = fake_slack.messages_to(U_ALICE)
-    assert [line.split()[0] for line in digest_lines(later)] == ["#203"]
+    assert [line.split()[0] for line in digest_lines(later, "waiting")] == ["#203"]
     assert later.args["text"] == "1 client waiting on us"
 
 
@@ -170,4 +170,5 @@ def test_a_dry_run_records_nothing(conversations: Services, fake_slack: FakeSlac
 def test_both_jobs_are_registered_with_the_design_schedules() -> None:
     jobs = all_jobs()
     assert jobs["priority-review"].default_schedule == "30 9 * * mon-fri"
-    assert jobs["client-waiting"].default_schedule == "0 10,14 * * mon-fri"
+    # The morning's waiting list is part of the 09:30 briefing; the job runs in the afternoon.
+    assert jobs["client-waiting"].default_schedule == "0 14 * * mon-fri"

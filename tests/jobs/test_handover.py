@@ -3,16 +3,19 @@ Zendesk, the job run at chosen instants, messages asserted on the fake Slack."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import select
 
 from bot.cli import main
 from bot.jobs import handover, weekly_summary
 from bot.jobs.runner import run_job
 from bot.services import Services
+from bot.store.rota import RotaWeek
 from tests.doors import MutableClock, SlackDoor
 from tests.fakes.slack_api import FakeSlack
+from tests.jobs.digest_helpers import away
 
 FRIDAY_1500 = datetime(2026, 12, 4, 15, 0, tzinfo=UTC)
 
@@ -74,7 +77,7 @@ def test_the_friday_before_christmas_hands_over_christmas_week(
     assert "Your support week *Mon 14 Dec – Fri 18 Dec*" in dms(fake_slack, "UC")[0]
 
 
-def test_an_away_outgoing_person_gets_no_handover(
+def test_an_away_outgoing_person_gets_theirs_on_their_first_morning_back(
     team: Services, slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock
 ) -> None:
     slack.command("/rota", "away 4 Dec", user="UA", channel="CSUP")
@@ -82,6 +85,48 @@ def test_an_away_outgoing_person_gets_no_handover(
     run_job(team, handover.JOB, now=FRIDAY_1500)
     assert dms(fake_slack, "UA") == []
     assert len(dms(fake_slack, "UB")) == 1
+    run_job(team, handover.JOB, now=datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    [outgoing] = dms(fake_slack, "UA")
+    assert "Your support week *Mon 30 Nov – Fri 4 Dec* in <#CSUP> is ending." in outgoing
+    assert len(dms(fake_slack, "UB")) == 1
+    run_job(team, handover.JOB, now=datetime(2026, 12, 7, 15, 0, tzinfo=UTC))
+    run_job(team, handover.JOB, now=datetime(2026, 12, 8, 9, 0, tzinfo=UTC))
+    assert len(fake_slack.calls_to("chat.postMessage")) == 2
+
+
+def test_an_away_incoming_person_is_told_when_back_or_the_person_on_support_is(
+    team: Services, fake_slack: FakeSlack
+) -> None:
+    # bob takes over on Mon 7 Dec but is away Thu 3 – Tue 8 Dec (recorded too late to re-plan).
+    away(team, "UB", date(2026, 12, 3), date(2026, 12, 8))
+    for when in (FRIDAY_1500, datetime(2026, 12, 7, 9, 0, tzinfo=UTC)):
+        run_job(team, handover.JOB, now=when)
+        assert dms(fake_slack, "UB") == [], when
+    # Wed 9 Dec, his first morning back: his week has started; he is the one on support.
+    run_job(team, handover.JOB, now=datetime(2026, 12, 9, 9, 0, tzinfo=UTC))
+    [incoming] = dms(fake_slack, "UB")
+    assert "You're on support from *Mon 7 Dec to Fri 11 Dec*" in incoming
+    run_job(team, handover.JOB, now=datetime(2026, 12, 9, 15, 0, tzinfo=UTC))
+    assert len(dms(fake_slack, "UB")) == 1
+
+
+def test_the_incoming_handover_goes_to_whoever_covers_the_week_that_started(
+    team: Services, fake_slack: FakeSlack
+) -> None:
+    away(team, "UB", date(2026, 12, 4), date(2026, 12, 8))
+    run_job(team, handover.JOB, now=FRIDAY_1500)
+    assert dms(fake_slack, "UB") == [] and len(dms(fake_slack, "UA")) == 1
+    with team.session() as session:
+        [week] = session.exec(select(RotaWeek).where(RotaWeek.week_start == date(2026, 12, 7)))
+        week.user_id = "UC"  # carol covers bob's week, arranged over the weekend
+        session.add(week)
+        session.commit()
+    run_job(team, handover.JOB, now=datetime(2026, 12, 7, 9, 0, tzinfo=UTC))
+    [covering] = dms(fake_slack, "UC")
+    assert "You're on support from *Mon 7 Dec to Fri 11 Dec*" in covering
+    for day in (8, 9, 10):
+        run_job(team, handover.JOB, now=datetime(2026, 12, day, 9, 0, tzinfo=UTC))
+    assert dms(fake_slack, "UB") == [] and len(dms(fake_slack, "UC")) == 1
 
 
 def test_jobs_run_at_previews_a_handover_from_the_command_line(

@@ -102,7 +102,9 @@ def test_one_digest_per_person_in_triage_order(tickets: Services, fake_slack: Fa
         "#101 Site down",
         "#102 Typo on page",
     ]
-    assert alice.args["text"] == "3 tickets need a priority review"
+    assert alice.args["text"] == (
+        "Morning briefing: 3 tickets need a priority review · 4 clients waiting on us"
+    )
     text = FakeSlack.texts(alice)
     assert "Acme Ltd · Urgent · never reviewed" in text
     for label in ("Priority is right", "Escalate"):
@@ -190,9 +192,13 @@ def test_a_long_digest_stays_within_slack_limits(
     (alice,) = fake_slack.messages_to(U_ALICE)
     blocks = alice.args["blocks"]
     assert len(blocks) <= 50
-    assert len(digest_lines(alice)) == 23
-    assert alice.args["text"] == "43 tickets need a priority review"
-    assert blocks[-1]["elements"][0]["text"] == "and 20 more — see App Home"
+    # The briefing shares Slack's 50 blocks between its two lists, half each.
+    assert len(digest_lines(alice)) == 11 and len(digest_lines(alice, "waiting")) == 11
+    assert alice.args["text"] == (
+        "Morning briefing: 43 tickets need a priority review · 44 clients waiting on us"
+    )
+    texts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert "and 32 more — see App Home" in texts and "and 33 more — see App Home" in texts
 
 
 def test_a_priority_change_in_zendesk_counts_as_a_review(
