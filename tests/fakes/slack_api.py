@@ -592,6 +592,8 @@ def _auth_error(
 def _token(args: Json, headers: dict[str, str]) -> str:
     authorization = headers.get("authorization", "")
     return authorization.removeprefix("Bearer ").strip() or str(args.get("token") or "")
+
+
 # Methods whose `blocks` make a message: Slack allows 50 blocks, each block_id once.
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.postEphemeral"})
 MAX_MESSAGE_BLOCKS = 50
