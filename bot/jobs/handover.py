@@ -62,8 +62,11 @@ def due(
     messages: list[Outgoing] = []
     for rota in all_rotas(session=session):
         assert rota.id is not None
-        outgoing = on_support(session=session, calendar=calendar, rota_id=rota.id, day=ending)
-        incoming = on_support(session=session, calendar=calendar, rota_id=rota.id, day=starting)
+        # Whoever covers the end of a split week hands over, not the person it was planned for.
+        last_day = calendar.last_working_day_of_week(ending) or ending
+        first_day = calendar.first_working_day_of_week(starting) or starting
+        outgoing = on_support(session=session, calendar=calendar, rota_id=rota.id, day=last_day)
+        incoming = on_support(session=session, calendar=calendar, rota_id=rota.id, day=first_day)
         if outgoing is None and incoming is None:
             continue
         holder = outgoing or incoming
@@ -84,7 +87,6 @@ def due(
             calendar=calendar,
         )
         key = f"{NAME}:{rota.id}:{starting.isoformat()}"
-        first_day = calendar.first_working_day_of_week(starting) or starting
         sides: list[tuple[str, str, Side]] = []
         if (
             outgoing is not None
