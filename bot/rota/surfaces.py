@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from typing import Any
 
+from sqlmodel import Session
+
 from bot import timefmt
 from bot.rota.planner import on_support
 from bot.services import Services
@@ -119,47 +121,52 @@ class SurfaceReport:
     problems: list[str] = field(default_factory=list)
 
 
-def wanted(services: Services, now: datetime, rota_ids: Iterable[int] | None) -> list[Wanted]:
-    calendar = services.calendar
+def wanted(
+    session: Session,
+    now: datetime,
+    *,
+    calendar: WorkCalendar,
+    rota_ids: Iterable[int] | None = None,
+) -> list[Wanted]:
+    """What each rota's user group and topic should show at `now` (reads only)."""
     day = support_day(calendar, now)
     found: list[Wanted] = []
-    with services.session() as session:
-        rows = surfaces_store.surfaces_in_use(session=session)
-        only = None if rota_ids is None else set(rota_ids)
-        for row in rows:
-            if only is not None and row.rota_id not in only:
-                continue
-            rota = store.rota_by_id(session=session, rota_id=row.rota_id)
-            if rota is None:
-                continue
-            holder = on_support(session=session, calendar=calendar, rota_id=row.rota_id, day=day)
-            until = None
-            if holder is not None:
-                # The last working day of this week before someone else takes over.
-                until = day
-                for later in (d for d in calendar.working_days_of_week(day) if d > day):
-                    on = on_support(
-                        session=session, calendar=calendar, rota_id=row.rota_id, day=later
-                    )
-                    if on != holder:
-                        break
-                    until = later
-            names = known_names(session=session, user_ids=[holder] if holder else [])
-            found.append(
-                Wanted(
-                    rota_id=row.rota_id,
-                    channel_id=rota.channel_id,
-                    group_id=row.usergroup_id,
-                    handle=row.usergroup_handle,
-                    group_holds=row.group_holds,
-                    topic_on=row.topic_on,
-                    told_managed=row.told_managed,
-                    told_nobody=row.told_nobody,
-                    holder=holder,
-                    until=until,
-                    name=names.get(holder) if holder else None,
-                )
+    rows = surfaces_store.surfaces_in_use(session=session)
+    only = None if rota_ids is None else set(rota_ids)
+    for row in rows:
+        if only is not None and row.rota_id not in only:
+            continue
+        rota = store.rota_by_id(session=session, rota_id=row.rota_id)
+        if rota is None:
+            continue
+        holder = on_support(session=session, calendar=calendar, rota_id=row.rota_id, day=day)
+        if holder is not None and store.is_away(session=session, user_id=holder, day=day):
+            holder = None  # away, and nobody covers: nobody is on support
+        until = None
+        if holder is not None:
+            # The last working day of this week before someone else takes over.
+            until = day
+            for later in (d for d in calendar.working_days_of_week(day) if d > day):
+                on = on_support(session=session, calendar=calendar, rota_id=row.rota_id, day=later)
+                if on != holder:
+                    break
+                until = later
+        names = known_names(session=session, user_ids=[holder] if holder else [])
+        found.append(
+            Wanted(
+                rota_id=row.rota_id,
+                channel_id=rota.channel_id,
+                group_id=row.usergroup_id,
+                handle=row.usergroup_handle,
+                group_holds=row.group_holds,
+                topic_on=row.topic_on,
+                told_managed=row.told_managed,
+                told_nobody=row.told_nobody,
+                holder=holder,
+                until=until,
+                name=names.get(holder) if holder else None,
             )
+        )
     return found
 
 
@@ -176,7 +183,9 @@ def sync_surfaces(
     report = SurfaceReport()
     slack = services.slack if client is None else client
     telling = services.calendar.is_working_time(now)
-    for want in wanted(services, now, rota_ids):
+    with services.session() as session:
+        rows = wanted(session, now, calendar=services.calendar, rota_ids=rota_ids)
+    for want in rows:
         said: list[str] = []
         updates: dict[str, object] = {}
         if want.group_id is not None:

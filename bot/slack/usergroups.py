@@ -30,18 +30,23 @@ def _asked(call_name: str, call: Callable[[], Any]) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def all_groups(client: WebClient) -> list[UserGroup]:
+    """The workspace's enabled user groups."""
+    found = _asked("usergroups.list", lambda: client.usergroups_list())
+    return [
+        UserGroup(str(g["id"]), str(g.get("handle", "")))
+        for g in found.get("usergroups") or []
+        if isinstance(g, dict) and g.get("id")
+    ]
+
+
 def find_group(client: WebClient, *, group_id: str | None, handle: str | None) -> UserGroup | None:
     """The workspace's enabled user group with this id (or else handle); None when none has."""
-    found = _asked("usergroups.list", lambda: client.usergroups_list())
-    groups = [g for g in found.get("usergroups") or [] if isinstance(g, dict)]
+    groups = all_groups(client)
     wanted = (handle or "").lstrip("@").casefold()
-    for group in groups:
-        if group_id and group.get("id") == group_id:
-            return UserGroup(str(group["id"]), str(group.get("handle", "")))
-    for group in groups:
-        if wanted and str(group.get("handle", "")).casefold() == wanted:
-            return UserGroup(str(group["id"]), str(group.get("handle", "")))
-    return None
+    return next((g for g in groups if group_id and g.id == group_id), None) or next(
+        (g for g in groups if wanted and g.handle.casefold() == wanted), None
+    )
 
 
 def group_members(client: WebClient, group_id: str) -> list[str]:
