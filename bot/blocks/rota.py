@@ -19,9 +19,15 @@ USAGE = """*Usage:* `/rota` in the team's channel
 • `/rota add @a @b`: add people at the end of the order (the first `add` starts the rota)
 • `/rota remove @a`: take someone out; their future weeks are re-planned
 • `/rota swap @b [DATE]`: ask @b to swap your next week (or the week of DATE) with theirs
-• `/rota away FROM [TO] [@user]`: record an absence, e.g. `/rota away 21 Dec 2 Jan`
+• `/rota away FROM [TO] [@user]`: record an absence, e.g. `/rota away 21 Dec 2 Jan`; \
+inside a week under way, the rest of its working days are offered to the next person \
+(Accept / Decline)
 • `/rota lead @user [CLIENT]`: set the delivery lead, default or for one client
-• `/rota stats`: weeks served and covers, per person, over the last 6 months
+• `/rota stats`: weeks served and days of cover, per person, over the last 6 months
+• `/rota group @support` / `/rota group off`: a Slack user group that always holds whoever \
+is on support (paid Slack plans) / unlink it
+• `/rota topic on` / `/rota topic off`: an "On support: @name until Fri 4 Dec" line in the \
+channel topic / remove it
 • `/rota ical` / `/rota ical reset`: a private calendar feed link / a new link
 • `/rota help`: this help
 Dates: `2026-12-21`, `21 Dec`, `Dec 21`, `today`, `tomorrow`, `fri`, `next monday`."""
@@ -169,17 +175,30 @@ def rota_text(shown: list[ShownWeek], *, today: date, calendar: WorkCalendar) ->
 
 
 def who_text(
-    current: RotaWeek | None, following: RotaWeek | None, *, today: date, calendar: WorkCalendar
+    current: RotaWeek | None,
+    following: RotaWeek | None,
+    *,
+    today: date,
+    calendar: WorkCalendar,
+    covering: tuple[str, date] | None = None,
 ) -> str:
+    """`covering`: who covers today inside the week, and their last day of cover."""
     if current is None:
         return "Nobody is on support this week: add people with `/rota add @alice @bob`."
-    last_day = calendar.last_working_day_of_week(current.week_start) or (
-        current.week_start + timedelta(days=4)
-    )
-    text = (
-        f":technologist: On support now: {mention(current.user_id)}, "
-        f"until {timefmt.day(last_day, today=today)}."
-    )
+    if covering is not None:
+        person, until = covering
+        text = (
+            f":technologist: On support now: {mention(person)}, covering for "
+            f"{mention(current.user_id)} until {timefmt.day(until, today=today)}."
+        )
+    else:
+        last_day = calendar.last_working_day_of_week(current.week_start) or (
+            current.week_start + timedelta(days=4)
+        )
+        text = (
+            f":technologist: On support now: {mention(current.user_id)}, "
+            f"until {timefmt.day(last_day, today=today)}."
+        )
     if following is not None:
         text += (
             f"\nNext: {mention(following.user_id)}, "

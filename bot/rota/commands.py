@@ -57,7 +57,24 @@ def who(request: RotaRequest, command: Command) -> Outcome:
     shown = planner.shown(2)
     current = next((w for w in shown if w.week_start == planner.this_week), None)
     following = next((w for w in shown if w.week_start > planner.this_week), None)
-    text = who_text(current, following, today=request.today, calendar=request.calendar)
+    assert rota.id is not None
+    covering = next(
+        (
+            (c.coverer, c.last_day)
+            for c in reversed(
+                covers.midweek_covers(
+                    session=request.session, rota_id=rota.id, first=planner.this_week
+                )
+            )
+            if c.status == covers.ACCEPTED
+            and c.coverer
+            and c.first_day <= request.today <= c.last_day
+        ),
+        None,
+    )
+    text = who_text(
+        current, following, today=request.today, calendar=request.calendar, covering=covering
+    )
     return Outcome(
         "Posted in the channel.",
         posts=request.cover_notices(planner),

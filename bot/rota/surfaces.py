@@ -113,6 +113,8 @@ class Wanted:
     holder: str | None
     until: date | None
     name: str | None
+    # Nobody is on support while someone is being asked to cover.
+    asking: bool = False
 
 
 @dataclass
@@ -140,8 +142,16 @@ def wanted(
         if rota is None:
             continue
         holder = on_support(session=session, calendar=calendar, rota_id=row.rota_id, day=day)
+        asking = False
         if holder is not None and store.is_away(session=session, user_id=holder, day=day):
-            holder = None  # away, and nobody covers: nobody is on support
+            # Away, and nobody covers (yet): nobody is on support.
+            asking = any(
+                c.status == surfaces_store.ASKING and c.first_day <= day <= c.last_day
+                for c in surfaces_store.midweek_covers(
+                    session=session, rota_id=row.rota_id, first=calendar.week_start(day)
+                )
+            )
+            holder = None
         until = None
         if holder is not None:
             # The last working day of this week before someone else takes over.
@@ -165,6 +175,7 @@ def wanted(
                 holder=holder,
                 until=until,
                 name=names.get(holder) if holder else None,
+                asking=asking,
             )
         )
     return found
@@ -225,7 +236,7 @@ def _sync_group(
     assert want.group_id is not None
     group = f"@{want.handle}" if want.handle else "the user group"
     if want.holder is None:
-        if not want.told_nobody and telling:
+        if not want.told_nobody and telling and not want.asking:
             said.append(f"Nobody is on support now, so {group} keeps its members until someone is.")
             updates["told_nobody"] = True
         return

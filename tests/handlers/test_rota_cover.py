@@ -198,3 +198,14 @@ def test_the_person_covering_hands_over_at_the_end_of_the_week(
     fake_slack.clear()
     run_job(services, handover.JOB, now=services.now())
     assert [m.args["channel"] for m in fake_slack.calls_to("chat.postMessage")] == ["U3", "U2"]
+
+
+def test_who_names_the_person_covering(slack: SlackDoor, fake_slack: FakeSlack) -> None:
+    start(slack, fake_slack)
+    rota(slack, fake_slack, "away today thu", user="U1")
+    slack.click(FakeSlack.find_button(dms_to(fake_slack, "U2")[-1], "Accept"), user="U2")
+    assert rota(slack, fake_slack, "who") == "Posted in the channel."
+    assert fake_slack.messages_to("C1")[-1].args["text"] == (
+        ":technologist: On support now: <@U2>, covering for <@U1> until Thu 3 Dec.\n"
+        "Next: <@U2>, Mon 7 Dec – Fri 11 Dec."
+    )

@@ -199,3 +199,10 @@ def test_missing_write_scope_after_linking_is_reported(
     assert ":warning: <#C1> Slack refused the user group (missing_scope)." in reply
     report = run_job(services, rota_surfaces.JOB, now=services.now())
     assert report.problems and "missing_scope" in report.problems[0]
+
+
+def test_help_describes_groups_topics_and_cover(slack: SlackDoor, fake_slack: FakeSlack) -> None:
+    usage = rota(slack, fake_slack, "help")
+    assert "`/rota group @support` / `/rota group off`" in usage
+    assert "`/rota topic on` / `/rota topic off`" in usage
+    assert "inside a week under way, the rest of its working days are offered" in usage
