@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Any
 
 from sqlmodel import Session
@@ -44,7 +44,6 @@ from bot.worktime import WorkCalendar
 TOPIC_PREFIX = "On support: "
 # Slack refuses a longer topic (too_long).
 TOPIC_MOST = 250
-HANDOVER_AT = time(9, 0)
 
 GROUP_FIXES = {
     PAID_TEAMS_ONLY: "User groups need a paid Slack plan, and this workspace is on the free "
@@ -70,9 +69,9 @@ def group_problem(code: str) -> str:
 
 
 def support_day(calendar: WorkCalendar, now: datetime) -> date:
-    """The working day whose 09:00 most recently passed: its person holds the surfaces."""
+    """The working day whose start (09:00) most recently passed: its person holds them."""
     today = calendar.today(now)
-    if calendar.is_working_day(today) and calendar.local(now).time() >= HANDOVER_AT:
+    if calendar.is_working_day(today) and calendar.local(now).time() >= calendar.day_start:
         return today
     return calendar.previous_working_day(today)
 
