@@ -8,6 +8,7 @@ from datetime import date
 
 from bot.jobs import handover
 from bot.jobs.runner import run_job
+from bot.nudges.routing import recipients
 from bot.promises.owners import person_on_support
 from bot.rota.planner import on_support
 from bot.services import Services
@@ -64,10 +65,12 @@ def test_illness_on_a_wednesday_asks_the_next_person_who_accepts(
     assert "*Mon 30 Nov – Tue 1 Dec*  <@U1> · *Wed 2 Dec – Fri 4 Dec*  <@U2> covering" in shown, (
         shown
     )
-    # Promises and unassigned nudges follow the person covering (one lookup answers all).
+    # Promises and unassigned tickets' digests follow the person covering.
     with services.session() as session:
         now = services.now()
         assert person_on_support(session, services.calendar, "U3", now) == "U2"
+        routed = recipients(session, [None], calendar=services.calendar, now=now)
+        assert routed.person_of[None] == "U2"
     slack.click(FakeSlack.find_button(ask, "Accept"), user="U2", channel="DU2")
     assert fake_slack.responses[-1].body["text"] == (
         "This cover request has already been answered; nothing changed."
