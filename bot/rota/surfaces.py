@@ -248,7 +248,8 @@ def _sync_group(
         return
     edited = want.group_holds is not None and members != [want.group_holds]
     if dry_run:
-        echo(f"would set {group} to <@{want.holder}> (it holds {', '.join(members) or 'nobody'})")
+        held = ", ".join(f"<@{member}>" for member in members) or "nobody"
+        echo(f"would set {group} to <@{want.holder}> (it holds {held})")
         return
     set_group_members(slack, want.group_id, [want.holder])
     report.changed += 1

@@ -206,3 +206,21 @@ def test_help_describes_groups_topics_and_cover(slack: SlackDoor, fake_slack: Fa
     assert "`/rota group @support` / `/rota group off`" in usage
     assert "`/rota topic on` / `/rota topic off`" in usage
     assert "inside a week under way, the rest of its working days are offered" in usage
+
+
+def test_a_dry_run_says_what_it_would_change_and_changes_nothing(
+    slack: SlackDoor, team: FakeSlack, services: Services
+) -> None:
+    rota(slack, team, GROUP)
+    rota(slack, team, "topic on")
+    team.edit_usergroup("S1", ("U3",))
+    team.edit_topic("C1", "Freeze")
+    said: list[str] = []
+    team.clear()
+    run_job(services, rota_surfaces.JOB, now=services.now(), dry_run=True, echo=said.append)
+    assert said == [
+        "would set @support to <@U1> (it holds <@U3>)",
+        "would set the topic of <#C1> to 'Freeze\\nOn support: @ann until Fri 4 Dec'",
+    ]
+    assert {c.method for c in team.calls} == {"usergroups.users.list", "conversations.info"}
+    assert team.usergroup_users("S1") == ["U3"]
