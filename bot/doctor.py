@@ -13,6 +13,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
+from bot.rota.surfaces import group_problem
 from bot.settings import ConfigError, Settings
 from bot.slack.channels import ext_shared
 from bot.slack.client import make_slack_client
@@ -25,9 +26,11 @@ from bot.slack.errors import (
     error_code,
 )
 from bot.slack.people import user_by_email
+from bot.slack.usergroups import all_groups
 from bot.store.db import make_engine
 from bot.store.migrate import SchemaOutOfDate, check_schema
 from bot.store.reports import all_rotas
+from bot.store.rota_cover import surfaces_in_use
 from bot.store.zendesk_people import agents
 from bot.zendesk.client import ZendeskClient, ZendeskError
 
@@ -175,6 +178,42 @@ def check_rota_channels(engine: Engine, slack: WebClient) -> Check:
     )
 
 
+def check_user_groups(engine: Engine, slack: WebClient) -> Check:
+    """The user groups rotas keep on whoever is on support: allowed, and still there."""
+    name = "user groups"
+    try:
+        with Session(engine) as session:
+            linked = [
+                (row.usergroup_id, row.usergroup_handle)
+                for row in surfaces_in_use(session=session)
+                if row.usergroup_id
+            ]
+    except SQLAlchemyError:
+        return Check(name, True, "not checked: the database is not ready")
+    try:
+        groups = {group.id for group in all_groups(slack)}
+    except SlackUnavailable as error:
+        problem = group_problem(str(error))
+        if not linked:
+            return Check(
+                name,
+                True,
+                f"no rota links one, and {problem[0].lower()}{problem[1:]}",
+                warning=True,
+            )
+        return Check(name, False, problem)
+    if not linked:
+        return Check(name, True, "Slack allows them; no rota links one yet (`/rota group @handle`)")
+    gone = [f"@{handle}" for group_id, handle in linked if group_id not in groups]
+    if gone:
+        return Check(
+            name,
+            False,
+            f"{', '.join(gone)} no longer exist in Slack: link another with `/rota group @handle`",
+        )
+    return Check(name, True, f"{len(linked)} linked, and Slack lets Rotabot set them")
+
+
 def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
     try:
         settings = settings_loader()
@@ -194,6 +233,7 @@ def run(settings_loader: Callable[[], Settings], *, out: TextIO) -> int:
         check_database(engine),
         check_slack(slack, settings),
         check_rota_channels(engine, slack),
+        check_user_groups(engine, slack),
     ]
     if not settings.zendesk_enabled:
         checks.append(Check("zendesk", True, "not configured (set ZENDESK_URL to enable tickets)"))

@@ -3,6 +3,8 @@
 # /rota
 SWAP_ACCEPT = "rota.swap.accept"
 SWAP_DECLINE = "rota.swap.decline"
+COVER_ACCEPT = "rota.cover.accept"
+COVER_DECLINE = "rota.cover.decline"
 
 # /ticket card and digests
 TICKET_PRIORITY_RIGHT = "ticket.priority.right"

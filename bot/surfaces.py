@@ -21,6 +21,7 @@ from bot.blocks.ticket import (
 )
 from bot.listeners import after_ack, asking_for
 from bot.nudges.overview import personal_nudges
+from bot.rota.cover import remember_cover_dm
 from bot.rota.home import home_summaries
 from bot.rota.request import Post
 from bot.rota.swaps import remember_swap_dm
@@ -73,6 +74,11 @@ def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:
                     request_id=each.swap_request_id,
                     channel=sent.channel,
                     ts=sent.ts,
+                )
+        if sent is not None and each.cover_id is not None:
+            with services.session() as session:
+                remember_cover_dm(
+                    session=session, cover_id=each.cover_id, channel=sent.channel, ts=sent.ts
                 )
 
 

@@ -11,6 +11,7 @@ import pytest
 from bot.cli import main
 from bot.store.db import make_engine, session_scope
 from bot.store.rota import create_rota
+from bot.store.rota_cover import surface_of
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk
 
@@ -127,4 +128,41 @@ def test_a_rota_channel_shared_with_another_organization_is_a_warning(
     main(["doctor"])
     assert "✓ rota channels: none of the 2 is shared with another organization" in (
         capsys.readouterr().out
+    )
+
+
+def user_group_line(capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    capsys.readouterr()
+    code = main(["doctor"])
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "user groups" in line]
+    return code, line
+
+
+def test_user_groups_on_a_free_workspace_warn_then_fail_once_one_is_linked(
+    operator: FakeZendesk, fake_slack: FakeSlack, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_slack.add_usergroup("S1", handle="support", users=("U1",))
+    assert user_group_line(capsys) == (
+        0,
+        "✓ user groups: Slack allows them; no rota links one yet (`/rota group @handle`)",
+    )
+    fake_slack.free_plan()
+    code, line = user_group_line(capsys)
+    assert code == 0
+    assert line.startswith(
+        "! user groups: no rota links one, and slack refused the user group (paid_teams_only). "
+        "User groups need a paid Slack plan"
+    )
+    engine = make_engine(os.environ["DATABASE_URL"])
+    with session_scope(engine) as session:
+        rota = create_rota(session=session, channel_id="CTEAM", created_by="U1", now=NOW)
+        assert rota.id is not None
+        surface = surface_of(session=session, rota_id=rota.id)
+        surface.usergroup_id, surface.usergroup_handle = "S1", "support"
+    engine.dispose()
+    code, line = user_group_line(capsys)
+    assert code == 1
+    assert line.startswith(
+        "✗ user groups: Slack refused the user group (paid_teams_only). User groups need a paid "
+        "Slack plan, and this workspace is on the free one."
     )

@@ -13,6 +13,11 @@ ROOT = Path(__file__).resolve().parent.parent
 SCOPE_OF: dict[str, str | tuple[str, ...] | None] = {
     # Whether a rota channel, public or private, is shared with another organization.
     "conversations_info": ("channels:read", "groups:read"),
+    # The channel topic's "On support" line, public or private channel.
+    "conversations_setTopic": ("channels:write.topic", "groups:write.topic"),
+    "usergroups_list": "usergroups:read",
+    "usergroups_users_list": "usergroups:read",
+    "usergroups_users_update": "usergroups:write",
     "chat_postMessage": "chat:write",
     "chat_update": "chat:write",
     "users_info": "users:read",
@@ -51,7 +56,10 @@ def test_scopes_are_exactly_what_the_bot_calls() -> None:
     called = set()
     for path in (ROOT / "bot").rglob("*.py"):
         called |= set(
-            re.findall(r"\.(chat_\w+|users_\w+|views_\w+|conversations_\w+)\(", path.read_text())
+            re.findall(
+                r"\.(chat_\w+|users_\w+|usergroups_\w+|views_\w+|conversations_\w+)\(",
+                path.read_text(),
+            )
         )
     unknown = called - set(SCOPE_OF)
     assert not unknown, f"add the scope these methods need to SCOPE_OF: {unknown}"

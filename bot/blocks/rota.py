@@ -19,9 +19,15 @@ USAGE = """*Usage:* `/rota` in the team's channel
 • `/rota add @a @b`: add people at the end of the order (the first `add` starts the rota)
 • `/rota remove @a`: take someone out; their future weeks are re-planned
 • `/rota swap @b [DATE]`: ask @b to swap your next week (or the week of DATE) with theirs
-• `/rota away FROM [TO] [@user]`: record an absence, e.g. `/rota away 21 Dec 2 Jan`
+• `/rota away FROM [TO] [@user]`: record an absence, e.g. `/rota away 21 Dec 2 Jan`; \
+inside a week under way, the rest of its working days are offered to the next person \
+(Accept / Decline)
 • `/rota lead @user [CLIENT]`: set the delivery lead, default or for one client
-• `/rota stats`: weeks served and covers, per person, over the last 6 months
+• `/rota stats`: weeks served and days of cover, per person, over the last 6 months
+• `/rota group @support` / `/rota group off`: a Slack user group that always holds whoever \
+is on support (paid Slack plans) / unlink it
+• `/rota topic on` / `/rota topic off`: an "On support: @name until Fri 4 Dec" line in the \
+channel topic / remove it
 • `/rota ical` / `/rota ical reset`: a private calendar feed link / a new link
 • `/rota help`: this help
 Dates: `2026-12-21`, `21 Dec`, `Dec 21`, `today`, `tomorrow`, `fri`, `next monday`."""
@@ -61,10 +67,53 @@ def week_mark(week: RotaWeek) -> str:
 
 
 @dataclass(frozen=True)
+class DaysCover:
+    """Days of a started week someone covers (or is being asked to): first, last, who."""
+
+    first_day: date
+    last_day: date
+    person: str
+    accepted: bool = True
+
+
+@dataclass(frozen=True)
 class ShownWeek:
     week: RotaWeek
     # The person on it is away that week and nobody could cover.
     uncovered: bool
+    covers: tuple[DaysCover, ...] = ()
+
+
+def split_week(week: RotaWeek, covers: tuple[DaysCover, ...]) -> list[tuple[date, date, str]]:
+    """Monday to Friday as runs of days with one person on support: (first, last, who)."""
+    runs: list[tuple[date, date, str]] = []
+    for offset in range(5):
+        day = week.week_start + timedelta(days=offset)
+        on = next(
+            (c.person for c in reversed(covers) if c.accepted and c.first_day <= day <= c.last_day),
+            week.user_id,
+        )
+        if runs and runs[-1][2] == on:
+            runs[-1] = (runs[-1][0], day, on)
+        else:
+            runs.append((day, day, on))
+    return runs
+
+
+def _who_and_when(shown: ShownWeek, *, today: date, current: bool) -> str:
+    week = shown.week
+    runs = split_week(week, shown.covers)
+    if len(runs) == 1:
+        label = week_label(week.week_start, today=today)
+        text = f"*{label}*" if current else label
+        return f"{text}  {mention(week.user_id)}{week_mark(week)}"
+    parts = []
+    for first, last, person in runs:
+        label = timefmt.day_range(first, last, today=today)
+        label = f"*{label}*" if current else label
+        covering = " covering" if person != week.user_id else week_mark(week)
+        parts.append(f"{label}  {mention(person)}{covering}")
+    return " · ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -81,10 +130,14 @@ class RotaSummary:
 def week_line(shown: ShownWeek, *, today: date, calendar: WorkCalendar) -> str:
     week = shown.week
     start = week.week_start
-    label = week_label(start, today=today)
     current = calendar.week_start(today) == start
-    text = f"*{label}*" if current else label
-    text += f"  {mention(week.user_id)}{week_mark(week)}"
+    text = _who_and_when(shown, today=today, current=current)
+    for asking in shown.covers:
+        if not asking.accepted:
+            text += (
+                f" · asking {mention(asking.person)} to cover "
+                f"{timefmt.day_range(asking.first_day, asking.last_day, today=today)}"
+            )
     text += holiday_note(start, calendar, today=today)
     if shown.uncovered:
         text += f"  :warning: {mention(week.user_id)} is away: nobody available to cover"
@@ -122,17 +175,30 @@ def rota_text(shown: list[ShownWeek], *, today: date, calendar: WorkCalendar) ->
 
 
 def who_text(
-    current: RotaWeek | None, following: RotaWeek | None, *, today: date, calendar: WorkCalendar
+    current: RotaWeek | None,
+    following: RotaWeek | None,
+    *,
+    today: date,
+    calendar: WorkCalendar,
+    covering: tuple[str, date] | None = None,
 ) -> str:
+    """`covering`: who covers today inside the week, and their last day of cover."""
     if current is None:
         return "Nobody is on support this week: add people with `/rota add @alice @bob`."
-    last_day = calendar.last_working_day_of_week(current.week_start) or (
-        current.week_start + timedelta(days=4)
-    )
-    text = (
-        f":technologist: On support now: {mention(current.user_id)}, "
-        f"until {timefmt.day(last_day, today=today)}."
-    )
+    if covering is not None:
+        person, until = covering
+        text = (
+            f":technologist: On support now: {mention(person)}, covering for "
+            f"{mention(current.user_id)} until {timefmt.day(until, today=today)}."
+        )
+    else:
+        last_day = calendar.last_working_day_of_week(current.week_start) or (
+            current.week_start + timedelta(days=4)
+        )
+        text = (
+            f":technologist: On support now: {mention(current.user_id)}, "
+            f"until {timefmt.day(last_day, today=today)}."
+        )
     if following is not None:
         text += (
             f"\nNext: {mention(following.user_id)}, "
@@ -161,15 +227,34 @@ def swap_request_blocks(request: SwapRequest, *, channel_id: str, today: date) -
     ]
 
 
+def cover_request_text(absent: str, days: str, *, channel_id: str) -> str:
+    return (
+        f"{mention(absent)} is away {days} during their support week in <#{channel_id}>. "
+        "Can you cover support on those days?"
+    )
+
+
+def cover_request_blocks(absent: str, days: str, *, channel_id: str, cover_id: int) -> list[Block]:
+    key = str(cover_id)
+    return [
+        section(cover_request_text(absent, days, channel_id=channel_id)),
+        actions(
+            button("Accept", action_id=ids.COVER_ACCEPT, value=key, style="primary"),
+            button("Decline", action_id=ids.COVER_DECLINE, value=key),
+            block_id=f"cover_{key}",
+        ),
+    ]
+
+
 def swap_answered_blocks(text: str) -> list[Block]:
     return [section(text)]
 
 
 def stats_text(rows: list[tuple[str, int, int, int]]) -> str:
-    """rows: (user id, weeks served, covers given, covers taken)."""
+    """rows: (user id, weeks served, working days of cover given, taken)."""
     if not rows:
         return "No weeks served in the last 6 months yet."
-    lines = ["*Last 6 months* (weeks served · covers given · covers taken)"]
+    lines = ["*Last 6 months* (weeks served · cover days given · cover days taken)"]
     lines += [
         f"{mention(user)}: {served} · {given} · {taken}" for user, served, given, taken in rows
     ]

@@ -1,4 +1,5 @@
-"""The Accept and Decline buttons of a swap request (in its DM or on the App Home)."""
+"""The Accept and Decline buttons of a swap request and of a cover request (in their DMs or
+on the App Home)."""
 
 from __future__ import annotations
 
@@ -10,17 +11,22 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.blocks.rota import swap_answered_blocks
 from bot.listeners import acknowledge, after_ack
+from bot.rota.cover import CoverAnswer, answer_cover
+from bot.rota.surfaces import sync_surfaces
 from bot.rota.swaps import SwapAnswer, answer_swap
-from bot.services import services_of
+from bot.services import Services, services_of
 from bot.slack.post import update
 from bot.surfaces import publish_home, send_all
 
 BROKEN = "That button no longer works; ask for the swap again with `/rota swap`."
+BROKEN_COVER = "That button no longer works; ask for cover again with `/rota away`."
 
 
 def register(app: App) -> None:
     app.action(ids.SWAP_ACCEPT)(ack=acknowledge, lazy=[after_ack(swap_answered)])
     app.action(ids.SWAP_DECLINE)(ack=acknowledge, lazy=[after_ack(swap_answered)])
+    app.action(ids.COVER_ACCEPT)(ack=acknowledge, lazy=[after_ack(cover_answered)])
+    app.action(ids.COVER_DECLINE)(ack=acknowledge, lazy=[after_ack(cover_answered)])
 
 
 def swap_answered(
@@ -47,17 +53,55 @@ def swap_answered(
                 accept=accept,
             )
     send_all(services, client, result.posts)
-    if result.dm is not None and result.dm_text is not None:
-        channel, ts = result.dm
-        update(
-            client,
-            channel=channel,
-            ts=ts,
-            text=result.dm_text,
-            blocks=swap_answered_blocks(result.dm_text),
-        )
+    _settled(services, client, body, respond, user_id, result.reply, result.dm, result.dm_text)
+
+
+def cover_answered(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
+) -> None:
+    accept = action.get("action_id") == ids.COVER_ACCEPT
+    services = services_of(context)
+    user_id = str(body.get("user", {}).get("id", ""))
+    value = str(action.get("value", ""))
+    if not value.isdigit():
+        result = CoverAnswer(BROKEN_COVER)
+    else:
+        with services.session() as session:
+            result = answer_cover(
+                session=session,
+                calendar=services.calendar,
+                now=services.now(),
+                cover_id=int(value),
+                user_id=user_id,
+                accept=accept,
+            )
+    send_all(services, client, result.posts)
+    if result.changed_rota is not None:
+        # Who is on support now changed: the user group and the topic follow at once.
+        sync_surfaces(services, client, now=services.now(), rota_ids=[result.changed_rota])
+    _settled(services, client, body, respond, user_id, result.reply, result.dm, result.dm_text)
+
+
+def _settled(
+    services: Services,
+    client: WebClient,
+    body: dict[str, Any],
+    respond: Respond,
+    user_id: str,
+    reply: str,
+    dm: tuple[str, str] | None,
+    dm_text: str | None,
+) -> None:
+    """The request's DM shows the answer; the clicker is told the outcome."""
+    if dm is not None and dm_text is not None:
+        channel, ts = dm
+        update(client, channel=channel, ts=ts, text=dm_text, blocks=swap_answered_blocks(dm_text))
     if body.get("response_url"):
-        respond(text=result.reply, response_type="ephemeral", replace_original=False)
+        respond(text=reply, response_type="ephemeral", replace_original=False)
     else:
         # Clicked on the App Home, which has no response_url: the refreshed home is the answer.
-        publish_home(services, client, user_id, notice=result.reply)
+        publish_home(services, client, user_id, notice=reply)

@@ -13,11 +13,13 @@ from slack_sdk.errors import SlackApiError
 from bot.listeners import after_ack, within_budget
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
-from bot.rota.request import Outcome, RotaRequest, bots_among
+from bot.rota.request import GroupLookup, Outcome, RotaRequest, bots_among
+from bot.rota.surfaces import remove_topic_line, sync_surfaces
 from bot.services import Services, services_of
-from bot.slack.errors import BOT_NOT_IN_CHANNEL, error_code
+from bot.slack.errors import BOT_NOT_IN_CHANNEL, SlackUnavailable, error_code
 from bot.slack.people import SlackPeople
 from bot.slack.post import send
+from bot.slack.usergroups import find_group
 from bot.store.changes import Remembered, Watch
 from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
@@ -133,6 +135,7 @@ def run(
     # Slack is asked about the people named before the session opens, not while it is open.
     people = SlackPeople(client)
     bots = bots_among(people, parsed.users)
+    group = look_up_group(client, parsed) if parsed.name == "group" else None
     now = services.now()
     with services.session() as session:
         # Kept for the calendar feed, which never asks Slack.
@@ -146,9 +149,27 @@ def run(
                 channel_id=str(command.get("channel_id", "")),
                 user_id=str(command.get("user_id", "")),
                 public_url=services.settings.public_url,
+                group=group,
             ),
             parsed,
         )
+
+
+def look_up_group(client: WebClient, parsed: Command) -> GroupLookup | None:
+    """The user group `/rota group` names, as Slack knows it (None for `group off`)."""
+    if parsed.words == ("off",):
+        return None
+    if len(parsed.words) == 2:  # picked from the @ menu: Slack sent its id and handle
+        group_id, handle = parsed.words
+    else:
+        group_id, handle = None, parsed.words[0]
+    try:
+        found = find_group(client, group_id=group_id, handle=handle)
+    except SlackUnavailable as error:
+        return GroupLookup(refused=str(error))
+    if found is None:
+        return GroupLookup()
+    return GroupLookup(group_id=found.id, handle=found.handle)
 
 
 def parsed_in(context: BoltContext, command: dict[str, Any]) -> Command | UsageError:
@@ -180,6 +201,15 @@ def deliver(services: Services, client: WebClient, outcome: Outcome) -> str:
     reply = outcome.text
     # The change is committed: tell the people it affects before anything else can fail.
     send_all(services, client, outcome.posts)
+    if outcome.topic_removed is not None:
+        try:
+            remove_topic_line(client, outcome.topic_removed)
+        except SlackUnavailable as error:
+            reply += f"\n:warning: Slack would not change the topic ({error})."
+    if outcome.surfaces is not None:
+        # Who is on support may have changed: the user group and topic follow at once.
+        report = sync_surfaces(services, client, now=services.now(), rota_ids=[outcome.surfaces])
+        reply += "".join(f"\n:warning: {problem}" for problem in report.problems)
     line = outcome.in_channel
     if line is not None:
         try:

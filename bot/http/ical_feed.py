@@ -7,9 +7,11 @@ from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from http import HTTPStatus
 
+from bot.blocks.rota import DaysCover, split_week
 from bot.http.requests import Route, WebRequest, WebResponse
 from bot.services import Services
 from bot.store import rota as store
+from bot.store import rota_cover as cover_store
 from bot.store.rota import Rota, RotaWeek
 from bot.store.slack_names import known_names
 
@@ -59,9 +61,15 @@ def _day(d: date) -> str:
 
 
 def calendar_feed(
-    rota: Rota, weeks: list[RotaWeek], *, name: Callable[[str], str], now: datetime
+    rota: Rota,
+    weeks: list[RotaWeek],
+    *,
+    name: Callable[[str], str],
+    now: datetime,
+    covers: tuple[DaysCover, ...] = (),
 ) -> str:
-    """One all-day event per week, Monday to Saturday (exclusive end)."""
+    """One all-day event per week, Monday to Saturday (exclusive end); a week split by cover
+    inside it has one event per run of days with one person on support."""
     lines = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -71,16 +79,20 @@ def calendar_feed(
         "X-WR-CALNAME:Support rota",
     ]
     for week in weeks:
-        lines += [
-            "BEGIN:VEVENT",
-            f"UID:rota-{rota.id}-{_day(week.week_start)}@rotabot",
-            f"DTSTAMP:{_stamp(now)}",
-            f"DTSTART;VALUE=DATE:{_day(week.week_start)}",
-            f"DTEND;VALUE=DATE:{_day(week.week_start + timedelta(days=5))}",
-            f"SUMMARY:{escape_text('Support: ' + name(week.user_id))}",
-            "TRANSP:TRANSPARENT",
-            "END:VEVENT",
-        ]
+        for first, last, person in split_week(week, covers):
+            summary = "Support: " + name(person)
+            if person != week.user_id:
+                summary += f" (covering for {name(week.user_id)})"
+            lines += [
+                "BEGIN:VEVENT",
+                f"UID:rota-{rota.id}-{_day(first)}@rotabot",
+                f"DTSTAMP:{_stamp(now)}",
+                f"DTSTART;VALUE=DATE:{_day(first)}",
+                f"DTEND;VALUE=DATE:{_day(last + timedelta(days=1))}",
+                f"SUMMARY:{escape_text(summary)}",
+                "TRANSP:TRANSPARENT",
+                "END:VEVENT",
+            ]
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)
 
@@ -110,10 +122,21 @@ def feed_response(services: Services, secret: str) -> WebResponse:
         if rota is None or rota.id is None:
             return WebResponse.text(HTTPStatus.NOT_FOUND, "not found")
         weeks = store.weeks(session=session, rota_id=rota.id)
+        first = weeks[0].week_start if weeks else date.min
+        covers = tuple(
+            DaysCover(c.first_day, c.last_day, c.coverer)
+            for c in cover_store.midweek_covers(session=session, rota_id=rota.id, first=first)
+            if c.status == cover_store.ACCEPTED and c.coverer is not None
+        )
         # Names as Rotabot last learned them: a feed never waits on Slack.
-        names = known_names(session=session, user_ids=(week.user_id for week in weeks))
+        people = {week.user_id for week in weeks} | {c.person for c in covers}
+        names = known_names(session=session, user_ids=people)
     body = calendar_feed(
-        rota, weeks, name=lambda user_id: names.get(user_id, user_id), now=services.now()
+        rota,
+        weeks,
+        name=lambda user_id: names.get(user_id, user_id),
+        now=services.now(),
+        covers=covers,
     )
     return WebResponse(
         HTTPStatus.OK,

@@ -5,6 +5,7 @@ from bot.jobs import (
     commitments,
     handover,
     priority_review,
+    rota_surfaces,
     slack_names,
     sync,
     weekly_summary,
@@ -21,6 +22,7 @@ def all_jobs() -> dict[str, Job]:
         client_waiting.JOB,
         handover.JOB,
         weekly_summary.JOB,
+        rota_surfaces.JOB,
         slack_names.JOB,
     ]
     return {job.name: job for job in jobs}

@@ -133,10 +133,11 @@ def _rota_due(
     """The handover DMs of one rota's week owed now: on time, or to someone back today."""
     assert rota.id is not None
     starting = ending + timedelta(days=7)
-    outgoing = on_support(session=session, calendar=calendar, rota_id=rota.id, day=ending)
-    incoming = on_support(session=session, calendar=calendar, rota_id=rota.id, day=starting)
     handover_day = calendar.last_working_day_of_week(ending) or ending
     first_day = calendar.first_working_day_of_week(starting) or starting
+    # Whoever covers the end of a split week hands over, not the person it was planned for.
+    outgoing = on_support(session=session, calendar=calendar, rota_id=rota.id, day=handover_day)
+    incoming = on_support(session=session, calendar=calendar, rota_id=rota.id, day=first_day)
     key = f"{NAME}:{rota.id}:{starting.isoformat()}"
     sides: list[tuple[str, str, Side]] = []
     if outgoing is not None and outgoing != incoming:

@@ -84,7 +84,7 @@ def due(
             now=now,
             calendar=calendar,
             zendesk_url=settings.zendesk_url,
-            on_support=on_support(session=session, calendar=calendar, rota_id=rota.id, day=week),
+            on_support=on_support(session=session, calendar=calendar, rota_id=rota.id, day=today),
             next_on_support=on_support(
                 session=session, calendar=calendar, rota_id=rota.id, day=week + timedelta(days=7)
             ),

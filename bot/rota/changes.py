@@ -7,6 +7,7 @@ from datetime import date
 from bot import timefmt
 from bot.blocks.rota import mention, swap_request_blocks, swap_request_text, week_label
 from bot.dates import parse_date
+from bot.rota.cover import ask_for_cover
 from bot.rota.parse import DEFAULT_SHOWN, Command, UsageError, split_range
 from bot.rota.planning import Cover, has_started, rotate_after
 from bot.rota.request import (
@@ -132,7 +133,7 @@ def remove(request: RotaRequest, command: Command) -> Outcome:
             )
         )
     request.audit(rota, "rota.remove", user=leaving, replanned=len(lines))
-    return Outcome(text, posts=posts)
+    return Outcome(text, posts=posts, surfaces=rota.id)
 
 
 def swap(request: RotaRequest, command: Command) -> Outcome:
@@ -232,6 +233,15 @@ def away(request: RotaRequest, command: Command) -> Outcome:
     mine = [c for c in planner.covers if c.absent == absent]
     if mine:
         text += " Cover:\n" + _cover_lines(mine, today)
+    said, asked = ask_for_cover(
+        session=request.session,
+        calendar=request.calendar,
+        rota=rota,
+        absent=absent,
+        first=first,
+        last=last,
+        now=request.now,
+    )
     away_check = planner.away()
     uncovered = [
         w
@@ -243,10 +253,11 @@ def away(request: RotaRequest, command: Command) -> Outcome:
     for week in uncovered:
         label = week_label(week.week_start, today=today)
         if has_started(week.week_start, today=today):
-            text += f"\n:warning: {label} has already started, so it stays as it is."
+            started = f":warning: {label} has already started, so it stays as it is."
+            text += f"\n{said or started}"
         else:
             text += f"\n:warning: {label}: nobody is available to cover."
-    return Outcome(text, posts=request.cover_notices(planner))
+    return Outcome(text, posts=[*request.cover_notices(planner), *asked], surfaces=rota.id)
 
 
 def lead(request: RotaRequest, command: Command) -> Outcome:

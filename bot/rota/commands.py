@@ -9,7 +9,7 @@ from bot.blocks.rota import NO_ROTA, USAGE, stats_text, who_text
 from bot.dates import DateError
 from bot.rota.changes import add, away, ical, lead, remove, swap
 from bot.rota.parse import Command, UsageError
-from bot.rota.planning import fairness
+from bot.rota.planning import DaysCovered, fairness
 from bot.rota.request import (
     NoRota,
     Outcome,
@@ -19,7 +19,9 @@ from bot.rota.request import (
     member_ids,
     shown_rota,
 )
+from bot.rota.surface_commands import group, topic
 from bot.store import rota as store
+from bot.store import rota_cover as covers
 
 STATS_WINDOW = timedelta(days=183)
 IN_A_CHANNEL = (
@@ -55,7 +57,24 @@ def who(request: RotaRequest, command: Command) -> Outcome:
     shown = planner.shown(2)
     current = next((w for w in shown if w.week_start == planner.this_week), None)
     following = next((w for w in shown if w.week_start > planner.this_week), None)
-    text = who_text(current, following, today=request.today, calendar=request.calendar)
+    assert rota.id is not None
+    covering = next(
+        (
+            (c.coverer, c.last_day)
+            for c in reversed(
+                covers.midweek_covers(
+                    session=request.session, rota_id=rota.id, first=planner.this_week
+                )
+            )
+            if c.status == covers.ACCEPTED
+            and c.coverer
+            and c.first_day <= request.today <= c.last_day
+        ),
+        None,
+    )
+    text = who_text(
+        current, following, today=request.today, calendar=request.calendar, covering=covering
+    )
     return Outcome(
         "Posted in the channel.",
         posts=request.cover_notices(planner),
@@ -66,14 +85,33 @@ def who(request: RotaRequest, command: Command) -> Outcome:
 def stats(request: RotaRequest, command: Command) -> Outcome:
     rota = channel_rota(request)
     assert rota.id is not None
-    today = request.today
-    served = store.weeks(
-        session=request.session,
-        rota_id=rota.id,
-        first=request.calendar.week_start(today - STATS_WINDOW),
-        last=today,
+    today, calendar = request.today, request.calendar
+    first = calendar.week_start(today - STATS_WINDOW)
+    served = store.weeks(session=request.session, rota_id=rota.id, first=first, last=today)
+    midweek = [
+        DaysCovered(
+            c.coverer,
+            c.absent,
+            sum(
+                1
+                for d in calendar.working_days_of_week(c.week_start)
+                if c.first_day <= d <= c.last_day
+            ),
+        )
+        for c in covers.midweek_covers(
+            session=request.session,
+            rota_id=rota.id,
+            first=first,
+            last=today,
+        )
+        if c.status == covers.ACCEPTED and c.coverer is not None
+    ]
+    rows = fairness(
+        served,
+        member_ids(request, rota),
+        week_days=lambda monday: len(calendar.working_days_of_week(monday)),
+        midweek=midweek,
     )
-    rows = fairness(served, member_ids(request, rota))
     return Outcome(
         stats_text([(r.user_id, r.served, r.covers_given, r.covers_taken) for r in rows])
     )
@@ -93,5 +131,7 @@ COMMANDS: dict[str, Callable[[RotaRequest, Command], Outcome]] = {
     "lead": lead,
     "stats": stats,
     "ical": ical,
+    "group": group,
+    "topic": topic,
     "help": usage,
 }

@@ -10,6 +10,9 @@ from bot.dates import EXAMPLES, DateError, echo, parse_range
 from bot.worktime import WorkCalendar
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
+# A user group as Slack escapes it: <!subteam^S0614TZR7|@support> (the label may be missing).
+SUBTEAM = re.compile(r"<!subteam\^([A-Z0-9]+)(?:\|@?([^>]*))?>")
+HANDLE = re.compile(r"@?([a-z0-9][a-z0-9._-]{0,79})", re.IGNORECASE)
 TOKEN = re.compile(r"<[^>]*>|[^\s<]+|<")
 MAX_SHOWN = 26
 DEFAULT_SHOWN = 6
@@ -27,7 +30,20 @@ class Command:
     count: int = DEFAULT_SHOWN
 
 
-SUBCOMMANDS = ("show", "who", "add", "remove", "swap", "away", "lead", "stats", "ical", "help")
+SUBCOMMANDS = (
+    "show",
+    "who",
+    "add",
+    "remove",
+    "swap",
+    "away",
+    "lead",
+    "stats",
+    "ical",
+    "group",
+    "topic",
+    "help",
+)
 
 
 def parse_command(text: str) -> Command:
@@ -40,6 +56,8 @@ def parse_command(text: str) -> Command:
         raise UsageError(f"I don't know `{echo(tokens[0])}`.")
     users: list[str] = []
     words: list[str] = []
+    if name == "group":
+        return _group_command(rest)
     for token in rest:
         if match := MENTION.fullmatch(token):
             users.append(match[1])
@@ -83,8 +101,31 @@ def _check_shape(command: Command) -> None:
         )
     if name == "lead" and len(" ".join(words)) > 255:
         raise UsageError("That client name is too long: Zendesk organization names are shorter.")
+    if name == "topic" and (users or [w.lower() for w in words] not in (["on"], ["off"])):
+        raise UsageError("`topic` takes `on` or `off`, e.g. `topic on`.")
     if name == "ical" and (users or [w.lower() for w in words] not in ([], ["reset"])):
         raise UsageError("`ical` takes nothing, or `reset` for a new link.")
+
+
+GROUP_USAGE = (
+    "`group` takes a user group picked from Slack's @ menu, e.g. `group @support`, "
+    "or `off` to unlink it."
+)
+
+
+def _group_command(rest: list[str]) -> Command:
+    """`group <!subteam^S…|@handle>`, `group @handle` or `group off`: words are the group's
+    id and handle ("" when Slack did not send one), or just the handle, or `off`."""
+    if len(rest) != 1:
+        raise UsageError(GROUP_USAGE)
+    (token,) = rest
+    if match := SUBTEAM.fullmatch(token):
+        return Command("group", words=(match[1], (match[2] or "").strip()))
+    if token.lower() == "off":
+        return Command("group", words=("off",))
+    if not token.startswith("<") and (match := HANDLE.fullmatch(token)):
+        return Command("group", words=(match[1],))
+    raise UsageError(f"I can't read `{echo(token)}` as a user group. {GROUP_USAGE}")
 
 
 def _is_count(word: str) -> bool:

@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from bot.rota.planning import MAX_WEEKS_AHEAD, WEEK, Cover, arrange_cover, collides, project
 from bot.store import rota as store
+from bot.store import rota_cover as covers
 from bot.store.rota import Absence, RotaMember, RotaWeek
 from bot.worktime import WorkCalendar
 
@@ -132,10 +133,14 @@ class Planner:
 
 
 def on_support(*, session: Session, calendar: WorkCalendar, rota_id: int, day: date) -> str | None:
-    """Who is on support for the rota on this local date: the published week, else the plan.
+    """Who is on support for the rota on this local date: whoever accepted to cover that day
+    inside a started week, else the published week, else the plan.
 
     Reads only; None when the rota has nobody (or the date is before the rota began).
     """
+    covering = covers.coverer_on(session=session, rota_id=rota_id, day=day)
+    if covering is not None:
+        return covering
     week_start = calendar.week_start(day)
     found = store.weeks(session=session, rota_id=rota_id, first=week_start, last=week_start)
     if found:

@@ -114,26 +114,48 @@ def project(
 class PersonStats:
     user_id: str
     served: int
+    # In working days: a whole week's cover counts its working days.
     covers_given: int
     covers_taken: int
 
 
-def fairness(weeks_served: list[RotaWeek], order: list[str]) -> list[PersonStats]:
-    """Per person (members first, in order, then anyone who has left): weeks and covers."""
+@dataclass(frozen=True)
+class DaysCovered:
+    """Working days of a started week one person covered for another."""
+
+    coverer: str
+    absent: str
+    days: int
+
+
+def fairness(
+    weeks_served: list[RotaWeek],
+    order: list[str],
+    *,
+    week_days: Callable[[date], int] = lambda _: 5,
+    midweek: Iterable[DaysCovered] = (),
+) -> list[PersonStats]:
+    """Per person (members first, in order, then anyone who has left): weeks served, and
+    cover given and taken in working days (`week_days` counts a week's)."""
+    covered = [
+        DaysCovered(w.user_id, w.partner, week_days(w.week_start))
+        for w in weeks_served
+        if w.kind == store.COVER and w.partner
+    ] + list(midweek)
     people = list(order) + sorted(
-        {w.user_id for w in weeks_served} - set(order)
-        | {w.partner for w in weeks_served if w.kind == store.COVER and w.partner} - set(order)
+        (
+            {w.user_id for w in weeks_served}
+            | {c.absent for c in covered}
+            | {c.coverer for c in covered}
+        )
+        - set(order)
     )
     return [
         PersonStats(
             user_id=person,
             served=sum(1 for w in weeks_served if w.user_id == person),
-            covers_given=sum(
-                1 for w in weeks_served if w.kind == store.COVER and w.user_id == person
-            ),
-            covers_taken=sum(
-                1 for w in weeks_served if w.kind == store.COVER and w.partner == person
-            ),
+            covers_given=sum(c.days for c in covered if c.coverer == person),
+            covers_taken=sum(c.days for c in covered if c.absent == person),
         )
         for person in people
     ]

@@ -10,11 +10,12 @@ from typing import Any, Protocol
 from sqlmodel import Session
 
 from bot.blocks.kit import section
-from bot.blocks.rota import ShownWeek, mention, rota_blocks, rota_text, week_label
+from bot.blocks.rota import DaysCover, ShownWeek, mention, rota_blocks, rota_text, week_label
 from bot.rota.parse import UsageError
 from bot.rota.planner import Planner
 from bot.rota.planning import Cover
 from bot.store import rota as store
+from bot.store import rota_cover as covers
 from bot.store.audit import record_audit
 from bot.store.rota import Rota
 from bot.worktime import WorkCalendar
@@ -42,6 +43,7 @@ class Post:
     text: str
     blocks: list[dict[str, Any]] | None = None
     swap_request_id: int | None = None
+    cover_id: int | None = None
 
 
 @dataclass
@@ -53,11 +55,30 @@ class Outcome:
     posts: list[Post] = field(default_factory=list)
     # Posted in the channel; when the bot is not in it, the person is told to invite it.
     in_channel: Post | None = None
+    # The rota whose user group and topic line should follow the change at once.
+    surfaces: int | None = None
+    # The channel whose topic loses Rotabot's line.
+    topic_removed: str | None = None
 
     @property
     def settled(self) -> bool:
         """Nothing to send but the answer: asking again gives the same until the rota changes."""
-        return not self.posts and self.in_channel is None
+        return (
+            not self.posts
+            and self.in_channel is None
+            and self.surfaces is None
+            and self.topic_removed is None
+        )
+
+
+@dataclass(frozen=True)
+class GroupLookup:
+    """What Slack said about the user group `/rota group` names, asked before the session:
+    the group's id and handle, or nothing found, or Slack's refusal code."""
+
+    group_id: str | None = None
+    handle: str | None = None
+    refused: str | None = None
 
 
 @dataclass
@@ -70,6 +91,7 @@ class RotaRequest:
     channel_id: str
     user_id: str
     public_url: str | None = None
+    group: GroupLookup | None = None
 
     @property
     def today(self) -> date:
@@ -150,7 +172,25 @@ def shown_rota(request: RotaRequest, rota: Rota, count: int, *, said: str = "") 
     """The answer showing the rota's next `count` weeks, under what was `said` about a change."""
     planner = request.planner(rota)
     away = planner.away()
-    shown = [ShownWeek(w, uncovered=away(w.user_id, w.week_start)) for w in planner.shown(count)]
+    weeks = planner.shown(count)
+    assert rota.id is not None
+    by_week: dict[date, list[DaysCover]] = {}
+    for cover in covers.midweek_covers(
+        session=request.session, rota_id=rota.id, first=planner.this_week
+    ):
+        person = cover.coverer if cover.status == covers.ACCEPTED else cover.asked
+        if person is not None:
+            by_week.setdefault(cover.week_start, []).append(
+                DaysCover(cover.first_day, cover.last_day, person, cover.status == covers.ACCEPTED)
+            )
+    shown = [
+        ShownWeek(
+            w,
+            uncovered=away(w.user_id, w.week_start) and w.week_start not in by_week,
+            covers=tuple(by_week.get(w.week_start, ())),
+        )
+        for w in weeks
+    ]
     blocks = rota_blocks(
         shown,
         today=request.today,

@@ -12,6 +12,16 @@ INVALID_AUTH = "invalid_auth"
 NOT_AUTHED = "not_authed"
 ACCOUNT_INACTIVE = "account_inactive"
 TOKEN_REVOKED = "token_revoked"
+MISSING_SCOPE = "missing_scope"
+# User groups: a free workspace has none (Slack answers either code), and some tokens may not.
+PAID_TEAMS_ONLY = "paid_teams_only"
+PLAN_UPGRADE_REQUIRED = "plan_upgrade_required"
+NOT_ALLOWED_TOKEN_TYPE = "not_allowed_token_type"
+NO_SUCH_SUBTEAM = "no_such_subteam"
+PERMISSION_DENIED = "permission_denied"
+INVALID_USERS = "invalid_users"
+NO_USERS_PROVIDED = "no_users_provided"
+TOO_LONG = "too_long"
 
 # The bot cannot post in the channel until someone invites it.
 BOT_NOT_IN_CHANNEL = frozenset({NOT_IN_CHANNEL, CHANNEL_NOT_FOUND})

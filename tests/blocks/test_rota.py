@@ -83,7 +83,7 @@ def test_swap_request_blocks_carry_only_the_key() -> None:
 
 def test_stats_text() -> None:
     assert stats_text([("U1", 3, 1, 0), ("U2", 2, 0, 1)]) == (
-        "*Last 6 months* (weeks served · covers given · covers taken)\n"
+        "*Last 6 months* (weeks served · cover days given · cover days taken)\n"
         "<@U1>: 3 · 1 · 0\n<@U2>: 2 · 0 · 1"
     )
 

@@ -14,7 +14,13 @@ from types import TracebackType
 from typing import Any, Self, cast
 from urllib.parse import parse_qsl, urlsplit
 
-from tests.fakes.slack_methods import APP_TOKEN_METHODS, AT_LEAST_ONE_OF, REQUIRED_ARGS
+from tests.fakes.slack_methods import (
+    APP_TOKEN_METHODS,
+    AT_LEAST_ONE_OF,
+    REQUIRED_ARGS,
+    SCOPE_OF,
+    TOPIC_MOST,
+)
 
 API_PREFIX = "/api/"
 RESPONSE_PREFIX = "/response/"
@@ -104,6 +110,10 @@ class FakeSlack:
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
         self._users: dict[str, Json] = {}
         self._channels: dict[str, Json] = {}
+        self._topics: dict[str, str] = {}
+        self._usergroups: dict[str, Json] = {}
+        self._free_plan = False
+        self._missing_scopes: set[str] = set()
         self._ts_counter = itertools.count(1)
         self._view_counter = itertools.count(1)
         # Socket Mode: each app-level token apps.connections.open accepts, and what hands out
@@ -122,6 +132,10 @@ class FakeSlack:
             "users.info": self._user_info,
             "users.lookupByEmail": self._lookup_by_email,
             "users.list": self._list_users,
+            "usergroups.list": self._list_usergroups,
+            "usergroups.users.list": self._usergroup_users,
+            "usergroups.users.update": self._update_usergroup_users,
+            "conversations.setTopic": self._set_topic,
             "views.open": self._view,
             "views.push": self._view,
             "views.update": self._view,
@@ -229,6 +243,47 @@ class FakeSlack:
         (FakeSocketMode.new_url); other app-level tokens are invalid_auth."""
         with self._lock:
             self._socket_apps[app_token] = new_url
+
+    def add_usergroup(self, group_id: str, *, handle: str, users: tuple[str, ...] = ()) -> None:
+        """Register a user group (Slack's "subteam") for the usergroups.* methods."""
+        with self._lock:
+            self._usergroups[group_id] = {
+                "id": group_id,
+                "team_id": TEAM_ID,
+                "is_usergroup": True,
+                "name": handle.title(),
+                "handle": handle,
+                "date_delete": 0,
+                "users": list(users),
+            }
+
+    def usergroup_users(self, group_id: str) -> list[str]:
+        with self._lock:
+            return list(self._usergroups[group_id]["users"])
+
+    def edit_usergroup(self, group_id: str, users: tuple[str, ...]) -> None:
+        """Someone changes the group's members by hand in Slack."""
+        with self._lock:
+            self._usergroups[group_id]["users"] = list(users)
+
+    def free_plan(self) -> None:
+        """The workspace is on Slack's free plan, which has no user groups."""
+        with self._lock:
+            self._free_plan = True
+
+    def without_scope(self, scope: str) -> None:
+        """The app was installed without this scope: methods needing it answer missing_scope."""
+        with self._lock:
+            self._missing_scopes.add(scope)
+
+    def topic(self, channel_id: str) -> str:
+        with self._lock:
+            return self._topics.get(channel_id, "")
+
+    def edit_topic(self, channel_id: str, topic: str) -> None:
+        """Someone in the channel sets its topic by hand."""
+        with self._lock:
+            self._topics[channel_id] = topic
 
     def respond(self, method: str, payload: Json) -> None:
         """Answer every later call of `method` with `payload` instead of the default."""
@@ -479,6 +534,7 @@ class FakeSlack:
             "is_member": True,
             "is_shared": shared,
             "is_ext_shared": shared,
+            "topic": {"value": self._topics.get(channel_id, ""), "creator": "", "last_set": 0},
         }
         return {"ok": True, "channel": channel}
 
@@ -506,6 +562,73 @@ class FakeSlack:
     def _list_users(self, args: Json) -> Json:
         members = copy.deepcopy(list(self._users.values()))
         return {"ok": True, "members": members, "response_metadata": {"next_cursor": ""}}
+
+    def _refusal(self, method: str, channel: str = "") -> Json | None:
+        """Slack's answer when the workspace's plan or the app's scopes do not allow `method`."""
+        if method.startswith("usergroups.") and self._free_plan:
+            return {"ok": False, "error": "paid_teams_only"}
+        needed = SCOPE_OF.get(method, ())
+        if method == "conversations.setTopic":
+            needed = needed[1:] if channel.startswith("G") else needed[:1]
+        missing = [scope for scope in needed if scope in self._missing_scopes]
+        if missing:
+            return {"ok": False, "error": "missing_scope", "needed": ",".join(missing)}
+        return None
+
+    def _list_usergroups(self, args: Json) -> Json:
+        if refused := self._refusal("usergroups.list"):
+            return refused
+        groups = []
+        for group in self._usergroups.values():
+            listed = {k: v for k, v in group.items() if k != "users"}
+            listed["user_count"] = len(group["users"])
+            groups.append(copy.deepcopy(listed))
+        return {"ok": True, "usergroups": groups}
+
+    def _usergroup_users(self, args: Json) -> Json:
+        if refused := self._refusal("usergroups.users.list"):
+            return refused
+        group = self._usergroups.get(str(args["usergroup"]))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(group["users"])}
+
+    def _update_usergroup_users(self, args: Json) -> Json:
+        if refused := self._refusal("usergroups.users.update"):
+            return refused
+        group = self._usergroups.get(str(args["usergroup"]))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        users = _id_list(args.get("users"))
+        # Slack refuses to empty a group (usergroups.disable does that) ...
+        if not users:
+            return {"ok": False, "error": "no_users_provided"}
+        # ... and to hold bots or guests.
+        for user_id in users:
+            user = self._users.get(user_id, {})
+            if user.get("is_ultra_restricted"):
+                return {"ok": False, "error": "single_channel_guests_cannot_be_added"}
+            if user.get("is_bot") or user.get("is_restricted") or user.get("is_stranger"):
+                return {"ok": False, "error": "invalid_users"}
+        group["users"] = list(dict.fromkeys(users))
+        listed = {k: v for k, v in group.items() if k != "users"}
+        return {"ok": True, "usergroup": {**copy.deepcopy(listed), "users": list(group["users"])}}
+
+    def _set_topic(self, args: Json) -> Json:
+        channel_id = str(args["channel"])
+        if "topic" not in args:
+            self._protocol_errors.append("conversations.setTopic: missing topic")
+            return {"ok": False, "error": "invalid_arguments"}
+        if refused := self._refusal("conversations.setTopic", channel_id):
+            return refused
+        topic = str(args["topic"])
+        if len(topic) > TOPIC_MOST:
+            return {"ok": False, "error": "too_long"}
+        self._topics[channel_id] = topic
+        return {
+            "ok": True,
+            "channel": {"id": channel_id, "topic": {"value": topic, "creator": BOT_USER_ID}},
+        }
 
     def _view(self, args: Json) -> Json:
         number = next(self._view_counter)

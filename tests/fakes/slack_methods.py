@@ -27,7 +27,25 @@ REQUIRED_ARGS: dict[str, frozenset[str]] = {
     "views.push": frozenset({"trigger_id", "view"}),
     "reactions.add": frozenset({"channel", "name", "timestamp"}),
     "apps.connections.open": frozenset(),
+    "usergroups.list": frozenset(),
+    "usergroups.users.list": frozenset({"usergroup"}),
+    "usergroups.users.update": frozenset({"usergroup", "users"}),
+    # The reference marks neither as required; Slack's method page requires both, and an
+    # empty topic (clearing it) is allowed, so `topic` is checked for presence by the fake.
+    "conversations.setTopic": frozenset({"channel"}),
 }
+
+# The bot scope each method needs (Slack's method pages); a fake workspace may lack some.
+SCOPE_OF: dict[str, tuple[str, ...]] = {
+    "usergroups.list": ("usergroups:read",),
+    "usergroups.users.list": ("usergroups:read",),
+    "usergroups.users.update": ("usergroups:write",),
+    # Either: public channels need the first, private ones the second.
+    "conversations.setTopic": ("channels:write.topic", "groups:write.topic"),
+}
+
+# Slack's limit on a channel topic (conversations.setTopic answers too_long past it).
+TOPIC_MOST = 250
 
 # Methods that take the app-level token (xapp-) instead of a bot token.
 APP_TOKEN_METHODS = frozenset({"apps.connections.open"})

@@ -288,3 +288,57 @@ def test_channels_can_be_shared_with_other_organizations(
     assert client.conversations_info(channel="C1")["channel"]["is_ext_shared"] is False
     assert client.conversations_info(channel="C2")["channel"]["is_ext_shared"] is True
     assert client.conversations_info(channel="C3")["channel"]["is_ext_shared"] is False
+
+
+def slack_error(call: Any) -> str:
+    with pytest.raises(SlackApiError) as raised:
+        call()
+    return str(raised.value.response["error"])
+
+
+def test_user_groups_as_slack_describes_them(fake: FakeSlack, client: WebClient) -> None:
+    fake.add_user("UB", name="bot", is_bot=True)
+    fake.add_user("UG", name="guest", kind="guest")
+    fake.add_user("US", name="single", kind="single-channel-guest")
+    fake.add_usergroup("S1", handle="support", users=("U1",))
+    listed = client.usergroups_list()["usergroups"]
+    assert [(g["id"], g["handle"], g["user_count"]) for g in listed] == [("S1", "support", 1)]
+    assert client.usergroups_users_list(usergroup="S1")["users"] == ["U1"]
+    client.usergroups_users_update(usergroup="S1", users=["U2", "U3"])
+    assert fake.usergroup_users("S1") == ["U2", "U3"]
+    update = client.usergroups_users_update
+    assert slack_error(lambda: update(usergroup="S1", users=[])) == "invalid_arguments"
+    assert slack_error(lambda: update(usergroup="S1", users=" ")) == "no_users_provided"
+    assert slack_error(lambda: update(usergroup="S1", users=["UB"])) == "invalid_users"
+    assert slack_error(lambda: update(usergroup="S1", users=["UG"])) == "invalid_users"
+    assert (
+        slack_error(lambda: update(usergroup="S1", users=["US"]))
+        == "single_channel_guests_cannot_be_added"
+    )
+    assert slack_error(lambda: update(usergroup="S9", users=["U1"])) == "no_such_subteam"
+    assert slack_error(lambda: client.usergroups_users_list(usergroup="S9")) == "no_such_subteam"
+    assert fake.usergroup_users("S1") == ["U2", "U3"]
+    fake.without_scope("usergroups:write")
+    assert slack_error(lambda: update(usergroup="S1", users=["U1"])) == "missing_scope"
+    fake.free_plan()
+    assert slack_error(client.usergroups_list) == "paid_teams_only"
+
+
+def test_channel_topics_as_slack_describes_them(fake: FakeSlack, client: WebClient) -> None:
+    client.conversations_setTopic(channel="C1", topic="Deploys on Thursdays")
+    assert client.conversations_info(channel="C1")["channel"]["topic"]["value"] == (
+        "Deploys on Thursdays"
+    )
+    client.conversations_setTopic(channel="C1", topic="")
+    assert fake.topic("C1") == ""
+    assert slack_error(lambda: client.conversations_setTopic(channel="C1", topic="x" * 251)) == (
+        "too_long"
+    )
+    fake.without_scope("groups:write.topic")
+    client.conversations_setTopic(channel="C1", topic="public channels still work")
+    assert slack_error(lambda: client.conversations_setTopic(channel="G1", topic="no")) == (
+        "missing_scope"
+    )
+    assert fake.protocol_errors == []
+    assert slack_error(lambda: client.api_call("conversations.setTopic", json={"channel": "C1"}))
+    assert fake.protocol_errors == ["conversations.setTopic: missing topic"]

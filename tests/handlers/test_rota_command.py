@@ -226,8 +226,8 @@ def test_stats_counts_served_weeks_and_covers(
     rota(slack, fake_slack, "away 7 Dec", user="U2")
     at_london(clock, 2026, 12, 16, 12, 0)
     assert rota(slack, fake_slack, "stats") == (
-        "*Last 6 months* (weeks served · covers given · covers taken)\n"
-        "<@U1>: 1 · 0 · 0\n<@U2>: 1 · 0 · 1\n<@U3>: 1 · 1 · 0"
+        "*Last 6 months* (weeks served · cover days given · cover days taken)\n"
+        "<@U1>: 1 · 0 · 0\n<@U2>: 1 · 0 · 5\n<@U3>: 1 · 5 · 0"
     )
 
 

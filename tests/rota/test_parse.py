@@ -56,3 +56,34 @@ def test_parse_command_never_raises_anything_but_usage_errors(text: str) -> None
     else:
         # run_command can dispatch every name the parser gives.
         assert command.name in COMMANDS
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("group <!subteam^S0614TZR7|@support>", Command("group", words=("S0614TZR7", "support"))),
+        ("group <!subteam^S0614TZR7>", Command("group", words=("S0614TZR7", ""))),
+        ("group @support", Command("group", words=("support",))),
+        ("group OFF", Command("group", words=("off",))),
+        ("topic on", Command("topic", words=("on",))),
+        ("topic Off", Command("topic", words=("Off",))),
+    ],
+)
+def test_group_and_topic(text: str, expected: Command) -> None:
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("group", "`group` takes a user group picked from Slack's @ menu"),
+        ("group @a @b", "`group` takes a user group picked from Slack's @ menu"),
+        ("group <#C1>", "I can't read `<#C1>` as a user group."),
+        ("topic", "`topic` takes `on` or `off`"),
+        ("topic <@U1> on", "`topic` takes `on` or `off`"),
+    ],
+)
+def test_group_and_topic_mistakes(text: str, message: str) -> None:
+    with pytest.raises(UsageError) as raised:
+        parse_command(text)
+    assert str(raised.value).startswith(message)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from bot.rota.planning import arrange_cover, collides, fairness, project, swap_weeks
+from bot.rota.planning import (
+    DaysCovered,
+    arrange_cover,
+    collides,
+    fairness,
+    project,
+    swap_weeks,
+)
 from bot.store import rota as store
 from bot.store.rota import Absence, RotaMember, RotaWeek
 from bot.worktime import WorkCalendar
@@ -94,9 +101,9 @@ def test_fairness_counts_weeks_and_covers() -> None:
     covered = week(MONDAY, "A")
     covered.user_id, covered.kind, covered.partner = "B", store.COVER, "A"
     weeks = [covered, week(MONDAY + timedelta(days=7), "B"), week(MONDAY + timedelta(days=14), "Z")]
-    rows = fairness(weeks, ["A", "B"])
+    rows = fairness(weeks, ["A", "B"], week_days=lambda _: 4, midweek=[DaysCovered("Z", "B", 2)])
     assert [(r.user_id, r.served, r.covers_given, r.covers_taken) for r in rows] == [
-        ("A", 0, 0, 1),
-        ("B", 2, 1, 0),
-        ("Z", 1, 0, 0),
+        ("A", 0, 0, 4),
+        ("B", 2, 4, 2),
+        ("Z", 1, 2, 0),
     ]
