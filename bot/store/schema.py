@@ -16,6 +16,7 @@ from bot.store import (
     slack_requests,
     tickets,
     zendesk_people,
+    zendesk_sync,
 )
 
 __all__ = [
@@ -32,6 +33,7 @@ __all__ = [
     "slack_requests",
     "tickets",
     "zendesk_people",
+    "zendesk_sync",
     "metadata",
 ]
 

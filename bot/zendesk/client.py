@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,21 +20,22 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.settings import Settings
+from bot.zendesk.coalesce import Coalescer
 from bot.zendesk.connections import Connections
+from bot.zendesk.limiter import Limiter, OutOfTime
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], None]
 Json = dict[str, Any]
 
-# A Retry-After longer than this fails the call; the next sync run (or the person) retries.
-MAX_RETRY_AFTER = 60.0
-# Rate limits are waited out at most this many times in one call.
-MAX_RATE_LIMIT_WAITS = 5
+# A call with no deadline of its own (a webhook, a card) waits this long for the budget at most.
+PATIENCE = 60.0
 # 5xx answers and connection errors: this many retries, waiting 1, 2, 4 … seconds.
 MAX_RETRIES = 3
 SHOW_MANY_LIMIT = 100
 EXPORT_PAGE_SIZE = 1000
+EXPORT_PREFIX = "/api/v2/incremental/"
 
 
 class ZendeskError(Exception):
@@ -62,11 +65,15 @@ class ZendeskBadCredentials(ZendeskNotAllowed):
 
 
 class ZendeskRateLimited(ZendeskError):
-    """429 for longer than Rotabot is willing to wait."""
+    """The budget (or Zendesk's 429) frees up later than the caller can wait."""
 
 
 class ZendeskUnavailable(ZendeskError):
     """5xx or no connection, after the retries."""
+
+
+class ZendeskPageTooBig(ZendeskUnavailable):
+    """504 on an export page: a smaller page may be ready in time."""
 
 
 class ZendeskRejected(ZendeskError):
@@ -78,8 +85,25 @@ class ExportPage:
     tickets: list[Json]
     users: list[Json]
     organizations: list[Json]
+    metric_sets: list[Json]
     after_cursor: str | None
     end_of_stream: bool
+
+
+@dataclass(frozen=True)
+class EventsPage:
+    """A page of the ticket events export: audits, each with its comment among `child_events`."""
+
+    events: list[Json]
+    end_time: int | None
+    end_of_stream: bool
+
+
+@dataclass(frozen=True)
+class SearchPage:
+    tickets: list[Json]
+    after_cursor: str | None
+    has_more: bool
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -87,7 +111,7 @@ def _retry_after(response: httpx.Response) -> float:
     try:
         return max(0.0, float(raw))
     except ValueError:
-        return MAX_RETRY_AFTER
+        return PATIENCE
 
 
 def _description(response: httpx.Response) -> str:
@@ -129,12 +153,19 @@ class ZendeskClient:
         sleep: Sleep = time.sleep,
         export_page_size: int = EXPORT_PAGE_SIZE,
         transport: httpx.BaseTransport | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.sleep = sleep
+        self.limiter = limiter or Limiter(
+            requests_per_minute=100, exports_per_minute=10, sleep=sleep
+        )
+        self.sleep = self.limiter.sleep
         self.export_page_size = export_page_size
+        # The deadline of the calls this thread makes (the sync's next run), if any.
+        self._local = threading.local()
+        # Webhooks' and cards' ticket reads, merged while one is in flight.
+        self.ticket_reads: Coalescer[Any] = Coalescer(batch=SHOW_MANY_LIMIT)
         self.timeout = timeout
-        self._email, self._token = email, token
         # The API token as a ready-made header: httpx's auth flow, run on every request, costs
         # a sync reading 50k tickets' comments a few seconds of CPU for the same bytes.
         credentials = base64.b64encode(f"{email}/token:{token}".encode()).decode("ascii")
@@ -145,7 +176,12 @@ class ZendeskClient:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, sleep: Sleep = time.sleep
+        cls,
+        settings: Settings,
+        *,
+        sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.time,
+        limiter: Limiter | None = None,
     ) -> ZendeskClient | None:
         if (
             settings.zendesk_url is None
@@ -157,18 +193,26 @@ class ZendeskClient:
             base_url=settings.zendesk_url,
             email=settings.zendesk_email,
             token=settings.zendesk_api_token,
-            sleep=sleep,
+            export_page_size=settings.zendesk_page_size,
+            limiter=limiter
+            or Limiter(
+                requests_per_minute=settings.zendesk_requests_per_minute,
+                exports_per_minute=settings.zendesk_exports_per_minute,
+                clock=clock,
+                sleep=sleep,
+            ),
         )
 
-    def spec(self) -> dict[str, Any]:
-        """What it takes to make the same client elsewhere (in a worker process)."""
-        return {
-            "base_url": self.base_url,
-            "email": self._email,
-            "token": self._token,
-            "timeout": self.timeout,
-            "export_page_size": self.export_page_size,
-        }
+    @contextmanager
+    def deadline(self, at: float) -> Iterator[None]:
+        """Calls this thread makes inside the block give up (ZendeskRateLimited) rather than
+        wait for the budget past `at` (the limiter's clock)."""
+        before = getattr(self._local, "deadline", None)
+        self._local.deadline = at
+        try:
+            yield
+        finally:
+            self._local.deadline = before
 
     def close(self) -> None:
         self.connections.close()
@@ -183,12 +227,17 @@ class ZendeskClient:
         return self._object(self._get("/api/v2/users/me.json", what="the API user"), "user")
 
     def export_tickets(
-        self, *, cursor: str | None = None, start_time: int | None = None
+        self,
+        *,
+        cursor: str | None = None,
+        start_time: int | None = None,
+        per_page: int | None = None,
     ) -> ExportPage:
-        """One page of the cursor-based incremental export, with users and organizations."""
+        """One page of the cursor-based incremental export, with users, organizations and
+        ticket metrics."""
         params: dict[str, str | int] = {
-            "per_page": self.export_page_size,
-            "include": "users,organizations",
+            "per_page": per_page or self.export_page_size,
+            "include": "users,organizations,metric_sets",
         }
         if cursor is not None:
             params["cursor"] = cursor
@@ -203,11 +252,34 @@ class ZendeskClient:
             tickets=self._list(body, "tickets"),
             users=self._list(body, "users"),
             organizations=self._list(body, "organizations"),
+            metric_sets=self._list(body, "metric_sets"),
             after_cursor=body.get("after_cursor")
             if isinstance(body.get("after_cursor"), str)
             else None,
             end_of_stream=bool(body.get("end_of_stream", True)),
         )
+
+    def ticket_events(self, *, start_time: int, per_page: int | None = None) -> EventsPage:
+        """One page of the incremental ticket events export, comments included."""
+        body = self._get(
+            "/api/v2/incremental/ticket_events.json",
+            params={
+                "start_time": start_time,
+                "include": "comment_events",
+                "per_page": per_page or self.export_page_size,
+            },
+            what="the ticket events export",
+        )
+        end_time = body.get("end_time")
+        return EventsPage(
+            events=self._list(body, "ticket_events"),
+            end_time=end_time if isinstance(end_time, int) else None,
+            end_of_stream=bool(body.get("end_of_stream", True)),
+        )
+
+    def tickets(self, ids: Iterable[int]) -> list[Json]:
+        """Several tickets at once (100 a call); deleted ones are missing from the answer."""
+        return self._show_many("/api/v2/tickets/show_many.json", "tickets", ids)
 
     def ticket(self, ticket_id: int) -> Json:
         body = self._get(f"/api/v2/tickets/{ticket_id}.json", what=f"ticket {ticket_id}")
@@ -243,26 +315,29 @@ class ZendeskClient:
         )
         return self._object(body, "ticket")
 
-    def search_tickets(self, *, updated_after: datetime, page: int) -> tuple[list[Json], bool]:
-        """One page of tickets updated after a time, oldest first, through the Search API.
-
-        The fallback for agent tokens, which may not use the incremental export.
-        Returns the tickets and whether another page follows.
-        """
+    def search_tickets(
+        self, *, updated_after: datetime, after: str | None = None, page_size: int | None = None
+    ) -> SearchPage:
+        """One page of tickets updated after a time, through the export search (cursor pages,
+        no 1,000-result cap): the fallback for agent tokens, which may not use the exports."""
         stamp = updated_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        body = self._get(
-            "/api/v2/search.json",
-            params={
-                "query": f"type:ticket updated>{stamp}",
-                "sort_by": "updated_at",
-                "sort_order": "asc",
-                "page": page,
-            },
-            what="the ticket search",
-        )
+        params: dict[str, str | int] = {
+            "query": f"type:ticket updated>{stamp}",
+            "filter[type]": "ticket",
+            "page[size]": page_size or self.export_page_size,
+        }
+        if after is not None:
+            params["page[after]"] = after
+        body = self._get("/api/v2/search/export", params=params, what="the ticket search")
         results = self._list(body, "results")
-        tickets = [result for result in results if result.get("result_type") == "ticket"]
-        return tickets, bool(body.get("next_page"))
+        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+        assert isinstance(meta, dict)
+        cursor = meta.get("after_cursor")
+        return SearchPage(
+            tickets=[r for r in results if r.get("result_type", "ticket") == "ticket"],
+            after_cursor=cursor if isinstance(cursor, str) else None,
+            has_more=bool(meta.get("has_more")),
+        )
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -302,11 +377,21 @@ class ZendeskClient:
         json: Json | None = None,
     ) -> Json:
         failures = 0
-        rate_limited = 0
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is None:
+            deadline = self.limiter.clock() + PATIENCE
+        export = path.startswith(EXPORT_PREFIX)
+        # The query is encoded here once: cheaper than httpx merging params each time.
+        url = f"{path}?{urlencode(params)}" if params else path
         while True:
             try:
-                # The query is encoded here once: cheaper than httpx merging params each time.
-                url = f"{path}?{urlencode(params)}" if params else path
+                self.limiter.acquire(export=export, deadline=deadline)
+            except OutOfTime as late:
+                raise ZendeskRateLimited(
+                    f"Zendesk is rate-limiting Rotabot (it may call again in {late.wait:.0f} s); "
+                    "try again in a few minutes"
+                ) from None
+            try:
                 with self.connections.client() as client:
                     response = client.request(method, url, json=json)
             except httpx.TransportError as error:
@@ -318,18 +403,15 @@ class ZendeskClient:
                     ) from error
                 self._back_off(failures, f"{method} {path}: {error!r}")
                 continue
+            self.limiter.observe(response.headers)
             status = response.status_code
             if status == 429:
-                wait = _retry_after(response)
-                rate_limited += 1
-                if wait > MAX_RETRY_AFTER or rate_limited > MAX_RATE_LIMIT_WAITS:
-                    raise ZendeskRateLimited(
-                        f"Zendesk is rate-limiting Rotabot (asked to wait {wait:.0f} s); "
-                        "try again in a minute"
-                    )
-                log.info("Zendesk rate limit on %s %s: waiting %.0f s", method, path, wait)
-                self.sleep(wait)
+                self.limiter.pause(_retry_after(response))
                 continue
+            if status == 504 and export:
+                raise ZendeskPageTooBig(
+                    f"Zendesk took too long to prepare {what} (HTTP 504); a smaller page may do"
+                )
             if status >= 500:
                 failures += 1
                 if failures > MAX_RETRIES:
