@@ -72,7 +72,7 @@ class DatabaseBudget:
     def claim(self, kind: str, *, limit: int, now: float) -> float:
         with Session(self.engine) as session, session.begin():
             key = zlib.crc32(f"rotabot-zendesk-budget:{kind}".encode())
-            session.exec(text("SELECT pg_advisory_xact_lock(:k)").bindparams(k=key))
+            session.connection().execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})
             session.exec(
                 delete(ZendeskCall).where(
                     col(ZendeskCall.kind) == kind, col(ZendeskCall.at) <= now - WINDOW
