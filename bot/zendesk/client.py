@@ -339,6 +339,17 @@ class ZendeskClient:
             has_more=bool(meta.get("has_more")),
         )
 
+    def count_tickets(self, *, updated_after: datetime) -> int:
+        """How many tickets changed after a time (one search call; counts are not capped)."""
+        stamp = updated_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = self._get(
+            "/api/v2/search.json",
+            params={"query": f"type:ticket updated>{stamp}", "per_page": 1},
+            what="the ticket count",
+        )
+        count = body.get("count")
+        return count if isinstance(count, int) else 0
+
     # --- plumbing ----------------------------------------------------------------------------
 
     def _show_many(self, path: str, key: str, ids: Iterable[int]) -> list[Json]:
