@@ -309,6 +309,8 @@ class IndexedZendesk(FakeZendesk):
     def add_ticket(self, id: int, **kwargs: Any) -> None:
         with self._lock:
             super().add_ticket(id, **kwargs)
+            if kwargs.get("description") is not None:
+                self._by_ticket[id].append(self._comments[-1])
             self._export_order = None
 
     def update_ticket(self, id: int, **kwargs: Any) -> None:
@@ -330,6 +332,28 @@ class IndexedZendesk(FakeZendesk):
         start = bisect.bisect_right(self._export_keys, position)
         # In updated_at order, so the tickets past the cutoff are at the end of the slice.
         return [t for t in self._export_order[start : start + limit] if t.updated_at <= cutoff]
+
+    def _add_event(self, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            super()._add_event(*args, **kwargs)
+            self._event_keys = None
+
+    def _events_between(self, start: int, cutoff: int, per_page: int) -> list[Any]:
+        keys = getattr(self, "_event_keys", None)
+        if keys is None:
+            self._event_order = sorted(
+                self._events, key=lambda e: (int(e.created_at.timestamp()), e.id)
+            )
+            keys = self._event_keys = [
+                (int(e.created_at.timestamp()), e.id) for e in self._event_order
+            ]
+        first = bisect.bisect_left(keys, (start, -1))
+        last = bisect.bisect_right(keys, (cutoff, 2**63))
+        # One more than a page, and the rest of the last second: all the export looks at.
+        end = min(last, first + per_page + 1)
+        while end < last and keys[end][0] == keys[end - 1][0]:
+            end += 1
+        return self._event_order[first:end]
 
 
 def remove_sqlite(path: Path) -> None:

@@ -357,7 +357,8 @@ class ZendeskClient:
         found: list[Json] = []
         for start in range(0, len(wanted), SHOW_MANY_LIMIT):
             chunk = wanted[start : start + SHOW_MANY_LIMIT]
-            body = self._get(path, params={"ids": ",".join(map(str, chunk))}, what=f"some {key}")
+            what = f"{key.rstrip('s')} {chunk[0]}" if len(chunk) == 1 else f"some {key}"
+            body = self._get(path, params={"ids": ",".join(map(str, chunk))}, what=what)
             found.extend(self._list(body, key))
         return found
 

@@ -316,7 +316,10 @@ class FakeZendesk:
         tags: Iterable[str] = (),
         created_at: datetime | None = None,
         updated_at: datetime | None = None,
+        description: str | None = None,
     ) -> None:
+        """A new ticket; a `description` is its first comment, by the requester, in the same
+        audit as the ticket's creation (as Zendesk records it)."""
         created = self.now() if created_at is None else _aware(created_at, "created_at")
         updated = created if updated_at is None else _aware(updated_at, "updated_at")
         with self._lock:
@@ -332,7 +335,14 @@ class FakeZendesk:
                 created_at=created,
                 updated_at=updated,
             )
-            self._add_event(id, requester_id, created, {"status": status})
+            first = None
+            if description is not None:
+                first = _Comment(
+                    self._next_comment_id, id, requester_id, description, True, created
+                )
+                self._next_comment_id += 1
+                self._comments.append(first)
+            self._add_event(id, requester_id, created, {"status": status}, first)
 
     def add_comment(
         self,
@@ -843,10 +853,7 @@ class FakeZendesk:
         cutoff = int((self.now() - EXPORT_LAG).timestamp())
         if start > cutoff:
             raise _ApiError(400, "InvalidValue", "start_time must be more than a minute ago")
-        events = sorted(
-            (e for e in self._events if start <= int(e.created_at.timestamp()) <= cutoff),
-            key=lambda e: (int(e.created_at.timestamp()), e.id),
-        )
+        events = self._events_between(start, cutoff, per_page)
         page = events[:per_page]
         if len(events) > per_page:
             last_second = int(page[-1].created_at.timestamp())
@@ -908,6 +915,14 @@ class FakeZendesk:
             "attachments": [],
             "created_at": zendesk_time(comment.created_at),
         }
+
+    def _events_between(self, start: int, cutoff: int, per_page: int) -> list[_Event]:
+        """Events from second `start` to `cutoff`, in export order; at least the first
+        `per_page` and every other event of the last one's second."""
+        return sorted(
+            (e for e in self._events if start <= int(e.created_at.timestamp()) <= cutoff),
+            key=lambda e: (int(e.created_at.timestamp()), e.id),
+        )
 
     def _event_json(self, event: _Event, with_comments: bool) -> dict[str, Any]:
         children: list[dict[str, Any]] = [
