@@ -296,6 +296,9 @@ class IndexedZendesk(FakeZendesk):
         # Every ticket in export order, and each one's position; None once a ticket changes.
         self._export_order: list[Any] | None = None
         self._export_keys: list[tuple[int, int]] = []
+        # The events in export order, and their keys; None once an event is added.
+        self._event_order: list[Any] = []
+        self._event_keys: list[tuple[int, int]] | None = None
 
     def add_comment(self, ticket_id: int, **kwargs: Any) -> int:
         comment_id = super().add_comment(ticket_id, **kwargs)
@@ -339,14 +342,13 @@ class IndexedZendesk(FakeZendesk):
             self._event_keys = None
 
     def _events_between(self, start: int, cutoff: int, per_page: int) -> list[Any]:
-        keys = getattr(self, "_event_keys", None)
+        keys = self._event_keys
         if keys is None:
             self._event_order = sorted(
                 self._events, key=lambda e: (int(e.created_at.timestamp()), e.id)
             )
-            keys = self._event_keys = [
-                (int(e.created_at.timestamp()), e.id) for e in self._event_order
-            ]
+            keys = [(int(e.created_at.timestamp()), e.id) for e in self._event_order]
+            self._event_keys = keys
         first = bisect.bisect_left(keys, (start, -1))
         last = bisect.bisect_right(keys, (cutoff, 2**63))
         # One more than a page, and the rest of the last second: all the export looks at.

@@ -265,9 +265,10 @@ def run() -> list[Check]:
     start = datetime.now(UTC).replace(microsecond=0)
     clock = VirtualClock(start + timedelta(minutes=5))
     data: dict[str, Any] = {"tickets": TICKETS, "comments_per_ticket": COMMENTS_PER_TICKET}
-    with LimitedZendesk(
+    zendesk = LimitedZendesk(
         email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, page_size=PAGE_SIZE, now=clock, plan="team"
-    ) as zendesk:
+    )
+    with zendesk:
         zendesk.clock = clock
         began = time.perf_counter()
         seed(zendesk, start)

@@ -540,3 +540,22 @@ def test_a_change_made_through_rotabot_keeps_its_comments_summary(
     assert mirrored(zendesk_services)[102].last_requester_comment_at == clock() - timedelta(
         minutes=2
     )
+
+
+def test_changes_in_the_last_minute_come_at_the_next_run(
+    zendesk_services: Services, zendesk: FakeZendesk, clock: MutableClock
+) -> None:
+    run(zendesk_services)
+    clock.advance(minutes=10)
+    recent = clock() - timedelta(seconds=30)
+    zendesk.update_ticket(105, status="hold", updated_at=recent)
+    zendesk.add_comment(105, author_id=CLIENT, body="Hello?", created_at=recent)
+
+    run(zendesk_services)
+    before = mirrored(zendesk_services)[105]
+    clock.advance(minutes=5)
+    run(zendesk_services)
+    after = mirrored(zendesk_services)[105]
+
+    assert (before.status, before.last_requester_comment_at) == ("open", None)
+    assert (after.status, after.last_requester_comment_at) == ("hold", recent)
