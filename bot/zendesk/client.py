@@ -12,7 +12,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -22,7 +21,37 @@ import httpx
 from bot.settings import Settings
 from bot.zendesk.coalesce import Coalescer
 from bot.zendesk.connections import Connections
+from bot.zendesk.errors import (
+    ZendeskBadCredentials,
+    ZendeskError,
+    ZendeskNotAllowed,
+    ZendeskNotConfigured,
+    ZendeskNotFound,
+    ZendeskPageTooBig,
+    ZendeskRateLimited,
+    ZendeskRejected,
+    ZendeskUnavailable,
+    _description,
+)
 from bot.zendesk.limiter import Limiter, OutOfTime
+from bot.zendesk.pages import EventsPage, ExportPage, SearchPage
+
+# The errors are the client's, raised by its calls; callers import them from here.
+__all__ = [
+    "EventsPage",
+    "ExportPage",
+    "SearchPage",
+    "ZendeskBadCredentials",
+    "ZendeskClient",
+    "ZendeskError",
+    "ZendeskNotAllowed",
+    "ZendeskNotConfigured",
+    "ZendeskNotFound",
+    "ZendeskPageTooBig",
+    "ZendeskRateLimited",
+    "ZendeskRejected",
+    "ZendeskUnavailable",
+]
 
 log = logging.getLogger(__name__)
 
@@ -38,108 +67,12 @@ EXPORT_PAGE_SIZE = 1000
 EXPORT_PREFIX = "/api/v2/incremental/"
 
 
-class ZendeskError(Exception):
-    """Zendesk could not do what was asked; str() is a sentence for a person."""
-
-
-class ZendeskNotConfigured(ZendeskError):
-    """ZENDESK_URL (and its credentials) are not set."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Zendesk is not connected to Rotabot yet: whoever runs Rotabot needs to set "
-            "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"
-        )
-
-
-class ZendeskNotFound(ZendeskError):
-    """404: the record does not exist (or the token cannot see it)."""
-
-
-class ZendeskNotAllowed(ZendeskError):
-    """401 or 403: the credentials are wrong, or lack the permission."""
-
-
-class ZendeskBadCredentials(ZendeskNotAllowed):
-    """401: the email or API token is wrong (403 means the user lacks a permission)."""
-
-
-class ZendeskRateLimited(ZendeskError):
-    """The budget (or Zendesk's 429) frees up later than the caller can wait."""
-
-
-class ZendeskUnavailable(ZendeskError):
-    """5xx or no connection, after the retries."""
-
-
-class ZendeskPageTooBig(ZendeskUnavailable):
-    """504 on an export page: a smaller page may be ready in time."""
-
-
-class ZendeskRejected(ZendeskError):
-    """400/422: Zendesk understood the request and refused it (e.g. a closed ticket)."""
-
-
-@dataclass(frozen=True)
-class ExportPage:
-    tickets: list[Json]
-    users: list[Json]
-    organizations: list[Json]
-    metric_sets: list[Json]
-    after_cursor: str | None
-    end_of_stream: bool
-
-
-@dataclass(frozen=True)
-class EventsPage:
-    """A page of the ticket events export: audits, each with its comment among `child_events`."""
-
-    events: list[Json]
-    end_time: int | None
-    end_of_stream: bool
-
-
-@dataclass(frozen=True)
-class SearchPage:
-    tickets: list[Json]
-    after_cursor: str | None
-    has_more: bool
-
-
 def _retry_after(response: httpx.Response) -> float:
     raw = response.headers.get("Retry-After", "")
     try:
         return max(0.0, float(raw))
     except ValueError:
         return PATIENCE
-
-
-def _description(response: httpx.Response) -> str:
-    """Zendesk's own words about a refused request, as one short phrase."""
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    if not isinstance(body, dict):
-        return f"HTTP {response.status_code}"
-    details = body.get("details")
-    if isinstance(details, dict):
-        messages = [
-            str(item.get("description"))
-            for items in details.values()
-            if isinstance(items, list)
-            for item in items
-            if isinstance(item, dict) and item.get("description")
-        ]
-        if messages:
-            return "; ".join(messages)
-    for key in ("description", "error"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, dict) and isinstance(value.get("message"), str):
-            return str(value["message"])
-    return f"HTTP {response.status_code}"
 
 
 class ZendeskClient:
