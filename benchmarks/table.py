@@ -16,7 +16,7 @@ ORDER = ("ack", "jobs", "sync", "memory")
 TITLES = {
     "ack": "Ack latency",
     "jobs": "Job scaling",
-    "sync": "Sync throughput",
+    "sync": "Zendesk sync",
     "memory": "Memory at rest",
 }
 
