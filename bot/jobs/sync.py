@@ -182,6 +182,7 @@ def export_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) 
             users=list(page.users),
             organizations=list(page.organizations),
             metric_sets=page.metric_sets,
+            history_before=_look_back(ctx),
         )
         read_people(zendesk, ctx.services, read)
         write_page(

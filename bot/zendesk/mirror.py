@@ -135,6 +135,8 @@ class ZendeskRead:
     users: list[Json] = field(default_factory=list)
     organizations: list[Json] = field(default_factory=list)
     metric_sets: list[Json] = field(default_factory=list)
+    # Ticket metrics older than this stand in for comments the events export will not bring.
+    history_before: datetime | None = None
 
 
 def is_gone(data: Json) -> bool:
@@ -230,7 +232,7 @@ def write_read(
         row = ticket_row(before, data, ticket_id=ticket_id, now=now)
         if before is None and ticket_id in pending:
             _merge_summary(row, pending[ticket_id])
-        _fill_from_metrics(row, metrics.get(ticket_id))
+        _fill_from_metrics(row, metrics.get(ticket_id), before=read.history_before)
         if not ours and before is not None and row["priority"] != before["priority"]:
             # Only agents set priorities in Zendesk: a change there is a priority review.
             reviews.append(
@@ -300,17 +302,19 @@ def _merge_summary(row: Row, newer: Row) -> None:
         row["last_comment_id"] = comment_id
 
 
-def _fill_from_metrics(row: Row, metrics: Json | None) -> None:
-    """A ticket whose comments predate the events read so far: Zendesk's ticket metrics say
-    when the requester and the assignee last updated it."""
-    if metrics is None or row.get("last_comment_id") is not None:
+def _fill_from_metrics(row: Row, metrics: Json | None, *, before: datetime | None) -> None:
+    """A ticket whose comments all predate the events export's reach: Zendesk's ticket metrics
+    say when the requester and the assignee last updated it. Anything later the events bring,
+    exactly, so metrics never stand in for it."""
+    if metrics is None or before is None or row.get("last_comment_id") is not None:
         return
-    if row.get("last_requester_comment_at") is None:
-        row["last_requester_comment_at"] = parse_zendesk_time(metrics.get("requester_updated_at"))
-    if row.get("last_agent_public_reply_at") is None:
-        row["last_agent_public_reply_at"] = parse_zendesk_time(metrics.get("assignee_updated_at"))
-        if row["last_agent_public_reply_at"] is not None:
-            row["last_agent_public_reply_by"] = row.get("assignee_id")
+    client_at = parse_zendesk_time(metrics.get("requester_updated_at"))
+    if row.get("last_requester_comment_at") is None and client_at and client_at < before:
+        row["last_requester_comment_at"] = client_at
+    reply_at = parse_zendesk_time(metrics.get("assignee_updated_at"))
+    if row.get("last_agent_public_reply_at") is None and reply_at and reply_at < before:
+        row["last_agent_public_reply_at"] = reply_at
+        row["last_agent_public_reply_by"] = row.get("assignee_id")
 
 
 def user_row(user: Json) -> Row | None:

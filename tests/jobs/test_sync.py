@@ -559,3 +559,19 @@ def test_changes_in_the_last_minute_come_at_the_next_run(
 
     assert (before.status, before.last_requester_comment_at) == ("open", None)
     assert (after.status, after.last_requester_comment_at) == ("hold", recent)
+
+
+def test_comments_older_than_the_look_back_come_from_the_ticket_metrics(
+    zendesk_services: Services, zendesk: FakeZendesk, clock: MutableClock
+) -> None:
+    long_ago = clock() - timedelta(days=40)
+    zendesk.add_ticket(106, subject="Old", requester_id=CLIENT, created_at=long_ago)
+    zendesk.add_comment(106, author_id=CLIENT, body="Still there?", created_at=long_ago)
+    zendesk.update_ticket(106, status="pending", updated_at=clock() - timedelta(days=1))
+
+    run(zendesk_services)
+
+    old = mirrored(zendesk_services)[106]
+    assert (old.last_requester_comment_at, old.last_comment_id) == (long_ago, None)
+    # Within the look-back the events say exactly what happened, metrics or not.
+    assert mirrored(zendesk_services)[102].last_requester_comment_at is None
