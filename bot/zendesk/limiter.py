@@ -59,13 +59,16 @@ class Limiter:
         self._calls: deque[float] = deque()
         self._exports: deque[float] = deque()
         self._paused_until = 0.0
+        # Time already waited out: a sleep that returns early (or is only recorded, in
+        # tests) still counts as waited, so a caller never spins.
+        self._waited_until = 0.0
         self.waited = 0.0
         self.rate_limited = 0
 
     def acquire(self, *, export: bool = False, deadline: float | None = None) -> None:
         """Block until one more call fits the budget; OutOfTime if that is past `deadline`."""
         while True:
-            now = self.clock()
+            now = max(self.clock(), self._waited_until)
             with self._lock:
                 wait = self._wait(now, export)
                 if wait <= 0 and self.shared is not None:
@@ -79,12 +82,15 @@ class Limiter:
                 raise OutOfTime(wait)
             self.waited += wait
             self.sleep(wait)
+            with self._lock:
+                self._waited_until = max(self._waited_until, now + wait)
 
     def pause(self, seconds: float) -> None:
         """A 429: nobody calls Zendesk for `seconds`."""
         with self._lock:
             self.rate_limited += 1
-            self._paused_until = max(self._paused_until, self.clock() + seconds)
+            now = max(self.clock(), self._waited_until)
+            self._paused_until = max(self._paused_until, now + seconds)
         log.warning("Zendesk asked Rotabot to wait %.0f s; every caller waits", seconds)
 
     def observe(self, headers: Mapping[str, str]) -> None:
@@ -97,7 +103,8 @@ class Limiter:
             return
         reset = _number(headers.get("ratelimit-reset")) or WINDOW
         with self._lock:
-            self._paused_until = max(self._paused_until, self.clock() + reset)
+            now = max(self.clock(), self._waited_until)
+            self._paused_until = max(self._paused_until, now + reset)
         log.info(
             "Zendesk account has %d of %d calls left this minute; holding off", remaining, limit
         )

@@ -157,3 +157,16 @@ def test_two_processes_against_a_team_account_are_never_refused(
     for client in clients:
         client.close()
     engine.dispose()
+
+
+def test_a_sleep_that_only_records_its_wait_never_makes_a_caller_spin() -> None:
+    recorded: list[float] = []
+    standing = Limiter(
+        requests_per_minute=2, exports_per_minute=1, clock=lambda: 5.0, sleep=recorded.append
+    )
+    for _ in range(5):
+        standing.acquire()
+    standing.pause(7)
+    standing.acquire()
+
+    assert recorded == [60.0, 60.0, 7.0]
