@@ -296,6 +296,9 @@ class IndexedZendesk(FakeZendesk):
         # Every ticket in export order, and each one's position; None once a ticket changes.
         self._export_order: list[Any] | None = None
         self._export_keys: list[tuple[int, int]] = []
+        # The events in export order, and their keys; None once an event is added.
+        self._event_order: list[Any] = []
+        self._event_keys: list[tuple[int, int]] | None = None
 
     def add_comment(self, ticket_id: int, **kwargs: Any) -> int:
         comment_id = super().add_comment(ticket_id, **kwargs)
@@ -309,6 +312,8 @@ class IndexedZendesk(FakeZendesk):
     def add_ticket(self, id: int, **kwargs: Any) -> None:
         with self._lock:
             super().add_ticket(id, **kwargs)
+            if kwargs.get("description") is not None:
+                self._by_ticket[id].append(self._comments[-1])
             self._export_order = None
 
     def update_ticket(self, id: int, **kwargs: Any) -> None:
@@ -330,6 +335,27 @@ class IndexedZendesk(FakeZendesk):
         start = bisect.bisect_right(self._export_keys, position)
         # In updated_at order, so the tickets past the cutoff are at the end of the slice.
         return [t for t in self._export_order[start : start + limit] if t.updated_at <= cutoff]
+
+    def _add_event(self, *args: Any, **kwargs: Any) -> None:
+        with self._lock:
+            super()._add_event(*args, **kwargs)
+            self._event_keys = None
+
+    def _events_between(self, start: int, cutoff: int, per_page: int) -> list[Any]:
+        keys = self._event_keys
+        if keys is None:
+            self._event_order = sorted(
+                self._events, key=lambda e: (int(e.created_at.timestamp()), e.id)
+            )
+            keys = [(int(e.created_at.timestamp()), e.id) for e in self._event_order]
+            self._event_keys = keys
+        first = bisect.bisect_left(keys, (start, -1))
+        last = bisect.bisect_right(keys, (cutoff, 2**63))
+        # One more than a page, and the rest of the last second: all the export looks at.
+        end = min(last, first + per_page + 1)
+        while end < last and keys[end][0] == keys[end - 1][0]:
+            end += 1
+        return self._event_order[first:end]
 
 
 def remove_sqlite(path: Path) -> None:

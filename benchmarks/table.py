@@ -18,7 +18,7 @@ TITLES = {
     "ack_socket": "Socket Mode answers",
     "socket_adapters": "Socket Mode lifecycle",
     "jobs": "Job scaling",
-    "sync": "Sync throughput",
+    "sync": "Zendesk sync",
     "memory": "Memory at rest",
 }
 

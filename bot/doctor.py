@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
 from slack_sdk import WebClient
@@ -111,15 +112,43 @@ def check_zendesk(client: ZendeskClient, settings: Settings) -> Check:
         else "; ZENDESK_WEBHOOK_SECRET is not set, so /zendesk/webhook is refused and tickets "
         "refresh only at each sync"
     )
+    first_sync = first_sync_estimate(client, settings, admin=role == "admin")
     if role != "admin":
         return Check(
             "zendesk",
             True,
             f"{connected}: the incremental export needs an admin's API token, so the sync "
-            "uses the slower Search API instead; set ZENDESK_EMAIL and ZENDESK_API_TOKEN to "
-            f"an admin's for a complete sync{webhook}",
+            "uses the slower Search API instead, reading each ticket's comments one by one"
+            f"{first_sync}; set ZENDESK_EMAIL and ZENDESK_API_TOKEN to an admin's for a "
+            f"complete, faster sync{webhook}",
         )
-    return Check("zendesk", True, f"{connected}; the incremental export is allowed{webhook}")
+    return Check(
+        "zendesk", True, f"{connected}; the incremental export is allowed{first_sync}{webhook}"
+    )
+
+
+# Ticket event pages per 1,000 tickets on a first sync (about two comments and an update each).
+EVENT_PAGES_PER_1000 = 3
+
+
+def first_sync_estimate(client: ZendeskClient, settings: Settings, *, admin: bool) -> str:
+    """ ", so a first sync (N tickets) takes about M minutes" within Rotabot's budget."""
+    since = datetime.now(UTC) - timedelta(days=settings.sync_lookback_days)
+    try:
+        tickets = client.count_tickets(updated_after=since)
+    except ZendeskError:
+        return ""
+    thousands = -(-tickets // 1000)
+    if admin:
+        pages = -(-tickets // settings.zendesk_page_size) + EVENT_PAGES_PER_1000 * thousands
+        minutes = pages / settings.zendesk_exports_per_minute
+    else:
+        minutes = (thousands + tickets) / settings.zendesk_requests_per_minute
+    whole = max(1, round(minutes))
+    return (
+        f", so a first sync ({tickets:,} tickets changed in {settings.sync_lookback_days} days) "
+        f"takes about {whole:,} minute{'' if whole == 1 else 's'}"
+    )
 
 
 def check_zendesk_people(engine: Engine, slack: WebClient) -> Check:

@@ -20,8 +20,10 @@ from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.slack.people import Standings
 from bot.store.db import make_engine, session_scope
+from bot.store.zendesk_sync import DatabaseBudget
 from bot.worktime import WorkCalendar
 from bot.zendesk.client import Sleep, ZendeskClient, ZendeskNotConfigured
+from bot.zendesk.limiter import Limiter
 
 Clock = Callable[[], datetime]
 
@@ -69,9 +71,10 @@ def build_services(
     zendesk: ZendeskClient | None = None,
     zendesk_sleep: Sleep = time.sleep,
 ) -> Services:
+    engine = engine or make_engine(settings.database_url)
     return Services(
         settings=settings,
-        engine=engine or make_engine(settings.database_url),
+        engine=engine,
         slack=slack
         or make_slack_client(token=settings.slack_bot_token, base_url=settings.slack_api_url),
         calendar=settings.calendar(),
@@ -79,8 +82,20 @@ def build_services(
         # Work waits on Zendesk and Slack (I/O): so many threads, started only as needed and
         # ended when idle, that a burst of slow requests never queues another's work.
         executor=executor or ElasticThreadPool(256, thread_name_prefix="after-ack"),
-        zendesk=zendesk or ZendeskClient.from_settings(settings, sleep=zendesk_sleep),
+        zendesk=zendesk or _zendesk_client(settings, engine, zendesk_sleep),
     )
+
+
+def _zendesk_client(settings: Settings, engine: Engine, sleep: Sleep) -> ZendeskClient | None:
+    """On PostgreSQL every process's calls count against one budget kept in the database."""
+    shared = DatabaseBudget(engine) if engine.dialect.name == "postgresql" else None
+    limiter = Limiter(
+        requests_per_minute=settings.zendesk_requests_per_minute,
+        exports_per_minute=settings.zendesk_exports_per_minute,
+        sleep=sleep,
+        shared=shared,
+    )
+    return ZendeskClient.from_settings(settings, limiter=limiter)
 
 
 def services_of(context: BoltContext) -> Services:

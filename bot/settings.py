@@ -45,6 +45,12 @@ class Settings:
     public_url: str | None = None
     # How far back the first Zendesk sync reaches (ROTABOT_SYNC_LOOKBACK_DAYS).
     sync_lookback_days: int = 30
+    # Rotabot's share of the Zendesk account's API budget, all processes together
+    # (ROTABOT_ZENDESK_REQUESTS_PER_MINUTE), and of its incremental export calls
+    # (ROTABOT_ZENDESK_EXPORTS_PER_MINUTE); records per export page (ROTABOT_ZENDESK_PAGE_SIZE).
+    zendesk_requests_per_minute: int = 100
+    zendesk_exports_per_minute: int = 10
+    zendesk_page_size: int = 1000
     # Nudge thresholds (DESIGN.md §5): ROTABOT_REVIEW_AFTER_DAYS, ROTABOT_CLIENT_WAITING_HOURS,
     # ROTABOT_NO_REPLY_DAYS.
     review_after_days: int = 7
@@ -150,6 +156,9 @@ THRESHOLDS = {
     "ROTABOT_REVIEW_AFTER_DAYS": "days a reviewed priority stays reviewed",
     "ROTABOT_CLIENT_WAITING_HOURS": "working hours a client may wait for our reply",
     "ROTABOT_NO_REPLY_DAYS": "working days an open ticket may go without our public reply",
+    "ROTABOT_ZENDESK_REQUESTS_PER_MINUTE": "Zendesk API calls a minute Rotabot may make",
+    "ROTABOT_ZENDESK_EXPORTS_PER_MINUTE": "Zendesk export calls a minute Rotabot may make",
+    "ROTABOT_ZENDESK_PAGE_SIZE": "records a Zendesk export page asks for (up to 1000)",
 }
 
 
@@ -262,4 +271,20 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
         holidays=holidays,
         port=int(raw_port),
         sync_lookback_days=int(raw_lookback),
+        zendesk_requests_per_minute=_threshold(
+            values, "ROTABOT_ZENDESK_REQUESTS_PER_MINUTE", Settings.zendesk_requests_per_minute
+        ),
+        zendesk_exports_per_minute=_threshold(
+            values, "ROTABOT_ZENDESK_EXPORTS_PER_MINUTE", Settings.zendesk_exports_per_minute
+        ),
+        zendesk_page_size=_page_size(values),
     )
+
+
+def _page_size(values: Mapping[str, str]) -> int:
+    size = _threshold(values, "ROTABOT_ZENDESK_PAGE_SIZE", Settings.zendesk_page_size)
+    if size > 1000:
+        raise ConfigError(
+            f"ROTABOT_ZENDESK_PAGE_SIZE can be at most 1000 (Zendesk's largest page), not {size}."
+        )
+    return size

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -225,7 +225,10 @@ def zendesk_waits() -> list[float]:
 
 @pytest.fixture
 def zendesk_services(
-    services: Services, fake_zendesk: FakeZendesk, zendesk_waits: list[float]
+    services: Services,
+    fake_zendesk: FakeZendesk,
+    zendesk_sleep: Callable[[float], None],
+    clock: MutableClock,
 ) -> Services:
     """The services with Zendesk configured against the fake, its waits recorded not slept."""
     services.settings = replace(
@@ -235,5 +238,18 @@ def zendesk_services(
         zendesk_api_token=fake_zendesk.token,
         zendesk_webhook_secret=ZENDESK_WEBHOOK_SECRET,
     )
-    services.zendesk = ZendeskClient.from_settings(services.settings, sleep=zendesk_waits.append)
+    services.zendesk = ZendeskClient.from_settings(
+        services.settings, sleep=zendesk_sleep, clock=lambda: clock().timestamp()
+    )
     return services
+
+
+@pytest.fixture
+def zendesk_sleep(zendesk_waits: list[float], clock: MutableClock) -> Callable[[float], None]:
+    """The Zendesk client's sleep: recorded, and the clock (the fake's too) moved on instead."""
+
+    def sleep(seconds: float) -> None:
+        zendesk_waits.append(seconds)
+        clock.advance(seconds=seconds)
+
+    return sleep

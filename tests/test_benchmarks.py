@@ -30,7 +30,7 @@ def test_the_readme_table_comes_from_the_results() -> None:
         "",
         "| Benchmark | Target | Measured | Result |",
         "|---|---|---|---|",
-        "| Sync throughput | first sync ≥ 2,000 tickets/s | 2,100.0 tickets/s | PASS |",
-        "| Sync throughput | incremental sync < 2 s | 0.27 s | PASS |",
+        "| Zendesk sync | first sync ≥ 2,000 tickets/s | 2,100.0 tickets/s | PASS |",
+        "| Zendesk sync | incremental sync < 2 s | 0.27 s | PASS |",
     ]
     assert markdown([]) == "No results yet: run `python -m benchmarks` first."

@@ -100,7 +100,7 @@ def test_an_escalation_held_by_zendesk_failing_is_answered_by_dm(
 
     assert zendesk_services.zendesk is not None
     zendesk_services.zendesk.sleep = held_retry
-    fake_zendesk.fail("/api/v2/tickets/102.json", status=500, times=100)
+    fake_zendesk.fail("/api/v2/tickets/show_many.json", status=500, times=100)
     fake_slack.clear()
     values = {
         "reason": {

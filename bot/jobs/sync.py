@@ -1,50 +1,66 @@
-"""The `sync` job: pull ticket changes from Zendesk's cursor-based incremental export.
+"""The `sync` job: Zendesk's changes in bulk, within Rotabot's share of the account's budget.
 
-Each page is read in full (tickets, then the comments of the tickets that changed, then
-anyone not yet known), then written together with the page's cursor in one transaction:
-a failure between pages loses nothing and repeats nothing, and the next run resumes there.
+Tickets come from the cursor-based incremental ticket export (people, organizations and
+ticket metrics on the same page); comments from the incremental ticket events export with
+`include=comment_events`, under its own `start_time` cursor. Each page is written together
+with its cursor (and the promises found in its replies) in one transaction: a failure between
+pages loses nothing and repeats nothing, and the next run resumes there. Nothing is read per
+ticket. Every call goes through the client's limiter; a run that would have to wait for the
+budget past its next scheduled run stops cleanly instead, its cursors saved.
 
 A dry run reads nothing from Zendesk and writes nothing: it says where the export would
-start from. A token that may not use the export (not an admin's) syncs through the Search API.
+start from. A token that may not use the exports (not an admin's) syncs through the export
+search, reading each changed ticket's comments, paced by the same limiter.
 """
 
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
+from typing import TypeVar
 
+from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from bot import timefmt
 from bot.jobs.base import Job, JobContext, JobReport
-from bot.promises.detect import detect_in_replies
+from bot.promises.detect import find_promises, record_promises
 from bot.services import Services
-from bot.store.tickets import comment_states, record_sync_error, save_sync_cursor, sync_state
+from bot.store.tickets import record_sync_error, save_sync_cursor, sync_state
+from bot.store.zendesk_people import upsert_zendesk_users
 from bot.zendesk.client import (
-    ExportPage,
     ZendeskBadCredentials,
     ZendeskClient,
     ZendeskError,
     ZendeskNotAllowed,
+    ZendeskPageTooBig,
+    ZendeskRateLimited,
 )
-from bot.zendesk.comments import CommentReader
+from bot.zendesk.events import comments_by_ticket
 from bot.zendesk.mirror import (
     ZendeskRead,
+    is_gone,
     parse_zendesk_time,
-    read_comments_and_people,
-    store_read_in_transaction,
-    ticket_changed,
+    read_people,
+    user_row,
+    write_read,
 )
 
 log = logging.getLogger(__name__)
 
 CURSOR_NAME = "tickets"
-# Agent tokens may not use the incremental export; they sync through the Search API instead.
+EVENTS_CURSOR_NAME = "ticket-events"
+# Agent tokens may not use the incremental exports; they sync through the export search.
 SEARCH_CURSOR_NAME = "tickets-search"
 # Search results are stamped to the second: re-reading the last second misses nothing.
 SEARCH_OVERLAP = timedelta(seconds=1)
+# A run stops this long before the next one is due, so runs never overlap.
+MARGIN = timedelta(seconds=10)
+SMALLEST_PAGE = 10
 NOT_CONFIGURED = (
     "Zendesk is not configured (set ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN); "
     "nothing to sync."
@@ -53,6 +69,7 @@ VIA_SEARCH = (
     " through the Search API, because the incremental export needs an admin's API token "
     "(set ZENDESK_EMAIL and ZENDESK_API_TOKEN to an admin's for a faster, complete sync)"
 )
+T = TypeVar("T")
 
 
 class ExportRefused(Exception):
@@ -63,11 +80,16 @@ class ExportRefused(Exception):
 class Progress:
     pages: int = 0
     tickets: int = 0
+    comments: int = 0
     via_search: bool = False
+    page_size: int = 1000
 
     def done(self) -> str:
         via = VIA_SEARCH if self.via_search else ""
-        return f"mirrored {_count(self.tickets, 'ticket')} from {_count(self.pages, 'page')}{via}"
+        return (
+            f"mirrored {_count(self.tickets, 'ticket')} and {_count(self.comments, 'comment')} "
+            f"from {_count(self.pages, 'page')}{via}"
+        )
 
 
 def run_sync(ctx: JobContext) -> JobReport:
@@ -78,13 +100,21 @@ def run_sync(ctx: JobContext) -> JobReport:
         return JobReport(
             summary=f"dry run: would export ticket changes {_start(ctx)}; wrote nothing."
         )
-    progress = Progress()
+    progress = Progress(page_size=ctx.services.settings.zendesk_page_size)
+    time_left = (next_run(ctx) - MARGIN - ctx.now).total_seconds()
     try:
-        try:
-            export_changes(ctx, zendesk, progress)
-        except ExportRefused:
-            progress.via_search = True
-            search_changes(ctx, zendesk, progress)
+        with zendesk.deadline(zendesk.limiter.clock() + max(0.0, time_left)):
+            try:
+                export_changes(ctx, zendesk, progress)
+            except ExportRefused:
+                progress.via_search = True
+                search_changes(ctx, zendesk, progress)
+    except ZendeskRateLimited as error:
+        log.info("sync paused for Zendesk's budget after %d pages: %s", progress.pages, error)
+        return JobReport(
+            summary=f"{progress.done()}, then stopped to stay within Zendesk's API budget "
+            "before the next run; it resumes from the last saved page."
+        )
     except ZendeskError as error:
         with ctx.services.session() as session:
             name = SEARCH_CURSOR_NAME if progress.via_search else CURSOR_NAME
@@ -96,6 +126,14 @@ def run_sync(ctx: JobContext) -> JobReport:
             problems=[str(error)],
         )
     return JobReport(summary=f"{progress.done()}; up to date.")
+
+
+def next_run(ctx: JobContext) -> datetime:
+    """When the scheduler starts the next sync (the schedule's next time after now)."""
+    crontab = ctx.services.settings.schedules.get(JOB.name, JOB.default_schedule)
+    trigger = CronTrigger.from_crontab(crontab, timezone=ctx.services.calendar.tz)
+    upcoming = trigger.get_next_fire_time(None, ctx.now + timedelta(seconds=1))
+    return upcoming if upcoming is not None else ctx.now + timedelta(minutes=5)
 
 
 def _saved_cursor(services: Services, name: str) -> str | None:
@@ -114,146 +152,143 @@ def _start(ctx: JobContext) -> str:
     return "since " + timefmt.instant(_look_back(ctx), ctx.services.calendar.tz)
 
 
-def export_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) -> None:
-    """The incremental export, page after page from the saved cursor, to the end of the stream.
+def _halving(progress: Progress, read: Callable[..., T]) -> T:
+    """Read a page; after a 504 ask for half as many records, for the rest of the run."""
+    while True:
+        try:
+            return read(per_page=progress.page_size)
+        except ZendeskPageTooBig:
+            if progress.page_size <= SMALLEST_PAGE:
+                raise
+            progress.page_size = max(SMALLEST_PAGE, progress.page_size // 2)
+            log.info("Zendesk timed out on a page; asking for %d at a time", progress.page_size)
 
-    Three things overlap: the next page is fetched while this one's comments are read, and
-    the page before is written meanwhile. Writes stay in order, one page (with its cursor)
-    per transaction, so a failure anywhere loses nothing and repeats nothing.
-    """
+
+def export_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) -> None:
+    """Tickets, then comments, each export page by page from its cursor to the end."""
     cursor = _saved_cursor(ctx.services, CURSOR_NAME)
     start_time = int(_look_back(ctx).timestamp()) if cursor is None else None
-    ahead = ThreadPoolExecutor(max_workers=1, thread_name_prefix="export")
-    writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mirror")
-    writing: Future[int] | None = None
-
-    def written() -> None:
-        nonlocal writing
-        if writing is not None:
-            done, writing = writing, None
-            progress.tickets += done.result()
-            progress.pages += 1
-
-    try:
-        with CommentReader(zendesk) as reader:
-            upcoming = ahead.submit(_export_page, zendesk, cursor=cursor, start_time=start_time)
-            while True:
-                page = upcoming.result()
-                last = page.end_of_stream or page.after_cursor is None
-                if not last:
-                    upcoming = ahead.submit(_export_page, zendesk, cursor=page.after_cursor)
-                read = ZendeskRead(
-                    tickets=page.tickets,
-                    users=list(page.users),
-                    organizations=list(page.organizations),
-                )
-                prepare_page(ctx.services, zendesk, read, reader=reader)
-                written()
-                writing = writer.submit(
-                    write_page,
-                    ctx.services,
-                    read,
-                    cursor_name=CURSOR_NAME,
-                    cursor=page.after_cursor,
-                    now=ctx.now,
-                )
-                if last:
-                    written()
-                    return
-    finally:
-        # The page before a failure is still written (its cursor with it) before stopping;
-        # an error writing it is the one reported.
+    while True:
         try:
-            written()
-        finally:
-            writer.shutdown(wait=True)
-            # A page that failed must not wait for the next one, which is no longer needed.
-            ahead.shutdown(wait=False, cancel_futures=True)
+            page = _halving(
+                progress, partial(zendesk.export_tickets, cursor=cursor, start_time=start_time)
+            )
+        except ZendeskBadCredentials:
+            raise
+        except ZendeskNotAllowed:
+            raise ExportRefused() from None
+        read = ZendeskRead(
+            tickets=page.tickets,
+            users=list(page.users),
+            organizations=list(page.organizations),
+            metric_sets=page.metric_sets,
+            history_before=_look_back(ctx),
+        )
+        read_people(zendesk, ctx.services, read)
+        write_page(
+            ctx.services,
+            read,
+            cursor_name=CURSOR_NAME,
+            cursor=page.after_cursor,
+            now=ctx.now,
+            progress=progress,
+        )
+        if page.end_of_stream or page.after_cursor is None:
+            break
+        cursor, start_time = page.after_cursor, None
+    export_comments(ctx, zendesk, progress)
 
 
-def _export_page(
-    zendesk: ZendeskClient, *, cursor: str | None, start_time: int | None = None
-) -> ExportPage:
-    try:
-        return zendesk.export_tickets(cursor=cursor, start_time=start_time)
-    except ZendeskBadCredentials:
-        raise
-    except ZendeskNotAllowed:
-        raise ExportRefused() from None
+def export_comments(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) -> None:
+    """The ticket events export with its comments, from its own `start_time` cursor."""
+    saved = _saved_cursor(ctx.services, EVENTS_CURSOR_NAME)
+    start = int(saved) if saved is not None else int(_look_back(ctx).timestamp())
+    while True:
+        page = _halving(progress, partial(zendesk.ticket_events, start_time=start))
+        read = ZendeskRead(comments=comments_by_ticket(page.events))
+        read_people(zendesk, ctx.services, read)
+        end = page.end_time if page.end_time is not None else start
+        write_page(
+            ctx.services,
+            read,
+            cursor_name=EVENTS_CURSOR_NAME,
+            cursor=str(end),
+            now=ctx.now,
+            progress=progress,
+        )
+        if page.end_of_stream:
+            return
+        # A page holds every event of its last second: a page of one second ends with it.
+        start = end if end > start else start + 1
 
 
 def search_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) -> None:
-    """The Search API fallback: tickets updated since the newest one already mirrored."""
+    """The fallback for agent tokens: tickets updated since the newest one already mirrored,
+    through the export search (cursor pages), and each one's comments, paced."""
     saved = parse_zendesk_time(_saved_cursor(ctx.services, SEARCH_CURSOR_NAME))
     since = saved or _look_back(ctx)
-    number = 1
+    after: str | None = None
     while True:
-        tickets, more = zendesk.search_tickets(updated_after=since, page=number)
-        stamps = [parse_zendesk_time(data.get("updated_at")) for data in tickets]
+        page = zendesk.search_tickets(updated_after=since, after=after)
+        read = ZendeskRead(tickets=page.tickets)
+        for data in page.tickets:
+            if isinstance(data.get("id"), int) and not is_gone(data):
+                read.comments[data["id"]] = zendesk.comments(data["id"])
+        read_people(zendesk, ctx.services, read)
+        stamps = [parse_zendesk_time(data.get("updated_at")) for data in page.tickets]
         newest = max((stamp for stamp in stamps if stamp is not None), default=None)
         cursor = None if newest is None else (newest - SEARCH_OVERLAP).isoformat()
-        progress.tickets += mirror_page(
+        write_page(
             ctx.services,
-            zendesk,
-            ZendeskRead(tickets=tickets),
+            read,
             cursor_name=SEARCH_CURSOR_NAME,
             cursor=cursor,
             now=ctx.now,
+            progress=progress,
         )
-        progress.pages += 1
-        if not more:
+        if not page.has_more or page.after_cursor is None:
             return
-        number += 1
+        after = page.after_cursor
 
 
-def mirror_page(
+def write_page(
     services: Services,
-    zendesk: ZendeskClient,
     read: ZendeskRead,
     *,
     cursor_name: str,
     cursor: str | None,
     now: datetime,
-) -> int:
-    """Read what the page needs, then write it and the page's cursor together."""
-    prepare_page(services, zendesk, read)
-    return write_page(services, read, cursor_name=cursor_name, cursor=cursor, now=now)
-
-
-def prepare_page(
-    services: Services,
-    zendesk: ZendeskClient,
-    read: ZendeskRead,
-    *,
-    reader: CommentReader | None = None,
+    progress: Progress,
 ) -> None:
-    """Add to the page what writing it needs: the comments of the tickets that changed since
-    the mirror last saw them, and anyone not yet known."""
-    ids = [int(data["id"]) for data in read.tickets if isinstance(data.get("id"), int)]
-    with services.session() as session:
-        mirrored = comment_states(session=session, ticket_ids=ids)
-    changed = [
-        int(data["id"])
-        for data in read.tickets
-        if isinstance(data.get("id"), int)
-        and data.get("status") != "deleted"
-        and ticket_changed(data, mirrored.get(int(data["id"])))
-    ]
-    read_comments_and_people(zendesk, services, read, changed=changed, reader=reader)
+    """Write a page, the promises in its replies and its cursor, in one transaction.
 
+    The page's new people are written first (idempotent) so that the promises' authors can
+    be matched to Slack people before the transaction, with no session open.
+    """
+    if read.comments and read.users:
+        with services.session() as session:
+            users = [row for user in read.users if (row := user_row(user)) is not None]
+            upsert_zendesk_users(session=session, users=users)
+    found = find_promises(services, read)
 
-def write_page(
-    services: Services, read: ZendeskRead, *, cursor_name: str, cursor: str | None, now: datetime
-) -> int:
-    """Write a prepared page and its cursor in one transaction; then notice promises."""
-
-    def save_cursor(session: Session) -> None:
+    def write(session: Session) -> int:
+        written = len(write_read(session=session, read=read, now=now))
+        record_promises(session=session, calendar=services.calendar, found=found, now=now)
         if cursor is not None:
             save_sync_cursor(session=session, name=cursor_name, cursor=cursor, now=now)
+        return written
 
-    mirrored_count = len(store_read_in_transaction(services, read, now=now, also=save_cursor))
-    detect_in_replies(services, read)
-    return mirrored_count
+    try:
+        with services.session() as session:
+            written = write(session)
+    except IntegrityError:
+        # A webhook mirrored one of these tickets first: once more, now as an update.
+        log.info("another writer mirrored the same records first; writing again")
+        with services.session() as session:
+            written = write(session)
+    progress.tickets += written
+    progress.pages += 1
+    progress.comments += sum(len(comments) for comments in read.comments.values())
 
 
 def _count(n: int, noun: str) -> str:

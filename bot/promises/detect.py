@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
 
 from bot.agents import slack_user_for
 from bot.promises.owners import person_on_support
@@ -75,42 +76,71 @@ class Detected:
     due: datetime
 
 
+@dataclass(frozen=True)
+class Found:
+    """A promise detected in a reply, with the Slack person who made it (None: not matched)."""
+
+    detected: Detected
+    owner: str | None
+
+
 def detect_in_replies(services: Services, read: ZendeskRead) -> list[Promise]:
     """Record the promises our agents made in the public replies just read from Zendesk.
 
     Never raises: a reply it cannot read is logged and the rest are still recorded.
     """
+    found = find_promises(services, read)
+    if not found:
+        return []
+    with services.session() as session:
+        return record_promises(
+            session=session, calendar=services.calendar, found=found, now=services.now()
+        )
+
+
+def find_promises(services: Services, read: ZendeskRead) -> list[Found]:
+    """The promises in the replies read, not yet recorded, each with its Slack owner.
+
+    Asks Slack (who wrote it) with no session open; the people must already be mirrored.
+    Never raises: a bad comment must not stop the sync that read it.
+    """
     try:
         found = _promises_in(services, read)
-    except Exception:  # a bad comment must not stop the sync that read it
+    except Exception:
         log.exception("could not read promises in the replies just synced")
         return []
+    return [Found(item, slack_user_for(services, item.author)) for item in found]
+
+
+def record_promises(
+    *, session: Session, calendar: WorkCalendar, found: list[Found], now: datetime
+) -> list[Promise]:
+    """Record what `find_promises` found, in the caller's transaction; a reply whose promise
+    is already recorded (by the webhook, or an earlier run) is skipped."""
     recorded = []
-    now = services.now()
     for item in found:
-        owner = slack_user_for(services, item.author)
-        with services.session() as session:
-            owner = owner or person_on_support(session, services.calendar, "", now)
-            if owner is None:
-                log.info("nobody to hold the promise in comment %s", item.comment_id)
-                continue
-            try:
-                with session.begin_nested():
-                    promise = store.add_promise(
-                        session=session,
-                        ticket_id=item.ticket_id,
-                        owner=owner,
-                        due_at=item.due,
-                        made_at=item.written_at,
-                        note=item.sentence[:300],
-                        source=store.FROM_REPLY,
-                        created_by="zendesk",
-                        created_at=now,
-                        comment_id=item.comment_id,
-                    )
-            except IntegrityError:
-                continue  # the webhook and the sync read the same reply at once
-            recorded.append(promise)
+        detected = item.detected
+        owner = item.owner or person_on_support(session, calendar, "", now)
+        if owner is None:
+            log.info("nobody to hold the promise in comment %s", detected.comment_id)
+            continue
+        try:
+            with session.begin_nested():
+                promise = store.add_promise(
+                    session=session,
+                    ticket_id=detected.ticket_id,
+                    owner=owner,
+                    due_at=detected.due,
+                    made_at=detected.written_at,
+                    note=detected.sentence[:300],
+                    source=store.FROM_REPLY,
+                    created_by="zendesk",
+                    created_at=now,
+                    comment_id=detected.comment_id,
+                )
+        except IntegrityError:
+            continue  # the webhook and the sync read the same reply at once
+        recorded.append(promise)
     return recorded
 
 

@@ -183,3 +183,9 @@ def open_promises_with_tickets(*, session: Session) -> list[tuple[Promise, Ticke
         .where(col(Promise.state) == OPEN)
     )
     return list(session.exec(query).all())
+
+
+def cancel_promises_on_tickets(*, session: Session, ticket_ids: list[int], at: datetime) -> None:
+    """Deleted or merged tickets: their open promises leave every list."""
+    for promise in open_promises_on_tickets(session=session, ticket_ids=ticket_ids):
+        close_promise(session=session, promise=promise, state=CANCELLED, by="zendesk", at=at)

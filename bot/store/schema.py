@@ -17,6 +17,7 @@ from bot.store import (
     slack_requests,
     tickets,
     zendesk_people,
+    zendesk_sync,
 )
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "slack_requests",
     "tickets",
     "zendesk_people",
+    "zendesk_sync",
     "metadata",
 ]
 

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, delete, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -195,6 +195,12 @@ def reloaded_tickets(*, session: Session, ticket_ids: Collection[int]) -> dict[i
         .execution_options(populate_existing=True)
     )
     return {ticket.id: ticket for ticket in session.exec(query)}
+
+
+def forget_tickets(*, session: Session, ticket_ids: Collection[int]) -> None:
+    """Deleted or merged in Zendesk: the ticket leaves the mirror."""
+    if ticket_ids:
+        session.exec(delete(Ticket).where(col(Ticket.id).in_(ticket_ids)))
 
 
 def write_ticket_rows(

@@ -1,4 +1,8 @@
-"""Mirroring one ticket now (a webhook, a card, a command), then noticing its promises."""
+"""Mirroring tickets now (a webhook, a card, a command), then noticing their promises.
+
+Requests for tickets that arrive while a read is in flight are merged into the next read
+(one show_many for up to 100 tickets), so a burst of webhooks for one ticket reads it once.
+"""
 
 from __future__ import annotations
 
@@ -7,18 +11,31 @@ from bot.services import Services, zendesk_of
 from bot.store.tickets import Ticket, reloaded_tickets, ticket_by_id
 from bot.store.types import LARGEST_ID
 from bot.zendesk.client import ZendeskNotFound
-from bot.zendesk.mirror import ZendeskRead, read_comments_and_people, store_read_in_transaction
+from bot.zendesk.mirror import read_tickets, store_read_in_transaction
 
 
 def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
     """Read one ticket, its comments and its people through the API, then mirror them."""
     zendesk = zendesk_of(services)
-    read = ZendeskRead(tickets=[zendesk.ticket(ticket_id)])
-    read_comments_and_people(zendesk, services, read, changed=[ticket_id])
-    (written,) = store_read_in_transaction(services, read, now=services.now())
+    ticket: Ticket = zendesk.ticket_reads.get(ticket_id, lambda ids: _refresh(services, ids))
+    return ticket
+
+
+def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Ticket | Exception]:
+    zendesk = zendesk_of(services)
+    read = read_tickets(zendesk, services, ticket_ids)
+    found = {data.get("id") for data in read.tickets}
+    # Missing from show_many: deleted, so it leaves the mirror too.
+    read.tickets += [{"id": gone, "status": "deleted"} for gone in ticket_ids if gone not in found]
+    store_read_in_transaction(services, read, now=services.now())
     detect_in_replies(services, read)
     with services.session() as session:
-        return reloaded_tickets(session=session, ticket_ids={written})[written]
+        written = reloaded_tickets(session=session, ticket_ids=set(ticket_ids))
+    return {
+        ticket_id: written.get(ticket_id)
+        or ZendeskNotFound(f"Zendesk says ticket {ticket_id} does not exist")
+        for ticket_id in ticket_ids
+    }
 
 
 def mirrored_or_fetched(services: Services, ticket_id: int) -> Ticket:

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import base64
 import logging
+import threading
 import time
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -18,68 +19,52 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.settings import Settings
+from bot.zendesk.coalesce import Coalescer
 from bot.zendesk.connections import Connections
+from bot.zendesk.errors import (
+    ZendeskBadCredentials,
+    ZendeskError,
+    ZendeskNotAllowed,
+    ZendeskNotConfigured,
+    ZendeskNotFound,
+    ZendeskPageTooBig,
+    ZendeskRateLimited,
+    ZendeskRejected,
+    ZendeskUnavailable,
+    _description,
+)
+from bot.zendesk.limiter import Limiter, OutOfTime
+from bot.zendesk.pages import EventsPage, ExportPage, SearchPage
+
+# The errors are the client's, raised by its calls; callers import them from here.
+__all__ = [
+    "EventsPage",
+    "ExportPage",
+    "SearchPage",
+    "ZendeskBadCredentials",
+    "ZendeskClient",
+    "ZendeskError",
+    "ZendeskNotAllowed",
+    "ZendeskNotConfigured",
+    "ZendeskNotFound",
+    "ZendeskPageTooBig",
+    "ZendeskRateLimited",
+    "ZendeskRejected",
+    "ZendeskUnavailable",
+]
 
 log = logging.getLogger(__name__)
 
 Sleep = Callable[[float], None]
 Json = dict[str, Any]
 
-# A Retry-After longer than this fails the call; the next sync run (or the person) retries.
-MAX_RETRY_AFTER = 60.0
-# Rate limits are waited out at most this many times in one call.
-MAX_RATE_LIMIT_WAITS = 5
+# A call with no deadline of its own (a webhook, a card) waits this long for the budget at most.
+PATIENCE = 60.0
 # 5xx answers and connection errors: this many retries, waiting 1, 2, 4 … seconds.
 MAX_RETRIES = 3
 SHOW_MANY_LIMIT = 100
 EXPORT_PAGE_SIZE = 1000
-
-
-class ZendeskError(Exception):
-    """Zendesk could not do what was asked; str() is a sentence for a person."""
-
-
-class ZendeskNotConfigured(ZendeskError):
-    """ZENDESK_URL (and its credentials) are not set."""
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Zendesk is not connected to Rotabot yet: whoever runs Rotabot needs to set "
-            "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"
-        )
-
-
-class ZendeskNotFound(ZendeskError):
-    """404: the record does not exist (or the token cannot see it)."""
-
-
-class ZendeskNotAllowed(ZendeskError):
-    """401 or 403: the credentials are wrong, or lack the permission."""
-
-
-class ZendeskBadCredentials(ZendeskNotAllowed):
-    """401: the email or API token is wrong (403 means the user lacks a permission)."""
-
-
-class ZendeskRateLimited(ZendeskError):
-    """429 for longer than Rotabot is willing to wait."""
-
-
-class ZendeskUnavailable(ZendeskError):
-    """5xx or no connection, after the retries."""
-
-
-class ZendeskRejected(ZendeskError):
-    """400/422: Zendesk understood the request and refused it (e.g. a closed ticket)."""
-
-
-@dataclass(frozen=True)
-class ExportPage:
-    tickets: list[Json]
-    users: list[Json]
-    organizations: list[Json]
-    after_cursor: str | None
-    end_of_stream: bool
+EXPORT_PREFIX = "/api/v2/incremental/"
 
 
 def _retry_after(response: httpx.Response) -> float:
@@ -87,35 +72,7 @@ def _retry_after(response: httpx.Response) -> float:
     try:
         return max(0.0, float(raw))
     except ValueError:
-        return MAX_RETRY_AFTER
-
-
-def _description(response: httpx.Response) -> str:
-    """Zendesk's own words about a refused request, as one short phrase."""
-    try:
-        body = response.json()
-    except ValueError:
-        return f"HTTP {response.status_code}"
-    if not isinstance(body, dict):
-        return f"HTTP {response.status_code}"
-    details = body.get("details")
-    if isinstance(details, dict):
-        messages = [
-            str(item.get("description"))
-            for items in details.values()
-            if isinstance(items, list)
-            for item in items
-            if isinstance(item, dict) and item.get("description")
-        ]
-        if messages:
-            return "; ".join(messages)
-    for key in ("description", "error"):
-        value = body.get(key)
-        if isinstance(value, str) and value:
-            return value
-        if isinstance(value, dict) and isinstance(value.get("message"), str):
-            return str(value["message"])
-    return f"HTTP {response.status_code}"
+        return PATIENCE
 
 
 class ZendeskClient:
@@ -129,12 +86,19 @@ class ZendeskClient:
         sleep: Sleep = time.sleep,
         export_page_size: int = EXPORT_PAGE_SIZE,
         transport: httpx.BaseTransport | None = None,
+        limiter: Limiter | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
-        self.sleep = sleep
+        self.limiter = limiter or Limiter(
+            requests_per_minute=100, exports_per_minute=10, sleep=sleep
+        )
+        self.sleep = self.limiter.sleep
         self.export_page_size = export_page_size
+        # The deadline of the calls this thread makes (the sync's next run), if any.
+        self._local = threading.local()
+        # Webhooks' and cards' ticket reads, merged while one is in flight.
+        self.ticket_reads: Coalescer[Any] = Coalescer(batch=SHOW_MANY_LIMIT)
         self.timeout = timeout
-        self._email, self._token = email, token
         # The API token as a ready-made header: httpx's auth flow, run on every request, costs
         # a sync reading 50k tickets' comments a few seconds of CPU for the same bytes.
         credentials = base64.b64encode(f"{email}/token:{token}".encode()).decode("ascii")
@@ -145,7 +109,12 @@ class ZendeskClient:
 
     @classmethod
     def from_settings(
-        cls, settings: Settings, *, sleep: Sleep = time.sleep
+        cls,
+        settings: Settings,
+        *,
+        sleep: Sleep = time.sleep,
+        clock: Callable[[], float] = time.time,
+        limiter: Limiter | None = None,
     ) -> ZendeskClient | None:
         if (
             settings.zendesk_url is None
@@ -157,18 +126,26 @@ class ZendeskClient:
             base_url=settings.zendesk_url,
             email=settings.zendesk_email,
             token=settings.zendesk_api_token,
-            sleep=sleep,
+            export_page_size=settings.zendesk_page_size,
+            limiter=limiter
+            or Limiter(
+                requests_per_minute=settings.zendesk_requests_per_minute,
+                exports_per_minute=settings.zendesk_exports_per_minute,
+                clock=clock,
+                sleep=sleep,
+            ),
         )
 
-    def spec(self) -> dict[str, Any]:
-        """What it takes to make the same client elsewhere (in a worker process)."""
-        return {
-            "base_url": self.base_url,
-            "email": self._email,
-            "token": self._token,
-            "timeout": self.timeout,
-            "export_page_size": self.export_page_size,
-        }
+    @contextmanager
+    def deadline(self, at: float) -> Iterator[None]:
+        """Calls this thread makes inside the block give up (ZendeskRateLimited) rather than
+        wait for the budget past `at` (the limiter's clock)."""
+        before = getattr(self._local, "deadline", None)
+        self._local.deadline = at
+        try:
+            yield
+        finally:
+            self._local.deadline = before
 
     def close(self) -> None:
         self.connections.close()
@@ -183,12 +160,17 @@ class ZendeskClient:
         return self._object(self._get("/api/v2/users/me.json", what="the API user"), "user")
 
     def export_tickets(
-        self, *, cursor: str | None = None, start_time: int | None = None
+        self,
+        *,
+        cursor: str | None = None,
+        start_time: int | None = None,
+        per_page: int | None = None,
     ) -> ExportPage:
-        """One page of the cursor-based incremental export, with users and organizations."""
+        """One page of the cursor-based incremental export, with users, organizations and
+        ticket metrics."""
         params: dict[str, str | int] = {
-            "per_page": self.export_page_size,
-            "include": "users,organizations",
+            "per_page": per_page or self.export_page_size,
+            "include": "users,organizations,metric_sets",
         }
         if cursor is not None:
             params["cursor"] = cursor
@@ -203,11 +185,34 @@ class ZendeskClient:
             tickets=self._list(body, "tickets"),
             users=self._list(body, "users"),
             organizations=self._list(body, "organizations"),
+            metric_sets=self._list(body, "metric_sets"),
             after_cursor=body.get("after_cursor")
             if isinstance(body.get("after_cursor"), str)
             else None,
             end_of_stream=bool(body.get("end_of_stream", True)),
         )
+
+    def ticket_events(self, *, start_time: int, per_page: int | None = None) -> EventsPage:
+        """One page of the incremental ticket events export, comments included."""
+        body = self._get(
+            "/api/v2/incremental/ticket_events.json",
+            params={
+                "start_time": start_time,
+                "include": "comment_events",
+                "per_page": per_page or self.export_page_size,
+            },
+            what="the ticket events export",
+        )
+        end_time = body.get("end_time")
+        return EventsPage(
+            events=self._list(body, "ticket_events"),
+            end_time=end_time if isinstance(end_time, int) else None,
+            end_of_stream=bool(body.get("end_of_stream", True)),
+        )
+
+    def tickets(self, ids: Iterable[int]) -> list[Json]:
+        """Several tickets at once (100 a call); deleted ones are missing from the answer."""
+        return self._show_many("/api/v2/tickets/show_many.json", "tickets", ids)
 
     def ticket(self, ticket_id: int) -> Json:
         body = self._get(f"/api/v2/tickets/{ticket_id}.json", what=f"ticket {ticket_id}")
@@ -243,26 +248,40 @@ class ZendeskClient:
         )
         return self._object(body, "ticket")
 
-    def search_tickets(self, *, updated_after: datetime, page: int) -> tuple[list[Json], bool]:
-        """One page of tickets updated after a time, oldest first, through the Search API.
+    def search_tickets(
+        self, *, updated_after: datetime, after: str | None = None, page_size: int | None = None
+    ) -> SearchPage:
+        """One page of tickets updated after a time, through the export search (cursor pages,
+        no 1,000-result cap): the fallback for agent tokens, which may not use the exports."""
+        stamp = updated_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        params: dict[str, str | int] = {
+            "query": f"type:ticket updated>{stamp}",
+            "filter[type]": "ticket",
+            "page[size]": page_size or self.export_page_size,
+        }
+        if after is not None:
+            params["page[after]"] = after
+        body = self._get("/api/v2/search/export", params=params, what="the ticket search")
+        results = self._list(body, "results")
+        meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+        assert isinstance(meta, dict)
+        cursor = meta.get("after_cursor")
+        return SearchPage(
+            tickets=[r for r in results if r.get("result_type", "ticket") == "ticket"],
+            after_cursor=cursor if isinstance(cursor, str) else None,
+            has_more=bool(meta.get("has_more")),
+        )
 
-        The fallback for agent tokens, which may not use the incremental export.
-        Returns the tickets and whether another page follows.
-        """
+    def count_tickets(self, *, updated_after: datetime) -> int:
+        """How many tickets changed after a time (one search call; counts are not capped)."""
         stamp = updated_after.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         body = self._get(
             "/api/v2/search.json",
-            params={
-                "query": f"type:ticket updated>{stamp}",
-                "sort_by": "updated_at",
-                "sort_order": "asc",
-                "page": page,
-            },
-            what="the ticket search",
+            params={"query": f"type:ticket updated>{stamp}", "per_page": 1},
+            what="the ticket count",
         )
-        results = self._list(body, "results")
-        tickets = [result for result in results if result.get("result_type") == "ticket"]
-        return tickets, bool(body.get("next_page"))
+        count = body.get("count")
+        return count if isinstance(count, int) else 0
 
     # --- plumbing ----------------------------------------------------------------------------
 
@@ -271,7 +290,8 @@ class ZendeskClient:
         found: list[Json] = []
         for start in range(0, len(wanted), SHOW_MANY_LIMIT):
             chunk = wanted[start : start + SHOW_MANY_LIMIT]
-            body = self._get(path, params={"ids": ",".join(map(str, chunk))}, what=f"some {key}")
+            what = f"{key.rstrip('s')} {chunk[0]}" if len(chunk) == 1 else f"some {key}"
+            body = self._get(path, params={"ids": ",".join(map(str, chunk))}, what=what)
             found.extend(self._list(body, key))
         return found
 
@@ -302,11 +322,21 @@ class ZendeskClient:
         json: Json | None = None,
     ) -> Json:
         failures = 0
-        rate_limited = 0
+        deadline = getattr(self._local, "deadline", None)
+        if deadline is None:
+            deadline = self.limiter.clock() + PATIENCE
+        export = path.startswith(EXPORT_PREFIX)
+        # The query is encoded here once: cheaper than httpx merging params each time.
+        url = f"{path}?{urlencode(params)}" if params else path
         while True:
             try:
-                # The query is encoded here once: cheaper than httpx merging params each time.
-                url = f"{path}?{urlencode(params)}" if params else path
+                self.limiter.acquire(export=export, deadline=deadline)
+            except OutOfTime as late:
+                raise ZendeskRateLimited(
+                    f"Zendesk is rate-limiting Rotabot (it may call again in {late.wait:.0f} s); "
+                    "try again in a few minutes"
+                ) from None
+            try:
                 with self.connections.client() as client:
                     response = client.request(method, url, json=json)
             except httpx.TransportError as error:
@@ -318,18 +348,15 @@ class ZendeskClient:
                     ) from error
                 self._back_off(failures, f"{method} {path}: {error!r}")
                 continue
+            self.limiter.observe(response.headers)
             status = response.status_code
             if status == 429:
-                wait = _retry_after(response)
-                rate_limited += 1
-                if wait > MAX_RETRY_AFTER or rate_limited > MAX_RATE_LIMIT_WAITS:
-                    raise ZendeskRateLimited(
-                        f"Zendesk is rate-limiting Rotabot (asked to wait {wait:.0f} s); "
-                        "try again in a minute"
-                    )
-                log.info("Zendesk rate limit on %s %s: waiting %.0f s", method, path, wait)
-                self.sleep(wait)
+                self.limiter.pause(_retry_after(response))
                 continue
+            if status == 504 and export:
+                raise ZendeskPageTooBig(
+                    f"Zendesk took too long to prepare {what} (HTTP 504); a smaller page may do"
+                )
             if status >= 500:
                 failures += 1
                 if failures > MAX_RETRIES:

@@ -1,7 +1,10 @@
 """The mirror kept from Zendesk's JSON: reading tickets, comments and people, then writing them.
 
 Reading from Zendesk happens first, outside any transaction; what was read is then written
-in one transaction, so a failure half-way through a read writes nothing.
+in one transaction, so a failure half-way through a read writes nothing. Comments arrive
+incrementally (the ticket events export) or all at once (one ticket's read): either way a
+ticket's comment summary only moves forward, so reading a comment twice changes nothing.
+Deleted and merged tickets leave the mirror, and their open promises every list.
 """
 
 from __future__ import annotations
@@ -19,7 +22,14 @@ from bot.priorities import PRIORITIES
 from bot.store.bulk_writes import Row
 from bot.store.db import SessionSource
 from bot.store.priority_reviews import ZENDESK_REVIEWER, record_priority_reviews
-from bot.store.tickets import CommentState, Ticket, reloaded_tickets, ticket_rows, write_ticket_rows
+from bot.store.promises import cancel_promises_on_tickets
+from bot.store.tickets import (
+    Ticket,
+    forget_tickets,
+    reloaded_tickets,
+    ticket_rows,
+    write_ticket_rows,
+)
 from bot.store.zendesk_people import (
     AGENT_ROLES,
     known_organization_ids,
@@ -28,14 +38,24 @@ from bot.store.zendesk_people import (
     upsert_zendesk_users,
     user_roles,
 )
+from bot.store.zendesk_sync import (
+    forget_pending_comments,
+    pending_comments,
+    save_pending_comments,
+)
 from bot.zendesk.client import ZendeskClient
-from bot.zendesk.comments import CommentReader
 
 log = logging.getLogger(__name__)
 
 Json = dict[str, Any]
-# Ticket.last_comment_id once comments were read and there were none.
-NO_COMMENTS = 0
+# Zendesk closes a ticket merged into another with this tag.
+MERGED_TAG = "closed_by_merge"
+SUMMARY_COLUMNS = (
+    "last_agent_public_reply_at",
+    "last_agent_public_reply_by",
+    "last_requester_comment_at",
+    "last_comment_id",
+)
 # A ticket's columns before its first write, as far as writing it reads them.
 NEW_TICKET: Row = {
     "priority": None,
@@ -108,42 +128,26 @@ def summarize_comments(
 
 @dataclass
 class ZendeskRead:
-    """Tickets, their comments (only for those that changed) and the people involved."""
+    """Tickets, comments (new ones, by ticket, for these or other tickets) and people."""
 
     tickets: list[Json] = field(default_factory=list)
     comments: dict[int, list[Json]] = field(default_factory=dict)
     users: list[Json] = field(default_factory=list)
     organizations: list[Json] = field(default_factory=list)
+    metric_sets: list[Json] = field(default_factory=list)
+    # Ticket metrics older than this stand in for comments the events export will not bring.
+    history_before: datetime | None = None
 
 
-def ticket_changed(data: Json, mirrored: CommentState | Ticket | None) -> bool:
-    """True when the mirror's comment summary may be out of date, so comments need reading."""
-    if mirrored is None or mirrored.last_comment_id is None:
-        return True
-    return parse_zendesk_time(data.get("updated_at")) != mirrored.updated_at
+def is_gone(data: Json) -> bool:
+    """Deleted, or merged into another ticket: no longer one to mirror."""
+    tags = data.get("tags")
+    merged = isinstance(tags, list) and MERGED_TAG in tags
+    return data.get("status") == "deleted" or (data.get("status") == "closed" and merged)
 
 
-def read_comments_and_people(
-    zendesk: ZendeskClient,
-    services: SessionSource,
-    read: ZendeskRead,
-    *,
-    changed: list[int],
-    reader: CommentReader | None = None,
-) -> None:
-    """Add to `read` the comments of the changed tickets and every person not yet known.
-
-    `reader` reads the comments (the sync keeps one for its whole run); without one, a few
-    threads of this process do.
-    """
-    if reader is None:
-        with CommentReader(zendesk, processes=0) as own:
-            found = own.read(changed)
-    else:
-        found = reader.read(changed)
-    for ticket_id, comments in found.items():
-        if comments is not None:
-            read.comments[ticket_id] = comments
+def read_people(zendesk: ZendeskClient, services: SessionSource, read: ZendeskRead) -> None:
+    """Add to `read` every person and organization it names that the mirror does not know."""
     wanted: set[int] = set()
     for data in read.tickets:
         wanted.update(
@@ -152,28 +156,40 @@ def read_comments_and_people(
     for comments in read.comments.values():
         wanted.update(uid for c in comments if (uid := _int(c.get("author_id"))) is not None)
     wanted -= {uid for u in read.users if (uid := _int(u.get("id"))) is not None}
-    with services.session() as session:
-        wanted -= known_user_ids(session=session, user_ids=wanted)
-    if wanted:
-        read.users.extend(zendesk.users(wanted))
     org_ids = {oid for data in read.tickets if (oid := _int(data.get("organization_id")))}
     org_ids -= {oid for o in read.organizations if (oid := _int(o.get("id"))) is not None}
     with services.session() as session:
+        wanted -= known_user_ids(session=session, user_ids=wanted)
         org_ids -= known_organization_ids(session=session, organization_ids=org_ids)
+    if wanted:
+        read.users.extend(zendesk.users(wanted))
     if org_ids:
         read.organizations.extend(zendesk.organizations(org_ids))
+
+
+def read_tickets(
+    zendesk: ZendeskClient, services: SessionSource, ticket_ids: list[int]
+) -> ZendeskRead:
+    """Some tickets now (a webhook, a card): one show_many, each one's comments, the people."""
+    read = ZendeskRead(tickets=zendesk.tickets(ticket_ids))
+    for data in read.tickets:
+        ticket_id = _int(data.get("id"))
+        if ticket_id is not None and not is_gone(data):
+            read.comments[ticket_id] = zendesk.comments(ticket_id)
+    read_people(zendesk, services, read)
+    return read
 
 
 def store_read(
     *, session: Session, read: ZendeskRead, now: datetime, ours: bool = False
 ) -> list[Ticket]:
-    """Upsert everything read; tickets without fresh comments keep their comment summary.
+    """Upsert everything read; returns the tickets written (not those that are gone).
 
     `ours`: the read is Zendesk's answer to our own change, already recorded by its caller.
     """
     ids = write_read(session=session, read=read, now=now, ours=ours)
     written = reloaded_tickets(session=session, ticket_ids=set(ids))
-    return [written[ticket_id] for ticket_id in ids]
+    return [written[ticket_id] for ticket_id in ids if ticket_id in written]
 
 
 def write_read(
@@ -196,23 +212,27 @@ def write_read(
     }
     roles = {user["id"]: user["role"] for user in users}
     roles |= user_roles(session=session, user_ids=authors - roles.keys())
-    ids = [tid for data in read.tickets if (tid := _int(data.get("id"))) is not None]
-    mirrored = ticket_rows(session=session, ticket_ids=set(ids))
+    gone = {tid for data in read.tickets if is_gone(data) and (tid := _int(data.get("id")))}
+    ids = [
+        tid
+        for data in read.tickets
+        if (tid := _int(data.get("id"))) is not None and tid not in gone
+    ]
+    touched = set(ids) | (read.comments.keys() - gone)
+    mirrored = ticket_rows(session=session, ticket_ids=touched)
+    pending = pending_comments(session=session, ticket_ids=touched - mirrored.keys())
+    metrics = {tid: m for m in read.metric_sets if (tid := _int(m.get("ticket_id")))}
     latest: dict[int, Row] = {}
     reviews: list[Row] = []
     for data in read.tickets:
         ticket_id = _int(data.get("id"))
-        if ticket_id is None:
+        if ticket_id is None or ticket_id in gone:
             continue
-        summary = None
-        if ticket_id in read.comments:
-            summary = summarize_comments(
-                read.comments[ticket_id],
-                requester_id=_int(data.get("requester_id")),
-                roles=roles,
-            )
         before = latest.get(ticket_id) or mirrored.get(ticket_id)
-        row = ticket_row(before, data, ticket_id=ticket_id, summary=summary, now=now)
+        row = ticket_row(before, data, ticket_id=ticket_id, now=now)
+        if before is None and ticket_id in pending:
+            _merge_summary(row, pending[ticket_id])
+        _fill_from_metrics(row, metrics.get(ticket_id), before=read.history_before)
         if not ours and before is not None and row["priority"] != before["priority"]:
             # Only agents set priorities in Zendesk: a change there is a priority review.
             reviews.append(
@@ -225,9 +245,76 @@ def write_read(
                 }
             )
         latest[ticket_id] = row
+    waiting: dict[int, Row] = {}
+    for ticket_id, comments in read.comments.items():
+        if ticket_id in gone:
+            continue
+        known = latest.get(ticket_id) or mirrored.get(ticket_id)
+        summary = summarize_comments(
+            comments, requester_id=None if known is None else known["requester_id"], roles=roles
+        )
+        if known is not None:
+            row = latest.setdefault(ticket_id, dict(known))
+        else:
+            # Its events came before the ticket did: kept until the ticket is mirrored.
+            row = waiting.setdefault(
+                ticket_id, dict(pending.get(ticket_id) or dict.fromkeys(SUMMARY_COLUMNS))
+            )
+            row["id"] = ticket_id
+        _merge_summary(row, summary_row(summary))
     write_ticket_rows(session=session, rows=list(latest.values()), mirrored=mirrored.keys())
+    save_pending_comments(session=session, rows=list(waiting.values()), known=pending.keys())
+    forget_pending_comments(session=session, ticket_ids=(set(latest) - mirrored.keys()) | gone)
+    if gone:
+        forget_tickets(session=session, ticket_ids=gone)
+        cancel_promises_on_tickets(session=session, ticket_ids=sorted(gone), at=now)
     record_priority_reviews(session=session, reviews=reviews)
     return ids
+
+
+def summary_row(summary: CommentSummary) -> Row:
+    return {
+        "last_agent_public_reply_at": summary.last_agent_public_reply_at,
+        "last_agent_public_reply_by": summary.last_agent_public_reply_by,
+        "last_requester_comment_at": summary.last_requester_comment_at,
+        "last_comment_id": summary.last_comment_id,
+    }
+
+
+def _merge_summary(row: Row, newer: Row) -> None:
+    """Move the row's comment summary forward to what `newer` saw, never back."""
+    reply_at = newer.get("last_agent_public_reply_at")
+    if reply_at is not None and (
+        row.get("last_agent_public_reply_at") is None
+        or reply_at >= row["last_agent_public_reply_at"]
+    ):
+        row["last_agent_public_reply_at"] = reply_at
+        row["last_agent_public_reply_by"] = newer.get("last_agent_public_reply_by")
+    client_at = newer.get("last_requester_comment_at")
+    if client_at is not None and (
+        row.get("last_requester_comment_at") is None or client_at > row["last_requester_comment_at"]
+    ):
+        row["last_requester_comment_at"] = client_at
+    comment_id = newer.get("last_comment_id")
+    if comment_id is not None and (
+        row.get("last_comment_id") is None or comment_id > row["last_comment_id"]
+    ):
+        row["last_comment_id"] = comment_id
+
+
+def _fill_from_metrics(row: Row, metrics: Json | None, *, before: datetime | None) -> None:
+    """A ticket whose comments all predate the events export's reach: Zendesk's ticket metrics
+    say when the requester and the assignee last updated it. Anything later the events bring,
+    exactly, so metrics never stand in for it."""
+    if metrics is None or before is None or row.get("last_comment_id") is not None:
+        return
+    client_at = parse_zendesk_time(metrics.get("requester_updated_at"))
+    if row.get("last_requester_comment_at") is None and client_at and client_at < before:
+        row["last_requester_comment_at"] = client_at
+    reply_at = parse_zendesk_time(metrics.get("assignee_updated_at"))
+    if row.get("last_agent_public_reply_at") is None and reply_at and reply_at < before:
+        row["last_agent_public_reply_at"] = reply_at
+        row["last_agent_public_reply_by"] = row.get("assignee_id")
 
 
 def user_row(user: Json) -> Row | None:
@@ -243,14 +330,7 @@ def user_row(user: Json) -> Row | None:
     }
 
 
-def ticket_row(
-    ticket: Row | None,
-    data: Json,
-    *,
-    ticket_id: int,
-    summary: CommentSummary | None,
-    now: datetime,
-) -> Row:
+def ticket_row(ticket: Row | None, data: Json, *, ticket_id: int, now: datetime) -> Row:
     """The ticket's columns once `data` is applied to the mirrored `ticket` (None: a new one)."""
     created = parse_zendesk_time(data.get("created_at")) or now
     updated = parse_zendesk_time(data.get("updated_at")) or created
@@ -258,9 +338,6 @@ def ticket_row(
     priority = data.get("priority") if data.get("priority") in PRIORITIES else None
     if row["priority"] != priority:
         row["previous_priority"] = row["priority"]
-    if summary is None and row["updated_at"] != updated:
-        # Changed without its comments read (e.g. our own PUT): the next sync reads them.
-        row["last_comment_id"] = None
     tags = data.get("tags")
     row.update(
         id=ticket_id,
@@ -275,13 +352,6 @@ def ticket_row(
         updated_at=updated,
         synced_at=now,
     )
-    if summary is not None:
-        row.update(
-            last_agent_public_reply_at=summary.last_agent_public_reply_at,
-            last_agent_public_reply_by=summary.last_agent_public_reply_by,
-            last_requester_comment_at=summary.last_requester_comment_at,
-            last_comment_id=summary.last_comment_id or NO_COMMENTS,
-        )
     return row
 
 

@@ -330,15 +330,147 @@ def test_invalid_updates_are_rejected_and_not_recorded(
     assert fake.ticket(100)["priority"] == "normal"
 
 
-def test_rate_limit_injection_sends_retry_after(fake: FakeZendesk, client: httpx.Client) -> None:
-    fake.fail("/api/v2/incremental/", status=429, times=2, retry_after=7)
+def test_an_injected_429_refuses_everyone_until_its_retry_after(
+    fake: FakeZendesk, client: httpx.Client, clock: Clock
+) -> None:
+    fake.fail("/api/v2/incremental/", status=429, times=1, retry_after=7)
 
-    answers = [client.get(EXPORT, params={"start_time": 0}) for _ in range(3)]
+    first = client.get(EXPORT, params={"start_time": 0})
+    during = client.get("/api/v2/users/me.json")
+    clock.advance(seconds=7)
+    after = client.get(EXPORT, params={"start_time": 0})
 
-    assert [a.status_code for a in answers] == [429, 429, 200]
-    assert answers[0].headers["Retry-After"] == "7"
-    assert answers[0].json() == {"error": "Too Many Requests"}
-    assert len(fake.requests_to("/api/v2/incremental/")) == 3
+    assert [a.status_code for a in (first, during, after)] == [429, 429, 200]
+    assert first.headers["Retry-After"] == "7"
+    assert first.json() == {"error": "Too Many Requests"}
+    assert int(during.headers["Retry-After"]) >= 1
+    assert len(fake.requests_to("/api/v2/incremental/")) == 2
+
+
+def test_every_answer_carries_the_rate_limit_headers(
+    fake: FakeZendesk, client: httpx.Client
+) -> None:
+    answers = [client.get("/api/v2/users/me.json") for _ in range(3)]
+
+    assert [a.headers["X-Rate-Limit"] for a in answers] == ["200"] * 3
+    assert [a.headers["X-Rate-Limit-Remaining"] for a in answers] == ["199", "198", "197"]
+    assert answers[-1].headers["ratelimit-remaining"] == "197"
+    assert answers[-1].headers["ratelimit-reset"] == "60"  # NOW is on the minute
+
+
+def test_the_team_plan_allows_200_a_minute_and_10_exports(
+    fake: FakeZendesk, client: httpx.Client, clock: Clock
+) -> None:
+    exports = [client.get(EXPORT, params={"start_time": 0}).status_code for _ in range(11)]
+    others = [client.get("/api/v2/users/me.json").status_code for _ in range(191)]
+
+    assert exports == [200] * 10 + [429]
+    assert others == [200] * 190 + [429]  # refused requests do not count
+    refused = client.get("/api/v2/users/me.json")
+    assert (refused.headers["Retry-After"], refused.headers["X-Rate-Limit-Remaining"]) == (
+        "60",
+        "0",
+    )
+    clock.advance(seconds=60)
+    assert client.get(EXPORT, params={"start_time": 0}).status_code == 200
+    assert fake.limits.refused == 3
+
+
+def test_ticket_events_export_comments_with_end_time_and_repeats(
+    fake: FakeZendesk, client: httpx.Client, clock: Clock
+) -> None:
+    add_people(fake)
+    fake.add_ticket(7, subject="One", requester_id=2, created_at=NOW - timedelta(hours=2))
+    for minute in range(3):
+        fake.add_comment(
+            7, author_id=2, body=f"c{minute}", created_at=NOW - timedelta(hours=1, minutes=-minute)
+        )
+    fake.add_comment(7, author_id=1, body="too recent", created_at=NOW - timedelta(seconds=30))
+    url = "/api/v2/incremental/ticket_events.json"
+    start = int((NOW - timedelta(hours=3)).timestamp())
+
+    first = client.get(
+        url, params={"start_time": start, "include": "comment_events", "per_page": 2}
+    )
+    body = first.json()
+    pages = [body]
+    while not pages[-1]["end_of_stream"]:
+        pages.append(client.get(pages[-1]["next_page"]).json())
+    bare = client.get(url, params={"start_time": start}).json()
+
+    assert (body["count"], body["end_of_stream"]) == (2, False)
+    assert body["end_time"] == int((NOW - timedelta(hours=1)).timestamp())
+    comments = [
+        child["body"]
+        for page in pages
+        for event in page["ticket_events"]
+        for child in event["child_events"]
+        if child["event_type"] == "Comment"
+    ]
+    assert comments == ["c0", "c0", "c1", "c1", "c2"]  # a page's last second comes again
+    assert all(
+        child["event_type"] != "Comment"
+        for event in bare["ticket_events"]
+        for child in event["child_events"]
+    )
+    too_soon = client.get(url, params={"start_time": int(NOW.timestamp())})
+    assert too_soon.status_code == 400
+
+
+def test_deleted_and_merged_tickets_in_the_export(fake: FakeZendesk, client: httpx.Client) -> None:
+    add_tickets(fake, 3)
+    fake.delete_ticket(100)
+    fake.merge_ticket(99, into=98)
+    fake.add_ticket(1, subject="late", requester_id=2, updated_at=NOW + timedelta(minutes=2))
+
+    future = NOW + timedelta(minutes=5)
+    fake._now = lambda: future
+    body = client.get(EXPORT, params={"start_time": 0, "include": "metric_sets"}).json()
+
+    by_id = {t["id"]: t for t in body["tickets"]}
+    assert by_id[100]["status"] == "deleted"
+    assert (by_id[99]["status"], "closed_by_merge" in by_id[99]["tags"]) == ("closed", True)
+    assert {m["ticket_id"] for m in body["metric_sets"]} == set(by_id)
+    assert client.get("/api/v2/tickets/100.json").status_code == 404
+    many = client.get("/api/v2/tickets/show_many.json", params={"ids": "98,99,100"}).json()
+    assert [t["id"] for t in many["tickets"]] == [98, 99]
+    too_many = ",".join(str(n) for n in range(101))
+    assert client.get("/api/v2/tickets/show_many.json", params={"ids": too_many}).status_code == 400
+
+
+def test_search_stops_at_1000_results_and_search_export_pages_on(
+    fake: FakeZendesk, client: httpx.Client
+) -> None:
+    add_people(fake)
+    for n in range(1, 1106):
+        fake.add_ticket(n, subject="s", requester_id=2, updated_at=NOW - timedelta(seconds=n))
+    query = "type:ticket updated>2026-11-01T00:00:00Z"
+
+    tenth = client.get("/api/v2/search.json", params={"query": query, "page": 10}).json()
+    eleventh = client.get("/api/v2/search.json", params={"query": query, "page": 11})
+    seen: list[int] = []
+    params = {"query": query, "filter[type]": "ticket", "page[size]": 500}
+    while True:
+        page = client.get("/api/v2/search/export", params=params).json()
+        seen += [r["id"] for r in page["results"]]
+        if not page["meta"]["has_more"]:
+            break
+        params["page[after]"] = page["meta"]["after_cursor"]
+
+    assert (len(tenth["results"]), tenth["next_page"], tenth["count"]) == (100, None, 1105)
+    assert eleventh.status_code == 422
+    assert sorted(seen) == list(range(1, 1106))
+    no_type = client.get("/api/v2/search/export", params={"query": query})
+    assert no_type.status_code == 400
+
+
+def test_big_export_pages_can_be_made_to_time_out(fake: FakeZendesk, client: httpx.Client) -> None:
+    fake.time_out_pages_over(500)
+
+    big = client.get(EXPORT, params={"start_time": 0, "per_page": 1000})
+    small = client.get(EXPORT, params={"start_time": 0, "per_page": 500})
+
+    assert (big.status_code, small.status_code) == (504, 200)
 
 
 def test_faults_can_target_one_method_with_a_custom_body(

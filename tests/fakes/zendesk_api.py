@@ -18,6 +18,8 @@ from types import TracebackType
 from typing import Any, Literal
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
+from tests.fakes.zendesk_limits import EXPORTS_PER_MINUTE, PLANS, RateLimits
+
 Role = Literal["end-user", "agent", "admin"]
 Status = Literal["new", "open", "pending", "hold", "solved", "closed"]
 Priority = Literal["urgent", "high", "normal", "low"]
@@ -29,6 +31,11 @@ PRIORITIES: frozenset[str] = frozenset({"urgent", "high", "normal", "low"})
 EXPORT_LAG = timedelta(seconds=60)
 EXPORT_MAX_PAGE = 1000
 COMMENTS_DEFAULT_PAGE = 100
+# show_many takes at most this many ids; the Search API serves at most this many results.
+SHOW_MANY_MAX = 100
+SEARCH_MAX_RESULTS = 1000
+SEARCH_PAGE_MAX = 100
+SEARCH_EXPORT_MAX_PAGE = 1000
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Sorts after every real ticket id, so a cursor can sit "after everything at this instant".
 _AFTER_ALL_IDS = 2**63 - 1
@@ -90,6 +97,18 @@ class _Comment:
     body: str
     public: bool
     created_at: datetime
+
+
+@dataclass
+class _Event:
+    """One ticket audit, as the ticket events export lists it; `comment` is its comment, if any."""
+
+    id: int
+    ticket_id: int
+    updater_id: int
+    created_at: datetime
+    changes: dict[str, Any]
+    comment: _Comment | None = None
 
 
 @dataclass
@@ -163,9 +182,12 @@ def _int_param(query: dict[str, str], name: str, default: int, *, maximum: int) 
 def _ids_param(query: dict[str, str]) -> list[int]:
     raw = query.get("ids", "")
     try:
-        return [int(part) for part in raw.split(",") if part.strip()]
+        ids = [int(part) for part in raw.split(",") if part.strip()]
     except ValueError:
         raise _ApiError(400, "InvalidValue", "ids must be comma-separated integers") from None
+    if len(ids) > SHOW_MANY_MAX:
+        raise _ApiError(400, "InvalidValue", f"ids takes at most {SHOW_MANY_MAX} ids")
+    return ids
 
 
 def _not_found() -> _ApiError:
@@ -191,6 +213,8 @@ class FakeZendesk:
         page_size: int = EXPORT_MAX_PAGE,
         now: Callable[[], datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        plan: str = "team",
+        exports_per_minute: int = EXPORTS_PER_MINUTE,
     ) -> None:
         self.email = email
         self.token = token
@@ -209,6 +233,10 @@ class FakeZendesk:
         self._writes: list[ZendeskWrite] = []
         self._faults: list[_Fault] = []
         self._delays: dict[str, float] = {}
+        self._events: list[_Event] = []
+        # Export pages bigger than this time out (504), as big pages sometimes do on Zendesk.
+        self._largest_page: int | None = None
+        self.limits = RateLimits(PLANS[plan], exports_per_minute)
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -288,7 +316,10 @@ class FakeZendesk:
         tags: Iterable[str] = (),
         created_at: datetime | None = None,
         updated_at: datetime | None = None,
+        description: str | None = None,
     ) -> None:
+        """A new ticket; a `description` is its first comment, by the requester, in the same
+        audit as the ticket's creation (as Zendesk records it)."""
         created = self.now() if created_at is None else _aware(created_at, "created_at")
         updated = created if updated_at is None else _aware(updated_at, "updated_at")
         with self._lock:
@@ -304,6 +335,14 @@ class FakeZendesk:
                 created_at=created,
                 updated_at=updated,
             )
+            first = None
+            if description is not None:
+                first = _Comment(
+                    self._next_comment_id, id, requester_id, description, True, created
+                )
+                self._next_comment_id += 1
+                self._comments.append(first)
+            self._add_event(id, requester_id, created, {"status": status}, first)
 
     def add_comment(
         self,
@@ -321,7 +360,9 @@ class FakeZendesk:
                 raise KeyError(f"no ticket {ticket_id}")
             comment_id = self._next_comment_id
             self._next_comment_id += 1
-            self._comments.append(_Comment(comment_id, ticket_id, author_id, body, public, created))
+            comment = _Comment(comment_id, ticket_id, author_id, body, public, created)
+            self._comments.append(comment)
+            self._add_event(ticket_id, author_id, created, {}, comment)
             return comment_id
 
     def update_ticket(self, id: int, *, updated_at: datetime | None = None, **fields: Any) -> None:
@@ -337,6 +378,56 @@ class FakeZendesk:
             for name, value in fields.items():
                 setattr(ticket, name, list(value) if name == "tags" else value)
             ticket.updated_at = moment
+            self._add_event(id, self.me_id, moment, dict(fields))
+
+    def delete_ticket(self, id: int) -> None:
+        """Deletes a ticket: the export lists it once more with status "deleted", then 404s."""
+        moment = self.now()
+        with self._lock:
+            ticket = self._tickets[id]
+            ticket.status, ticket.updated_at = "deleted", moment
+            self._add_event(id, self.me_id, moment, {"status": "deleted"})
+
+    def merge_ticket(self, source: int, *, into: int) -> None:
+        """Merges `source` into `into` as Zendesk does: the source is closed, tagged
+        closed_by_merge, and both get an internal note."""
+        moment = self.now()
+        with self._lock:
+            ticket = self._tickets[source]
+            ticket.status, ticket.updated_at = "closed", moment
+            ticket.tags = [*ticket.tags, "closed_by_merge"]
+            self._add_event(source, self.me_id, moment, {"status": "closed"})
+        self.add_comment(
+            source,
+            author_id=self.me_id,
+            body=f"Request merged into #{into}",
+            public=False,
+            created_at=moment,
+        )
+        self.add_comment(
+            into,
+            author_id=self.me_id,
+            body=f"Request #{source} was merged into this request",
+            public=False,
+            created_at=moment,
+        )
+
+    def time_out_pages_over(self, size: int | None) -> None:
+        """Export requests asking for more than `size` records answer 504; None stops it."""
+        with self._lock:
+            self._largest_page = size
+
+    def _add_event(
+        self,
+        ticket_id: int,
+        updater_id: int,
+        moment: datetime,
+        changes: dict[str, Any],
+        comment: _Comment | None = None,
+    ) -> None:
+        with self._lock:
+            event_id = len(self._events) + 1
+            self._events.append(_Event(event_id, ticket_id, updater_id, moment, changes, comment))
 
     def set_me_role(self, role: Role) -> None:
         with self._lock:
@@ -421,11 +512,37 @@ class FakeZendesk:
         with self._lock:
             self._requests.append(ZendeskRequest(method, path, query, body))
             pause = sum(s for prefix, s in self._delays.items() if path.startswith(prefix))
-            fault = self._take_fault(method, path)
+            verdict = self.limits.check(path, self.now())
+            fault = self._take_fault(method, path) if verdict.allowed else None
+            if fault is not None and fault.status == 429:
+                # A spike elsewhere on the account: everyone waits out its Retry-After.
+                self.limits.block(self.now(), int(fault.headers.get("Retry-After", "60")))
         if pause:
             self._sleep(pause)
-        if fault is not None:
-            return fault
+        response = fault or self._answer(
+            method, path, query, body, body_error, authorization, verdict
+        )
+        response.headers = verdict.headers | response.headers
+        return response
+
+    def _answer(
+        self,
+        method: str,
+        path: str,
+        query: dict[str, str],
+        body: dict[str, Any] | None,
+        body_error: bool,
+        authorization: str | None,
+        verdict: Any,
+    ) -> _Response:
+        if not verdict.allowed:
+            return _Response(
+                429,
+                {
+                    "error": "APIRateLimitExceeded",
+                    "description": "Number of allowed API requests per minute exceeded",
+                },
+            )
         if authorization != self._expected_authorization():
             return _Response(401, {"error": "Couldn't authenticate you"})
         if body_error:
@@ -461,6 +578,8 @@ class FakeZendesk:
         if method == "GET":
             if path == "/api/v2/incremental/tickets/cursor.json":
                 return self._export_tickets(query)
+            if path == "/api/v2/incremental/ticket_events.json":
+                return self._export_events(query)
             if path == "/api/v2/users/show_many.json":
                 users = [self._users[i] for i in _ids_param(query) if i in self._users]
                 return _Response(200, {"users": [self._user_json(u) for u in users]})
@@ -469,6 +588,15 @@ class FakeZendesk:
                     self._organizations[i] for i in _ids_param(query) if i in self._organizations
                 ]
                 return _Response(200, {"organizations": [self._org_json(o) for o in orgs]})
+            if path == "/api/v2/tickets/show_many.json":
+                tickets = [
+                    self._tickets[i]
+                    for i in _ids_param(query)
+                    if i in self._tickets and self._tickets[i].status != "deleted"
+                ]
+                return _Response(200, {"tickets": [self._ticket_json(t) for t in tickets]})
+            if path == "/api/v2/search/export":
+                return self._search_export(query)
             if path == "/api/v2/users/me.json":
                 return _Response(200, {"user": self._user_json(self._users[self.me_id])})
             if path == "/api/v2/search.json":
@@ -483,7 +611,7 @@ class FakeZendesk:
 
     def _find_ticket(self, raw_id: str) -> _Ticket:
         ticket = self._tickets.get(int(raw_id))
-        if ticket is None:
+        if ticket is None or ticket.status == "deleted":
             raise _not_found()
         return ticket
 
@@ -491,6 +619,7 @@ class FakeZendesk:
         if self._users[self.me_id].role != "admin":
             return _Response(403, {"error": "Forbidden"})
         per_page = _int_param(query, "per_page", self.page_size, maximum=EXPORT_MAX_PAGE)
+        self._check_page_size(per_page)
         if "cursor" in query:
             position = _decode_cursor(query["cursor"])
         elif "start_time" in query:
@@ -539,7 +668,13 @@ class FakeZendesk:
                 for oid in sorted(org_ids)
                 if oid in self._organizations
             ]
+        if "metric_sets" in includes:
+            payload["metric_sets"] = [self._metric_set_json(t) for t in page]
         return _Response(200, payload)
+
+    def _check_page_size(self, per_page: int) -> None:
+        if self._largest_page is not None and per_page > self._largest_page:
+            raise _ApiError(504, "GatewayTimeout", "The page took too long to prepare")
 
     def _exported_after(self, position: Position, cutoff: datetime, limit: int) -> list[_Ticket]:
         """Up to `limit` tickets changed by `cutoff` and after `position`, in export order."""
@@ -550,8 +685,7 @@ class FakeZendesk:
         return [t for t in changed if (_micros(t.updated_at), t.id) > position][:limit]
 
     def _list_comments(self, ticket_id: int, query: dict[str, str]) -> _Response:
-        if ticket_id not in self._tickets:
-            raise _not_found()
+        self._find_ticket(str(ticket_id))
         page = _int_param(query, "page", 1, maximum=2**31)
         per_page = _int_param(query, "per_page", COMMENTS_DEFAULT_PAGE, maximum=100)
         comments = self._ticket_comments(ticket_id)
@@ -612,9 +746,9 @@ class FakeZendesk:
         self._writes.append(ZendeskWrite(ticket.id, body or {}))
         return _Response(200, {"ticket": self._ticket_json(updated)})
 
-    def _search(self, query: dict[str, str]) -> _Response:
+    def _search_found(self, raw_query: str) -> list[_Ticket]:
         conditions: list[Callable[[_Ticket], bool]] = []
-        for term in query.get("query", "").split():
+        for term in raw_query.split():
             if term == "type:ticket":
                 continue
             if match := re.fullmatch(r"status:(\w+)", term):
@@ -631,13 +765,113 @@ class FakeZendesk:
                 raise _ApiError(400, "InvalidQuery", f"Bad date in {term!r}") from None
             bound = bound if bound.tzinfo else bound.replace(tzinfo=UTC)
             conditions.append(_time_condition(match[1], bound))
-        found = sorted(
-            (t for t in self._tickets.values() if all(check(t) for check in conditions)),
+        # Search never finds deleted tickets.
+        return sorted(
+            (
+                t
+                for t in self._tickets.values()
+                if t.status != "deleted" and all(check(t) for check in conditions)
+            ),
             key=lambda t: (t.updated_at, t.id),
         )
+
+    def _search(self, query: dict[str, str]) -> _Response:
+        """Offset pages of at most 100, and never past the 1,000th result (422), as on Zendesk."""
+        page = _int_param(query, "page", 1, maximum=2**31)
+        per_page = _int_param(query, "per_page", SEARCH_PAGE_MAX, maximum=SEARCH_PAGE_MAX)
+        start = (page - 1) * per_page
+        if start + per_page > SEARCH_MAX_RESULTS:
+            raise _ApiError(
+                422,
+                "InvalidPaginationParameter",
+                f"Search returns at most {SEARCH_MAX_RESULTS} results; use the export search",
+            )
+        found = self._search_found(query.get("query", ""))
         results = [self._ticket_json(t) | {"result_type": "ticket"} for t in found]
+        base = f"{self.url}/api/v2/search.json"
+
+        def page_url(number: int) -> str:
+            return f"{base}?{urlencode({'query': query.get('query', ''), 'page': number})}"
+
+        more = start + per_page < len(found) and start + 2 * per_page <= SEARCH_MAX_RESULTS
         return _Response(
-            200, {"results": results, "next_page": None, "previous_page": None, "count": len(found)}
+            200,
+            {
+                "results": results[start : start + per_page],
+                "next_page": page_url(page + 1) if more else None,
+                "previous_page": page_url(page - 1) if page > 1 else None,
+                "count": len(found),
+            },
+        )
+
+    def _search_export(self, query: dict[str, str]) -> _Response:
+        """GET /api/v2/search/export: cursor pages over every result, for one type at a time."""
+        if query.get("filter[type]") != "ticket":
+            raise _ApiError(400, "InvalidValue", "filter[type] is required (ticket)")
+        size = _int_param(query, "page[size]", 100, maximum=SEARCH_EXPORT_MAX_PAGE)
+        found = self._search_found(query.get("query", ""))
+        after = query.get("page[after]")
+        if after is not None:
+            position = _decode_cursor(after)
+            found = [t for t in found if (_micros(t.updated_at), t.id) > position]
+        page = found[:size]
+        has_more = len(found) > size
+        cursor = _encode_cursor((_micros(page[-1].updated_at), page[-1].id)) if page else None
+        follow = {k: v for k, v in query.items() if k != "page[after]"}
+        return _Response(
+            200,
+            {
+                "results": [self._ticket_json(t) | {"result_type": "ticket"} for t in page],
+                "facets": None,
+                "meta": {"has_more": has_more, "after_cursor": cursor, "before_cursor": None},
+                "links": {
+                    "next": f"{self.url}/api/v2/search/export?"
+                    + urlencode(follow | {"page[after]": cursor})
+                    if has_more and cursor
+                    else None,
+                    "prev": None,
+                },
+            },
+        )
+
+    def _export_events(self, query: dict[str, str]) -> _Response:
+        """GET /api/v2/incremental/ticket_events.json: time-based pages of ticket audits.
+
+        A page ends with every event of its last second, so `end_time` (that second) is the next
+        `start_time`, and the events of that second come again: clients must not mind repeats.
+        """
+        if self._users[self.me_id].role != "admin":
+            return _Response(403, {"error": "Forbidden"})
+        if "start_time" not in query:
+            raise _ApiError(400, "InvalidValue", "start_time is required")
+        try:
+            start = int(query["start_time"])
+        except ValueError:
+            raise _ApiError(400, "InvalidValue", "start_time must be a unix time") from None
+        per_page = _int_param(query, "per_page", EXPORT_MAX_PAGE, maximum=EXPORT_MAX_PAGE)
+        self._check_page_size(per_page)
+        cutoff = int((self.now() - EXPORT_LAG).timestamp())
+        if start > cutoff:
+            raise _ApiError(400, "InvalidValue", "start_time must be more than a minute ago")
+        events = self._events_between(start, cutoff, per_page)
+        page = events[:per_page]
+        if len(events) > per_page:
+            last_second = int(page[-1].created_at.timestamp())
+            page += [e for e in events[per_page:] if int(e.created_at.timestamp()) == last_second]
+        end_of_stream = len(page) == len(events)
+        end_time = int(page[-1].created_at.timestamp()) if page else start
+        with_comments = "comment_events" in query.get("include", "").split(",")
+        follow = {k: v for k, v in query.items() if k != "start_time"} | {"start_time": end_time}
+        return _Response(
+            200,
+            {
+                "ticket_events": [self._event_json(e, with_comments) for e in page],
+                "next_page": f"{self.url}/api/v2/incremental/ticket_events.json?"
+                + urlencode(follow),
+                "count": len(page),
+                "end_of_stream": end_of_stream,
+                "end_time": end_time,
+            },
         )
 
     # --- JSON shapes -------------------------------------------------------------------------
@@ -680,6 +914,57 @@ class FakeZendesk:
             "public": comment.public,
             "attachments": [],
             "created_at": zendesk_time(comment.created_at),
+        }
+
+    def _events_between(self, start: int, cutoff: int, per_page: int) -> list[_Event]:
+        """Events from second `start` to `cutoff`, in export order; at least the first
+        `per_page` and every other event of the last one's second."""
+        return sorted(
+            (e for e in self._events if start <= int(e.created_at.timestamp()) <= cutoff),
+            key=lambda e: (int(e.created_at.timestamp()), e.id),
+        )
+
+    def _event_json(self, event: _Event, with_comments: bool) -> dict[str, Any]:
+        children: list[dict[str, Any]] = [
+            {
+                "id": event.id * 10 + n,
+                "event_type": "Create" if n == 0 and name == "status" else "Change",
+                "field_name": name,
+                "value": value,
+            }
+            for n, (name, value) in enumerate(event.changes.items())
+        ]
+        if with_comments and event.comment is not None:
+            children.append(self._comment_json(event.comment) | {"event_type": "Comment"})
+        return {
+            "id": event.id,
+            "ticket_id": event.ticket_id,
+            "updater_id": event.updater_id,
+            "timestamp": int(event.created_at.timestamp()),
+            "created_at": zendesk_time(event.created_at),
+            "event_type": "Audit",
+            "via": "Web form",
+            "child_events": children,
+        }
+
+    def _metric_set_json(self, ticket: _Ticket) -> dict[str, Any]:
+        comments = self._ticket_comments(ticket.id)
+        requester = [c for c in comments if c.author_id == ticket.requester_id]
+        agents = [
+            c
+            for c in comments
+            if c.public
+            and self._users.get(c.author_id, None) is not None
+            and self._users[c.author_id].role != "end-user"
+        ]
+        return {
+            "ticket_id": ticket.id,
+            "created_at": zendesk_time(ticket.created_at),
+            "updated_at": zendesk_time(ticket.updated_at),
+            "requester_updated_at": zendesk_time(requester[-1].created_at) if requester else None,
+            "assignee_updated_at": zendesk_time(agents[-1].created_at) if agents else None,
+            "latest_comment_added_at": zendesk_time(comments[-1].created_at) if comments else None,
+            "replies": len(agents),
         }
 
     def _user_json(self, user: _User) -> dict[str, Any]:

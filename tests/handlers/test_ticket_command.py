@@ -162,7 +162,7 @@ def test_a_number_too_long_for_any_ticket_is_no_such_ticket(
 def test_zendesk_failures_are_told_to_the_person(
     zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack, status: int, sentence: str
 ) -> None:
-    zendesk.fail("/api/v2/tickets/101.json", status=status, times=4)
+    zendesk.fail("/api/v2/tickets/show_many.json", status=status, times=4)
     slack.command("/ticket", "101")
     assert (
         only_response(fake_slack).body["text"]
@@ -173,7 +173,7 @@ def test_zendesk_failures_are_told_to_the_person(
 def test_a_rate_limit_is_waited_out(
     zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack, zendesk_waits: list[float]
 ) -> None:
-    zendesk.fail("/api/v2/tickets/101.json", status=429, retry_after=2)
+    zendesk.fail("/api/v2/tickets/show_many.json", status=429, retry_after=2)
     slack.command("/ticket", "101")
     assert only_response(fake_slack).body["text"] == "Ticket #101: Printer <on> fire"
     assert zendesk_waits == [2.0]

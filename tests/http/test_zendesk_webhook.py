@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -78,11 +79,54 @@ def test_a_signed_webhook_refreshes_only_the_named_ticket(
     assert tickets[101].subject == "Ticket 101"
     assert tickets[101].last_requester_comment_at == clock() - timedelta(hours=3)
     assert [r.path for r in zendesk.requests] == [
-        "/api/v2/tickets/101.json",
+        "/api/v2/tickets/show_many.json",
         "/api/v2/tickets/101/comments.json",
         "/api/v2/users/show_many.json",
         "/api/v2/organizations/show_many.json",
     ]
+
+
+def test_a_burst_of_webhooks_reads_each_ticket_once_more_at_most(
+    zendesk_services: Services, zendesk: FakeZendesk, slack: SlackDoor, clock: MutableClock
+) -> None:
+    """While one read is in flight, the webhooks that come in wait and go in one show_many."""
+    reading, release = threading.Event(), threading.Event()
+
+    def held(_seconds: float) -> None:
+        reading.set()
+        release.wait(timeout=10)
+
+    zendesk._sleep = held
+    zendesk.delay("/api/v2/tickets/show_many.json", 1)
+    first = '{"ticket_id": "101"}'
+    assert post(slack, first, zendesk_headers(first, timestamp=now_stamp(clock))) == 200
+    assert reading.wait(timeout=10)
+    for ticket_id in (101, 102, 101, 101):
+        body = json.dumps({"ticket_id": str(ticket_id)})
+        assert post(slack, body, zendesk_headers(body, timestamp=now_stamp(clock))) == 200
+    assert zendesk_services.zendesk is not None
+    reads = zendesk_services.zendesk.ticket_reads
+    deadline = time.monotonic() + 10
+    while reads.callers < 5 and time.monotonic() < deadline:
+        time.sleep(0.001)  # the webhooks' threads reaching the read, not a clock to inject
+    release.set()
+    slack.settle()
+
+    shown = [r.query["ids"] for r in zendesk.requests_to("/api/v2/tickets/show_many.json")]
+    assert shown == ["101", "101,102"]
+    assert sorted(mirrored(zendesk_services)) == [101, 102]
+
+
+def test_a_ticket_deleted_in_zendesk_leaves_the_mirror_when_its_webhook_comes(
+    zendesk_services: Services, zendesk: FakeZendesk, slack: SlackDoor, clock: MutableClock
+) -> None:
+    body = '{"ticket_id": "101"}'
+    post(slack, body, zendesk_headers(body, timestamp=now_stamp(clock)))
+    slack.settle()
+    zendesk.delete_ticket(101)
+    post(slack, body, zendesk_headers(body, timestamp=now_stamp(clock)))
+    slack.settle()
+    assert mirrored(zendesk_services) == {}
 
 
 def test_an_event_subscription_payload_names_the_ticket_in_detail(
@@ -97,7 +141,7 @@ def test_an_event_subscription_payload_names_the_ticket_in_detail(
 def test_zendesk_gets_its_answer_before_the_ticket_is_read(
     zendesk_services: Services, zendesk: FakeZendesk, slack: SlackDoor, clock: MutableClock
 ) -> None:
-    zendesk.delay("/api/v2/tickets/101.json", 0.5)
+    zendesk.delay("/api/v2/tickets/show_many.json", 0.5)
     body = '{"ticket_id": 101}'
     started = time.monotonic()
     assert post(slack, body, zendesk_headers(body, timestamp=now_stamp(clock))) == 200

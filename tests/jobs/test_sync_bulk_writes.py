@@ -171,7 +171,8 @@ def test_a_page_inserts_new_records_and_updates_known_ones(
     services_on: Services, zendesk: FakeZendesk
 ) -> None:
     mirror_before_the_sync(services_on)
-    assert run(services_on) == "mirrored 3 tickets from 2 pages; up to date."
+    # A page of tickets, a page of their events.
+    assert run(services_on) == "mirrored 3 tickets and 5 comments from 2 pages; up to date."
 
     mirrored = tickets(services_on)
     new = mirrored[NEW]
@@ -208,7 +209,7 @@ def test_a_page_inserts_new_records_and_updates_known_ones(
 
     quiet = mirrored[QUIET]
     assert (quiet.status, quiet.priority, quiet.tags) == ("pending", None, [])
-    assert quiet.last_comment_id == 0 and quiet.last_agent_public_reply_at is None
+    assert quiet.last_comment_id is None and quiet.last_agent_public_reply_at is None
 
     # Only a priority changed in Zendesk on a ticket already mirrored is a review.
     assert reviews(services_on) == [
@@ -234,7 +235,7 @@ def test_the_next_sync_updates_what_the_first_inserted(
     zendesk.add_user(CLIENT, name="Carol C.", email="carol@acme.example", role="end-user")
     zendesk.add_comment(NEW, author_id=CLIENT, body="Thanks", created_at=changed_at)
     zendesk.update_ticket(NEW, priority="low", status="pending", updated_at=changed_at)
-    assert run(services_on) == "mirrored 1 ticket from 1 page; up to date."
+    assert run(services_on) == "mirrored 1 ticket and 1 comment from 2 pages; up to date."
 
     mirrored = tickets(services_on)
     new = mirrored[NEW]

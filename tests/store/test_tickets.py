@@ -92,7 +92,7 @@ def test_a_sync_with_big_ids(services_on: Services, fake_zendesk: FakeZendesk) -
         )
     fake_zendesk.add_comment(BIG, author_id=BIG, body="Help", created_at=monday)
     report = sync.run_sync(JobContext(services=services_on, now=services_on.now()))
-    assert report.summary == "mirrored 3 tickets from 2 pages; up to date."
+    assert report.summary == "mirrored 3 tickets and 1 comment from 2 pages; up to date."
     with services_on.session() as session:
         mirrored = [t.id for t in open_tickets(session=session)]
         first = ticket_by_id(session=session, ticket_id=BIG)

@@ -27,7 +27,8 @@ def test_confirming_records_a_review_without_changing_zendesk(
 ) -> None:
     ticket = confirm_priority(zendesk_services, 101, slack_user="U1")
     assert ticket.priority == "normal"
-    assert zendesk.requests_to("/api/v2/tickets/101.json")[-1].method == "GET"
+    assert [r.method for r in zendesk.requests_to("/api/v2/tickets/")] == ["GET", "GET"]
+    assert zendesk.requests_to("/api/v2/tickets/show_many.json")[0].query == {"ids": "101"}
     with zendesk_services.session() as session:
         review = last_priority_review(session=session, ticket_id=101)
     assert review is not None

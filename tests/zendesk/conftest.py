@@ -2,23 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from bot.zendesk.client import ZendeskClient
+from bot.zendesk.limiter import Limiter
+from tests.doors import MutableClock
 from tests.fakes.zendesk_api import FakeZendesk
 
 
 @pytest.fixture
-def client(fake_zendesk: FakeZendesk, zendesk_waits: list[float]) -> Iterator[ZendeskClient]:
+def client(
+    fake_zendesk: FakeZendesk, zendesk_sleep: Callable[[float], None], clock: MutableClock
+) -> Iterator[ZendeskClient]:
     fake_zendesk.add_user(1, name="Carol Client", email="carol@acme.test", role="end-user")
     fake_zendesk.add_ticket(101, subject="Printer on fire", requester_id=1)
     client = ZendeskClient(
         base_url=fake_zendesk.url,
         email=fake_zendesk.email,
         token=fake_zendesk.token,
-        sleep=zendesk_waits.append,
+        limiter=Limiter(
+            requests_per_minute=100,
+            exports_per_minute=10,
+            clock=lambda: clock().timestamp(),
+            sleep=zendesk_sleep,
+        ),
     )
     yield client
     client.close()

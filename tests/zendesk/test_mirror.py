@@ -5,11 +5,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.zendesk.events import comments_by_ticket
 from bot.zendesk.mirror import (
-    NO_COMMENTS,
     CommentSummary,
+    _merge_summary,
+    is_gone,
     parse_zendesk_time,
     summarize_comments,
+    summary_row,
     ticket_row,
     user_row,
 )
@@ -73,7 +76,7 @@ def test_a_user_row_defaults_what_zendesk_left_out() -> None:
     assert user_row({"name": "No id"}) is None
 
 
-def test_a_new_ticket_row_takes_zendesk_fields_and_the_comment_summary() -> None:
+def test_a_new_ticket_row_takes_zendesk_fields() -> None:
     data = {
         "id": 101,
         "subject": "Site down",
@@ -84,27 +87,52 @@ def test_a_new_ticket_row_takes_zendesk_fields_and_the_comment_summary() -> None
         "created_at": "2026-11-30T09:00:00Z",
         "updated_at": "2026-11-30T11:00:00Z",
     }
-    row = ticket_row(None, data, ticket_id=101, summary=CommentSummary(), now=NOW)
+    row = ticket_row(None, data, ticket_id=101, now=NOW)
     assert row["priority"] == "high"
     assert row["previous_priority"] is None
     assert row["requester_id"] == 1
     assert row["tags"] == ["vip", "3"]
     assert row["updated_at"] == datetime(2026, 11, 30, 11, 0, tzinfo=UTC)
-    assert row["last_comment_id"] == NO_COMMENTS
+    assert row["last_comment_id"] is None
     assert row["synced_at"] == NOW
 
 
 def test_a_priority_change_keeps_the_previous_one_and_unknown_priorities_are_none() -> None:
-    before = ticket_row(None, {"priority": "low"}, ticket_id=1, summary=None, now=NOW)
-    after = ticket_row(before, {"priority": "bogus"}, ticket_id=1, summary=None, now=NOW)
+    before = ticket_row(None, {"priority": "low"}, ticket_id=1, now=NOW)
+    after = ticket_row(before, {"priority": "bogus"}, ticket_id=1, now=NOW)
     assert (after["priority"], after["previous_priority"]) == (None, "low")
 
 
-def test_a_change_without_its_comments_read_asks_the_next_sync_to_read_them() -> None:
-    data = {"updated_at": "2026-11-30T09:00:00Z"}
-    read = ticket_row(None, data, ticket_id=1, summary=CommentSummary(last_comment_id=5), now=NOW)
-    changed = ticket_row(
-        read, {"updated_at": "2026-11-30T10:00:00Z"}, ticket_id=1, summary=None, now=NOW
-    )
-    assert read["last_comment_id"] == 5
-    assert changed["last_comment_id"] is None
+def test_a_summary_only_moves_forward_so_reading_comments_twice_changes_nothing() -> None:
+    early = [comment(10, 1, "2026-11-30T09:00:00Z"), comment(11, 7, "2026-11-30T10:00:00Z")]
+    late = [comment(12, 1, "2026-11-30T12:00:00Z")]
+    row: dict[str, Any] = {}
+    for batch in (early, late, early, late):
+        _merge_summary(row, summary_row(summarize_comments(batch, requester_id=1, roles=ROLES)))
+
+    assert row == {
+        "last_agent_public_reply_at": when("2026-11-30T10:00:00Z"),
+        "last_agent_public_reply_by": 7,
+        "last_requester_comment_at": when("2026-11-30T12:00:00Z"),
+        "last_comment_id": 12,
+    }
+
+
+def test_deleted_and_merged_tickets_are_gone() -> None:
+    assert is_gone({"status": "deleted"})
+    assert is_gone({"status": "closed", "tags": ["closed_by_merge"]})
+    assert not is_gone({"status": "closed", "tags": ["vip"]})
+    assert not is_gone({"status": "open", "tags": ["closed_by_merge"]})
+
+
+def test_comments_from_events_once_each_with_their_audit_time() -> None:
+    child = {"id": 5, "event_type": "Comment", "author_id": 1, "public": True, "body": "hi"}
+    audit = {
+        "ticket_id": 9,
+        "created_at": "2026-11-30T09:00:00Z",
+        "child_events": [{"id": 4, "event_type": "Change"}, child],
+    }
+
+    found = comments_by_ticket([audit, audit, {"ticket_id": "x"}, {"ticket_id": 3}])
+
+    assert found == {9: [child | {"created_at": "2026-11-30T09:00:00Z"}]}

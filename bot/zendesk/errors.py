@@ -1,0 +1,75 @@
+"""The Zendesk client's errors: each one's str() is a sentence a person can act on."""
+
+from __future__ import annotations
+
+import httpx
+
+
+class ZendeskError(Exception):
+    """Zendesk could not do what was asked; str() is a sentence for a person."""
+
+
+class ZendeskNotConfigured(ZendeskError):
+    """ZENDESK_URL (and its credentials) are not set."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Zendesk is not connected to Rotabot yet: whoever runs Rotabot needs to set "
+            "ZENDESK_URL, ZENDESK_EMAIL and ZENDESK_API_TOKEN"
+        )
+
+
+class ZendeskNotFound(ZendeskError):
+    """404: the record does not exist (or the token cannot see it)."""
+
+
+class ZendeskNotAllowed(ZendeskError):
+    """401 or 403: the credentials are wrong, or lack the permission."""
+
+
+class ZendeskBadCredentials(ZendeskNotAllowed):
+    """401: the email or API token is wrong (403 means the user lacks a permission)."""
+
+
+class ZendeskRateLimited(ZendeskError):
+    """The budget (or Zendesk's 429) frees up later than the caller can wait."""
+
+
+class ZendeskUnavailable(ZendeskError):
+    """5xx or no connection, after the retries."""
+
+
+class ZendeskPageTooBig(ZendeskUnavailable):
+    """504 on an export page: a smaller page may be ready in time."""
+
+
+class ZendeskRejected(ZendeskError):
+    """400/422: Zendesk understood the request and refused it (e.g. a closed ticket)."""
+
+
+def _description(response: httpx.Response) -> str:
+    """Zendesk's own words about a refused request, as one short phrase."""
+    try:
+        body = response.json()
+    except ValueError:
+        return f"HTTP {response.status_code}"
+    if not isinstance(body, dict):
+        return f"HTTP {response.status_code}"
+    details = body.get("details")
+    if isinstance(details, dict):
+        messages = [
+            str(item.get("description"))
+            for items in details.values()
+            if isinstance(items, list)
+            for item in items
+            if isinstance(item, dict) and item.get("description")
+        ]
+        if messages:
+            return "; ".join(messages)
+    for key in ("description", "error"):
+        value = body.get(key)
+        if isinstance(value, str) and value:
+            return value
+        if isinstance(value, dict) and isinstance(value.get("message"), str):
+            return str(value["message"])
+    return f"HTTP {response.status_code}"

@@ -1,0 +1,135 @@
+"""One limiter for every Zendesk call a process makes: pace before Zendesk has to say no.
+
+Zendesk's budgets are per account and per minute, and shared with the team's other apps.
+Rotabot keeps to its own share: at most `requests_per_minute` calls in any 60 seconds, of
+which at most `exports_per_minute` incremental export calls. When Zendesk's own headers say the
+account is nearly spent (`X-Rate-Limit-Remaining` under a tenth of `X-Rate-Limit`), everyone
+holds off until the minute resets (`ratelimit-reset`); a 429 makes every caller wait its
+`Retry-After`, however long. A caller with a deadline (the sync, before its next run) is told
+instead of waiting past it.
+
+With several processes, a `SharedBudget` (the database's, on PostgreSQL) counts every
+process's calls, so together they keep to the same share.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+WINDOW = 60.0
+# The account is "nearly spent" when less than this share of its minute is left.
+RESERVE_SHARE = 0.1
+
+
+class SharedBudget(Protocol):
+    """Calls counted across processes: `claim` returns 0 when one may go now, else the wait."""
+
+    def claim(self, kind: str, *, limit: int, now: float) -> float: ...
+
+
+class OutOfTime(Exception):
+    """Waiting for the budget would run past the caller's deadline."""
+
+    def __init__(self, wait: float) -> None:
+        super().__init__(f"the Zendesk budget frees up in {wait:.0f} s")
+        self.wait = wait
+
+
+class Limiter:
+    def __init__(
+        self,
+        *,
+        requests_per_minute: int,
+        exports_per_minute: int,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+        shared: SharedBudget | None = None,
+    ) -> None:
+        self.requests_per_minute = requests_per_minute
+        self.exports_per_minute = exports_per_minute
+        self.clock, self.sleep, self.shared = clock, sleep, shared
+        self._lock = threading.Lock()
+        self._calls: deque[float] = deque()
+        self._exports: deque[float] = deque()
+        self._paused_until = 0.0
+        # Time already waited out: a sleep that returns early (or is only recorded, in
+        # tests) still counts as waited, so a caller never spins.
+        self._waited_until = 0.0
+        self.waited = 0.0
+        self.rate_limited = 0
+
+    def acquire(self, *, export: bool = False, deadline: float | None = None) -> None:
+        """Block until one more call fits the budget; OutOfTime if that is past `deadline`."""
+        while True:
+            now = max(self.clock(), self._waited_until)
+            with self._lock:
+                wait = self._wait(now, export)
+                if wait <= 0 and self.shared is not None:
+                    wait = self._shared_wait(now, export)
+                if wait <= 0:
+                    self._calls.append(now)
+                    if export:
+                        self._exports.append(now)
+                    return
+            if deadline is not None and now + wait > deadline:
+                raise OutOfTime(wait)
+            self.waited += wait
+            self.sleep(wait)
+            with self._lock:
+                self._waited_until = max(self._waited_until, now + wait)
+
+    def pause(self, seconds: float) -> None:
+        """A 429: nobody calls Zendesk for `seconds`."""
+        with self._lock:
+            self.rate_limited += 1
+            now = max(self.clock(), self._waited_until)
+            self._paused_until = max(self._paused_until, now + seconds)
+        log.warning("Zendesk asked Rotabot to wait %.0f s; every caller waits", seconds)
+
+    def observe(self, headers: Mapping[str, str]) -> None:
+        """Hold off until the minute resets when the account's budget is nearly spent."""
+        limit = _number(headers.get("X-Rate-Limit") or headers.get("ratelimit-limit"))
+        remaining = _number(
+            headers.get("X-Rate-Limit-Remaining") or headers.get("ratelimit-remaining")
+        )
+        if limit is None or remaining is None or remaining >= limit * RESERVE_SHARE:
+            return
+        reset = _number(headers.get("ratelimit-reset")) or WINDOW
+        with self._lock:
+            now = max(self.clock(), self._waited_until)
+            self._paused_until = max(self._paused_until, now + reset)
+        log.info(
+            "Zendesk account has %d of %d calls left this minute; holding off", remaining, limit
+        )
+
+    def _wait(self, now: float, export: bool) -> float:
+        for calls in (self._calls, self._exports):
+            while calls and calls[0] <= now - WINDOW:
+                calls.popleft()
+        waits = [self._paused_until - now]
+        if len(self._calls) >= self.requests_per_minute:
+            waits.append(self._calls[-self.requests_per_minute] + WINDOW - now)
+        if export and len(self._exports) >= self.exports_per_minute:
+            waits.append(self._exports[-self.exports_per_minute] + WINDOW - now)
+        return max(waits)
+
+    def _shared_wait(self, now: float, export: bool) -> float:
+        assert self.shared is not None
+        wait = self.shared.claim("account", limit=self.requests_per_minute, now=now)
+        if wait <= 0 and export:
+            wait = self.shared.claim("export", limit=self.exports_per_minute, now=now)
+        return wait
+
+
+def _number(raw: str | None) -> float | None:
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
