@@ -1,7 +1,7 @@
 """mid-week cover and the rota surfaces
 
 Revision ID: 9dc1afc2cf86
-Revises: df84d3fbc834
+Revises: f2a814617f31
 Create Date: 2026-11-30 20:57:03
 
 Cover for the rest of a week that has begun (asked round the rota), and where else a
@@ -17,7 +17,7 @@ from alembic import op
 import bot.store.types
 
 revision: str = '9dc1afc2cf86'
-down_revision: str | None = 'df84d3fbc834'
+down_revision: str | None = 'f2a814617f31'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
