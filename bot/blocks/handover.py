@@ -206,6 +206,9 @@ class Summary:
     # Soonest due first; `open_promises_total` counts them all when only the first were read.
     open_promises: list[Promise] = field(default_factory=list)
     open_promises_total: int | None = None
+    # Last week, per client: tickets escalated as chargeable work; hours spent in time-boxes.
+    chargeable_by_client: dict[str, int] = field(default_factory=dict)
+    timebox_hours_by_client: dict[str, float] = field(default_factory=dict)
 
 
 # A section of the weekly summary: later features add theirs to SUMMARY_SECTIONS.
@@ -281,6 +284,23 @@ def escalations_summary_section(summary: Summary) -> list[Block]:
     return escalations_section(summary.escalations, summary.calendar, now=summary.now)
 
 
+def per_client_section(summary: Summary) -> list[Block]:
+    """Last week's chargeable tickets and time-box hours, client by client."""
+    lines = []
+    if summary.chargeable_by_client:
+        counts = " · ".join(
+            f"{escape(client)} {count}" for client, count in summary.chargeable_by_client.items()
+        )
+        lines.append(f"*Chargeable tickets:* {counts}")
+    if summary.timebox_hours_by_client:
+        hours = " · ".join(
+            f"{escape(client)} {timefmt.duration_working_hours(spent)}"
+            for client, spent in summary.timebox_hours_by_client.items()
+        )
+        lines.append(f"*Time-boxed work:* {hours}")
+    return [section("*Last week per client*\n" + "\n".join(lines))] if lines else []
+
+
 SUMMARY_SECTIONS: list[SummarySection] = [
     rota_section,
     open_tickets_section,
@@ -288,6 +308,7 @@ SUMMARY_SECTIONS: list[SummarySection] = [
     review_summary_section,
     promises_section,
     escalations_summary_section,
+    per_client_section,
     last_week_section,
 ]
 

@@ -26,6 +26,14 @@ USAGE = """*Usage:* `/rota` in the team's channel
 • `/rota help`: this help
 Dates: `2026-12-21`, `21 Dec`, `Dec 21`, `today`, `tomorrow`, `fri`, `next monday`."""
 
+# What the ticket card's buttons do, for `/rota help`.
+TICKET_BUTTONS = (
+    "*Tickets* (`/ticket ID` shows a card with the buttons):",
+    "• *Escalate to delivery lead* → *Out of scope — chargeable work*: the ticket is reassigned "
+    "in Zendesk to the client's lead and tagged, with your explanation; *Take it back* undoes it",
+)
+USAGE += "\n" + "\n".join(TICKET_BUTTONS)
+
 NO_ROTA = (
     "This channel has no support rota yet. Start one by adding the team, in order: "
     "`/rota add @alice @bob @carol` — the first person is on support this week."

@@ -213,7 +213,9 @@ def test_ical_link_is_only_for_the_rotas_members_and_leads(
 
 
 def test_help_and_nonsense(slack: SlackDoor, fake_slack: FakeSlack) -> None:
-    assert rota(slack, fake_slack, "help").startswith("*Usage:*")
+    helped = rota(slack, fake_slack, "help")
+    assert helped.startswith("*Usage:*")
+    assert "*Out of scope — chargeable work*: the ticket is reassigned in Zendesk" in helped
     reply = rota(slack, fake_slack, "dance")
     assert reply.startswith("I don't know `dance`.")
     assert "*Usage:*" in reply
