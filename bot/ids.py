@@ -30,3 +30,8 @@ ESCALATION_NOTE = "escalation.note"
 ESCALATION_ACKNOWLEDGE = "escalation.acknowledge"
 ESCALATION_CONTACT = "escalation.contact"
 CHARGEABLE_TAKE_BACK = "escalation.take_back"
+
+# time-boxes
+TIMEBOX_START = "timebox.start"
+TIMEBOX_MORE = "timebox.more"
+TIMEBOX_STOP = "timebox.stop"

@@ -294,7 +294,7 @@ def per_client_section(summary: Summary) -> list[Block]:
         lines.append(f"*Chargeable tickets:* {counts}")
     if summary.timebox_hours_by_client:
         hours = " · ".join(
-            f"{escape(client)} {timefmt.duration_working_hours(spent)}"
+            f"{escape(client)} {spent:.1f} h"
             for client, spent in summary.timebox_hours_by_client.items()
         )
         lines.append(f"*Time-boxed work:* {hours}")

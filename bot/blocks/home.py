@@ -16,6 +16,7 @@ from bot.blocks.escalation import escalations_section
 from bot.blocks.kit import Block, context, mention, section
 from bot.blocks.promises import home_promise_blocks
 from bot.blocks.rota import RotaSummary, swap_request_blocks, week_label, week_mark
+from bot.blocks.timeboxes import RunningTimebox, home_timebox_blocks
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
 
@@ -36,6 +37,7 @@ class HomeContext:
     # Your tickets whose priority needs a review or whose client waits, and your escalations.
     nudges: PersonalNudges = field(default_factory=PersonalNudges)
     now: datetime | None = None
+    timebox: RunningTimebox | None = None
 
 
 Section = Callable[[HomeContext], list[Block]]
@@ -112,9 +114,14 @@ def nudges_section(home: HomeContext) -> list[Block]:
     return blocks
 
 
+def timebox_section(home: HomeContext) -> list[Block]:
+    return home_timebox_blocks(home.timebox)
+
+
 SECTIONS: list[Section] = [
     notice_section,
     how_to_start_section,
+    timebox_section,
     rotas_section,
     promises_section,
     nudges_section,

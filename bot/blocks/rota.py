@@ -31,6 +31,8 @@ TICKET_BUTTONS = (
     "*Tickets* (`/ticket ID` shows a card with the buttons):",
     "• *Escalate to delivery lead* → *Out of scope — chargeable work*: the ticket is reassigned "
     "in Zendesk to the client's lead and tagged, with your explanation; *Take it back* undoes it",
+    "• *I'm on it* (card and digests): a time-box; after 2 working hours on the ticket you get a "
+    "DM with *Escalate*, *One more hour* and *Stop* (one at a time: starting another pauses it)",
 )
 USAGE += "\n" + "\n".join(TICKET_BUTTONS)
 

@@ -11,6 +11,7 @@ from bot.handlers import (
     rota_command,
     ticket_actions,
     ticket_command,
+    timeboxes,
 )
 
 
@@ -25,5 +26,6 @@ def register_all(app: App) -> None:
         promise_actions,
         digest_actions,
         escalation,
+        timeboxes,
     ):
         module.register(app)

@@ -27,6 +27,7 @@ from bot.blocks.promises import (
 )
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing, deliver
+from bot.jobs.playbook_dms import playbook_messages
 from bot.promises.owners import person_on_support, rota_channel_for
 from bot.promises.record import hand_over, keep_fulfilled
 from bot.services import Services
@@ -231,7 +232,7 @@ def run(ctx: JobContext) -> JobReport:
                 blocks=reminder_blocks(reminder),
             )
         )
-    return deliver(ctx, NAME, messages)
+    return deliver(ctx, NAME, messages + playbook_messages(ctx))
 
 
 JOB = Job(

@@ -31,6 +31,7 @@ from bot.store.reports import (
     opened_between,
     solved_between,
 )
+from bot.timeboxes.track import hours_by_client
 from bot.worktime import WorkCalendar
 
 NAME = "weekly-summary"
@@ -64,6 +65,9 @@ def due(
     opened = opened_between(session=session, start=last_week_start, end=this_week_start)
     solved = solved_between(session=session, start=last_week_start, end=this_week_start)
     chargeable = chargeable_by_client(session, start=last_week_start, end=this_week_start)
+    timebox_hours = hours_by_client(
+        session, start=last_week_start, end=this_week_start, calendar=calendar
+    )
     promises = open_promises(session=session, limit=MAX_LINES)
     promises_total = count_open_promises(session=session)
     messages = []
@@ -110,6 +114,7 @@ def due(
             open_promises=promises,
             open_promises_total=promises_total,
             chargeable_by_client=chargeable,
+            timebox_hours_by_client=timebox_hours,
         )
         messages.append(
             Outgoing(

@@ -15,6 +15,7 @@ from bot.store import (
     slack_names,
     slack_requests,
     tickets,
+    timeboxes,
     zendesk_people,
 )
 
@@ -31,6 +32,7 @@ __all__ = [
     "slack_names",
     "slack_requests",
     "tickets",
+    "timeboxes",
     "zendesk_people",
     "metadata",
 ]

@@ -1,4 +1,4 @@
-"""Chargeable work changes hands: where an escalated ticket went in Zendesk
+"""The playbook's handovers: where a chargeable ticket went in Zendesk; time-boxes
 
 Revision ID: a7d3c9e15b42
 Revises: df84d3fbc834
@@ -38,9 +38,37 @@ def upgrade() -> None:
     with op.batch_alter_table("escalation") as batch:
         for column in escalation_columns():
             batch.add_column(column)
+    op.create_table(
+        "timebox",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger(), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("started_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("limit_hours", sa.Float(), nullable=False),
+        sa.Column("ended_at", bot.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("end_reason", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_timebox_user_id", "timebox", ["user_id"])
+    op.create_index("ix_timebox_ticket_id", "timebox", ["ticket_id"])
+    op.create_index("ix_timebox_state", "timebox", ["state"])
+    op.create_table(
+        "timebox_span",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("timebox_id", sa.Integer(), nullable=False),
+        sa.Column("started_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("ended_at", bot.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["timebox_id"], ["timebox.id"]),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    op.create_index("ix_timebox_span_timebox_id", "timebox_span", ["timebox_id"])
+    op.create_index("ix_timebox_span_started_at", "timebox_span", ["started_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("timebox_span")
+    op.drop_table("timebox")
     with op.batch_alter_table("escalation") as batch:
         for column in reversed(escalation_columns()):
             batch.drop_column(column.name)
