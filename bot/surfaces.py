@@ -20,6 +20,7 @@ from bot.blocks.ticket import (
     zendesk_failure_text,
 )
 from bot.blocks.timeboxes import RunningTimebox
+from bot.helping.booking import booked_views
 from bot.listeners import after_ack, asking_for
 from bot.nudges.overview import personal_nudges
 from bot.rota.home import home_summaries
@@ -52,6 +53,7 @@ def publish_home(
         )
     home = HomeContext(
         timebox=running_timebox(services, user_id),
+        help=booked_views(services, [user_id], now),
         user_id=user_id,
         today=services.calendar.today(now),
         calendar=services.calendar,

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from bot import ids, timefmt
 from bot.blocks.digest import ReviewLine, Total, WaitingLine, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
+from bot.blocks.help import HelpView, booked_help_blocks
 from bot.blocks.kit import (
     Block,
     actions,
@@ -70,6 +71,9 @@ class Handover:
     # Open promises held by the outgoing person: the incoming person may take them on.
     promises: list[Promise] = field(default_factory=list)
     calendar: WorkCalendar | None = None
+    # Accepted help the outgoing or incoming person gives or gets, and the time of writing.
+    help_booked: list[HelpView] = field(default_factory=list)
+    now: datetime | None = None
 
     @property
     def working_on_us(self) -> list[Ticket]:
@@ -92,6 +96,12 @@ def _ticket_sections(handover: Handover, *, whose: str) -> list[Block]:
             + ticket_lines(handover.waiting_on_client, zendesk_url=url, empty="None.")
         ),
     ]
+
+
+def _help_sections(handover: Handover) -> list[Block]:
+    if not handover.help_booked or handover.calendar is None or handover.now is None:
+        return []
+    return booked_help_blocks(handover.help_booked, handover.calendar, now=handover.now)
 
 
 def _zendesk_button(handover: Handover) -> list[Block]:
@@ -136,6 +146,7 @@ def outgoing_blocks(handover: Handover) -> list[Block]:
         ),
         *_ticket_sections(handover, whose="you"),
         *_promise_sections(handover, offer=False),
+        *_help_sections(handover),
         context(
             "Before you hand over: leave a note on any ticket you are part-way through, and "
             "tell the next person anything that is not written in Zendesk (promises made, "
@@ -166,6 +177,7 @@ def incoming_blocks(handover: Handover) -> list[Block]:
             whose=mention(handover.outgoing) if handover.outgoing else "the last person",
         ),
         *_promise_sections(handover, offer=True),
+        *_help_sections(handover),
         *_zendesk_button(handover),
     ]
 

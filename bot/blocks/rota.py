@@ -33,6 +33,8 @@ TICKET_BUTTONS = (
     "in Zendesk to the client's lead and tagged, with your explanation; *Take it back* undoes it",
     "• *I'm on it* (card and digests): a time-box; after 2 working hours on the ticket you get a "
     "DM with *Escalate*, *One more hour* and *Stop* (one at a time: starting another pauses it)",
+    "• *Ask for help…*: book a teammate for a working-time slot; they *Accept*, *Suggest another "
+    "time* or *Decline*; you both get a reminder 15 minutes before",
 )
 USAGE += "\n" + "\n".join(TICKET_BUTTONS)
 

@@ -5,6 +5,7 @@ from slack_bolt import App
 from bot.handlers import (
     digest_actions,
     escalation,
+    help_actions,
     home,
     promise_actions,
     rota_actions,
@@ -27,5 +28,6 @@ def register_all(app: App) -> None:
         digest_actions,
         escalation,
         timeboxes,
+        help_actions,
     ):
         module.register(app)

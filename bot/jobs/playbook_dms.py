@@ -1,10 +1,12 @@
-"""The `commitments` job's DMs besides promise reminders: time-boxes past their hours (and,
-later in this module, help reminders). Each source gives its due items with their ledger keys;
-here they become messages."""
+"""The `commitments` job's DMs besides promise reminders: time-boxes past their hours, help
+reminders and unanswered help. Each source gives its due items with their ledger keys; here
+they become messages."""
 
 from __future__ import annotations
 
+from bot.blocks.help import reminder_blocks, reminder_text, unanswered_blocks, unanswered_text
 from bot.blocks.timeboxes import timebox_dm_blocks, timebox_dm_text
+from bot.helping.due import REMINDER, due_help
 from bot.jobs.base import JobContext
 from bot.jobs.delivery import Outgoing
 from bot.timeboxes.due import due_timeboxes
@@ -19,6 +21,8 @@ def playbook_messages(ctx: JobContext) -> list[Outgoing]:
         timeboxes = due_timeboxes(
             session, now, calendar=services.calendar, settings=services.settings
         )
+        helps = due_help(session, now, calendar=services.calendar, settings=services.settings)
+    calendar = services.calendar
     return [
         Outgoing(
             key=item.key,
@@ -27,4 +31,14 @@ def playbook_messages(ctx: JobContext) -> list[Outgoing]:
             blocks=timebox_dm_blocks(item.note),
         )
         for item in timeboxes
+    ] + [
+        Outgoing(
+            key=item.key,
+            recipient=item.recipient,
+            text=reminder_text(item.view) if item.kind == REMINDER else unanswered_text(item.view),
+            blocks=reminder_blocks(item.view, calendar, now=now)
+            if item.kind == REMINDER
+            else unanswered_blocks(item.view, calendar, now=now),
+        )
+        for item in helps
     ]

@@ -66,6 +66,7 @@ def test_the_card_shows_the_ticket(
         "Promise an update",
         "Escalate to delivery lead",
         "I'm on it",
+        "Ask for help…",
     ]
     assert [o["text"]["text"] for o in select_of(card)["options"]] == [
         "Urgent",

@@ -1,4 +1,5 @@
-"""The playbook's handovers: where a chargeable ticket went in Zendesk; time-boxes
+"""The playbook's handovers: where a chargeable ticket went in Zendesk; time-boxes;
+help that is scheduled
 
 Revision ID: a7d3c9e15b42
 Revises: df84d3fbc834
@@ -64,9 +65,29 @@ def upgrade() -> None:
     )
     op.create_index("ix_timebox_span_timebox_id", "timebox_span", ["timebox_id"])
     op.create_index("ix_timebox_span_started_at", "timebox_span", ["started_at"])
+    op.create_table(
+        "help_request",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("ticket_id", sa.BigInteger(), nullable=False),
+        sa.Column("asker", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("helper", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("starts_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("minutes", sa.Integer(), nullable=False),
+        sa.Column("what", sa.Text(), nullable=False),
+        sa.Column("state", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("waiting_on", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+        sa.Column("asked_at", bot.store.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("answered_at", bot.store.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("question_channel", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+        sa.Column("question_ts", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.PrimaryKeyConstraint("id"),
+    )
+    for name in ("ticket_id", "asker", "helper", "starts_at", "state"):
+        op.create_index(f"ix_help_request_{name}", "help_request", [name])
 
 
 def downgrade() -> None:
+    op.drop_table("help_request")
     op.drop_table("timebox_span")
     op.drop_table("timebox")
     with op.batch_alter_table("escalation") as batch:
