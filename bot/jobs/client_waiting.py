@@ -97,7 +97,9 @@ def due(
         zendesk_url=zendesk_url,
     )
     assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
-    people = recipients(session, assignees, calendar=calendar, now=now)
+    people = recipients(
+        session, assignees, calendar=calendar, now=now, handed_on_tag=settings.chargeable_tag
+    )
     per_person, unrouted = lines_by_person(
         people,
         found,

@@ -25,6 +25,7 @@ from tests.jobs.digest_helpers import (
     U_ALICE,
     U_KIM,
     U_LEE,
+    U_SAM,
     digest_lines,
     mirror,
     team,
@@ -185,7 +186,11 @@ def test_a_lead_without_a_zendesk_account_and_no_group_is_explained(
 
 
 def test_without_a_zendesk_account_the_ticket_goes_to_the_chargeable_group(
-    tickets: Services, slack: SlackDoor, fake_slack: FakeSlack, fake_zendesk: FakeZendesk
+    tickets: Services,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    fake_zendesk: FakeZendesk,
+    clock: MutableClock,
 ) -> None:
     tickets.settings = replace(tickets.settings, chargeable_group="client services")
     escalate(slack, fake_slack, 102)
@@ -201,6 +206,14 @@ def test_without_a_zendesk_account_the_ticket_goes_to_the_chargeable_group(
     assert "assigned in Zendesk to the group Client services, tagged `chargeable`" in (
         FakeSlack.texts(dm)
     )
+    # Unassigned now, it is nobody's in the digests: not the person on support's either.
+    clock.set(datetime(2026, 12, 2, 9, 0, tzinfo=UTC))
+    mirror(tickets)
+    fake_slack.clear()
+    run_job(tickets, priority_review.JOB, now=datetime(2026, 12, 2, 9, 30, tzinfo=UTC))
+    (alice_digest,) = fake_slack.messages_to(U_ALICE)
+    assert [line.split()[0] for line in digest_lines(alice_digest)] == ["#101", "#103"]
+    assert fake_slack.messages_to(U_SAM) == []
     # The lead takes it back: group and assignee as they were.
     fake_zendesk.clear()
     slack.click(FakeSlack.find_button(dm, "Take it back"), user=U_KIM, channel="DUKIM")
