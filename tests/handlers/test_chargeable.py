@@ -268,3 +268,24 @@ def test_the_weekly_summary_counts_chargeable_tickets_per_client(
     run_job(tickets, weekly_summary.JOB, now=datetime(2026, 12, 7, 9, 30, tzinfo=UTC))
     summary = FakeSlack.texts(fake_slack.messages_to(CHANNEL)[0])
     assert "*Last week per client*\n*Chargeable tickets:* Acme Ltd 2 · Globex 1" in summary
+
+
+def test_zendesk_refusing_to_take_it_back_changes_nothing(
+    tickets: Services, slack: SlackDoor, fake_slack: FakeSlack, fake_zendesk: FakeZendesk
+) -> None:
+    escalate(slack, fake_slack, 101)
+    (dm,) = fake_slack.messages_to(U_LEE)
+    fake_zendesk.clear()
+    fake_zendesk.fail("/api/v2/tickets/101.json", status=422, method="PUT")
+    slack.click(FakeSlack.find_button(dm, "Take it back"), user=U_LEE, channel="DULEE")
+    (refused,) = fake_slack.responses
+    assert refused.body["text"].startswith(":warning: I couldn't take it back: Zendesk refused")
+    assert refused.body["text"].endswith("Nothing changed.")
+    assert refused.body["replace_original"] is False
+    assert only_escalation(tickets).taken_back_at is None
+    assert fake_zendesk.ticket(101)["assignee_id"] == LEE_ZENDESK
+    # Someone who is neither the lead nor the raiser may not.
+    slack.click(FakeSlack.find_button(dm, "Take it back"), user=U_SAM, channel="DUSAM")
+    assert fake_slack.responses[-1].body["text"] == (
+        "Only the delivery lead or the person who escalated it can take it back."
+    )
