@@ -22,16 +22,19 @@ from bot.blocks.escalation import (
     lead_dm_blocks,
     lead_dm_text,
     raised_text,
+    raiser_blocks,
     shared_channel_text,
     ticket_label,
     ticket_link,
     zendesk_note,
 )
 from bot.blocks.kit import ticket_url
+from bot.chargeable import reassign
 from bot.services import Services, zendesk_of
 from bot.slack.channels import shared_outside
 from bot.store.escalations import (
     ACKNOWLEDGED,
+    CHARGEABLE,
     CONTACTING,
     RAISED,
     REASONS,
@@ -128,9 +131,18 @@ Landed = tuple[str, str] | None
 
 
 def raise_escalation(
-    services: Services, ticket_id: int, *, raised_by: str, reason: str, note: str
+    services: Services,
+    ticket_id: int,
+    *,
+    raised_by: str,
+    reason: str,
+    note: str,
+    email_of: Callable[[str], str | None] = lambda user: None,
 ) -> Raised:
-    """Record the escalation; the messages for the lead and the channel are the caller's."""
+    """Record the escalation; the messages for the lead and the channel are the caller's.
+
+    Chargeable work is reassigned in Zendesk first (to the lead found by `email_of`), so the
+    lead's DM can say the ticket is theirs."""
     if reason not in REASONS:
         raise ValueError(f"not an escalation reason: {reason!r}")
     target = escalation_target(services, ticket_id)
@@ -148,6 +160,10 @@ def raise_escalation(
             now=now,
         )
         session.expunge(escalation)
+    if reason == CHARGEABLE:
+        reassign(services, escalation, email_of=email_of)
+        with services.session() as session:
+            save_escalation(session=session, escalation=session.merge(escalation))
     calendar = services.calendar
     to_channel = None
     # Ticket content stays out of a rota channel shared with another organization (Slack
@@ -191,15 +207,13 @@ def escalation_told(
     _add_note(services, escalation, name_of)
     with services.session() as session:
         save_escalation(session=session, escalation=session.merge(escalation))
-    return Message(
-        channel=escalation.raised_by,
-        text=raised_text(
-            escalation,
-            raised.target.link,
-            lead_told=escalation.lead_dm_ts is not None,
-            note_problem=escalation.zendesk_error,
-        ),
+    text = raised_text(
+        escalation,
+        raised.target.link,
+        lead_told=escalation.lead_dm_ts is not None,
+        note_problem=escalation.zendesk_error,
     )
+    return Message(channel=escalation.raised_by, text=text, blocks=raiser_blocks(escalation, text))
 
 
 def answer_escalation(

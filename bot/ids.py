@@ -31,3 +31,22 @@ ESCALATION_REASON = "escalation.reason"
 ESCALATION_NOTE = "escalation.note"
 ESCALATION_ACKNOWLEDGE = "escalation.acknowledge"
 ESCALATION_CONTACT = "escalation.contact"
+CHARGEABLE_TAKE_BACK = "escalation.take_back"
+
+# time-boxes
+TIMEBOX_START = "timebox.start"
+TIMEBOX_MORE = "timebox.more"
+TIMEBOX_STOP = "timebox.stop"
+
+# help that is scheduled
+HELP_OPEN = "help.open"
+HELP_MODAL = "help.modal"
+HELP_HELPER = "help.helper"
+HELP_DAY = "help.day"
+HELP_TIME = "help.time"
+HELP_LENGTH = "help.length"
+HELP_WHAT = "help.what"
+HELP_ACCEPT = "help.accept"
+HELP_SUGGEST = "help.suggest"
+HELP_SUGGEST_MODAL = "help.suggest_modal"
+HELP_DECLINE = "help.decline"

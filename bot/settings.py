@@ -59,6 +59,14 @@ class Settings:
     # Who may see and act on tickets (ROTABOT_TICKET_ACCESS): "members" of the workspace, or
     # only the "rota" members and leads.
     ticket_access: str = "members"
+    # The chargeable escalation (ROTABOT_CHARGEABLE_TAG, ROTABOT_CHARGEABLE_GROUP): the tag it
+    # adds, and the Zendesk group it assigns to when the lead has no Zendesk user.
+    chargeable_tag: str = "chargeable"
+    chargeable_group: str | None = None
+    # Time-boxes (ROTABOT_TIMEBOX_HOURS, ROTABOT_UPDATE_TAG): working hours before the DM, and
+    # the tag of update-related tickets.
+    timebox_hours: int = 2
+    update_tag: str = "update"
     # Job name → crontab, from ROTABOT_SCHEDULE_<JOB> (e.g. ROTABOT_SCHEDULE_PRIORITY_REVIEW).
     schedules: dict[str, str] = field(default_factory=dict)
 
@@ -153,6 +161,7 @@ def _schedules(values: Mapping[str, str], timezone: str) -> dict[str, str]:
 
 
 THRESHOLDS = {
+    "ROTABOT_TIMEBOX_HOURS": "working hours on one ticket before a time-box DM",
     "ROTABOT_REVIEW_AFTER_DAYS": "days a reviewed priority stays reviewed",
     "ROTABOT_CLIENT_WAITING_HOURS": "working hours a client may wait for our reply",
     "ROTABOT_NO_REPLY_DAYS": "working days an open ticket may go without our public reply",
@@ -172,6 +181,16 @@ def _threshold(values: Mapping[str, str], name: str, default: int) -> int:
             f"{name} is how many {THRESHOLDS[name]}: use a whole number, 1 or more, not {raw!r}."
         )
     return int(raw)
+
+
+def _tag(values: Mapping[str, str], name: str, default: str) -> str:
+    raw = _get(values, name) or default
+    # Zendesk splits a tag at spaces and keeps it lower case.
+    if any(ch.isspace() for ch in raw) or "," in raw:
+        raise ConfigError(
+            f"{name} is a Zendesk tag: use one word without spaces or commas, not {raw!r}."
+        )
+    return raw.lower()
 
 
 def parse_settings(values: Mapping[str, str]) -> Settings:
@@ -249,6 +268,10 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
 
     return Settings(
         ticket_access=ticket_access,
+        chargeable_tag=_tag(values, "ROTABOT_CHARGEABLE_TAG", Settings.chargeable_tag),
+        chargeable_group=_get(values, "ROTABOT_CHARGEABLE_GROUP"),
+        timebox_hours=_threshold(values, "ROTABOT_TIMEBOX_HOURS", Settings.timebox_hours),
+        update_tag=_tag(values, "ROTABOT_UPDATE_TAG", Settings.update_tag),
         review_after_days=_threshold(
             values, "ROTABOT_REVIEW_AFTER_DAYS", Settings.review_after_days
         ),

@@ -19,6 +19,8 @@ from bot.blocks.ticket import (
     ticket_card_text,
     zendesk_failure_text,
 )
+from bot.blocks.timeboxes import RunningTimebox
+from bot.helping.booking import booked_views
 from bot.listeners import after_ack, asking_for
 from bot.nudges.overview import personal_nudges
 from bot.rota.cover import remember_cover_dm
@@ -30,6 +32,7 @@ from bot.slack.post import post, show_home
 from bot.store.promises import open_promises_of
 from bot.tickets.card import ticket_card
 from bot.tickets.refresh import mirrored_or_fetched
+from bot.timeboxes.track import link_of, running_timebox_of
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
 
 
@@ -50,6 +53,8 @@ def publish_home(
             settings=services.settings,
         )
     home = HomeContext(
+        timebox=running_timebox(services, user_id),
+        help=booked_views(services, [user_id], now),
         user_id=user_id,
         today=services.calendar.today(now),
         calendar=services.calendar,
@@ -61,6 +66,21 @@ def publish_home(
     )
     send_all(services, client, posts)
     show_home(client, user_id=user_id, view=home_view(home))
+
+
+def running_timebox(services: Services, user_id: str) -> RunningTimebox | None:
+    found = running_timebox_of(services, user_id)
+    if found is None:
+        return None
+    timed, _ticket = found
+    box = timed.timebox
+    assert box.id is not None
+    return RunningTimebox(
+        timebox_id=box.id,
+        link=link_of(services, box.ticket_id),
+        worked=timed.worked,
+        limit=box.limit_hours,
+    )
 
 
 def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:

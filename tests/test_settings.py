@@ -106,3 +106,23 @@ def test_blank_values_count_as_unset() -> None:
 def test_ticket_access_is_members_unless_narrowed_to_the_rota() -> None:
     assert parse_settings({}).ticket_access == "members"
     assert parse_settings({"ROTABOT_TICKET_ACCESS": " Rota "}).ticket_access == "rota"
+
+
+def test_playbook_settings_have_defaults_and_refuse_odd_values() -> None:
+    defaults = parse_settings({})
+    assert (defaults.chargeable_tag, defaults.chargeable_group) == ("chargeable", None)
+    assert (defaults.timebox_hours, defaults.update_tag) == (2, "update")
+    chosen = parse_settings(
+        {
+            "ROTABOT_CHARGEABLE_TAG": "Quote_Needed",
+            "ROTABOT_CHARGEABLE_GROUP": "Client services",
+            "ROTABOT_TIMEBOX_HOURS": "3",
+            "ROTABOT_UPDATE_TAG": "wp_update",
+        }
+    )
+    assert (chosen.chargeable_tag, chosen.chargeable_group) == ("quote_needed", "Client services")
+    assert (chosen.timebox_hours, chosen.update_tag) == (3, "wp_update")
+    with pytest.raises(ConfigError, match="ROTABOT_CHARGEABLE_TAG is a Zendesk tag"):
+        parse_settings({"ROTABOT_CHARGEABLE_TAG": "two words"})
+    with pytest.raises(ConfigError, match="ROTABOT_TIMEBOX_HOURS is how many working hours"):
+        parse_settings({"ROTABOT_TIMEBOX_HOURS": "0"})

@@ -22,6 +22,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.ticket import PRIORITY_NAMES, priority_select
+from bot.blocks.timeboxes import on_it_button
 from bot.store.escalations import Escalation
 from bot.store.shortlists import Shortlist
 from bot.store.tickets import Ticket
@@ -179,6 +180,7 @@ def review_digest_blocks(
                 ),
                 priority_select(ticket_id, action_id=ids.DIGEST_PRIORITY_SET),
                 escalate_button(ticket_id),
+                on_it_button(ticket_id),
                 block_id=actions_block_id(ticket_id),
             )
         )
@@ -208,6 +210,7 @@ def waiting_digest_blocks(
         buttons = [
             button("Promise an update", action_id=ids.PROMISE_OPEN_MODAL, value=str(ticket_id)),
             escalate_button(ticket_id),
+            on_it_button(ticket_id),
         ]
         if line.url:
             buttons.insert(

@@ -7,7 +7,7 @@ from typing import Any
 
 from bot import ids, timefmt
 from bot.blocks.kit import Block, actions, button, context, escape, mention, section
-from bot.store.escalations import ACKNOWLEDGED, CONTACTING, REASONS, Escalation
+from bot.store.escalations import ACKNOWLEDGED, CHARGEABLE, CONTACTING, REASONS, Escalation
 from bot.worktime import WorkCalendar
 
 REASON_BLOCK = "reason"
@@ -18,6 +18,10 @@ NO_LEAD = (
     "(or `/rota lead @name CLIENT` for one client)."
 )
 NO_REASON = "Choose a reason, so the lead knows what kind of help is needed."
+NO_EXPLANATION = (
+    "Say why the work is chargeable: the lead gets the ticket with this explanation, "
+    "and so does Zendesk's internal note."
+)
 SECTION_LINES = 5
 
 
@@ -49,8 +53,11 @@ def _modal(title: str, blocks: list[Block], *, submit: str | None = None) -> dic
     return view
 
 
-def escalation_modal(ticket_id: int, subject: str, client: str | None, lead: str) -> dict[str, Any]:
-    reason_select = {
+def escalation_modal(
+    ticket_id: int, subject: str, client: str | None, lead: str, *, reason: str | None = None
+) -> dict[str, Any]:
+    """`reason`: the reason chosen already (a time-box DM's *Escalate* chooses one)."""
+    reason_select: dict[str, Any] = {
         "type": "static_select",
         "action_id": ids.ESCALATION_REASON,
         "placeholder": {"type": "plain_text", "text": "Why does this need a lead?"},
@@ -59,6 +66,11 @@ def escalation_modal(ticket_id: int, subject: str, client: str | None, lead: str
             for code, label in REASONS.items()
         ],
     }
+    if reason in REASONS:
+        reason_select["initial_option"] = {
+            "text": {"type": "plain_text", "text": REASONS[reason]},
+            "value": reason,
+        }
     note_input = {
         "type": "plain_text_input",
         "action_id": ids.ESCALATION_NOTE,
@@ -72,7 +84,8 @@ def escalation_modal(ticket_id: int, subject: str, client: str | None, lead: str
             section(
                 f"*{ticket_label(ticket_id, subject, client)}* goes to {mention(lead)}, "
                 "the delivery lead. They get a DM, the rota channel a line, "
-                "and Zendesk an internal note."
+                "and Zendesk an internal note. *Out of scope — chargeable work* also hands "
+                "them the ticket in Zendesk: say why in the note."
             ),
             {
                 "type": "input",
@@ -133,6 +146,11 @@ def lead_dm_blocks(
     blocks = [
         section(f":rotating_light: *Escalated to you:* {link}\n{_facts(escalation)}"),
     ]
+    changed_hands = reassignment_line(escalation, calendar, now=now, to_lead=True)
+    if changed_hands is not None:
+        blocks.append(section(changed_hands))
+        if escalation.reassigned:
+            blocks.append(actions(take_back_button(escalation)))
     state = state_text(escalation, calendar, now=now)
     if escalation.state != CONTACTING:
         blocks.append(
@@ -159,6 +177,46 @@ def lead_dm_blocks(
     if state is not None:
         blocks.append(context(state))
     return blocks
+
+
+def take_back_button(escalation: Escalation) -> Block:
+    assert escalation.id is not None
+    return button("Take it back", action_id=ids.CHARGEABLE_TAKE_BACK, value=str(escalation.id))
+
+
+def reassignment_line(
+    escalation: Escalation, calendar: WorkCalendar, *, now: datetime, to_lead: bool
+) -> str | None:
+    """Where a chargeable ticket went in Zendesk (None: not a chargeable escalation)."""
+    if escalation.reason != CHARGEABLE:
+        return None
+    if escalation.taken_back_at is not None and escalation.taken_back_by is not None:
+        when = timefmt.instant(escalation.taken_back_at, calendar.tz, today=calendar.today(now))
+        return (
+            f":leftwards_arrow_with_hook: Taken back by {mention(escalation.taken_back_by)} "
+            f"({when}): the assignment and the `{escalation.reassigned_tag}` tag are undone."
+        )
+    if escalation.reassigned:
+        tag = f"tagged `{escalation.reassigned_tag}`"
+        if escalation.reassigned_assignee_id is not None:
+            whose = (
+                "now yours in Zendesk: assigned to you"
+                if to_lead
+                else (
+                    f"now {mention(escalation.lead)}'s in Zendesk: assigned to "
+                    f"{escape(escalation.reassigned_to or '')}"
+                )
+            )
+            return (
+                f":inbox_tray: The ticket is {whose}, {tag}. "
+                "Treat it as a lead and make a plan with the client."
+            )
+        return (
+            f":inbox_tray: The ticket is assigned in Zendesk to "
+            f"{escape(escalation.reassigned_to or 'a group')}, {tag}."
+        )
+    why = escape(escalation.reassign_error or "unknown reason")
+    return f":warning: The ticket was not reassigned in Zendesk: {why}."
 
 
 def lead_dm_text(escalation: Escalation, label: str) -> str:
@@ -199,7 +257,34 @@ def zendesk_note(escalation: Escalation, *, raised_by: str, lead: str) -> str:
     ]
     if escalation.note:
         lines.append(f"Note: {escalation.note}")
+    if escalation.reason == CHARGEABLE:
+        if escalation.reassigned:
+            lines.append(
+                f"Reassigned to {escalation.reassigned_to} as chargeable work "
+                f"(tag {escalation.reassigned_tag})."
+            )
+        else:
+            lines.append(f"Not reassigned: {escalation.reassign_error}.")
     return "\n".join(lines)
+
+
+def take_back_note(by: str) -> str:
+    return f"Chargeable work taken back by {by} through Rotabot: the assignment and tag are undone."
+
+
+def taken_back_text(escalation: Escalation, label: str) -> str:
+    by = mention(escalation.taken_back_by or "")
+    return (
+        f"{by} took back {label}: its assignment in Zendesk is as before, and it is no longer "
+        f"tagged `{escalation.reassigned_tag}`."
+    )
+
+
+def raiser_blocks(escalation: Escalation, text: str) -> list[Block] | None:
+    """The raiser's answer, with *Take it back* when the ticket changed hands (else text)."""
+    if not escalation.reassigned:
+        return None
+    return [section(text), actions(take_back_button(escalation))]
 
 
 def raised_text(
@@ -220,6 +305,18 @@ def raised_text(
         )
     else:
         told += " Zendesk has an internal note."
+    if escalation.reason == CHARGEABLE:
+        if escalation.reassigned:
+            told += (
+                f" The ticket is assigned to {escape(escalation.reassigned_to or '')} in Zendesk "
+                f"and tagged `{escalation.reassigned_tag}`, so it leaves your digests."
+            )
+        else:
+            told += (
+                " :warning: I couldn't reassign it in Zendesk: "
+                f"{escape(escalation.reassign_error or 'unknown reason')}. "
+                "Please assign it yourself."
+            )
     return f"{told} You'll hear when {lead} acknowledges it."
 
 

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from bot import ids, timefmt
 from bot.blocks.digest import ReviewLine, Total, WaitingLine, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
+from bot.blocks.help import HelpView, booked_help_blocks
 from bot.blocks.kit import (
     Block,
     actions,
@@ -70,6 +71,9 @@ class Handover:
     # Open promises held by the outgoing person: the incoming person may take them on.
     promises: list[Promise] = field(default_factory=list)
     calendar: WorkCalendar | None = None
+    # Accepted help the outgoing or incoming person gives or gets, and the time of writing.
+    help_booked: list[HelpView] = field(default_factory=list)
+    now: datetime | None = None
 
     @property
     def working_on_us(self) -> list[Ticket]:
@@ -92,6 +96,12 @@ def _ticket_sections(handover: Handover, *, whose: str) -> list[Block]:
             + ticket_lines(handover.waiting_on_client, zendesk_url=url, empty="None.")
         ),
     ]
+
+
+def _help_sections(handover: Handover) -> list[Block]:
+    if not handover.help_booked or handover.calendar is None or handover.now is None:
+        return []
+    return booked_help_blocks(handover.help_booked, handover.calendar, now=handover.now)
 
 
 def _zendesk_button(handover: Handover) -> list[Block]:
@@ -136,6 +146,7 @@ def outgoing_blocks(handover: Handover) -> list[Block]:
         ),
         *_ticket_sections(handover, whose="you"),
         *_promise_sections(handover, offer=False),
+        *_help_sections(handover),
         context(
             "Before you hand over: leave a note on any ticket you are part-way through, and "
             "tell the next person anything that is not written in Zendesk (promises made, "
@@ -166,6 +177,7 @@ def incoming_blocks(handover: Handover) -> list[Block]:
             whose=mention(handover.outgoing) if handover.outgoing else "the last person",
         ),
         *_promise_sections(handover, offer=True),
+        *_help_sections(handover),
         *_zendesk_button(handover),
     ]
 
@@ -206,6 +218,9 @@ class Summary:
     # Soonest due first; `open_promises_total` counts them all when only the first were read.
     open_promises: list[Promise] = field(default_factory=list)
     open_promises_total: int | None = None
+    # Last week, per client: tickets escalated as chargeable work; hours spent in time-boxes.
+    chargeable_by_client: dict[str, int] = field(default_factory=dict)
+    timebox_hours_by_client: dict[str, float] = field(default_factory=dict)
 
 
 # A section of the weekly summary: later features add theirs to SUMMARY_SECTIONS.
@@ -281,6 +296,23 @@ def escalations_summary_section(summary: Summary) -> list[Block]:
     return escalations_section(summary.escalations, summary.calendar, now=summary.now)
 
 
+def per_client_section(summary: Summary) -> list[Block]:
+    """Last week's chargeable tickets and time-box hours, client by client."""
+    lines = []
+    if summary.chargeable_by_client:
+        counts = " · ".join(
+            f"{escape(client)} {count}" for client, count in summary.chargeable_by_client.items()
+        )
+        lines.append(f"*Chargeable tickets:* {counts}")
+    if summary.timebox_hours_by_client:
+        hours = " · ".join(
+            f"{escape(client)} {spent:.1f} h"
+            for client, spent in summary.timebox_hours_by_client.items()
+        )
+        lines.append(f"*Time-boxed work:* {hours}")
+    return [section("*Last week per client*\n" + "\n".join(lines))] if lines else []
+
+
 SUMMARY_SECTIONS: list[SummarySection] = [
     rota_section,
     open_tickets_section,
@@ -288,6 +320,7 @@ SUMMARY_SECTIONS: list[SummarySection] = [
     review_summary_section,
     promises_section,
     escalations_summary_section,
+    per_client_section,
     last_week_section,
 ]
 

@@ -13,9 +13,11 @@ from typing import Any
 from bot import timefmt
 from bot.blocks.digest import PersonalNudges, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
+from bot.blocks.help import HelpView, booked_help_blocks
 from bot.blocks.kit import Block, context, mention, section
 from bot.blocks.promises import home_promise_blocks
 from bot.blocks.rota import RotaSummary, swap_request_blocks, week_label, week_mark
+from bot.blocks.timeboxes import RunningTimebox, home_timebox_blocks
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
 
@@ -36,6 +38,9 @@ class HomeContext:
     # Your tickets whose priority needs a review or whose client waits, and your escalations.
     nudges: PersonalNudges = field(default_factory=PersonalNudges)
     now: datetime | None = None
+    timebox: RunningTimebox | None = None
+    # Accepted help you give or get, soonest first.
+    help: list[HelpView] = field(default_factory=list)
 
 
 Section = Callable[[HomeContext], list[Block]]
@@ -112,9 +117,21 @@ def nudges_section(home: HomeContext) -> list[Block]:
     return blocks
 
 
+def timebox_section(home: HomeContext) -> list[Block]:
+    return home_timebox_blocks(home.timebox)
+
+
+def help_section(home: HomeContext) -> list[Block]:
+    if not home.help or home.now is None:
+        return []
+    return [{"type": "divider"}, *booked_help_blocks(home.help, home.calendar, now=home.now)]
+
+
 SECTIONS: list[Section] = [
     notice_section,
     how_to_start_section,
+    timebox_section,
+    help_section,
     rotas_section,
     promises_section,
     nudges_section,

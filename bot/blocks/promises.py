@@ -10,6 +10,8 @@ from typing import Any, TypeVar
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
 from bot.blocks.kit import Block, actions, button, context, escape, link, mention, section
+from bot.blocks.parts import holds_others as holds_other_parts
+from bot.blocks.parts import named_part, settled_part
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
 
@@ -75,40 +77,24 @@ def reminder_actions(reminder: Reminder) -> Block:
     return actions(*elements)
 
 
-def part_block_id(promise_id: int | None, name: str) -> str:
+def part_name(promise_id: int | None) -> str:
     """Each promise's blocks are named after it, so several share one message and a click
     settles only its own."""
-    return f"promise.{promise_id}.{name}"
+    return f"promise.{promise_id}"
 
 
 def reminder_blocks(reminder: Reminder) -> list[Block]:
-    promise = reminder.promise
-    return [
-        {**block, "block_id": part_block_id(promise.id, str(number))}
-        for number, block in enumerate(_reminder_blocks(reminder))
-    ]
+    return named_part(part_name(reminder.promise.id), _reminder_blocks(reminder))
 
 
 def settled_blocks(blocks: list[Block], promise_id: int, text: str) -> list[Block]:
-    """A message after one of its promises was settled: that promise's blocks become `text`;
-    a message about that promise alone becomes `text`."""
-    prefix = part_block_id(promise_id, "")
-    if not holds_others(blocks, promise_id):
-        return done_blocks(text)
-    settled: list[Block] = []
-    for block in blocks:
-        if not str(block.get("block_id", "")).startswith(prefix):
-            settled.append(block)
-        elif not any(str(done.get("block_id", "")).startswith(prefix) for done in settled):
-            settled.append({**context(text), "block_id": part_block_id(promise_id, "settled")})
-    return settled
+    """A message after one of its promises was settled (see bot.blocks.parts)."""
+    return settled_part(blocks, part_name(promise_id), text)
 
 
 def holds_others(blocks: list[Block], promise_id: int) -> bool:
     """Whether a message about this promise also carries other items with buttons."""
-    prefix = part_block_id(promise_id, "")
-    ids = [str(block.get("block_id", "")) for block in blocks if block.get("type") == "actions"]
-    return any(i.startswith(prefix) for i in ids) and any(not i.startswith(prefix) for i in ids)
+    return holds_other_parts(blocks, part_name(promise_id))
 
 
 def _reminder_blocks(reminder: Reminder) -> list[Block]:

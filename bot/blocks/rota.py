@@ -32,6 +32,18 @@ channel topic / remove it
 • `/rota help`: this help
 Dates: `2026-12-21`, `21 Dec`, `Dec 21`, `today`, `tomorrow`, `fri`, `next monday`."""
 
+# What the ticket card's buttons do, for `/rota help`.
+TICKET_BUTTONS = (
+    "*Tickets* (`/ticket ID` shows a card with the buttons):",
+    "• *Escalate to delivery lead* → *Out of scope — chargeable work*: the ticket is reassigned "
+    "in Zendesk to the client's lead and tagged, with your explanation; *Take it back* undoes it",
+    "• *I'm on it* (card and digests): a time-box; after 2 working hours on the ticket you get a "
+    "DM with *Escalate*, *One more hour* and *Stop* (one at a time: starting another pauses it)",
+    "• *Ask for help…*: book a teammate for a working-time slot; they *Accept*, *Suggest another "
+    "time* or *Decline*; you both get a reminder 15 minutes before",
+)
+USAGE += "\n" + "\n".join(TICKET_BUTTONS)
+
 NO_ROTA = (
     "This channel has no support rota yet. Start one by adding the team, in order: "
     "`/rota add @alice @bob @carol` — the first person is on support this week."

@@ -6,9 +6,11 @@ from datetime import datetime
 
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
+from bot.blocks.help import ask_help_button
 from bot.blocks.kit import Block, context, escape, section
 from bot.blocks.models import TicketCard
 from bot.blocks.promises import promise_button, promise_line
+from bot.blocks.timeboxes import on_it_button
 from bot.priorities import PRIORITIES
 from bot.store.priority_reviews import ZENDESK_REVIEWER, PriorityReview
 from bot.worktime import WorkCalendar
@@ -184,6 +186,8 @@ def priority_actions(ticket_id: int) -> Block:
             select,
             promise_button(ticket_id),
             escalate_button(ticket_id, label="Escalate to delivery lead"),
+            on_it_button(ticket_id),
+            ask_help_button(ticket_id),
         ],
     }
 

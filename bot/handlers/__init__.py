@@ -5,12 +5,14 @@ from slack_bolt import App
 from bot.handlers import (
     digest_actions,
     escalation,
+    help_actions,
     home,
     promise_actions,
     rota_actions,
     rota_command,
     ticket_actions,
     ticket_command,
+    timeboxes,
 )
 
 
@@ -25,5 +27,7 @@ def register_all(app: App) -> None:
         promise_actions,
         digest_actions,
         escalation,
+        timeboxes,
+        help_actions,
     ):
         module.register(app)

@@ -10,8 +10,10 @@ from slack_sdk import WebClient
 from bot import ids
 from bot.access import asker_of, ticket_refusal
 from bot.blocks.escalation import (
+    NO_EXPLANATION,
     NO_LEAD,
     NO_REASON,
+    NOTE_BLOCK,
     REASON_BLOCK,
     escalation_modal,
     lead_dm_blocks,
@@ -19,7 +21,9 @@ from bot.blocks.escalation import (
     not_yours_text,
     notice_modal,
     read_escalation_modal,
+    taken_back_text,
 )
+from bot.chargeable import AlreadyBack, NotAllowed, take_back
 from bot.escalation import (
     Landed,
     Message,
@@ -33,7 +37,8 @@ from bot.escalation import (
 from bot.listeners import acknowledge, within_budget
 from bot.services import services_of
 from bot.slack.people import SlackPeople
-from bot.slack.post import open_view, post
+from bot.slack.post import open_view, post, update
+from bot.store.escalations import CHARGEABLE, REASONS
 from bot.surfaces import for_ticket_people
 from bot.zendesk.client import ZendeskError
 
@@ -52,24 +57,40 @@ def register(app: App) -> None:
         ack=acknowledge, lazy=[for_ticket_people(acknowledge_clicked)]
     )
     app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[for_ticket_people(contact_clicked)])
+    app.action(ids.CHARGEABLE_TAKE_BACK)(
+        ack=acknowledge, lazy=[for_ticket_people(take_back_clicked)]
+    )
+
+
+def parse_escalate_value(raw: str) -> tuple[int, str | None] | None:
+    """A button's value: the ticket, and maybe a reason to choose already ("101:post-update")."""
+    ticket, _, reason = raw.partition(":")
+    if not ticket.isdigit() or (reason and reason not in REASONS):
+        return None
+    return int(ticket), reason or None
 
 
 def escalate_clicked(body: dict[str, Any], action: dict[str, Any], context: BoltContext) -> None:
     services = services_of(context)
-    raw = str(action.get("value") or "")
-    if not raw.isdigit():
+    parsed = parse_escalate_value(str(action.get("value") or ""))
+    if parsed is None:
         view = notice_modal(OUT_OF_DATE)
     else:
+        ticket_id, reason = parsed
         try:
-            target = escalation_target(services, int(raw))
+            target = escalation_target(services, ticket_id)
         except ZendeskError as error:
-            view = notice_modal(f":warning: I couldn't read ticket #{raw}: {error}.")
+            view = notice_modal(f":warning: I couldn't read ticket #{ticket_id}: {error}.")
         else:
             view = (
                 notice_modal(NO_LEAD)
                 if target.lead is None
                 else escalation_modal(
-                    target.ticket.id, target.ticket.subject, target.client, target.lead
+                    target.ticket.id,
+                    target.ticket.subject,
+                    target.client,
+                    target.lead,
+                    reason=reason,
                 )
             )
     open_view(services.slack, trigger_id=body["trigger_id"], view=view)
@@ -88,6 +109,9 @@ def check_escalation(
     reason, note = read_escalation_modal(view.get("state", {}).get("values", {}))
     if reason is None:
         ack(response_action="errors", errors={REASON_BLOCK: NO_REASON})
+        return
+    if reason == CHARGEABLE and not note:
+        ack(response_action="errors", errors={NOTE_BLOCK: NO_EXPLANATION})
         return
     raw = str(view.get("private_metadata") or "")
     if not raw.isdigit():
@@ -120,6 +144,7 @@ def escalation_submitted(body: dict[str, Any], context: BoltContext) -> None:
             raised_by=user,
             reason=submitted["reason"],
             note=submitted["note"],
+            email_of=SlackPeople(services.slack).email,
         )
     except (NoLead, ZendeskError) as error:
         text = (
@@ -196,3 +221,48 @@ def _answer(
         text=lead_dm_text(escalation, target.label),
         blocks=lead_dm_blocks(escalation, target.link, services.calendar, now=services.now()),
     )
+
+
+def take_back_clicked(
+    body: dict[str, Any], action: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
+    """The lead or the raiser undoes a chargeable reassignment; the other one is told."""
+    services = services_of(context)
+    raw = str(action.get("value") or "")
+    user = body["user"]["id"]
+    people = SlackPeople(services.slack)
+    try:
+        done = (
+            take_back(services, int(raw), user=user, name_of=people.name) if raw.isdigit() else None
+        )
+    except NotAllowed:
+        done, problem = (
+            None,
+            "Only the delivery lead or the person who escalated it can take it back.",
+        )
+    except AlreadyBack:
+        done, problem = None, "It has been taken back already: nothing changed."
+    except ZendeskError as error:
+        done, problem = None, f":warning: I couldn't take it back: {error}. Nothing changed."
+    else:
+        problem = GONE
+    if done is None:
+        respond(text=problem, response_type="ephemeral", replace_original=False)
+        return
+    escalation = done.escalation
+    text = taken_back_text(escalation, done.link)
+    lead_text = lead_dm_text(escalation, done.link)
+    lead_blocks = lead_dm_blocks(escalation, done.link, services.calendar, now=services.now())
+    if user == escalation.lead:
+        respond(replace_original=True, text=lead_text, blocks=lead_blocks)
+    else:
+        respond(replace_original=True, text=text)
+        if escalation.lead_dm_channel and escalation.lead_dm_ts:
+            update(
+                services.slack,
+                channel=escalation.lead_dm_channel,
+                ts=escalation.lead_dm_ts,
+                text=lead_text,
+                blocks=lead_blocks,
+            )
+    post(services.slack, channel=done.other, text=text)

@@ -115,7 +115,9 @@ def waiting_now(
         else []
     )
     assignees = set(found) | {line.ticket.assignee_id for line in channel}
-    people = recipients(session, assignees, calendar=calendar, now=now)
+    people = recipients(
+        session, assignees, calendar=calendar, now=now, handed_on_tag=settings.chargeable_tag
+    )
     per_person, unrouted = lines_by_person(
         people,
         found,

@@ -32,6 +32,7 @@ from bot.blocks.promises import (
 )
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Part, deliver_parts
+from bot.jobs.playbook_dms import playbook_parts
 from bot.promises.owners import person_on_support, rota_channel_for
 from bot.promises.record import hand_over, keep_fulfilled
 from bot.services import Services
@@ -243,7 +244,7 @@ def promise_reminders(ctx: JobContext) -> list[Part]:
 
 # Where a commitments message's parts come from; each is asked once per run.
 Source = Callable[[JobContext], list[Part]]
-SOURCES: tuple[Source, ...] = (promise_reminders,)
+SOURCES: tuple[Source, ...] = (promise_reminders, playbook_parts)
 
 
 def run(ctx: JobContext) -> JobReport:

@@ -23,6 +23,7 @@ from bot.blocks.handover import (
     outgoing_text,
 )
 from bot.blocks.kit import Block
+from bot.helping.booking import booked_views_in
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing
 from bot.jobs.sending import send_due
@@ -183,6 +184,13 @@ def _rota_due(
         zendesk_url=settings.zendesk_url,
         promises=open_promises_of(session=session, owner=outgoing) if outgoing else [],
         calendar=calendar,
+        help_booked=booked_views_in(
+            session,
+            [person for person in (outgoing, incoming) if person],
+            now,
+            zendesk_url=settings.zendesk_url,
+        ),
+        now=now,
     )
     return [
         Outgoing(

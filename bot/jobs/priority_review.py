@@ -67,7 +67,9 @@ def due(
     found = review_shortlists(
         session, now, review_after_days=review_after_days, limit=MAX_LINES, by_assignee=True
     )
-    people = recipients(session, found, calendar=calendar, now=now)
+    people = recipients(
+        session, found, calendar=calendar, now=now, handed_on_tag=settings.chargeable_tag
+    )
     per_person, unrouted = lines_by_person(
         people,
         found,

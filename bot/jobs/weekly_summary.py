@@ -11,6 +11,7 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.blocks.handover import MAX_LINES, Summary, summary_blocks, summary_text
+from bot.chargeable import chargeable_by_client
 from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing
@@ -30,6 +31,7 @@ from bot.store.reports import (
     opened_between,
     solved_between,
 )
+from bot.timeboxes.track import hours_by_client
 from bot.worktime import WorkCalendar
 
 NAME = "weekly-summary"
@@ -62,6 +64,10 @@ def due(
     )
     opened = opened_between(session=session, start=last_week_start, end=this_week_start)
     solved = solved_between(session=session, start=last_week_start, end=this_week_start)
+    chargeable = chargeable_by_client(session, start=last_week_start, end=this_week_start)
+    timebox_hours = hours_by_client(
+        session, start=last_week_start, end=this_week_start, calendar=calendar
+    )
     promises = open_promises(session=session, limit=MAX_LINES)
     promises_total = count_open_promises(session=session)
     messages = []
@@ -107,6 +113,8 @@ def due(
             covered_last_week=covered,
             open_promises=promises,
             open_promises_total=promises_total,
+            chargeable_by_client=chargeable,
+            timebox_hours_by_client=timebox_hours,
         )
         messages.append(
             Outgoing(

@@ -48,7 +48,13 @@ def personal_nudges(
     review, waiting = _shortlists(
         session, now=now, calendar=calendar, settings=settings, by_assignee=True
     )
-    people = recipients(session, {*review, *waiting}, calendar=calendar, now=now)
+    people = recipients(
+        session,
+        {*review, *waiting},
+        calendar=calendar,
+        now=now,
+        handed_on_tag=settings.chargeable_tag,
+    )
     mine_to_review, _ = by_person(
         people, review, limit=SECTION_LINES, order=lambda row: triage_key(row[0])
     )

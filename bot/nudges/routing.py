@@ -9,6 +9,7 @@ when that person is away too (or the rota has nobody) the line waits for a later
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from copy import copy
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeVar
@@ -35,10 +36,17 @@ class Recipients:
 
     rota: Rota | None
     person_of: dict[Assignee, str | None]
+    # Unassigned tickets with this tag went to another team as chargeable work: nobody's.
+    handed_on_tag: str | None = None
 
 
 def recipients(
-    session: Session, assignees: Iterable[Assignee], *, calendar: WorkCalendar, now: datetime
+    session: Session,
+    assignees: Iterable[Assignee],
+    *,
+    calendar: WorkCalendar,
+    now: datetime,
+    handed_on_tag: str | None = None,
 ) -> Recipients:
     """Asked once per assignee, not once per ticket: a desk has thousands of tickets, few people."""
     today = calendar.today(now)
@@ -60,7 +68,7 @@ def recipients(
             if away[person]:
                 person = None
         person_of[assignee] = person or on_support
-    return Recipients(rota=rota, person_of=person_of)
+    return Recipients(rota=rota, person_of=person_of, handed_on_tag=handed_on_tag)
 
 
 def by_person(
@@ -74,11 +82,25 @@ def by_person(
     the shortlist of tickets nobody can be nudged about."""
     joined: dict[str | None, Shortlist] = {}
     for assignee, shortlist in found.items():
+        if assignee is None and people.handed_on_tag is not None:
+            shortlist = _without_tag(shortlist, people.handed_on_tag)
         joined.setdefault(people.person_of[assignee], Shortlist()).add(shortlist)
     for shortlist in joined.values():
         shortlist.rows = sorted(shortlist.rows, key=order)[:limit]
     unrouted = joined.pop(None, Shortlist())
-    return {person: shortlist for person, shortlist in joined.items() if person}, unrouted
+    # A person whose every line was handed on gets no digest.
+    routed = {person: rows for person, rows in joined.items() if person and rows.rows}
+    return routed, unrouted
+
+
+def _without_tag(shortlist: Shortlist, tag: str) -> Shortlist:
+    kept = [row for row in shortlist.rows if tag not in (row[0].tags or [])]
+    if len(kept) == len(shortlist.rows):
+        return shortlist
+    trimmed = copy(shortlist)
+    trimmed.rows = kept
+    trimmed.total = max(0, shortlist.total - (len(shortlist.rows) - len(kept)))
+    return trimmed
 
 
 class Listed(Protocol):

@@ -58,6 +58,12 @@ class SlackPeople:
     def known_name(self, user_id: str) -> str | None:
         return display_name(self._user(user_id))
 
+    def email(self, user_id: str) -> str | None:
+        """The address on the person's Slack profile (None: none, or Slack did not say)."""
+        profile = self._user(user_id).get("profile")
+        email = profile.get("email") if isinstance(profile, dict) else None
+        return email if isinstance(email, str) and email else None
+
     def learned_names(self) -> dict[str, str]:
         """The names of everyone Slack has told this instance about, by user id."""
         names = {user_id: display_name(user) for user_id, user in self._users.items()}

@@ -17,6 +17,9 @@ REASONS = {
     "other": "Other",
 }
 
+CHARGEABLE = "out-of-scope"
+POST_UPDATE = "post-update"
+
 # Escalation.state
 RAISED = "raised"
 ACKNOWLEDGED = "acknowledged"
@@ -43,6 +46,21 @@ class Escalation(SQLModel, table=True):
     channel_ts: str | None = Field(default=None, max_length=32)
     lead_dm_channel: str | None = Field(default=None, max_length=64)
     lead_dm_ts: str | None = Field(default=None, max_length=32)
+    # Chargeable work: where the ticket went in Zendesk (a user, or a group when the lead has no
+    # Zendesk user), what it was assigned to before (for *Take it back*), and the tag added.
+    reassigned_assignee_id: int | None = Field(default=None, sa_type=BigInteger)
+    reassigned_group_id: int | None = Field(default=None, sa_type=BigInteger)
+    reassigned_to: str | None = Field(default=None, max_length=255)
+    reassigned_tag: str | None = Field(default=None, max_length=64)
+    previous_assignee_id: int | None = Field(default=None, sa_type=BigInteger)
+    previous_group_id: int | None = Field(default=None, sa_type=BigInteger)
+    reassign_error: str | None = Field(default=None, max_length=500)
+    taken_back_by: str | None = Field(default=None, max_length=64)
+    taken_back_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+
+    @property
+    def reassigned(self) -> bool:
+        return self.reassigned_tag is not None and self.taken_back_at is None
 
 
 def add_escalation(
@@ -89,6 +107,21 @@ def escalations_between(*, session: Session, start: datetime, end: datetime) -> 
     query = (
         select(Escalation)
         .where(col(Escalation.raised_at) >= start, col(Escalation.raised_at) < end)
+        .order_by(col(Escalation.raised_at), col(Escalation.id))
+    )
+    return list(session.exec(query))
+
+
+def chargeable_between(*, session: Session, start: datetime, end: datetime) -> list[Escalation]:
+    """Chargeable escalations raised in [start, end) whose reassignment still stands."""
+    query = (
+        select(Escalation)
+        .where(
+            Escalation.reason == CHARGEABLE,
+            col(Escalation.raised_at) >= start,
+            col(Escalation.raised_at) < end,
+            col(Escalation.taken_back_at).is_(None),
+        )
         .order_by(col(Escalation.raised_at), col(Escalation.id))
     )
     return list(session.exec(query))

@@ -130,6 +130,19 @@ def save_ticket(*, session: Session, ticket: Ticket) -> None:
     session.add(ticket)
 
 
+def set_assignment(
+    *, session: Session, ticket_id: int, assignee_id: int | None, tags: list[str] | None
+) -> None:
+    """What Rotabot just changed in Zendesk, before the next sync brings the rest."""
+    ticket = session.get(Ticket, ticket_id)
+    if ticket is None:
+        return
+    ticket.assignee_id = assignee_id
+    if tags is not None:
+        ticket.tags = tags
+    session.add(ticket)
+
+
 # --- the sync cursor ----------------------------------------------------------------------
 
 

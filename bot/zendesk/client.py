@@ -239,6 +239,30 @@ class ZendeskClient:
     def organizations(self, ids: Iterable[int]) -> list[Json]:
         return self._show_many("/api/v2/organizations/show_many.json", "organizations", ids)
 
+    def user_by_email(self, email: str) -> Json | None:
+        """The Zendesk user with this email (None: nobody has it)."""
+        body = self._get(
+            "/api/v2/users/search.json",
+            params={"query": f"email:{email}"},
+            what="the user search",
+        )
+        wanted = email.strip().lower()
+        found = [u for u in self._list(body, "users") if str(u.get("email", "")).lower() == wanted]
+        return found[0] if found else None
+
+    def groups(self) -> list[Json]:
+        """Every group of agents, following the pages."""
+        groups: list[Json] = []
+        page = 1
+        while True:
+            body = self._get(
+                "/api/v2/groups.json", params={"page": page, "per_page": 100}, what="the groups"
+            )
+            groups.extend(self._list(body, "groups"))
+            if not body.get("next_page"):
+                return groups
+            page += 1
+
     def update_ticket(self, ticket_id: int, changes: Json) -> Json:
         body = self._request(
             "PUT",

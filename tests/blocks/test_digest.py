@@ -72,7 +72,7 @@ def test_the_review_digest_has_buttons_per_line() -> None:
         "Triage, priority first: confirm each priority or change it in Zendesk. "
         "A ticket stays here until someone reviews it.\n"
         f"*<{URL}|#101 A &amp; &lt;b&gt;>*\nAcme · High · never reviewed\n"
-        "[Priority is right]  [Change priority ▾]  [Escalate]"
+        "[Priority is right]  [Change priority ▾]  [Escalate]  [I'm on it]"
     )
 
 
@@ -89,7 +89,7 @@ def test_the_waiting_digest_and_its_lines() -> None:
     )
     assert ":hourglass: no public reply from us for 3 working days (since Fri 27 Nov, " in text
     # Without a Zendesk URL there is nothing to open.
-    assert text.endswith("[Promise an update]  [Escalate]")
+    assert text.endswith("[Promise an update]  [Escalate]  [I'm on it]")
 
 
 def test_a_done_line_replaces_that_ticket_only() -> None:
@@ -104,7 +104,7 @@ def test_a_done_line_replaces_that_ticket_only() -> None:
         "confirmed",
         "*#102 A &amp; &lt;b&gt;*",
         "High · never reviewed",
-        "[Priority is right]  [Change priority ▾]  [Escalate]",
+        "[Priority is right]  [Change priority ▾]  [Escalate]  [I'm on it]",
     ]
 
 

@@ -60,7 +60,8 @@ def test_the_modal_asks_for_a_reason_and_a_note() -> None:
     intro, reason, note = view["blocks"]
     assert intro["text"]["text"] == (
         "*#101 Export &lt;fails&gt; (Acme)* goes to <@ULEAD>, the delivery lead. They get a DM, "
-        "the rota channel a line, and Zendesk an internal note."
+        "the rota channel a line, and Zendesk an internal note. *Out of scope — chargeable "
+        "work* also hands them the ticket in Zendesk: say why in the note."
     )
     assert (reason["block_id"], reason["element"]["action_id"]) == ("reason", "escalation.reason")
     assert [(o["value"], o["text"]["text"]) for o in reason["element"]["options"]] == [

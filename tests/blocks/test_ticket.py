@@ -57,7 +57,8 @@ def test_the_whole_card() -> None:
         "Last client comment: Tue 1 Dec, 11:00 GMT\n"
         "Our last public reply: Mon 30 Nov, 11:00 GMT by Alice Agent\n"
         ":hourglass: client waiting 7.5 working hours\n"
-        "[Priority is right]  [Change priority ▾]  [Promise an update]  [Escalate to delivery lead]"
+        "[Priority is right]  [Change priority ▾]  [Promise an update]  "
+        "[Escalate to delivery lead]  [I'm on it]  [Ask for help…]"
     )
 
 
@@ -104,8 +105,10 @@ def test_a_review_and_a_notice() -> None:
 
 def test_the_buttons_carry_the_ticket_id() -> None:
     actions = priority_actions(101)
-    button, select, promise, escalate = actions["elements"]
+    button, select, promise, escalate, on_it, ask_help = actions["elements"]
     assert (escalate["action_id"], escalate["value"]) == (ids.ESCALATE, "101")
+    assert (on_it["action_id"], on_it["value"]) == (ids.TIMEBOX_START, "101")
+    assert (ask_help["action_id"], ask_help["value"]) == (ids.HELP_OPEN, "101")
     assert (promise["action_id"], promise["value"]) == (ids.PROMISE_OPEN_MODAL, "101")
     assert (button["action_id"], button["value"]) == (ids.TICKET_PRIORITY_RIGHT, "101")
     assert select["action_id"] == ids.TICKET_PRIORITY_SET

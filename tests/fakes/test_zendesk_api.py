@@ -542,3 +542,51 @@ def test_unknown_paths_are_json_404s(client: httpx.Client) -> None:
 def test_naive_datetimes_are_refused(fake: FakeZendesk) -> None:
     with pytest.raises(ValueError, match="timezone-aware"):
         fake.add_ticket(1, subject="x", requester_id=2, updated_at=datetime(2026, 11, 27))
+
+
+def test_users_are_found_by_exact_email_case_insensitively(
+    fake: FakeZendesk, client: httpx.Client
+) -> None:
+    add_people(fake)
+    found = client.get("/api/v2/users/search.json", params={"query": "email:ADA@example.com"})
+    assert [u["id"] for u in found.json()["users"]] == [1]
+    assert found.json()["count"] == 1
+    none = client.get("/api/v2/users/search.json", params={"query": "email:nobody@example.com"})
+    assert none.json()["users"] == []
+    assert client.get("/api/v2/users/search.json").status_code == 400
+
+
+def test_groups_are_listed_in_pages(fake: FakeZendesk, client: httpx.Client) -> None:
+    for group_id in range(1, 4):
+        fake.add_group(group_id, name=f"Group {group_id}")
+    first = client.get("/api/v2/groups.json", params={"per_page": 2}).json()
+    assert [g["name"] for g in first["groups"]] == ["Group 1", "Group 2"]
+    assert first["next_page"] is not None and first["count"] == 3
+    last = client.get("/api/v2/groups.json", params={"per_page": 2, "page": 2}).json()
+    assert [g["id"] for g in last["groups"]] == [3] and last["next_page"] is None
+
+
+def test_tags_replace_add_and_remove_as_zendesk_does(
+    fake: FakeZendesk, client: httpx.Client
+) -> None:
+    add_people(fake)
+    fake.add_group(7, name="Client services")
+    fake.add_group(8, name="Old", deleted=True)
+    fake.add_ticket(10, subject="T", requester_id=2, assignee_id=1, tags=["web"])
+
+    def put(changes: dict[str, Any]) -> httpx.Response:
+        return client.put("/api/v2/tickets/10.json", json={"ticket": changes})
+
+    assert put({"additional_tags": ["Chargeable", "web"]}).json()["ticket"]["tags"] == [
+        "web",
+        "chargeable",
+    ]
+    assert put({"remove_tags": "web"}).json()["ticket"]["tags"] == ["chargeable"]
+    assert put({"tags": ["a", "b"]}).json()["ticket"]["tags"] == ["a", "b"]
+    moved = put({"group_id": 7, "assignee_id": None}).json()["ticket"]
+    assert (moved["group_id"], moved["assignee_id"]) == (7, None)
+    for refused in ({"group_id": 8}, {"group_id": 99}, {"assignee_id": 2}, {"tags": 5}):
+        response = put(refused)
+        assert response.status_code == 422, refused
+        assert response.json()["error"] == "RecordInvalid"
+    assert fake.ticket(10)["tags"] == ["a", "b"] and fake.ticket(10)["group_id"] == 7

@@ -40,8 +40,9 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Sorts after every real ticket id, so a cursor can sit "after everything at this instant".
 _AFTER_ALL_IDS = 2**63 - 1
 _UPDATABLE_FIELDS = frozenset(
-    {"subject", "status", "priority", "assignee_id", "organization_id", "tags"}
+    {"subject", "status", "priority", "assignee_id", "organization_id", "tags", "group_id"}
 )
+GROUPS_MAX_PAGE = 100
 
 Position = tuple[int, int]
 
@@ -76,6 +77,13 @@ class _Organization:
 
 
 @dataclass
+class _Group:
+    id: int
+    name: str
+    deleted: bool = False
+
+
+@dataclass
 class _Ticket:
     id: int
     subject: str
@@ -87,6 +95,7 @@ class _Ticket:
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+    group_id: int | None = None
 
 
 @dataclass
@@ -226,6 +235,7 @@ class FakeZendesk:
         self._lock = threading.RLock()
         self._users: dict[int, _User] = {me_id: _User(me_id, me_name, email, "admin", None)}
         self._organizations: dict[int, _Organization] = {}
+        self._groups: dict[int, _Group] = {}
         self._tickets: dict[int, _Ticket] = {}
         self._comments: list[_Comment] = []
         self._next_comment_id = 1
@@ -302,6 +312,10 @@ class FakeZendesk:
     def add_organization(self, id: int, *, name: str) -> None:
         with self._lock:
             self._organizations[id] = _Organization(id, name)
+
+    def add_group(self, id: int, *, name: str, deleted: bool = False) -> None:
+        with self._lock:
+            self._groups[id] = _Group(id, name, deleted)
 
     def add_ticket(
         self,
@@ -601,6 +615,10 @@ class FakeZendesk:
                 return _Response(200, {"user": self._user_json(self._users[self.me_id])})
             if path == "/api/v2/search.json":
                 return self._search(query)
+            if path == "/api/v2/users/search.json":
+                return self._search_users(query)
+            if path == "/api/v2/groups.json":
+                return self._list_groups(query)
             if match := re.fullmatch(r"/api/v2/tickets/(\d+)/comments\.json", path):
                 return self._list_comments(int(match[1]), query)
             if match := re.fullmatch(r"/api/v2/tickets/(\d+)\.json", path):
@@ -720,6 +738,11 @@ class FakeZendesk:
             if changes["priority"] is not None and changes["priority"] not in PRIORITIES:
                 raise _invalid("priority", f"Priority: {changes['priority']!r} is not valid")
             updated.priority = changes["priority"]
+        if "group_id" in changes:
+            group = self._groups.get(changes["group_id"]) if changes["group_id"] else None
+            if changes["group_id"] is not None and (group is None or group.deleted):
+                raise _invalid("group", "Group is invalid")
+            updated.group_id = changes["group_id"]
         if "assignee_id" in changes:
             assignee = self._users.get(changes["assignee_id"])
             if changes["assignee_id"] is not None and (
@@ -727,6 +750,7 @@ class FakeZendesk:
             ):
                 raise _invalid("assignee", "Assignee must be an agent")
             updated.assignee_id = changes["assignee_id"]
+        updated.tags = _updated_tags(ticket.tags, changes)
         comment = changes.get("comment")
         if comment is not None and (
             not isinstance(comment, dict) or not str(comment.get("body") or "").strip()
@@ -745,6 +769,50 @@ class FakeZendesk:
             )
         self._writes.append(ZendeskWrite(ticket.id, body or {}))
         return _Response(200, {"ticket": self._ticket_json(updated)})
+
+    def _search_users(self, query: dict[str, str]) -> _Response:
+        raw = query.get("query", "").strip()
+        if not raw:
+            raise _ApiError(400, "InvalidValue", "query is required")
+        # Only what Rotabot asks: one exact address; Zendesk matches addresses case-insensitively.
+        match = re.fullmatch(r"email:(\S+@\S+)", raw)
+        if match is None:
+            raise _ApiError(
+                400, "InvalidQuery", f"FakeZendesk user search does not support {raw!r}"
+            )
+        wanted = match[1].lower()
+        users = [u for u in self._users.values() if u.email.lower() == wanted]
+        return _Response(
+            200,
+            {
+                "users": [self._user_json(u) for u in users],
+                "next_page": None,
+                "previous_page": None,
+                "count": len(users),
+            },
+        )
+
+    def _list_groups(self, query: dict[str, str]) -> _Response:
+        page = _int_param(query, "page", 1, maximum=2**31)
+        per_page = _int_param(query, "per_page", GROUPS_MAX_PAGE, maximum=GROUPS_MAX_PAGE)
+        groups = sorted(self._groups.values(), key=lambda g: g.id)
+        start = (page - 1) * per_page
+        base = f"{self.url}/api/v2/groups.json"
+        more = start + per_page < len(groups)
+        return _Response(
+            200,
+            {
+                "groups": [
+                    {"id": g.id, "name": g.name, "deleted": g.deleted}
+                    for g in groups[start : start + per_page]
+                ],
+                "next_page": f"{base}?{urlencode({'page': page + 1, 'per_page': per_page})}"
+                if more
+                else None,
+                "previous_page": None,
+                "count": len(groups),
+            },
+        )
 
     def _search_found(self, raw_query: str) -> list[_Ticket]:
         conditions: list[Callable[[_Ticket], bool]] = []
@@ -895,7 +963,7 @@ class FakeZendesk:
             "submitter_id": ticket.requester_id,
             "assignee_id": ticket.assignee_id,
             "organization_id": ticket.organization_id,
-            "group_id": None,
+            "group_id": ticket.group_id,
             "tags": list(ticket.tags),
             "created_at": zendesk_time(ticket.created_at),
             "updated_at": zendesk_time(ticket.updated_at),
@@ -985,6 +1053,27 @@ class FakeZendesk:
             "url": f"{self.url}/api/v2/organizations/{organization.id}.json",
             "name": organization.name,
         }
+
+
+def _tag_list(raw: Any, field_name: str) -> list[str]:
+    """Zendesk takes tags as a list or a space-separated string; it keeps them lower case."""
+    if isinstance(raw, str):
+        raw = raw.split()
+    if not isinstance(raw, list) or not all(isinstance(tag, str) for tag in raw):
+        raise _invalid(field_name, f"{field_name} must be a list of tags")
+    return [part.lower() for tag in raw for part in tag.split()]
+
+
+def _updated_tags(current: list[str], changes: dict[str, Any]) -> list[str]:
+    """`tags` replaces the list; `additional_tags` adds and `remove_tags` removes (as
+    Zendesk's ticket update does), without duplicates, in first-seen order."""
+    tags = _tag_list(changes["tags"], "tags") if "tags" in changes else list(current)
+    if "additional_tags" in changes:
+        tags += _tag_list(changes["additional_tags"], "additional_tags")
+    if "remove_tags" in changes:
+        removed = set(_tag_list(changes["remove_tags"], "remove_tags"))
+        tags = [tag for tag in tags if tag not in removed]
+    return list(dict.fromkeys(tags))
 
 
 def _status_condition(wanted: str) -> Callable[[_Ticket], bool]:

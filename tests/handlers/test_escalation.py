@@ -188,7 +188,7 @@ def test_a_client_with_its_own_lead_goes_to_them(
     tickets: Services, slack: SlackDoor, fake_slack: FakeSlack
 ) -> None:
     view = open_modal(slack, fake_slack, 102)
-    slack.submit_view(view, values("out-of-scope"), user=U_ALICE)
+    slack.submit_view(view, values("out-of-scope", "A new feature"), user=U_ALICE)
     assert len(fake_slack.messages_to(U_KIM)) == 1
     assert fake_slack.messages_to(U_LEE) == []
 

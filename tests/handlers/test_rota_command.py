@@ -213,7 +213,11 @@ def test_ical_link_is_only_for_the_rotas_members_and_leads(
 
 
 def test_help_and_nonsense(slack: SlackDoor, fake_slack: FakeSlack) -> None:
-    assert rota(slack, fake_slack, "help").startswith("*Usage:*")
+    helped = rota(slack, fake_slack, "help")
+    assert helped.startswith("*Usage:*")
+    assert "*Out of scope — chargeable work*: the ticket is reassigned in Zendesk" in helped
+    assert "*Ask for help…*: book a teammate for a working-time slot" in helped
+    assert "*I'm on it* (card and digests): a time-box" in helped
     reply = rota(slack, fake_slack, "dance")
     assert reply.startswith("I don't know `dance`.")
     assert "*Usage:*" in reply

@@ -61,7 +61,13 @@ def test_the_card_shows_the_ticket(
         "Our last public reply: Mon 30 Nov, 11:00 GMT by Alice Agent\n"
         ":hourglass: client waiting 7.5 working hours"
     ) in text
-    assert buttons(card) == ["Priority is right", "Promise an update", "Escalate to delivery lead"]
+    assert buttons(card) == [
+        "Priority is right",
+        "Promise an update",
+        "Escalate to delivery lead",
+        "I'm on it",
+        "Ask for help…",
+    ]
     assert [o["text"]["text"] for o in select_of(card)["options"]] == [
         "Urgent",
         "High",
