@@ -18,7 +18,6 @@ from bot.surfaces import card_as_message, card_message, for_ticket_people, parse
 from bot.tickets.card import mirrored_card
 from bot.tickets.refresh import mirrored_or_fetched
 
-
 # Where the ack function leaves the lazy listener what it acked without answering.
 PROMISE_ARGS = "ticket_promise_args"
 TO_FETCH = "ticket_to_fetch"

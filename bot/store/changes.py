@@ -44,6 +44,9 @@ class ChangeCount(SQLModel, table=True):
     count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
 
 
+COUNTS = ChangeCount.__table__  # type: ignore[attr-defined]
+
+
 class SessionSource(Protocol):
     def session(self) -> AbstractContextManager[Session]: ...
 
@@ -69,7 +72,7 @@ class Watch:
         """The count now, as committed (0 before the first write)."""
         with source.session() as session:
             found = session.execute(
-                select(ChangeCount.count).where(ChangeCount.name == self.name)  # type: ignore[arg-type]
+                select(COUNTS.c["count"]).where(COUNTS.c.name == self.name)
             ).scalar_one_or_none()
         return int(found or 0)
 
@@ -112,11 +115,10 @@ def _before_commit(session: Session) -> None:
 
 
 def _bump(session: Session, name: str) -> Any:
-    table = ChangeCount.__table__  # type: ignore[attr-defined]
     insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    statement = insert(table).values(name=name, count=1)
+    statement = insert(COUNTS).values(name=name, count=1)
     return statement.on_conflict_do_update(
-        index_elements=[table.c.name], set_={"count": table.c["count"] + 1}
+        index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
     )
 
 

@@ -12,9 +12,9 @@ from sqlalchemy import update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.store.bulk_writes import table_of
 from bot.store.changes import ROTA, TICKET_CARD, Remembered
 from bot.store.db import make_engine, session_scope
-from bot.store.bulk_writes import table_of
 from bot.store.rota import Absence, add_absence, create_rota
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
