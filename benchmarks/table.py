@@ -14,7 +14,7 @@ from benchmarks.common import RESULTS
 
 ORDER = ("ack", "jobs", "sync", "memory")
 TITLES = {
-    "ack": "Ack latency",
+    "ack": "HTTP answers",
     "jobs": "Job scaling",
     "sync": "Sync throughput",
     "memory": "Memory at rest",
