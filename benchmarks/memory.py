@@ -20,18 +20,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from benchmarks.ack import (
-    CHANNEL,
-    MEMBERS,
-    MIRRORED,
-    Load,
-    WatchedSlack,
-    cycling,
-    drain,
-    mirror,
-    rota_text,
-    seed_zendesk,
-)
+from benchmarks.ack import MIRRORED, cycling, mirror, rota_text, seed_zendesk
 from benchmarks.common import (
     RESULTS,
     ZENDESK_EMAIL,
@@ -47,6 +36,7 @@ from benchmarks.common import (
     running,
     serve_env,
 )
+from benchmarks.http_load import CHANNEL, MEMBERS, Load, WatchedSlack, drain
 from bot.pools import IDLE_THREAD_TIMEOUT
 
 REQUESTS = 1_000
