@@ -53,7 +53,7 @@ def test_capacity_is_the_highest_rate_found_to_hold() -> None:
 
 
 def test_an_ack_shows_the_answer_only_when_it_carries_one() -> None:
-    from benchmarks.ack import shown_in_ack
+    from benchmarks.http_load import shown_in_ack
 
     json_type = "application/json;charset=utf-8"
     assert shown_in_ack(b'{"text": "Support rota", "response_type": "ephemeral"}', json_type)
