@@ -1,4 +1,6 @@
-"""The floor: a bare Bolt app whose slash commands only ack a fixed text, on Rotabot's HTTP stack.
+"""The floor: a bare Bolt app configured exactly as Rotabot's (process_before_response, the same
+request door, waitress with the same threads), whose slash commands only ack a fixed text and
+whose buttons only ack.
 
 Run as `python -m benchmarks.bare_bolt PORT`; it serves until terminated.
 """
@@ -6,6 +8,7 @@ Run as `python -m benchmarks.bare_bolt PORT`; it serves until terminated.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from datetime import datetime
 
@@ -24,6 +27,10 @@ def fixed_ack(ack: Ack) -> None:
     ack(text=FIXED_TEXT)
 
 
+def bare_ack(ack: Ack) -> None:
+    ack()
+
+
 def build_bare_wsgi() -> WsgiApp:
     bolt = App(
         # Bolt checks the token with auth.test once; SLACK_API_URL keeps that on the fake Slack.
@@ -32,10 +39,12 @@ def build_bare_wsgi() -> WsgiApp:
         token_verification_enabled=False,
         # The endpoint below checks the signature, exactly as it does for Rotabot.
         request_verification_enabled=False,
-        process_before_response=False,
+        # As Rotabot's: Bolt answers as soon as the ack function returns, polling nothing.
+        process_before_response=True,
     )
     bolt.command("/rota")(fixed_ack)
     bolt.command("/ticket")(fixed_ack)
+    bolt.action(re.compile(".*"))(bare_ack)
     router = Router()
     router.add("GET", "/healthz", health)
     router.add("POST", "/slack/events", SlackEndpoint(bolt, SIGNING_SECRET, first_time=no_memory))

@@ -20,19 +20,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from benchmarks.ack import (
-    CHANNEL,
-    MEMBERS,
-    MIRRORED,
-    Load,
-    drain,
-    mirror,
-    rota_text,
-    seed_zendesk,
-    ticket_text,
-)
+from benchmarks.ack import MIRRORED, cycling, mirror, rota_text, seed_zendesk
 from benchmarks.common import (
-    BOT_TOKEN,
     RESULTS,
     ZENDESK_EMAIL,
     ZENDESK_TOKEN,
@@ -47,9 +36,8 @@ from benchmarks.common import (
     running,
     serve_env,
 )
+from benchmarks.http_load import CHANNEL, MEMBERS, Load, WatchedSlack, drain
 from bot.pools import IDLE_THREAD_TIMEOUT
-from bot.settings import Settings
-from tests.fakes.slack_api import FakeSlack
 
 REQUESTS = 1_000
 WARM_UP = 50
@@ -82,8 +70,8 @@ def rss_at_rest(pid: int, threads_at_start: int) -> tuple[float, int]:
 def requests(load: Load, count: int) -> int:
     """`count` requests, half /rota and half /ticket, at CONCURRENCY; the errors."""
     errors = 0
-    for command, text in (("/rota", rota_text), ("/ticket", ticket_text(MIRRORED))):
-        errors += load.run(command, text, concurrency=CONCURRENCY, count=count // 2).errors
+    for command, text in (("/rota", rota_text), ("/ticket", cycling(MIRRORED))):
+        errors += load.run((command, text), concurrency=CONCURRENCY, count=count // 2).errors
     return errors
 
 
@@ -92,23 +80,14 @@ def run() -> list[Check]:
     path = RESULTS / "memory-bench.db"
     db_url = migrated_sqlite(path)
     with (
-        FakeSlack() as fake_slack,
+        WatchedSlack() as fake_slack,
         IndexedZendesk(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN) as zendesk,
     ):
         for user in MEMBERS:
             fake_slack.add_user(user, name=user.lower(), email=f"{user.lower()}@example.com")
         fake_slack.add_channel(CHANNEL, name="support", members=MEMBERS)
         seed_zendesk(zendesk, list(MIRRORED))
-        mirror(
-            Settings(
-                database_url=db_url,
-                slack_bot_token=BOT_TOKEN,
-                slack_api_url=fake_slack.url,
-                zendesk_url=zendesk.url,
-                zendesk_email=ZENDESK_EMAIL,
-                zendesk_api_token=ZENDESK_TOKEN,
-            )
-        )
+        mirror(db_url, fake_slack, zendesk)
         port = free_port()
         env = serve_env(
             database_url=db_url, port=port, slack_api_url=fake_slack.url, zendesk_url=zendesk.url
@@ -121,9 +100,9 @@ def run() -> list[Check]:
             started = datetime.now(UTC)
             at_start = rss_mb(pid)
             threads_at_start = threads(pid)
-            load = Load(url, fake_slack)
+            load = Load([url], fake_slack)
             add = " ".join(f"<@{user}>" for user in MEMBERS)
-            errors = load.run("/rota", lambda _n: f"add {add}", concurrency=1, count=1).errors
+            errors = load.run(("/rota", lambda _n: f"add {add}"), concurrency=1, count=1).errors
             errors += requests(load, WARM_UP)
             drain(fake_slack)
             warmed, warmed_threads = rss_at_rest(pid, threads_at_start)

@@ -14,7 +14,7 @@ from benchmarks.common import RESULTS
 
 ORDER = ("ack", "ack_socket", "socket_adapters", "jobs", "sync", "memory")
 TITLES = {
-    "ack": "Ack latency",
+    "ack": "HTTP answers",
     "ack_socket": "Socket Mode answers",
     "socket_adapters": "Socket Mode lifecycle",
     "jobs": "Job scaling",

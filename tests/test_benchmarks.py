@@ -34,3 +34,31 @@ def test_the_readme_table_comes_from_the_results() -> None:
         "| Zendesk sync | incremental sync < 2 s | 0.27 s | PASS |",
     ]
     assert markdown([]) == "No results yet: run `python -m benchmarks` first."
+
+
+def test_capacity_is_the_highest_rate_found_to_hold() -> None:
+    from benchmarks.ack import highest_rate
+
+    tried: list[float] = []
+
+    def holds_below_300(rate: float) -> bool:
+        tried.append(rate)
+        return rate < 300
+
+    # Doubling from 25 holds up to 200 and fails at 400; halving the gap: 300 ✗, 250 ✓, 275 ✓.
+    assert highest_rate(holds_below_300, first=25, most=3200, bisections=3) == 275
+    assert tried == [25, 50, 100, 200, 400, 300, 250, 275]
+    assert highest_rate(lambda _rate: False, first=25, most=3200, bisections=3) == 0
+    assert highest_rate(lambda _rate: True, first=25, most=100, bisections=3) == 100
+
+
+def test_an_ack_shows_the_answer_only_when_it_carries_one() -> None:
+    from benchmarks.http_load import shown_in_ack
+
+    json_type = "application/json;charset=utf-8"
+    assert shown_in_ack(b'{"text": "Support rota", "response_type": "ephemeral"}', json_type)
+    assert shown_in_ack(b'{"blocks": [{"type": "section"}]}', json_type)
+    # A bare ack, or "Working on it…", leaves the answer still to come.
+    assert not shown_in_ack(b"", "text/plain")
+    assert not shown_in_ack('{"text": "Working on it…"}'.encode(), json_type)
+    assert shown_in_ack(b"Got it.", "text/plain;charset=utf-8")

@@ -20,17 +20,13 @@ from bot.slack.errors import BOT_NOT_IN_CHANNEL, SlackUnavailable, error_code
 from bot.slack.people import SlackPeople
 from bot.slack.post import send
 from bot.slack.usergroups import find_group
-from bot.store.changes import Remembered, Watch
+from bot.store.changes import ROTA, Remembered
 from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
 
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
 # `who` is not one, as its answer depends on posting in the channel.
 READS = frozenset({"show", "help"})
-
-
-# Everything `/rota show` reads; its answer is remembered until one of them changes.
-ROTA_TABLES = Watch({"rota", "rota_member", "rota_week", "absence", "client_lead", "swap_request"})
 
 
 # Where the ack function leaves the lazy listener its work: the answer it gave, or the command.
@@ -43,14 +39,14 @@ REMEMBERED = "rota_remembered"
 
 
 def register(app: App) -> None:
-    answers: Remembered[Outcome] = Remembered(ROTA_TABLES)
+    answers: Remembered[Outcome] = Remembered(ROTA)
 
     def remembered(command: dict[str, Any], context: BoltContext) -> bool:
         """A rota shown a moment ago: answered from memory by a listener with nothing after."""
         if not answers_at_once(parsed_in(context, command)):
             return False
         services = services_of(context)
-        found = answers.fresh(answer_key(services, command, services.now()))
+        found = answers.fresh(answer_key(services, command, services.now()), services)
         if found is not None:
             context[REMEMBERED] = found[0]
         return found is not None
@@ -88,8 +84,9 @@ def answer_fast(
 ) -> None:
     """Reading the rota is answered in the ack itself; a change is acked, then made.
 
-    The rota as shown is remembered (per channel, text and day) until the rota changes: it
-    is what people ask for most, and answering it from memory keeps acks fast under load.
+    The rota as shown is remembered (per channel, text and day) until a commit in any process
+    changes the rota: it is what people ask for most, and answering it from memory keeps acks
+    fast under load.
     """
     parsed = parsed_in(context, command)
     if not answers_at_once(parsed):
@@ -99,7 +96,10 @@ def answer_fast(
     services = services_of(context)
     key = answer_key(services, command, services.now())
     outcome = answers.get_or_read(
-        key, lambda: run(services, command, parsed, client), keep=lambda found: found.settled
+        key,
+        lambda: run(services, command, parsed, client),
+        keep=lambda found: found.settled,
+        source=services,
     )
     ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
     if not outcome.settled:

@@ -13,17 +13,10 @@ from bot.blocks.ticket import not_a_ticket_id, usage_text
 from bot.listeners import within_budget
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
-from bot.store.changes import Remembered, Watch
+from bot.store.changes import TICKET_CARD, Remembered
 from bot.surfaces import card_as_message, card_message, for_ticket_people, parse_ticket_id
 from bot.tickets.card import mirrored_card
 from bot.tickets.refresh import mirrored_or_fetched
-
-# Everything a card shows. A card is remembered until one of these changes in this process,
-# or for 30 s: the mirror is itself minutes behind Zendesk, so that costs nothing.
-CARD_TABLES = Watch(
-    {"ticket", "zendesk_user", "zendesk_organization", "priority_review", "promise"}
-)
-
 
 # Where the ack function leaves the lazy listener what it acked without answering.
 PROMISE_ARGS = "ticket_promise_args"
@@ -33,18 +26,20 @@ MIRRORED = "ticket_mirrored"
 
 
 def register(app: App) -> None:
-    cards: Remembered[TicketCard | None] = Remembered(CARD_TABLES)
+    # A card is remembered until a commit in any process writes a table it shows, or for 30 s
+    # (its "age" and "waiting" lines move with the clock).
+    cards: Remembered[TicketCard | None] = Remembered(TICKET_CARD)
 
     def remembered(command: dict[str, Any], context: BoltContext) -> bool:
         """A card shown a moment ago, asked by someone known to be allowed to see it: the
-        card is the ack, with nothing after. It reads only memory, so it never waits."""
+        card is the ack, with nothing after. It asks nobody, and reads one count."""
         ticket_id = parse_ticket_id(str(command.get("text") or ""))
         if ticket_id is None:
             return False
         services = services_of(context)
         if not remembered_allowed(services, asker_of(command)):
             return False
-        found = cards.fresh(ticket_id)
+        found = cards.fresh(ticket_id, services)
         message = None if found is None else card_message_of(services, found[0])
         if message is not None:
             context[MIRRORED] = message
@@ -76,6 +71,7 @@ def mirrored_card_message(
         ticket_id,
         lambda: mirrored_card(services, ticket_id),
         keep=lambda found: found is not None,
+        source=services,
     )
     return card_message_of(services, card)
 

@@ -1,9 +1,16 @@
-"""Remembering answers read from the database until the tables they came from change.
+"""Remembering answers read from the database until the tables they came from change, in any
+process that shares the database.
 
-`Watch` counts the commits, in this process, that wrote to a set of tables (through the ORM
-or through bulk statements in an ORM session); an answer remembered at one count is stale at
-the next. Another process's writes are not seen here, so remembered answers also expire after
-`max_age` seconds: only the web process writes the rota, so that is a safety net.
+A `Watch` names a set of tables. Every commit, in any process, that wrote one of them (through
+the ORM or through bulk statements in an ORM session) adds one to the watch's row in
+`change_count`, in the same transaction as the write, just before it commits. An answer is
+remembered with the count read before it was read; it is good while the count is unchanged.
+Reading the count is one primary-key lookup, so a write through one web process, or the
+worker's sync, is seen by every other process's next answer.
+
+The count is bumped last in its transaction, and several watches in name order, so the row lock
+on PostgreSQL is held only while committing and two writers never wait on each other in turn.
+Remembered answers also expire after `max_age` seconds, for what no table says (a card's "age").
 """
 
 from __future__ import annotations
@@ -13,51 +20,118 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
-from typing import Any, Generic, TypeVar
+from contextlib import AbstractContextManager
+from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import event
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction
+from sqlalchemy import BigInteger, Column, event, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
+from sqlmodel import Field, SQLModel
 
 T = TypeVar("T")
 
+# Where a session keeps the names of the watches its transaction wrote to.
+CHANGED = "rotabot.changed_watches"
+
+
+class ChangeCount(SQLModel, table=True):
+    """How many commits, in every process, have written a watch's tables."""
+
+    __tablename__ = "change_count"
+
+    name: str = Field(primary_key=True, max_length=40)
+    count: int = Field(default=0, sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+COUNTS = ChangeCount.__table__  # type: ignore[attr-defined]
+
+
+class SessionSource(Protocol):
+    def session(self) -> AbstractContextManager[Session]: ...
+
+
+# Every watch by name, and which watches each table belongs to.
+_WATCHES: dict[str, Watch] = {}
+_BY_TABLE: dict[str, set[str]] = {}
+
 
 class Watch:
-    """How many commits have written to any of `tables` in this process."""
+    """A set of tables whose writes, in any process, are counted under `name`."""
 
-    def __init__(self, tables: set[str]) -> None:
+    def __init__(self, name: str, tables: set[str]) -> None:
+        if name in _WATCHES:
+            raise ValueError(f"a watch named {name!r} exists already")
+        self.name = name
         self.tables = frozenset(tables)
-        self._mark = f"rotabot.changed:{id(self)}"
-        self._count = itertools.count()
-        self._generation = next(self._count)
-        event.listen(Session, "after_flush", self._after_flush)
-        event.listen(Session, "do_orm_execute", self._on_execute)
-        event.listen(Session, "after_commit", self._after_end)
-        event.listen(Session, "after_soft_rollback", self._after_rollback)
+        _WATCHES[name] = self
+        for table in self.tables:
+            _BY_TABLE.setdefault(table, set()).add(name)
 
-    @property
-    def generation(self) -> int:
-        return self._generation
+    def generation(self, source: SessionSource) -> int:
+        """The count now, as committed (0 before the first write)."""
+        with source.session() as session:
+            # One statement, outside a transaction: no BEGIN and COMMIT round trips.
+            connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+            found = connection.execute(
+                select(COUNTS.c["count"]).where(COUNTS.c.name == self.name)
+            ).scalar_one_or_none()
+        return int(found or 0)
 
-    def _after_flush(self, session: Session, _flush: UOWTransaction) -> None:
-        for instance in itertools.chain(session.new, session.dirty, session.deleted):
-            table = getattr(type(instance), "__tablename__", None)
-            if table in self.tables:
-                session.info[self._mark] = True
-                return
 
-    def _on_execute(self, state: ORMExecuteState) -> None:
-        if state.is_insert or state.is_update or state.is_delete:
-            table = getattr(getattr(state.statement, "table", None), "name", None)
-            if table in self.tables:
-                state.session.info[self._mark] = True
+# What `/rota show` reads.
+ROTA = Watch(
+    "rota",
+    {"rota", "rota_member", "rota_week", "absence", "client_lead", "swap_request", "midweek_cover"},
+)
+# Everything a ticket card shows.
+TICKET_CARD = Watch(
+    "ticket_card", {"ticket", "zendesk_user", "zendesk_organization", "priority_review", "promise"}
+)
 
-    def _after_end(self, session: Session) -> None:
-        if session.info.pop(self._mark, False):
-            self._generation = next(self._count)
 
-    def _after_rollback(self, session: Session, _previous: Any) -> None:
-        # A rolled-back write changed nothing; counting it anyway only costs a re-read.
-        self._after_end(session)
+def _mark(session: Session, table: str | None) -> None:
+    names = _BY_TABLE.get(table or "")
+    if names:
+        session.info.setdefault(CHANGED, set()).update(names)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _flush: UOWTransaction) -> None:
+    for instance in itertools.chain(session.new, session.dirty, session.deleted):
+        _mark(session, getattr(type(instance), "__tablename__", None))
+
+
+@event.listens_for(Session, "do_orm_execute")
+def _on_execute(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        _mark(state.session, getattr(getattr(state.statement, "table", None), "name", None))
+
+
+@event.listens_for(Session, "before_commit")
+def _before_commit(session: Session) -> None:
+    """Bump the counts of the watches this transaction wrote, as its last statements."""
+    if session.in_nested_transaction():
+        return  # a savepoint: the outer transaction's commit bumps
+    session.flush()  # what the commit would flush, so its tables are marked
+    names: set[str] = session.info.pop(CHANGED, set())
+    for name in sorted(names):
+        session.execute(_bump(session, name))
+
+
+def _bump(session: Session, name: str) -> Any:
+    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+    statement = insert(COUNTS).values(name=name, count=1)
+    return statement.on_conflict_do_update(
+        index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
+    )
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:
+        # Rolled back (a commit has taken them already): nothing was written.
+        session.info.pop(CHANGED, None)
 
 
 class Remembered(Generic[T]):
@@ -80,23 +154,31 @@ class Remembered(Generic[T]):
         # One lock per key being read, so a burst of misses waits for one read.
         self._reading: dict[Hashable, threading.Lock] = {}
 
-    def get_or_read(self, key: Hashable, read: Callable[[], T], *, keep: Callable[[T], bool]) -> T:
+    def get_or_read(
+        self,
+        key: Hashable,
+        read: Callable[[], T],
+        *,
+        keep: Callable[[T], bool],
+        source: SessionSource,
+    ) -> T:
         """The remembered answer, or `read()`'s, remembered when `keep(answer)` says so.
 
         Requests that miss the same key together wait for one read rather than each doing it:
         after a change, a burst of requests costs one read, not one each.
         """
-        found = self.fresh(key)
+        # The count is taken before reading: a write committed meanwhile makes this stale.
+        generation = self.watch.generation(source)
+        found = self._fresh(key, generation)
         if found is not None:
             return found[0]
         with self._lock:
             reading = self._reading.setdefault(key, threading.Lock())
         with reading:
-            found = self.fresh(key)
+            found = self._fresh(key, generation)
             if found is not None:
                 return found[0]
-            # The count is taken before reading: a write committed meanwhile makes this stale.
-            generation, now = self.watch.generation, self.clock()
+            now = self.clock()
             answer = read()
             if keep(answer):
                 with self._lock:
@@ -108,9 +190,12 @@ class Remembered(Generic[T]):
             self._reading.pop(key, None)
         return answer
 
-    def fresh(self, key: Hashable) -> tuple[T] | None:
+    def fresh(self, key: Hashable, source: SessionSource) -> tuple[T] | None:
         """The remembered answer (in a 1-tuple) if it is still good; None to read it again."""
-        generation, now = self.watch.generation, self.clock()
+        return self._fresh(key, self.watch.generation(source))
+
+    def _fresh(self, key: Hashable, generation: int) -> tuple[T] | None:
+        now = self.clock()
         with self._lock:
             found = self._answers.get(key)
             if found is None or found[0] != generation or now - found[1] >= self.max_age:

@@ -12,6 +12,9 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
+# Imported for its session events: every process that writes counts its changes for the others.
+from bot.store import changes  # noqa: F401
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from bot.store import (
     audit,
+    changes,
     digest_lines,
     escalations,
     help_requests,
@@ -24,6 +25,7 @@ from bot.store import (
 
 __all__ = [
     "audit",
+    "changes",
     "digest_lines",
     "escalations",
     "help_requests",

@@ -1,18 +1,22 @@
-"""Answers remembered until their tables change: counting commits, expiry, one read per burst."""
+"""Answers remembered until their tables change, in any process: counts, expiry, bursts."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
+from sqlalchemy import update
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
-from bot.store.changes import Remembered, Watch
-from bot.store.db import session_scope
-from bot.store.rota import create_rota
+from bot.store.bulk_writes import table_of
+from bot.store.changes import ROTA, TICKET_CARD, Remembered
+from bot.store.db import make_engine, session_scope
+from bot.store.rota import Absence, add_absence, create_rota
 
-WATCH = Watch({"rota"})
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
@@ -24,34 +28,94 @@ class Clock:
         return self.now
 
 
+class Source:
+    """What the app gives a Remembered to read counts with: sessions on one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with session_scope(self.engine) as session:
+            yield session
+
+
 def test_an_answer_is_kept_until_a_commit_writes_a_watched_table(engine: Engine) -> None:
-    clock = Clock()
-    answers: Remembered[int] = Remembered(WATCH, max_age=30, clock=clock)
+    clock, source = Clock(), Source(engine)
+    answers: Remembered[int] = Remembered(ROTA, max_age=30, clock=clock)
     reads: list[int] = []
 
     def read() -> int:
         reads.append(1)
         return len(reads)
 
-    assert answers.get_or_read("k", read, keep=lambda _: True) == 1
-    assert answers.get_or_read("k", read, keep=lambda _: True) == 1
-    # A commit that writes another table changes nothing.
+    def get(key: str = "k", keep: bool = True) -> int:
+        return answers.get_or_read(key, read, keep=lambda _: keep, source=source)
+
+    assert get() == 1
+    assert get() == 1
+    # A commit that writes no watched table, or another watch's, changes nothing.
     with session_scope(engine) as session:
         session.connection()
-    assert answers.get_or_read("k", read, keep=lambda _: True) == 1
+    assert get() == 1
+    assert answers.fresh("k", source) == (1,)
+    before = TICKET_CARD.generation(source)
     with session_scope(engine) as session:
         create_rota(session=session, channel_id="C9", created_by="U1", now=NOW)
-    assert answers.get_or_read("k", read, keep=lambda _: True) == 2
+    assert TICKET_CARD.generation(source) == before
+    assert answers.fresh("k", source) is None
+    assert get() == 2
+    # A write rolled back is no change.
+    try:
+        with session_scope(engine) as session:
+            create_rota(session=session, channel_id="C8", created_by="U1", now=NOW)
+            raise RuntimeError("rolled back")
+    except RuntimeError:
+        pass
+    assert get() == 2
     # Too old: read again, whatever the count says.
     clock.now = 31
-    assert answers.get_or_read("k", read, keep=lambda _: True) == 3
+    assert get() == 3
     # An answer `keep` refuses is never remembered.
-    assert answers.get_or_read("other", read, keep=lambda _: False) == 4
-    assert answers.get_or_read("other", read, keep=lambda _: False) == 5
+    assert get("other", keep=False) == 4
+    assert get("other", keep=False) == 5
 
 
-def test_a_burst_of_misses_waits_for_one_read() -> None:
-    answers: Remembered[str] = Remembered(WATCH)
+def test_another_engine_s_commit_is_seen_at_once(db_url: str) -> None:
+    """Two engines stand for two processes: each counts what the other commits."""
+    first, second = make_engine(db_url), make_engine(db_url)
+    try:
+        answers: Remembered[str] = Remembered(ROTA)
+        here, there = Source(first), Source(second)
+        assert answers.get_or_read("k", lambda: "old", keep=lambda _: True, source=here) == "old"
+        with session_scope(second) as session:
+            create_rota(session=session, channel_id="C9", created_by="U1", now=NOW)
+        assert answers.fresh("k", here) is None
+        assert answers.get_or_read("k", lambda: "new", keep=lambda _: True, source=here) == "new"
+        # A savepoint's writes count at the outer commit.
+        with session_scope(second) as session, session.begin_nested():
+            add_absence(
+                session=session,
+                user_id="U1",
+                first_day=NOW.date(),
+                last_day=NOW.date(),
+                created_by="U1",
+                now=NOW,
+            )
+        assert answers.fresh("k", here) is None
+        assert answers.get_or_read("k", lambda: "3", keep=lambda _: True, source=there) == "3"
+        # And so do bulk statements in a session.
+        with session_scope(first) as session:
+            session.exec(update(table_of(Absence)).values(created_by="U2"))  # type: ignore[call-overload]
+        assert answers.fresh("k", there) is None
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_a_burst_of_misses_waits_for_one_read(engine: Engine) -> None:
+    answers: Remembered[str] = Remembered(ROTA)
+    source = Source(engine)
     started, release = threading.Event(), threading.Event()
     reads: list[int] = []
 
@@ -61,12 +125,13 @@ def test_a_burst_of_misses_waits_for_one_read() -> None:
         release.wait(5)
         return "rota"
 
+    def get() -> str:
+        return answers.get_or_read("k", slow_read, keep=lambda _: True, source=source)
+
     with ThreadPoolExecutor(max_workers=8) as pool:
-        first = pool.submit(answers.get_or_read, "k", slow_read, keep=lambda _: True)
+        first = pool.submit(get)
         assert started.wait(5)
-        others = [
-            pool.submit(answers.get_or_read, "k", slow_read, keep=lambda _: True) for _ in range(7)
-        ]
+        others = [pool.submit(get) for _ in range(7)]
         release.set()
         assert [f.result(5) for f in [first, *others]] == ["rota"] * 8
     assert len(reads) == 1
