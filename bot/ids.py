@@ -24,6 +24,7 @@ DIGEST_PRIORITY_SET = "digest.priority.set"
 # A link button opens its URL, but Slack still sends the click; it only needs an ack.
 OPEN_IN_ZENDESK = "zendesk.open"
 ESCALATE = "escalation.open"
+# ESCALATE with a reason chosen already is ESCALATE + "." + reason: "escalation.open.unhappy".
 ESCALATION_MODAL = "escalation.modal"
 ESCALATION_REASON = "escalation.reason"
 ESCALATION_NOTE = "escalation.note"

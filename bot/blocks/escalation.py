@@ -21,9 +21,17 @@ NO_REASON = "Choose a reason, so the lead knows what kind of help is needed."
 SECTION_LINES = 5
 
 
-def escalate_button(ticket_id: int, *, label: str = "Escalate") -> Block:
-    """The button that opens the escalation modal; the card says "Escalate to delivery lead"."""
-    return button(label, action_id=ids.ESCALATE, value=str(ticket_id))
+def escalate_button(ticket_id: int, *, label: str = "Escalate", reason: str | None = None) -> Block:
+    """The button that opens the escalation modal; the card says "Escalate to delivery lead".
+    With a `reason` (one of REASONS), the modal opens with it chosen."""
+    action_id = ids.ESCALATE if reason is None else f"{ids.ESCALATE}.{reason}"
+    return button(label, action_id=action_id, value=str(ticket_id))
+
+
+def preselected_reason(action_id: str) -> str | None:
+    """The reason an *Escalate* button chose already (None: none, or one no longer known)."""
+    reason = action_id.removeprefix(f"{ids.ESCALATE}.") if action_id != ids.ESCALATE else None
+    return reason if reason in REASONS else None
 
 
 def ticket_label(ticket_id: int, subject: str, client: str | None) -> str:
@@ -49,16 +57,21 @@ def _modal(title: str, blocks: list[Block], *, submit: str | None = None) -> dic
     return view
 
 
-def escalation_modal(ticket_id: int, subject: str, client: str | None, lead: str) -> dict[str, Any]:
-    reason_select = {
+def escalation_modal(
+    ticket_id: int, subject: str, client: str | None, lead: str, *, reason: str | None = None
+) -> dict[str, Any]:
+    options = [
+        {"text": {"type": "plain_text", "text": label}, "value": code}
+        for code, label in REASONS.items()
+    ]
+    reason_select: dict[str, Any] = {
         "type": "static_select",
         "action_id": ids.ESCALATION_REASON,
         "placeholder": {"type": "plain_text", "text": "Why does this need a lead?"},
-        "options": [
-            {"text": {"type": "plain_text", "text": label}, "value": code}
-            for code, label in REASONS.items()
-        ],
+        "options": options,
     }
+    if reason in REASONS:
+        reason_select["initial_option"] = next(o for o in options if o["value"] == reason)
     note_input = {
         "type": "plain_text_input",
         "action_id": ids.ESCALATION_NOTE,

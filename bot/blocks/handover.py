@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from bot import ids, timefmt
 from bot.blocks.digest import ReviewLine, Total, WaitingLine, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
+from bot.blocks.flags import not_authorised_text
 from bot.blocks.kit import (
     Block,
     actions,
@@ -206,6 +207,8 @@ class Summary:
     # Soonest due first; `open_promises_total` counts them all when only the first were read.
     open_promises: list[Promise] = field(default_factory=list)
     open_promises_total: int | None = None
+    # Open tickets whose requester is not authorised, with the client they asked for.
+    not_authorised: list[tuple[Ticket, str]] = field(default_factory=list)
 
 
 # A section of the weekly summary: later features add theirs to SUMMARY_SECTIONS.
@@ -275,6 +278,21 @@ def waiting_summary_section(summary: Summary) -> list[Block]:
     )
 
 
+def not_authorised_section(summary: Summary) -> list[Block]:
+    """Open tickets from requesters not authorised for their client: check before acting."""
+    if not summary.not_authorised:
+        return []
+    lines = [
+        f"{ticket_line(ticket, zendesk_url=summary.zendesk_url)} · "
+        + not_authorised_text(client).removeprefix(":no_entry: ")
+        for ticket, client in summary.not_authorised[:MAX_LINES]
+    ]
+    if len(summary.not_authorised) > MAX_LINES:
+        lines.append(f"…and {len(summary.not_authorised) - MAX_LINES} more.")
+    title = f"*Requesters not authorised* ({len(summary.not_authorised)}): check before changing"
+    return [section(title + "\n" + "\n".join(lines))]
+
+
 def escalations_summary_section(summary: Summary) -> list[Block]:
     if not summary.escalations:
         return []
@@ -285,6 +303,7 @@ SUMMARY_SECTIONS: list[SummarySection] = [
     rota_section,
     open_tickets_section,
     waiting_summary_section,
+    not_authorised_section,
     review_summary_section,
     promises_section,
     escalations_summary_section,

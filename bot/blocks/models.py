@@ -11,6 +11,19 @@ from bot.store.tickets import Ticket
 
 
 @dataclass(frozen=True)
+class TicketFlags:
+    """What the card and the digests warn about on a ticket."""
+
+    # The client's sentence that reads as upset (None: they sound fine).
+    unhappy: str | None = None
+    # The client the requester is not authorised for ("" when the ticket has no client).
+    not_authorised_for: str | None = None
+
+
+NO_FLAGS = TicketFlags()
+
+
+@dataclass(frozen=True)
 class TicketCard:
     """Everything the card shows, gathered from the mirror."""
 
@@ -25,6 +38,7 @@ class TicketCard:
     promises: list[Promise] = field(default_factory=list)
     # When the assignee's Slack match is due to be checked again (None: there is none to check).
     assignee_match_due: datetime | None = None
+    flags: TicketFlags = NO_FLAGS
 
     def assignee_match_is_fresh(self, now: datetime) -> bool:
         return self.assignee_match_due is None or now < self.assignee_match_due

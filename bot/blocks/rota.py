@@ -24,6 +24,9 @@ USAGE = """*Usage:* `/rota` in the team's channel
 • `/rota stats`: weeks served and covers, per person, over the last 6 months
 • `/rota ical` / `/rota ical reset`: a private calendar feed link / a new link
 • `/rota help`: this help
+`/ticket ID` shows a ticket's card: it flags a client who sounds unhappy (with *Escalate*) \
+and a requester not authorised for the client (not in its Zendesk organization, or without \
+the authorised tag).
 Dates: `2026-12-21`, `21 Dec`, `Dec 21`, `today`, `tomorrow`, `fri`, `next monday`."""
 
 NO_ROTA = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
@@ -18,6 +19,7 @@ from bot.blocks.escalation import (
     lead_dm_text,
     not_yours_text,
     notice_modal,
+    preselected_reason,
     read_escalation_modal,
 )
 from bot.escalation import (
@@ -45,6 +47,9 @@ TO_RAISE = "escalation_to_raise"
 
 def register(app: App) -> None:
     app.action(ids.ESCALATE)(ack=acknowledge, lazy=[for_ticket_people(escalate_clicked)])
+    app.action(re.compile(rf"^{re.escape(ids.ESCALATE)}\.[a-z-]+$"))(
+        ack=acknowledge, lazy=[for_ticket_people(escalate_clicked)]
+    )
     app.view(ids.ESCALATION_MODAL)(
         ack=within_budget(check_escalation), lazy=[for_ticket_people(escalation_submitted)]
     )
@@ -69,7 +74,11 @@ def escalate_clicked(body: dict[str, Any], action: dict[str, Any], context: Bolt
                 notice_modal(NO_LEAD)
                 if target.lead is None
                 else escalation_modal(
-                    target.ticket.id, target.ticket.subject, target.client, target.lead
+                    target.ticket.id,
+                    target.ticket.subject,
+                    target.client,
+                    target.lead,
+                    reason=preselected_reason(str(action.get("action_id") or "")),
                 )
             )
     open_view(services.slack, trigger_id=body["trigger_id"], view=view)

@@ -95,6 +95,7 @@ def due(
         days=CHANNEL_AFTER_DAYS,
         **rule,
         zendesk_url=zendesk_url,
+        authorised_tag=settings.authorised_tag,
     )
     assignees = set(found) | {line.ticket.assignee_id for line in still_waiting}
     people = recipients(session, assignees, calendar=calendar, now=now)
@@ -103,7 +104,14 @@ def due(
         found,
         limit=MAX_LINES,
         order=most_waiting_first,
-        lines_of=lambda rows: waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url),
+        lines_of=lambda rows: waiting_lines(
+            session,
+            rows,
+            now,
+            **rule,
+            zendesk_url=zendesk_url,
+            authorised_tag=settings.authorised_tag,
+        ),
     )
     for person, fresh, total in per_person:
         if not fresh:

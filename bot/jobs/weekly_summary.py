@@ -30,6 +30,7 @@ from bot.store.reports import (
     opened_between,
     solved_between,
 )
+from bot.tickets.flags import open_tickets_not_authorised
 from bot.worktime import WorkCalendar
 
 NAME = "weekly-summary"
@@ -64,6 +65,7 @@ def due(
     solved = solved_between(session=session, start=last_week_start, end=this_week_start)
     promises = open_promises(session=session, limit=MAX_LINES)
     promises_total = count_open_promises(session=session)
+    not_authorised = open_tickets_not_authorised(session, authorised_tag=settings.authorised_tag)
     messages = []
     for rota in rotas:
         assert rota.id is not None
@@ -107,6 +109,7 @@ def due(
             covered_last_week=covered,
             open_promises=promises,
             open_promises_total=promises_total,
+            not_authorised=not_authorised,
         )
         messages.append(
             Outgoing(

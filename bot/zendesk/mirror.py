@@ -43,8 +43,11 @@ NEW_TICKET: Row = {
     "last_agent_public_reply_at": None,
     "last_agent_public_reply_by": None,
     "last_requester_comment_at": None,
+    "client_comment": None,
     "last_comment_id": None,
 }
+# The client's last comment is kept this long: enough to tell its tone and quote it.
+CLIENT_COMMENT_LIMIT = 2000
 
 
 def parse_zendesk_time(raw: Any) -> datetime | None:
@@ -76,6 +79,14 @@ class CommentSummary:
     last_agent_public_reply_by: int | None = None
     last_requester_comment_at: datetime | None = None
     last_comment_id: int | None = None
+    # What the client's last public comment says (its start), for the tone of the ticket.
+    last_requester_comment: str | None = None
+
+
+def comment_text(comment: Json) -> str:
+    """A comment's words without markup, clipped to what the mirror keeps."""
+    body = comment.get("plain_body") or comment.get("body") or ""
+    return str(body).strip()[:CLIENT_COMMENT_LIMIT]
 
 
 def summarize_comments(
@@ -85,6 +96,7 @@ def summarize_comments(
     reply_at: datetime | None = None
     reply_by: int | None = None
     client_at: datetime | None = None
+    client_said: str | None = None
     last_id: int | None = None
     for comment in comments:
         comment_id = _int(comment.get("id"))
@@ -99,8 +111,8 @@ def summarize_comments(
                 reply_at, reply_by = created, author
         elif author == requester_id or roles.get(author) == "end-user":
             if client_at is None or created >= client_at:
-                client_at = created
-    return CommentSummary(reply_at, reply_by, client_at, last_id)
+                client_at, client_said = created, comment_text(comment) or None
+    return CommentSummary(reply_at, reply_by, client_at, last_id, client_said)
 
 
 # --- what was read from Zendesk, and writing it -------------------------------------------
@@ -235,11 +247,15 @@ def user_row(user: Json) -> Row | None:
     if user_id is None:
         return None
     email = user.get("email")
+    org_id = _int(user.get("organization_id"))
+    tags = user.get("tags")
     return {
         "id": user_id,
         "name": str(user.get("name") or ""),
         "email": email if isinstance(email, str) and email else None,
         "role": str(user.get("role") or "end-user"),
+        "organization_ids": [] if org_id is None else [org_id],
+        "tags": [str(tag) for tag in tags] if isinstance(tags, list) else [],
     }
 
 
@@ -280,6 +296,7 @@ def ticket_row(
             last_agent_public_reply_at=summary.last_agent_public_reply_at,
             last_agent_public_reply_by=summary.last_agent_public_reply_by,
             last_requester_comment_at=summary.last_requester_comment_at,
+            client_comment=summary.last_requester_comment,
             last_comment_id=summary.last_comment_id or NO_COMMENTS,
         )
     return row

@@ -60,6 +60,7 @@ class _User:
     email: str
     role: Role
     organization_id: int | None
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -267,9 +268,12 @@ class FakeZendesk:
         email: str,
         role: Role = "agent",
         organization_id: int | None = None,
+        tags: Iterable[str] = (),
     ) -> None:
         with self._lock:
-            self._users[id] = _User(id, name, email, role, organization_id)
+            # Zendesk keeps tags lower case, without spaces.
+            kept = [tag.lower().replace(" ", "_") for tag in tags]
+            self._users[id] = _User(id, name, email, role, organization_id, kept)
 
     def add_organization(self, id: int, *, name: str) -> None:
         with self._lock:
@@ -690,6 +694,7 @@ class FakeZendesk:
             "email": user.email,
             "role": user.role,
             "organization_id": user.organization_id,
+            "tags": list(user.tags),
             "active": True,
             "suspended": False,
         }

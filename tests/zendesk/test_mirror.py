@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.zendesk.mirror import (
+    CLIENT_COMMENT_LIMIT,
     NO_COMMENTS,
     CommentSummary,
     parse_zendesk_time,
@@ -69,8 +70,16 @@ def test_a_user_row_defaults_what_zendesk_left_out() -> None:
         "name": "",
         "email": None,
         "role": "end-user",
+        "organization_ids": [],
+        "tags": [],
     }
     assert user_row({"name": "No id"}) is None
+
+
+def test_a_user_row_keeps_their_organization_and_tags() -> None:
+    row = user_row({"id": 7, "organization_id": 50, "tags": ["authorised", "vip"]})
+    assert row is not None
+    assert (row["organization_ids"], row["tags"]) == ([50], ["authorised", "vip"])
 
 
 def test_a_new_ticket_row_takes_zendesk_fields_and_the_comment_summary() -> None:
@@ -108,3 +117,17 @@ def test_a_change_without_its_comments_read_asks_the_next_sync_to_read_them() ->
     )
     assert read["last_comment_id"] == 5
     assert changed["last_comment_id"] is None
+
+
+def test_the_client_s_last_public_comment_is_kept_for_its_tone() -> None:
+    comments = [
+        comment(1, 1, "2026-11-30T09:00:00Z") | {"plain_body": "First, calm."},
+        comment(2, 1, "2026-11-30T10:00:00Z") | {"plain_body": "  This is the third time!  "},
+        comment(3, 7, "2026-11-30T11:00:00Z") | {"plain_body": "Our reply."},
+        comment(4, 1, "2026-11-30T12:00:00Z", public=False) | {"plain_body": "Private."},
+    ]
+    summary = summarize_comments(comments, requester_id=1, roles=ROLES)
+    assert summary.last_requester_comment == "This is the third time!"
+    long = [comment(1, 1, "2026-11-30T09:00:00Z") | {"body": "x" * 5000}]
+    kept = summarize_comments(long, requester_id=1, roles=ROLES).last_requester_comment
+    assert kept == "x" * CLIENT_COMMENT_LIMIT
