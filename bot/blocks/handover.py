@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from bot import ids, timefmt
 from bot.blocks.digest import ReviewLine, Total, WaitingLine, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
+from bot.blocks.figures import figures_section
 from bot.blocks.flags import not_authorised_text
 from bot.blocks.kit import (
     Block,
@@ -22,6 +23,7 @@ from bot.blocks.kit import (
     section,
     ticket_url,
 )
+from bot.blocks.models import ClientFigures
 from bot.blocks.promises import promise_line, take_button
 from bot.priorities import PRIORITIES
 from bot.store.escalations import Escalation
@@ -209,6 +211,8 @@ class Summary:
     open_promises_total: int | None = None
     # Open tickets whose requester is not authorised, with the client they asked for.
     not_authorised: list[tuple[Ticket, str]] = field(default_factory=list)
+    # Last week's figures per client.
+    client_figures: ClientFigures | None = None
 
 
 # A section of the weekly summary: later features add theirs to SUMMARY_SECTIONS.
@@ -293,6 +297,13 @@ def not_authorised_section(summary: Summary) -> list[Block]:
     return [section(title + "\n" + "\n".join(lines))]
 
 
+def client_figures_section(summary: Summary) -> list[Block]:
+    if summary.client_figures is None:
+        return []
+    last = week_range(summary.week - timedelta(days=7), today=summary.today)
+    return figures_section(summary.client_figures, title=f"*Per client, last week* ({last})")
+
+
 def escalations_summary_section(summary: Summary) -> list[Block]:
     if not summary.escalations:
         return []
@@ -308,6 +319,7 @@ SUMMARY_SECTIONS: list[SummarySection] = [
     promises_section,
     escalations_summary_section,
     last_week_section,
+    client_figures_section,
 ]
 
 

@@ -24,6 +24,15 @@ NO_FLAGS = TicketFlags()
 
 
 @dataclass(frozen=True)
+class ClientFigures:
+    """The per-client table: column titles, which are hours, and a row per client."""
+
+    titles: list[str]
+    hours: list[bool]
+    rows: list[tuple[str, list[float]]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class TicketCard:
     """Everything the card shows, gathered from the mirror."""
 

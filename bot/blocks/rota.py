@@ -22,6 +22,8 @@ USAGE = """*Usage:* `/rota` in the team's channel
 • `/rota away FROM [TO] [@user]`: record an absence, e.g. `/rota away 21 Dec 2 Jan`
 • `/rota lead @user [CLIENT]`: set the delivery lead, default or for one client
 • `/rota stats`: weeks served and covers, per person, over the last 6 months
+• `/rota stats clients`: per client over the last 4 weeks: tickets opened and solved, our \
+public replies, promises kept and missed, escalations (and time logged, when set up)
 • `/rota ical` / `/rota ical reset`: a private calendar feed link / a new link
 • `/rota help`: this help
 `/ticket ID` shows a ticket's card: it flags a client who sounds unhappy (with *Escalate*) \

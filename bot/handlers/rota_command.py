@@ -21,6 +21,7 @@ from bot.slack.post import send
 from bot.store.changes import Remembered, Watch
 from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
+from bot.tickets.figures import client_columns
 
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
 # `who` is not one, as its answer depends on posting in the channel.
@@ -146,6 +147,7 @@ def run(
                 channel_id=str(command.get("channel_id", "")),
                 user_id=str(command.get("user_id", "")),
                 public_url=services.settings.public_url,
+                client_columns=client_columns(services.settings),
             ),
             parsed,
         )

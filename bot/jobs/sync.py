@@ -146,6 +146,7 @@ def export_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) 
                     tickets=page.tickets,
                     users=list(page.users),
                     organizations=list(page.organizations),
+                    time_spent_field=ctx.services.settings.time_spent_field,
                 )
                 prepare_page(ctx.services, zendesk, read, reader=reader)
                 written()
@@ -195,7 +196,7 @@ def search_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) 
         progress.tickets += mirror_page(
             ctx.services,
             zendesk,
-            ZendeskRead(tickets=tickets),
+            ZendeskRead(tickets=tickets, time_spent_field=ctx.services.settings.time_spent_field),
             cursor_name=SEARCH_CURSOR_NAME,
             cursor=cursor,
             now=ctx.now,

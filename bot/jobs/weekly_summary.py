@@ -30,6 +30,7 @@ from bot.store.reports import (
     opened_between,
     solved_between,
 )
+from bot.tickets.figures import client_columns, client_figures
 from bot.tickets.flags import open_tickets_not_authorised
 from bot.worktime import WorkCalendar
 
@@ -65,6 +66,9 @@ def due(
     solved = solved_between(session=session, start=last_week_start, end=this_week_start)
     promises = open_promises(session=session, limit=MAX_LINES)
     promises_total = count_open_promises(session=session)
+    figures = client_figures(
+        session, start=last_week_start, end=this_week_start, columns=client_columns(settings)
+    )
     not_authorised = open_tickets_not_authorised(session, authorised_tag=settings.authorised_tag)
     messages = []
     for rota in rotas:
@@ -110,6 +114,7 @@ def due(
             open_promises=promises,
             open_promises_total=promises_total,
             not_authorised=not_authorised,
+            client_figures=figures,
         )
         messages.append(
             Outgoing(

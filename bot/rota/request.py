@@ -70,6 +70,8 @@ class RotaRequest:
     channel_id: str
     user_id: str
     public_url: str | None = None
+    # The per-client table's columns (see bot.tickets.figures); empty: no Zendesk.
+    client_columns: list[Any] = field(default_factory=list)
 
     @property
     def today(self) -> date:

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 from bot.store import (
     audit,
+    client_activity,
     digest_lines,
     escalations,
     job_runs,
@@ -20,6 +21,7 @@ from bot.store import (
 
 __all__ = [
     "audit",
+    "client_activity",
     "digest_lines",
     "escalations",
     "job_runs",

@@ -13,7 +13,10 @@ from bot.zendesk.mirror import ZendeskRead, read_comments_and_people, store_read
 def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
     """Read one ticket, its comments and its people through the API, then mirror them."""
     zendesk = zendesk_of(services)
-    read = ZendeskRead(tickets=[zendesk.ticket(ticket_id)])
+    read = ZendeskRead(
+        tickets=[zendesk.ticket(ticket_id)],
+        time_spent_field=services.settings.time_spent_field,
+    )
     read_comments_and_people(zendesk, services, read, changed=[ticket_id])
     (written,) = store_read_in_transaction(services, read, now=services.now())
     detect_in_replies(services, read)

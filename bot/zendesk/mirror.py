@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from bot.priorities import PRIORITIES
 from bot.store.bulk_writes import Row
+from bot.store.client_activity import REPLY, SOLVED, TIME, known_replies, record_activity
 from bot.store.db import SessionSource
 from bot.store.priority_reviews import ZENDESK_REVIEWER, record_priority_reviews
 from bot.store.tickets import CommentState, Ticket, reloaded_tickets, ticket_rows, write_ticket_rows
@@ -45,7 +46,9 @@ NEW_TICKET: Row = {
     "last_requester_comment_at": None,
     "client_comment": None,
     "last_comment_id": None,
+    "time_spent": None,
 }
+CLOSED_STATUSES = ("solved", "closed")
 # The client's last comment is kept this long: enough to tell its tone and quote it.
 CLIENT_COMMENT_LIMIT = 2000
 
@@ -126,6 +129,8 @@ class ZendeskRead:
     comments: dict[int, list[Json]] = field(default_factory=dict)
     users: list[Json] = field(default_factory=list)
     organizations: list[Json] = field(default_factory=list)
+    # The ticket field holding time spent (seconds), when the account tracks time.
+    time_spent_field: int | None = None
 
 
 def ticket_changed(data: Json, mirrored: CommentState | Ticket | None) -> bool:
@@ -212,6 +217,7 @@ def write_read(
     mirrored = ticket_rows(session=session, ticket_ids=set(ids))
     latest: dict[int, Row] = {}
     reviews: list[Row] = []
+    activity: list[Row] = []
     for data in read.tickets:
         ticket_id = _int(data.get("id"))
         if ticket_id is None:
@@ -225,6 +231,9 @@ def write_read(
             )
         before = latest.get(ticket_id) or mirrored.get(ticket_id)
         row = ticket_row(before, data, ticket_id=ticket_id, summary=summary, now=now)
+        if read.time_spent_field is not None:
+            row["time_spent"] = time_spent(data, read.time_spent_field)
+        activity.extend(changes_for_figures(before, row))
         if not ours and before is not None and row["priority"] != before["priority"]:
             # Only agents set priorities in Zendesk: a change there is a priority review.
             reviews.append(
@@ -239,7 +248,67 @@ def write_read(
         latest[ticket_id] = row
     write_ticket_rows(session=session, rows=list(latest.values()), mirrored=mirrored.keys())
     record_priority_reviews(session=session, reviews=reviews)
+    activity.extend(our_replies(session, read, latest, roles))
+    record_activity(session=session, rows=activity)
     return ids
+
+
+def time_spent(data: Json, field_id: int) -> int | None:
+    """The time-tracking field's value in seconds (None: not set, or not a number)."""
+    fields = data.get("custom_fields")
+    for entry in fields if isinstance(fields, list) else []:
+        if isinstance(entry, dict) and _int(entry.get("id")) == field_id:
+            value = entry.get("value")
+            if isinstance(value, float) and value >= 0:
+                return int(value)
+            number = _int(value)
+            return number if number is not None and number >= 0 else None
+    return None
+
+
+def _activity(row: Row, kind: str, at: datetime, amount: int = 1, source: int | None = None) -> Row:
+    return {
+        "kind": kind,
+        "ticket_id": row["id"],
+        "organization_id": row["organization_id"],
+        "at": at,
+        "amount": amount,
+        "source_id": source,
+    }
+
+
+def changes_for_figures(before: Row | None, row: Row) -> list[Row]:
+    """What the per-client figures count in this change: the ticket solved, time logged."""
+    found = []
+    was_closed = before is not None and before["status"] in CLOSED_STATUSES
+    if row["status"] in CLOSED_STATUSES and not was_closed:
+        found.append(_activity(row, SOLVED, row["updated_at"]))
+    logged = (row.get("time_spent") or 0) - ((before or {}).get("time_spent") or 0)
+    if logged > 0:
+        found.append(_activity(row, TIME, row["updated_at"], amount=logged))
+    return found
+
+
+def our_replies(
+    session: Session, read: ZendeskRead, rows: dict[int, Row], roles: dict[int, str]
+) -> list[Row]:
+    """Our public replies among the comments read, each counted once however often read."""
+    replies = [
+        (ticket_id, comment_id, created)
+        for ticket_id, comments in read.comments.items()
+        if ticket_id in rows
+        for c in comments
+        if c.get("public", False)
+        and roles.get(_int(c.get("author_id")) or 0) in AGENT_ROLES
+        and (comment_id := _int(c.get("id"))) is not None
+        and (created := parse_zendesk_time(c.get("created_at"))) is not None
+    ]
+    known = known_replies(session=session, comment_ids={c for _, c, _ in replies})
+    return [
+        _activity(rows[ticket_id], REPLY, created, source=comment_id)
+        for ticket_id, comment_id, created in replies
+        if comment_id not in known
+    ]
 
 
 def user_row(user: Json) -> Row | None:

@@ -12,12 +12,14 @@ from bot.blocks.escalation import (
     acknowledged_text,
     channel_blocks,
     channel_text,
+    escalate_button,
     escalation_modal,
     escalations_section,
     lead_dm_blocks,
     lead_dm_text,
     not_yours_text,
     notice_modal,
+    preselected_reason,
     raised_text,
     state_text,
     ticket_label,
@@ -76,6 +78,28 @@ def test_the_modal_asks_for_a_reason_and_a_note() -> None:
         True,
     )
     assert note["element"]["max_length"] == 2000
+    assert "initial_option" not in reason["element"]
+
+
+def test_an_escalate_button_may_choose_the_reason() -> None:
+    plain = escalate_button(101)
+    unhappy = escalate_button(101, reason="unhappy")
+    assert (plain["action_id"], unhappy["action_id"]) == (
+        "escalation.open",
+        "escalation.open.unhappy",
+    )
+    assert unhappy["value"] == "101"
+    assert preselected_reason(plain["action_id"]) is None
+    assert preselected_reason(unhappy["action_id"]) == "unhappy"
+    assert preselected_reason("escalation.open.no-such-reason") is None
+    view = escalation_modal(101, "Export", None, "ULEAD", reason="post-update")
+    chosen = view["blocks"][1]["element"]["initial_option"]
+    assert chosen == {
+        "text": {"type": "plain_text", "text": "Problem after an update has taken over 2 hours"},
+        "value": "post-update",
+    }
+    modal = escalation_modal(101, "Export", None, "ULEAD", reason="nonsense")
+    assert "initial_option" not in modal["blocks"][1]["element"]
 
 
 def test_a_notice_modal_only_explains() -> None:

@@ -33,7 +33,7 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Sorts after every real ticket id, so a cursor can sit "after everything at this instant".
 _AFTER_ALL_IDS = 2**63 - 1
 _UPDATABLE_FIELDS = frozenset(
-    {"subject", "status", "priority", "assignee_id", "organization_id", "tags"}
+    {"subject", "status", "priority", "assignee_id", "organization_id", "tags", "custom_fields"}
 )
 
 Position = tuple[int, int]
@@ -81,6 +81,8 @@ class _Ticket:
     tags: list[str]
     created_at: datetime
     updated_at: datetime
+    # Custom field id → value; fields of the account a ticket has no value for are None.
+    custom_fields: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -203,6 +205,7 @@ class FakeZendesk:
         self._lock = threading.RLock()
         self._users: dict[int, _User] = {me_id: _User(me_id, me_name, email, "admin", None)}
         self._organizations: dict[int, _Organization] = {}
+        self._ticket_fields: set[int] = set()
         self._tickets: dict[int, _Ticket] = {}
         self._comments: list[_Comment] = []
         self._next_comment_id = 1
@@ -275,6 +278,11 @@ class FakeZendesk:
             kept = [tag.lower().replace(" ", "_") for tag in tags]
             self._users[id] = _User(id, name, email, role, organization_id, kept)
 
+    def add_ticket_field(self, id: int) -> None:
+        """A custom ticket field of the account (e.g. a time-tracking app's "time spent")."""
+        with self._lock:
+            self._ticket_fields.add(id)
+
     def add_organization(self, id: int, *, name: str) -> None:
         with self._lock:
             self._organizations[id] = _Organization(id, name)
@@ -292,6 +300,7 @@ class FakeZendesk:
         tags: Iterable[str] = (),
         created_at: datetime | None = None,
         updated_at: datetime | None = None,
+        custom_fields: dict[int, Any] | None = None,
     ) -> None:
         created = self.now() if created_at is None else _aware(created_at, "created_at")
         updated = created if updated_at is None else _aware(updated_at, "updated_at")
@@ -307,7 +316,14 @@ class FakeZendesk:
                 tags=list(tags),
                 created_at=created,
                 updated_at=updated,
+                custom_fields=self._checked_fields(custom_fields or {}),
             )
+
+    def _checked_fields(self, values: dict[int, Any]) -> dict[int, Any]:
+        unknown = set(values) - self._ticket_fields
+        if unknown:
+            raise ValueError(f"no ticket fields {sorted(unknown)}: add_ticket_field first")
+        return dict(values)
 
     def add_comment(
         self,
@@ -339,6 +355,8 @@ class FakeZendesk:
         with self._lock:
             ticket = self._tickets[id]
             for name, value in fields.items():
+                if name == "custom_fields":
+                    value = ticket.custom_fields | self._checked_fields(value)
                 setattr(ticket, name, list(value) if name == "tags" else value)
             ticket.updated_at = moment
 
@@ -667,6 +685,11 @@ class FakeZendesk:
             "organization_id": ticket.organization_id,
             "group_id": None,
             "tags": list(ticket.tags),
+            # Like Zendesk: every custom field of the account, null where the ticket has none.
+            "custom_fields": [
+                {"id": field_id, "value": ticket.custom_fields.get(field_id)}
+                for field_id in sorted(self._ticket_fields)
+            ],
             "created_at": zendesk_time(ticket.created_at),
             "updated_at": zendesk_time(ticket.updated_at),
             "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
