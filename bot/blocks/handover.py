@@ -210,6 +210,8 @@ class Summary:
     open_promises: list[Promise] = field(default_factory=list)
     open_promises_total: int | None = None
     # Open tickets whose requester is not authorised, with the client they asked for.
+    # Open tickets active last week from requesters not authorised; one more than MAX_LINES
+    # when there are more.
     not_authorised: list[tuple[Ticket, str]] = field(default_factory=list)
     # Last week's figures per client.
     client_figures: ClientFigures | None = None
@@ -291,9 +293,13 @@ def not_authorised_section(summary: Summary) -> list[Block]:
         + not_authorised_text(client).removeprefix(":no_entry: ")
         for ticket, client in summary.not_authorised[:MAX_LINES]
     ]
-    if len(summary.not_authorised) > MAX_LINES:
-        lines.append(f"…and {len(summary.not_authorised) - MAX_LINES} more.")
-    title = f"*Requesters not authorised* ({len(summary.not_authorised)}): check before changing"
+    more = len(summary.not_authorised) > MAX_LINES
+    if more:
+        lines.append("…and more: see each ticket's card.")
+    count = f"{MAX_LINES}+ open tickets" if more else plural(len(lines), "open ticket")
+    title = (
+        f"*Requesters not authorised* ({count} active last week): check before changing anything"
+    )
     return [section(title + "\n" + "\n".join(lines))]
 
 

@@ -69,7 +69,10 @@ def due(
     figures = client_figures(
         session, start=last_week_start, end=this_week_start, columns=client_columns(settings)
     )
-    not_authorised = open_tickets_not_authorised(session, authorised_tag=settings.authorised_tag)
+    # One more than the summary shows, to tell whether there are more.
+    not_authorised = open_tickets_not_authorised(
+        session, authorised_tag=settings.authorised_tag, since=last_week_start, limit=MAX_LINES + 1
+    )
     messages = []
     for rota in rotas:
         assert rota.id is not None

@@ -7,14 +7,17 @@ Both are worked out from the mirror alone: the client's last comment as kept by 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlmodel import Session
 
 from bot.blocks.models import NO_FLAGS, TicketFlags
-from bot.store.tickets import Ticket, open_tickets
+from bot.store.reports import open_tickets_from_unauthorised
+from bot.store.tickets import Ticket
 from bot.store.zendesk_people import (
     AGENT_ROLES,
     ZendeskUser,
+    has_tag,
     organization_names,
     users_by_ids,
 )
@@ -24,12 +27,12 @@ from bot.tickets.sentiment import sounds_unhappy
 def authorised(requester: ZendeskUser, ticket: Ticket, *, authorised_tag: str | None) -> bool:
     """Whether the requester may ask for changes for the ticket's client: they belong to its
     organization and, when the team uses one, carry the authorised tag. Agents always may."""
-    if requester.role in AGENT_ROLES or requester.organization_ids is None:
+    if requester.role in AGENT_ROLES or requester.tags is None:
         return True  # our own people, or someone not read from Zendesk since this was added
-    member = ticket.organization_id is not None and ticket.organization_id in set(
-        requester.organization_ids
+    member = ticket.organization_id is not None and requester.organization_id == (
+        ticket.organization_id
     )
-    return member and (authorised_tag is None or authorised_tag in requester.tags)
+    return member and (authorised_tag is None or has_tag(requester, authorised_tag))
 
 
 def ticket_flags(
@@ -73,9 +76,12 @@ def not_authorised(
 
 
 def open_tickets_not_authorised(
-    session: Session, *, authorised_tag: str | None
+    session: Session, *, authorised_tag: str | None, since: datetime, limit: int
 ) -> list[tuple[Ticket, str]]:
-    """Open tickets whose requester is not authorised, oldest first, with the client's name."""
-    tickets = sorted(open_tickets(session=session), key=lambda t: (t.created_at, t.id))
+    """Up to `limit` open tickets changed since `since` whose requester is not authorised, least
+    recently changed first, each with the client's name."""
+    tickets = open_tickets_from_unauthorised(
+        session=session, authorised_tag=authorised_tag, since=since, limit=limit
+    )
     refused = not_authorised(session, tickets, authorised_tag=authorised_tag)
     return [(ticket, refused[ticket.id]) for ticket in tickets if ticket.id in refused]

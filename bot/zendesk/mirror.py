@@ -25,6 +25,7 @@ from bot.store.zendesk_people import (
     AGENT_ROLES,
     known_organization_ids,
     known_user_ids,
+    tag_list,
     upsert_organizations,
     upsert_zendesk_users,
     user_roles,
@@ -316,15 +317,14 @@ def user_row(user: Json) -> Row | None:
     if user_id is None:
         return None
     email = user.get("email")
-    org_id = _int(user.get("organization_id"))
     tags = user.get("tags")
     return {
         "id": user_id,
         "name": str(user.get("name") or ""),
         "email": email if isinstance(email, str) and email else None,
         "role": str(user.get("role") or "end-user"),
-        "organization_ids": [] if org_id is None else [org_id],
-        "tags": [str(tag) for tag in tags] if isinstance(tags, list) else [],
+        "organization_id": _int(user.get("organization_id")),
+        "tags": tag_list([str(tag) for tag in tags] if isinstance(tags, list) else []),
     }
 
 

@@ -44,8 +44,12 @@ def test_weekly_summary_lists_requesters_not_authorised(
     team.settings = replace(team.settings, authorised_tag="authorised")
     assert run_job(team, weekly_summary.JOB, now=monday).sent == 1
     text = FakeSlack.texts(fake_slack.messages_to("CSUP")[0])
-    assert "*Requesters not authorised* (4): check before changing" in text
-    assert "Site is down · *urgent* · open · requester not authorised for Acme Council" in text
+    assert (
+        "*Requesters not authorised* (1 open ticket active last week): "
+        "check before changing anything"
+    ) in text
+    assert "Bob's ticket · *normal* · open · requester not authorised for Acme Council" in text
+    assert "Site is down · *urgent* · open · requester not authorised" not in text
 
 
 def test_weekly_summary_leaves_out_the_list_when_every_requester_is_authorised(

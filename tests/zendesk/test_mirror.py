@@ -70,8 +70,8 @@ def test_a_user_row_defaults_what_zendesk_left_out() -> None:
         "name": "",
         "email": None,
         "role": "end-user",
-        "organization_ids": [],
-        "tags": [],
+        "organization_id": None,
+        "tags": " ",
     }
     assert user_row({"name": "No id"}) is None
 
@@ -79,7 +79,7 @@ def test_a_user_row_defaults_what_zendesk_left_out() -> None:
 def test_a_user_row_keeps_their_organization_and_tags() -> None:
     row = user_row({"id": 7, "organization_id": 50, "tags": ["authorised", "vip"]})
     assert row is not None
-    assert (row["organization_ids"], row["tags"]) == ([50], ["authorised", "vip"])
+    assert (row["organization_id"], row["tags"]) == (50, " authorised vip ")
 
 
 def test_a_new_ticket_row_takes_zendesk_fields_and_the_comment_summary() -> None:

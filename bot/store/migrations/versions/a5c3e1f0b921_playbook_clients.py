@@ -32,21 +32,26 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("kind", "source_id"),
     )
-    op.create_index(op.f("ix_client_activity_at"), "client_activity", ["at"], unique=False)
+    op.create_index(
+        "ix_client_activity_kind_at",
+        "client_activity",
+        ["kind", "at", "organization_id", "amount"],
+        unique=False,
+    )
     with op.batch_alter_table("ticket") as batch:
         batch.add_column(sa.Column("client_comment", sa.Text(), nullable=True))
         batch.add_column(sa.Column("time_spent", sa.BigInteger(), nullable=True))
     with op.batch_alter_table("zendesk_user") as batch:
-        batch.add_column(sa.Column("organization_ids", sa.JSON(), nullable=True))
-        batch.add_column(sa.Column("tags", sa.JSON(), nullable=False, server_default="[]"))
+        batch.add_column(sa.Column("organization_id", sa.BigInteger(), nullable=True))
+        batch.add_column(sa.Column("tags", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    op.drop_index(op.f("ix_client_activity_at"), table_name="client_activity")
+    op.drop_index("ix_client_activity_kind_at", table_name="client_activity")
     op.drop_table("client_activity")
     with op.batch_alter_table("zendesk_user") as batch:
         batch.drop_column("tags")
-        batch.drop_column("organization_ids")
+        batch.drop_column("organization_id")
     with op.batch_alter_table("ticket") as batch:
         batch.drop_column("time_spent")
         batch.drop_column("client_comment")
