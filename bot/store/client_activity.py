@@ -49,13 +49,21 @@ Index(
 )
 
 
+# Comment ids asked about in one query: a first sync's page may hold tens of thousands.
+IDS_PER_QUERY = 1000
+
+
 def known_replies(*, session: Session, comment_ids: Collection[int]) -> set[int]:
-    if not comment_ids:
-        return set()
-    query = select(ClientActivity.source_id).where(
-        ClientActivity.kind == REPLY, col(ClientActivity.source_id).in_(comment_ids)
-    )
-    return {source_id for source_id in session.exec(query) if source_id is not None}
+    """Those of the comments already counted as our replies."""
+    ids = sorted(comment_ids)
+    known: set[int] = set()
+    for first in range(0, len(ids), IDS_PER_QUERY):
+        query = select(ClientActivity.source_id).where(
+            ClientActivity.kind == REPLY,
+            col(ClientActivity.source_id).in_(ids[first : first + IDS_PER_QUERY]),
+        )
+        known.update(source_id for source_id in session.exec(query) if source_id is not None)
+    return known
 
 
 def record_activity(*, session: Session, rows: Sequence[Row]) -> None:

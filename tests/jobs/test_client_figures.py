@@ -133,6 +133,14 @@ def test_without_a_time_field_there_is_no_logged_column(
     assert "Logged" not in text
 
 
+def test_figures_per_client_are_for_people_who_may_see_tickets(
+    week: Services, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    fake_slack.add_user("UGUEST", name="gus", kind="guest")
+    text = rota(slack, fake_slack, "stats clients", user="UGUEST", channel="CSUP")
+    assert "Acme Council" not in text and "full members" in text
+
+
 def test_stats_takes_only_clients(week: Services, slack: SlackDoor, fake_slack: FakeSlack) -> None:
     text = rota(slack, fake_slack, "stats client", user="UA", channel="CSUP")
     assert text.startswith("`stats` takes nothing, or `clients` for the figures per client.")
