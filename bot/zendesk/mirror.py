@@ -255,11 +255,14 @@ def write_read(
 
 
 def time_spent(data: Json, field_id: int) -> int | None:
-    """The time-tracking field's value in seconds (None: not set, or not a number)."""
+    """The time-tracking field's value in seconds: 0 when the ticket has none yet; None when
+    the ticket has no such field, or its value is not a number of seconds."""
     fields = data.get("custom_fields")
     for entry in fields if isinstance(fields, list) else []:
         if isinstance(entry, dict) and _int(entry.get("id")) == field_id:
             value = entry.get("value")
+            if value is None or value == "":
+                return 0
             if isinstance(value, float) and value >= 0:
                 return int(value)
             number = _int(value)
@@ -284,8 +287,10 @@ def changes_for_figures(before: Row | None, row: Row) -> list[Row]:
     was_closed = before is not None and before["status"] in CLOSED_STATUSES
     if row["status"] in CLOSED_STATUSES and not was_closed:
         found.append(_activity(row, SOLVED, row["updated_at"]))
+    # A ticket mirrored before its time was read gives no baseline: its total is not this week's.
+    counted_before = before is None or before.get("time_spent") is not None
     logged = (row.get("time_spent") or 0) - ((before or {}).get("time_spent") or 0)
-    if logged > 0:
+    if logged > 0 and counted_before:
         found.append(_activity(row, TIME, row["updated_at"], amount=logged))
     return found
 

@@ -46,7 +46,7 @@ def week(
         organization_id=8,
         created_at=at(2, 9),
         updated_at=at(4, 15),
-        custom_fields={360002: 99},
+        custom_fields={360002: 99, TIME_FIELD: 1800},
     )
     # Two public replies on ticket 1 (and an internal note, and the client's answer).
     for author, public, hour in ((ALICE, True, 15), (ALICE, False, 15), (CLIENT, True, 15)):
@@ -55,7 +55,8 @@ def week(
         )
     fake_zendesk.add_comment(4, author_id=ALICE, body="Done", created_at=at(4, 15))
     fake_zendesk.update_ticket(4, updated_at=at(4, 15))  # a comment changes the ticket
-    # Ticket 2 solved; ticket 1 has 1.5 hours logged, then 2.5 (a second change adds 1 hour).
+    # Ticket 2 solved. Ticket 1, mirrored before time was read, shows 1.5 hours (logged before:
+    # not counted), then 2.5 (one hour this week); new ticket 10 came with half an hour.
     fake_zendesk.update_ticket(2, status="solved", updated_at=at(4, 15))
     fake_zendesk.update_ticket(1, custom_fields={TIME_FIELD: "5400"}, updated_at=at(4, 15))
     with team.session() as session:
@@ -97,9 +98,9 @@ def week(
 
 TABLE = [
     "Client                 Opened Solved Replies  Kept Missed Escalated Logged",
-    "Acme Council                1      1       2     1      1         0   2.5h",
-    "Globex                      1      0       0     0      0         1   0.0h",
-    "All clients                 2      1       2     1      1         1   2.5h",
+    "Acme Council                1      1       2     1      1         0   1.0h",
+    "Globex                      1      0       0     0      0         1   0.5h",
+    "All clients                 2      1       2     1      1         1   1.5h",
 ]
 
 

@@ -9,9 +9,11 @@ from bot.zendesk.mirror import (
     CLIENT_COMMENT_LIMIT,
     NO_COMMENTS,
     CommentSummary,
+    changes_for_figures,
     parse_zendesk_time,
     summarize_comments,
     ticket_row,
+    time_spent,
     user_row,
 )
 
@@ -131,3 +133,35 @@ def test_the_client_s_last_public_comment_is_kept_for_its_tone() -> None:
     long = [comment(1, 1, "2026-11-30T09:00:00Z") | {"body": "x" * 5000}]
     kept = summarize_comments(long, requester_id=1, roles=ROLES).last_requester_comment
     assert kept == "x" * CLIENT_COMMENT_LIMIT
+
+
+def test_time_spent_is_read_from_the_account_s_field() -> None:
+    data = {"custom_fields": [{"id": 5, "value": "x"}, {"id": 9, "value": "5400"}]}
+    assert time_spent(data, 9) == 5400
+    assert time_spent({"custom_fields": [{"id": 9, "value": 90.0}]}, 9) == 90
+    assert time_spent({"custom_fields": [{"id": 9, "value": None}]}, 9) == 0
+    assert time_spent(data, 5) is None  # not a number of seconds
+    assert time_spent({"custom_fields": [{"id": 9, "value": -3}]}, 9) is None
+    assert time_spent(data, 7) is None and time_spent({}, 9) is None
+
+
+def test_time_logged_counts_what_the_field_grew_by() -> None:
+    def row(status: str, spent: int | None) -> dict[str, Any]:
+        return {
+            "id": 1,
+            "organization_id": 50,
+            "status": status,
+            "time_spent": spent,
+            "updated_at": NOW,
+        }
+
+    def logged(before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, int]]:
+        return [(a["kind"], a["amount"]) for a in changes_for_figures(before, after)]
+
+    assert logged(None, row("open", 600)) == [("time", 600)]
+    assert logged(row("open", 600), row("open", 900)) == [("time", 300)]
+    assert logged(row("open", 900), row("open", 300)) == []  # corrected down: nothing logged
+    # Mirrored before the field was read: its total so far is no one week's work.
+    assert logged(row("open", None), row("open", 7200)) == []
+    assert logged(row("open", 0), row("solved", 0)) == [("solved", 1)]
+    assert logged(row("solved", 0), row("closed", 0)) == []
