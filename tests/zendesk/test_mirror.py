@@ -130,6 +130,15 @@ def test_a_summary_only_moves_forward_so_reading_comments_twice_changes_nothing(
     }
 
 
+def test_the_client_s_words_move_forward_with_their_time_whatever_order_events_come() -> None:
+    early = [comment(10, 1, "2026-11-30T09:00:00Z") | {"body": "Thanks, no rush."}]
+    late = [comment(12, 1, "2026-11-30T12:00:00Z") | {"body": "Third time I ask!"}]
+    row: dict[str, Any] = {}
+    for batch in (late, early):
+        _merge_summary(row, summary_row(summarize_comments(batch, requester_id=1, roles=ROLES)))
+    assert row["client_comment"] == "Third time I ask!"
+
+
 def test_deleted_and_merged_tickets_are_gone() -> None:
     assert is_gone({"status": "deleted"})
     assert is_gone({"status": "closed", "tags": ["closed_by_merge"]})
