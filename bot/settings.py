@@ -67,6 +67,11 @@ class Settings:
     # the tag of update-related tickets.
     timebox_hours: int = 2
     update_tag: str = "update"
+    # The Zendesk user tag an authorised requester carries (ROTABOT_AUTHORISED_TAG); None: any
+    # member of the ticket's organization is authorised.
+    authorised_tag: str | None = None
+    # The id of the account's time-tracking ticket field, in seconds (ROTABOT_TIME_SPENT_FIELD).
+    time_spent_field: int | None = None
     # Job name → crontab, from ROTABOT_SCHEDULE_<JOB> (e.g. ROTABOT_SCHEDULE_PRIORITY_REVIEW).
     schedules: dict[str, str] = field(default_factory=dict)
 
@@ -266,12 +271,28 @@ def parse_settings(values: Mapping[str, str]) -> Settings:
             f"not {_get(values, 'ROTABOT_TICKET_ACCESS')!r}."
         )
 
+    authorised_tag = _get(values, "ROTABOT_AUTHORISED_TAG")
+    if authorised_tag is not None and (len(authorised_tag) > 80 or " " in authorised_tag):
+        raise ConfigError(
+            "ROTABOT_AUTHORISED_TAG is the Zendesk user tag authorised requesters carry: "
+            f"one word, as Zendesk shows it on the user (e.g. authorised), not {authorised_tag!r}."
+        )
+    raw_field = _get(values, "ROTABOT_TIME_SPENT_FIELD")
+    if raw_field is not None and not (raw_field.isascii() and raw_field.isdigit()):
+        raise ConfigError(
+            "ROTABOT_TIME_SPENT_FIELD is the id of the ticket field your time-tracking app fills "
+            "(Zendesk Admin Center → Objects and rules → Tickets → Fields, e.g. 360012345678), "
+            f"not {raw_field!r}."
+        )
+
     return Settings(
         ticket_access=ticket_access,
         chargeable_tag=_tag(values, "ROTABOT_CHARGEABLE_TAG", Settings.chargeable_tag),
         chargeable_group=_get(values, "ROTABOT_CHARGEABLE_GROUP"),
         timebox_hours=_threshold(values, "ROTABOT_TIMEBOX_HOURS", Settings.timebox_hours),
         update_tag=_tag(values, "ROTABOT_UPDATE_TAG", Settings.update_tag),
+        authorised_tag=None if authorised_tag is None else authorised_tag.lower(),
+        time_spent_field=None if raw_field is None else int(raw_field),
         review_after_days=_threshold(
             values, "ROTABOT_REVIEW_AFTER_DAYS", Settings.review_after_days
         ),

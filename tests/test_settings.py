@@ -70,6 +70,8 @@ def test_full_environment_is_read() -> None:
         ({"PORT": "http"}, "PORT", "between 1 and 65535"),
         ({"PORT": "70000"}, "PORT", "between 1 and 65535"),
         ({"ROTABOT_TICKET_ACCESS": "everyone"}, "ROTABOT_TICKET_ACCESS", "members"),
+        ({"ROTABOT_AUTHORISED_TAG": "may ask"}, "ROTABOT_AUTHORISED_TAG", "one word"),
+        ({"ROTABOT_TIME_SPENT_FIELD": "Time spent"}, "ROTABOT_TIME_SPENT_FIELD", "Fields"),
     ],
 )
 def test_malformed_settings_name_the_variable_in_one_line(
@@ -101,6 +103,14 @@ def test_dotenv_file_is_read_and_environment_wins(tmp_path: Path) -> None:
 
 def test_blank_values_count_as_unset() -> None:
     assert parse_settings({"SLACK_BOT_TOKEN": "  ", "PORT": ""}) == Settings()
+
+
+def test_authorised_tag_and_time_field() -> None:
+    assert (parse_settings({}).authorised_tag, parse_settings({}).time_spent_field) == (None, None)
+    read = parse_settings(
+        {"ROTABOT_AUTHORISED_TAG": " Authorised ", "ROTABOT_TIME_SPENT_FIELD": "360012345678"}
+    )
+    assert (read.authorised_tag, read.time_spent_field) == ("authorised", 360012345678)
 
 
 def test_ticket_access_is_members_unless_narrowed_to_the_rota() -> None:

@@ -10,6 +10,7 @@ from typing import Any
 
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
+from bot.blocks.flags import flag_lines, unhappy_escalate_button
 from bot.blocks.kit import (
     MAX_BLOCKS,
     Block,
@@ -21,6 +22,7 @@ from bot.blocks.kit import (
     mention,
     section,
 )
+from bot.blocks.models import NO_FLAGS, TicketFlags
 from bot.blocks.ticket import PRIORITY_NAMES, priority_select
 from bot.blocks.timeboxes import on_it_button
 from bot.store.escalations import Escalation
@@ -61,6 +63,7 @@ class ReviewLine:
     client: str | None
     url: str | None
     last_reviewed: datetime | None
+    flags: TicketFlags = NO_FLAGS
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,7 @@ class WaitingLine:
     waiting: Waiting
     client: str | None
     url: str | None
+    flags: TicketFlags = NO_FLAGS
 
 
 def ticket_title(ticket: Ticket, url: str | None) -> str:
@@ -108,8 +112,10 @@ def waiting_line_text(line: WaitingLine, calendar: WorkCalendar, *, now: datetim
 
 
 def _line_text(line: ReviewLine | WaitingLine, why: str) -> str:
-    """The ticket's linked title, then its client and priority, then `why` it is listed."""
-    return f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)}{why}"
+    """The ticket's linked title, then its client and priority, then `why` it is listed, then
+    what it is flagged for."""
+    text = f"{ticket_title(line.ticket, line.url)}\n{_facts(line.ticket, line.client)}{why}"
+    return "\n".join([text, *flag_lines(line.flags)])
 
 
 def line_block_id(ticket_id: int) -> str:
@@ -209,7 +215,9 @@ def waiting_digest_blocks(
         blocks.append(block)
         buttons = [
             button("Promise an update", action_id=ids.PROMISE_OPEN_MODAL, value=str(ticket_id)),
-            escalate_button(ticket_id),
+            unhappy_escalate_button(ticket_id)
+            if line.flags.unhappy is not None
+            else escalate_button(ticket_id),
             on_it_button(ticket_id),
         ]
         if line.url:

@@ -25,9 +25,12 @@ NO_EXPLANATION = (
 SECTION_LINES = 5
 
 
-def escalate_button(ticket_id: int, *, label: str = "Escalate") -> Block:
-    """The button that opens the escalation modal; the card says "Escalate to delivery lead"."""
-    return button(label, action_id=ids.ESCALATE, value=str(ticket_id))
+def escalate_button(ticket_id: int, *, label: str = "Escalate", reason: str | None = None) -> Block:
+    """The button that opens the escalation modal; the card says "Escalate to delivery lead".
+    With a `reason` (one of REASONS), the modal opens with it chosen: the value is "ID:reason"
+    (read by bot.handlers.escalation.parse_escalate_value)."""
+    value = str(ticket_id) if reason is None else f"{ticket_id}:{reason}"
+    return button(label, action_id=ids.ESCALATE, value=value)
 
 
 def ticket_label(ticket_id: int, subject: str, client: str | None) -> str:
@@ -56,21 +59,20 @@ def _modal(title: str, blocks: list[Block], *, submit: str | None = None) -> dic
 def escalation_modal(
     ticket_id: int, subject: str, client: str | None, lead: str, *, reason: str | None = None
 ) -> dict[str, Any]:
-    """`reason`: the reason chosen already (a time-box DM's *Escalate* chooses one)."""
+    """`reason`: the reason chosen already (a time-box DM's or an unhappy client's *Escalate*
+    chooses one)."""
+    options = [
+        {"text": {"type": "plain_text", "text": label}, "value": code}
+        for code, label in REASONS.items()
+    ]
     reason_select: dict[str, Any] = {
         "type": "static_select",
         "action_id": ids.ESCALATION_REASON,
         "placeholder": {"type": "plain_text", "text": "Why does this need a lead?"},
-        "options": [
-            {"text": {"type": "plain_text", "text": label}, "value": code}
-            for code, label in REASONS.items()
-        ],
+        "options": options,
     }
     if reason in REASONS:
-        reason_select["initial_option"] = {
-            "text": {"type": "plain_text", "text": REASONS[reason]},
-            "value": reason,
-        }
+        reason_select["initial_option"] = next(o for o in options if o["value"] == reason)
     note_input = {
         "type": "plain_text_input",
         "action_id": ids.ESCALATION_NOTE,

@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 from bot import ids, timefmt
 from bot.blocks.digest import ReviewLine, Total, WaitingLine, review_section, waiting_section
 from bot.blocks.escalation import escalations_section
+from bot.blocks.figures import figures_section
+from bot.blocks.flags import not_authorised_text
 from bot.blocks.help import HelpView, booked_help_blocks
 from bot.blocks.kit import (
     Block,
@@ -22,6 +24,7 @@ from bot.blocks.kit import (
     section,
     ticket_url,
 )
+from bot.blocks.models import ClientFigures
 from bot.blocks.promises import promise_line, take_button
 from bot.priorities import PRIORITIES
 from bot.store.escalations import Escalation
@@ -218,9 +221,11 @@ class Summary:
     # Soonest due first; `open_promises_total` counts them all when only the first were read.
     open_promises: list[Promise] = field(default_factory=list)
     open_promises_total: int | None = None
-    # Last week, per client: tickets escalated as chargeable work; hours spent in time-boxes.
-    chargeable_by_client: dict[str, int] = field(default_factory=dict)
-    timebox_hours_by_client: dict[str, float] = field(default_factory=dict)
+    # Open tickets active last week from requesters not authorised, with the client they asked
+    # for; one more than MAX_LINES when there are more.
+    not_authorised: list[tuple[Ticket, str]] = field(default_factory=list)
+    # Last week's figures per client (chargeable tickets and time-box hours among them).
+    client_figures: ClientFigures | None = None
 
 
 # A section of the weekly summary: later features add theirs to SUMMARY_SECTIONS.
@@ -290,38 +295,48 @@ def waiting_summary_section(summary: Summary) -> list[Block]:
     )
 
 
+def not_authorised_section(summary: Summary) -> list[Block]:
+    """Open tickets from requesters not authorised for their client: check before acting."""
+    if not summary.not_authorised:
+        return []
+    lines = [
+        f"{ticket_line(ticket, zendesk_url=summary.zendesk_url)} · "
+        + not_authorised_text(client).removeprefix(":no_entry: ")
+        for ticket, client in summary.not_authorised[:MAX_LINES]
+    ]
+    more = len(summary.not_authorised) > MAX_LINES
+    if more:
+        lines.append("…and more: see each ticket's card.")
+    count = f"{MAX_LINES}+ open tickets" if more else plural(len(lines), "open ticket")
+    title = (
+        f"*Requesters not authorised* ({count} active last week): check before changing anything"
+    )
+    return [section(title + "\n" + "\n".join(lines))]
+
+
+def client_figures_section(summary: Summary) -> list[Block]:
+    if summary.client_figures is None:
+        return []
+    last = week_range(summary.week - timedelta(days=7), today=summary.today)
+    return figures_section(summary.client_figures, title=f"*Per client, last week* ({last})")
+
+
 def escalations_summary_section(summary: Summary) -> list[Block]:
     if not summary.escalations:
         return []
     return escalations_section(summary.escalations, summary.calendar, now=summary.now)
 
 
-def per_client_section(summary: Summary) -> list[Block]:
-    """Last week's chargeable tickets and time-box hours, client by client."""
-    lines = []
-    if summary.chargeable_by_client:
-        counts = " · ".join(
-            f"{escape(client)} {count}" for client, count in summary.chargeable_by_client.items()
-        )
-        lines.append(f"*Chargeable tickets:* {counts}")
-    if summary.timebox_hours_by_client:
-        hours = " · ".join(
-            f"{escape(client)} {spent:.1f} h"
-            for client, spent in summary.timebox_hours_by_client.items()
-        )
-        lines.append(f"*Time-boxed work:* {hours}")
-    return [section("*Last week per client*\n" + "\n".join(lines))] if lines else []
-
-
 SUMMARY_SECTIONS: list[SummarySection] = [
     rota_section,
     open_tickets_section,
     waiting_summary_section,
+    not_authorised_section,
     review_summary_section,
     promises_section,
     escalations_summary_section,
-    per_client_section,
     last_week_section,
+    client_figures_section,
 ]
 
 

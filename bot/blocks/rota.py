@@ -24,12 +24,18 @@ inside a week under way, the rest of its working days are offered to the next pe
 (Accept / Decline)
 • `/rota lead @user [CLIENT]`: set the delivery lead, default or for one client
 • `/rota stats`: weeks served and days of cover, per person, over the last 6 months
+• `/rota stats clients`: per client over the last 4 weeks: tickets opened and solved, our \
+public replies, promises kept and missed, escalations, chargeable tickets, time-box hours \
+(and time logged, when set up)
 • `/rota group @support` / `/rota group off`: a Slack user group that always holds whoever \
 is on support (paid Slack plans) / unlink it
 • `/rota topic on` / `/rota topic off`: an "On support: @name until Fri 4 Dec" line in the \
 channel topic / remove it
 • `/rota ical` / `/rota ical reset`: a private calendar feed link / a new link
 • `/rota help`: this help
+`/ticket ID` shows a ticket's card: it flags a client who sounds unhappy (with *Escalate*) \
+and a requester not authorised for the client (not in its Zendesk organization, or without \
+the authorised tag).
 Dates: `2026-12-21`, `21 Dec`, `Dec 21`, `today`, `tomorrow`, `fri`, `next monday`."""
 
 # What the ticket card's buttons do, for `/rota help`.

@@ -6,6 +6,7 @@ from datetime import datetime
 
 from bot import ids, timefmt
 from bot.blocks.escalation import escalate_button
+from bot.blocks.flags import flags_block
 from bot.blocks.help import ask_help_button
 from bot.blocks.kit import Block, context, escape, section
 from bot.blocks.models import TicketCard
@@ -138,6 +139,7 @@ def ticket_card_blocks(
         }
     )
     blocks.append(section("\n".join(conversation_lines(card, calendar, now=now))))
+    blocks.extend(flags_block(ticket.id, card.flags))
     if card.review is not None:
         blocks.append(context(review_line(card.review, calendar, now=now)))
     if card.promises:

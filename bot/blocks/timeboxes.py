@@ -48,9 +48,7 @@ def timebox_dm_blocks(note: TimeboxNote) -> list[Block]:
     lines = [f":stopwatch: You've spent *{hours(note.worked)}* on {note.link}.", TRIAGE_RULE]
     if note.update_related:
         lines.append(UPDATE_RULE.format(tag=note.update_tag))
-    reason = f"{note.ticket_id}:{POST_UPDATE}" if note.update_related else str(note.ticket_id)
-    escalate = escalate_button(note.ticket_id)
-    escalate["value"] = reason
+    escalate = escalate_button(note.ticket_id, reason=POST_UPDATE if note.update_related else None)
     return [
         section("\n".join(lines)),
         actions(

@@ -10,6 +10,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.access import asker_of, ticket_refusal
 from bot.listeners import after_ack, within_budget
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
@@ -23,6 +24,7 @@ from bot.slack.usergroups import find_group
 from bot.store.changes import ROTA, Remembered
 from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
+from bot.tickets.figures import client_columns
 
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
 # `who` is not one, as its answer depends on posting in the channel.
@@ -132,6 +134,11 @@ def run(
 ) -> Outcome:
     if isinstance(parsed, UsageError):
         return mistaken(parsed)
+    if parsed.name == "stats" and parsed.words:
+        # Figures per client are ticket data: for the people who may see tickets.
+        refusal = ticket_refusal(services, asker_of(command))
+        if refusal is not None:
+            return Outcome(refusal)
     # Slack is asked about the people named before the session opens, not while it is open.
     people = SlackPeople(client)
     bots = bots_among(people, parsed.users)
@@ -150,6 +157,7 @@ def run(
                 user_id=str(command.get("user_id", "")),
                 public_url=services.settings.public_url,
                 group=group,
+                client_columns=client_columns(services.settings, services.calendar),
             ),
             parsed,
         )

@@ -110,6 +110,7 @@ def waiting_now(
             days=CHANNEL_AFTER_DAYS,
             **rule,
             zendesk_url=zendesk_url,
+            authorised_tag=settings.authorised_tag,
         )
         if still_waiting
         else []
@@ -123,7 +124,14 @@ def waiting_now(
         found,
         limit=MAX_LINES,
         order=most_waiting_first,
-        lines_of=lambda rows: waiting_lines(session, rows, now, **rule, zendesk_url=zendesk_url),
+        lines_of=lambda rows: waiting_lines(
+            session,
+            rows,
+            now,
+            **rule,
+            zendesk_url=zendesk_url,
+            authorised_tag=settings.authorised_tag,
+        ),
     )
     return Waiting(
         per_person=[(person, fresh, total) for person, fresh, total in per_person if fresh],

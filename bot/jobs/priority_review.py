@@ -76,7 +76,12 @@ def due(
         limit=MAX_LINES,
         order=lambda row: triage_key(row[0]),
         lines_of=lambda rows: review_lines(
-            session, rows, now, review_after_days=review_after_days, zendesk_url=zendesk_url
+            session,
+            rows,
+            now,
+            review_after_days=review_after_days,
+            zendesk_url=zendesk_url,
+            authorised_tag=settings.authorised_tag,
         ),
     )
     # The channel hears of long waits from the client-waiting job, not from the briefing.

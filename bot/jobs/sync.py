@@ -183,6 +183,7 @@ def export_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) 
             organizations=list(page.organizations),
             metric_sets=page.metric_sets,
             history_before=_look_back(ctx),
+            time_spent_field=ctx.services.settings.time_spent_field,
         )
         read_people(zendesk, ctx.services, read)
         write_page(
@@ -230,7 +231,9 @@ def search_changes(ctx: JobContext, zendesk: ZendeskClient, progress: Progress) 
     after: str | None = None
     while True:
         page = zendesk.search_tickets(updated_after=since, after=after)
-        read = ZendeskRead(tickets=page.tickets)
+        read = ZendeskRead(
+            tickets=page.tickets, time_spent_field=ctx.services.settings.time_spent_field
+        )
         for data in page.tickets:
             if isinstance(data.get("id"), int) and not is_gone(data):
                 read.comments[data["id"]] = zendesk.comments(data["id"])

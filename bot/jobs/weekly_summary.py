@@ -11,7 +11,6 @@ from datetime import datetime, time, timedelta
 from sqlmodel import Session
 
 from bot.blocks.handover import MAX_LINES, Summary, summary_blocks, summary_text
-from bot.chargeable import chargeable_by_client
 from bot.escalation import with_links
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing
@@ -31,7 +30,8 @@ from bot.store.reports import (
     opened_between,
     solved_between,
 )
-from bot.timeboxes.track import hours_by_client
+from bot.tickets.figures import client_columns, client_figures
+from bot.tickets.flags import open_tickets_not_authorised
 from bot.worktime import WorkCalendar
 
 NAME = "weekly-summary"
@@ -64,12 +64,18 @@ def due(
     )
     opened = opened_between(session=session, start=last_week_start, end=this_week_start)
     solved = solved_between(session=session, start=last_week_start, end=this_week_start)
-    chargeable = chargeable_by_client(session, start=last_week_start, end=this_week_start)
-    timebox_hours = hours_by_client(
-        session, start=last_week_start, end=this_week_start, calendar=calendar
-    )
     promises = open_promises(session=session, limit=MAX_LINES)
     promises_total = count_open_promises(session=session)
+    figures = client_figures(
+        session,
+        start=last_week_start,
+        end=this_week_start,
+        columns=client_columns(settings, calendar),
+    )
+    # One more than the summary shows, to tell whether there are more.
+    not_authorised = open_tickets_not_authorised(
+        session, authorised_tag=settings.authorised_tag, since=last_week_start, limit=MAX_LINES + 1
+    )
     messages = []
     for rota in rotas:
         assert rota.id is not None
@@ -113,8 +119,8 @@ def due(
             covered_last_week=covered,
             open_promises=promises,
             open_promises_total=promises_total,
-            chargeable_by_client=chargeable,
-            timebox_hours_by_client=timebox_hours,
+            not_authorised=not_authorised,
+            client_figures=figures,
         )
         messages.append(
             Outgoing(

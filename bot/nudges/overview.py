@@ -121,6 +121,7 @@ def _as_lines(
             now,
             review_after_days=settings.review_after_days,
             zendesk_url=settings.zendesk_url,
+            authorised_tag=settings.authorised_tag,
         ),
         review_total=Total.of(review),
         waiting=waiting_lines(
@@ -131,6 +132,7 @@ def _as_lines(
             waiting_hours=settings.client_waiting_hours,
             no_reply_days=settings.no_reply_days,
             zendesk_url=settings.zendesk_url,
+            authorised_tag=settings.authorised_tag,
         ),
         waiting_total=Total.of(waiting),
     )

@@ -15,6 +15,7 @@ from bot.nudges.rules import review_reason
 from bot.store.shortlists import Assignee, Shortlist, needing_review, shortlists
 from bot.store.tickets import Ticket
 from bot.store.zendesk_people import organization_names
+from bot.tickets.flags import ticket_flags
 
 log = logging.getLogger(__name__)
 
@@ -40,9 +41,12 @@ def review_lines(
     *,
     review_after_days: int,
     zendesk_url: str | None,
+    authorised_tag: str | None = None,
 ) -> list[ReviewLine]:
     """Tickets (each with when it was last reviewed) as digest lines, with the reason."""
     clients = organization_names(session=session)
+    rows = list(rows)
+    flags = ticket_flags(session, [t for t, _ in rows], authorised_tag=authorised_tag)
     lines = []
     for ticket, reviewed_at in rows:
         reason = review_reason(ticket, reviewed_at, now=now, review_after_days=review_after_days)
@@ -56,6 +60,7 @@ def review_lines(
                 client=clients.get(ticket.organization_id or 0),
                 url=ticket_url(zendesk_url, ticket.id),
                 last_reviewed=reviewed_at,
+                flags=flags[ticket.id],
             )
         )
     return lines

@@ -16,6 +16,7 @@ from bot.store.digest_lines import repeatedly_nudged
 from bot.store.shortlists import Assignee, Shortlist, clients_waiting, shortlists
 from bot.store.tickets import Ticket, tickets_by_ids
 from bot.store.zendesk_people import organization_names
+from bot.tickets.flags import ticket_flags
 from bot.worktime import WorkCalendar
 
 log = logging.getLogger(__name__)
@@ -51,6 +52,7 @@ def waiting_lines(
     waiting_hours: int,
     no_reply_days: int,
     zendesk_url: str | None,
+    authorised_tag: str | None = None,
     quiet: bool = False,
 ) -> list[WaitingLine]:
     """Tickets (each with since when it waits) as lines with the rule's reason; a ticket not
@@ -59,6 +61,8 @@ def waiting_lines(
         calendar, now, waiting_hours=waiting_hours, no_reply_days=no_reply_days
     )
     clients = organization_names(session=session)
+    rows = list(rows)
+    flags = ticket_flags(session, [t for t, _ in rows], authorised_tag=authorised_tag)
     lines = []
     for ticket, since in rows:
         found = client_waiting(
@@ -79,6 +83,7 @@ def waiting_lines(
                 waiting=found,
                 client=clients.get(ticket.organization_id or 0),
                 url=ticket_url(zendesk_url, ticket.id),
+                flags=flags[ticket.id],
             )
         )
     return lines
@@ -100,6 +105,7 @@ def still_waiting_lines(
     waiting_hours: int,
     no_reply_days: int,
     zendesk_url: str | None,
+    authorised_tag: str | None = None,
 ) -> list[WaitingLine]:
     """Waiting spells sent digests of `job` carried on `days` earlier working days, the client
     still waiting."""
@@ -117,6 +123,7 @@ def still_waiting_lines(
         waiting_hours=waiting_hours,
         no_reply_days=no_reply_days,
         zendesk_url=zendesk_url,
+        authorised_tag=authorised_tag,
         quiet=True,
     )
     return sorted(lines, key=lambda line: (line.waiting.since, line.ticket.id))

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import timedelta
 
+from bot import timefmt
+from bot.blocks.figures import figures_text
 from bot.blocks.rota import NO_ROTA, USAGE, stats_text, who_text
 from bot.dates import DateError
 from bot.rota.changes import add, away, ical, lead, remove, swap
@@ -22,8 +24,10 @@ from bot.rota.request import (
 from bot.rota.surface_commands import group, topic
 from bot.store import rota as store
 from bot.store import rota_cover as covers
+from bot.tickets.figures import client_figures
 
 STATS_WINDOW = timedelta(days=183)
+CLIENT_STATS_WEEKS = 4
 IN_A_CHANNEL = (
     "A rota belongs to a channel: use `/rota` in your team's channel, not in a direct message."
 )
@@ -83,6 +87,8 @@ def who(request: RotaRequest, command: Command) -> Outcome:
 
 
 def stats(request: RotaRequest, command: Command) -> Outcome:
+    if command.words:
+        return client_stats(request)
     rota = channel_rota(request)
     assert rota.id is not None
     today, calendar = request.today, request.calendar
@@ -115,6 +121,17 @@ def stats(request: RotaRequest, command: Command) -> Outcome:
     return Outcome(
         stats_text([(r.user_id, r.served, r.covers_given, r.covers_taken) for r in rows])
     )
+
+
+def client_stats(request: RotaRequest) -> Outcome:
+    """The per-client figures for the last 4 weeks, up to now."""
+    channel_rota(request)
+    start = request.now - timedelta(weeks=CLIENT_STATS_WEEKS)
+    figures = client_figures(
+        request.session, start=start, end=request.now, columns=request.client_columns
+    )
+    since = timefmt.day(request.calendar.today(start), today=request.today)
+    return Outcome(figures_text(figures, title=f"*Per client since {since}* (last 4 weeks)"))
 
 
 def usage(request: RotaRequest, command: Command) -> Outcome:

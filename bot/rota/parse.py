@@ -77,8 +77,10 @@ def parse_command(text: str) -> Command:
 
 def _check_shape(command: Command) -> None:
     name, users, words = command.name, command.users, command.words
-    if name in ("who", "stats", "help") and (users or words):
+    if name in ("who", "help") and (users or words):
         raise UsageError(f"`{name}` takes nothing after it.")
+    if name == "stats" and (users or [w.lower() for w in words] not in ([], ["clients"])):
+        raise UsageError("`stats` takes nothing, or `clients` for the figures per client.")
     if name == "show":
         if users or len(words) > 1 or (words and not _is_count(words[0])):
             raise UsageError(

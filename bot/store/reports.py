@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
 
 from bot.store.audit import AuditEvent
 from bot.store.rota import Rota
 from bot.store.shortlists import in_triage_order, shortlists
 from bot.store.tickets import OPEN_STATUSES, Ticket
-from bot.store.zendesk_people import ZendeskUser, organization
+from bot.store.zendesk_people import AGENT_ROLES, ZendeskUser, organization
 
 
 def zendesk_ids_of(*, session: Session, slack_user_id: str) -> list[int]:
@@ -57,6 +57,37 @@ def solved_between(*, session: Session, start: datetime, end: datetime) -> int:
         col(Ticket.updated_at) < end,
     )
     return int(session.exec(query).one())
+
+
+def open_tickets_from_unauthorised(
+    *, session: Session, authorised_tag: str | None, since: datetime, limit: int
+) -> list[Ticket]:
+    """Up to `limit` open tickets changed since `since` whose requester (an end user, read from
+    Zendesk) is outside the ticket's organization or, when `authorised_tag` is set, lacks the
+    tag; least recently changed first. bot.tickets.flags.authorised is the same rule for one
+    ticket."""
+    outside = or_(
+        col(Ticket.organization_id).is_(None),
+        col(ZendeskUser.organization_id).is_(None),
+        col(ZendeskUser.organization_id) != col(Ticket.organization_id),
+    )
+    if authorised_tag is not None:
+        untagged = ~col(ZendeskUser.tags).contains(f" {authorised_tag} ", autoescape=True)
+        outside = or_(outside, untagged)
+    where = and_(
+        col(Ticket.updated_at) >= since,
+        col(Ticket.status).in_(OPEN_STATUSES),
+        col(ZendeskUser.role).not_in(AGENT_ROLES),
+        col(ZendeskUser.tags).is_not(None),
+        outside,
+    )
+    query = (
+        select(Ticket)
+        .join(ZendeskUser, col(ZendeskUser.id) == col(Ticket.requester_id))
+        .where(where)
+        .order_by(col(Ticket.updated_at), col(Ticket.id))
+    )
+    return list(session.exec(query.limit(limit)))
 
 
 def all_rotas(*, session: Session) -> list[Rota]:

@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 from bot.store import (
     audit,
     changes,
+    client_activity,
     digest_lines,
     escalations,
     help_requests,
@@ -26,6 +27,7 @@ from bot.store import (
 __all__ = [
     "audit",
     "changes",
+    "client_activity",
     "digest_lines",
     "escalations",
     "help_requests",

@@ -42,6 +42,10 @@ class Ticket(SQLModel, table=True):
     last_agent_public_reply_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_agent_public_reply_by: int | None = _zendesk_id()
     last_requester_comment_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The start of the client's last public comment: how it reads (do they sound unhappy?).
+    client_comment: str | None = Field(default=None, sa_type=Text)
+    # The account's time-tracking field (ROTABOT_TIME_SPENT_FIELD), in seconds.
+    time_spent: int | None = Field(default=None, sa_type=BigInteger)
     # The newest comment read; 0 when read and there were none; None when not read since
     # the ticket last changed (the next sync reads them).
     last_comment_id: int | None = _zendesk_id()

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger
+from sqlalchemy import BigInteger, Text
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
@@ -23,6 +24,10 @@ class ZendeskUser(SQLModel, table=True):
     name: str = Field(default="", max_length=255)
     email: str | None = Field(default=None, max_length=255)
     role: str = Field(default="end-user", max_length=16)
+    # Their (default) client organization, and their Zendesk tags as " tag1 tag2 " so that SQL
+    # can look for one with LIKE; tags None: not read from Zendesk since these were added.
+    organization_id: int | None = Field(default=None, sa_type=BigInteger)
+    tags: str | None = Field(default=None, sa_type=Text)
     slack_user_id: str | None = Field(default=None, max_length=64)
     slack_checked_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
@@ -74,6 +79,15 @@ def upsert_zendesk_user(
     user.name, user.email, user.role = name, email, role
     session.add(user)
     return user
+
+
+def tag_list(tags: list[str]) -> str:
+    """Zendesk tags (no spaces in any) as the `tags` column keeps them."""
+    return " " + " ".join(tags) + " " if tags else " "
+
+
+def has_tag(user: ZendeskUser, tag: str) -> bool:
+    return user.tags is not None and f" {tag} " in user.tags
 
 
 def known_organization_ids(*, session: Session, organization_ids: set[int]) -> set[int]:
@@ -144,30 +158,32 @@ def agents(*, session: Session) -> list[ZendeskUser]:
 # --- the sync's bulk writes ---------------------------------------------------------------
 # A sync page brings up to a thousand tickets' people and organizations at once.
 
+_USER_COLUMNS = ("id", "name", "email", "role", "organization_id", "tags")
 # A user whose address changed may now be someone else in Slack: their match is looked up again.
 _FORGOTTEN_MATCH: Row = {"slack_user_id": None, "slack_checked_at": None}
 
 
 def upsert_zendesk_users(*, session: Session, users: Sequence[Row]) -> None:
-    """`upsert_zendesk_user` for each {id, name, email, role} in turn, in a few statements."""
+    """`upsert_zendesk_user` for each {id, name, email, role, organization_id, tags} in turn,
+    in a few statements."""
     if not users:
         return
-    query = select(ZendeskUser.id, ZendeskUser.name, ZendeskUser.email, ZendeskUser.role).where(
-        col(ZendeskUser.id).in_({user["id"] for user in users})
+    table = table_of(ZendeskUser)
+    query = sa_select(*(table.c[name] for name in _USER_COLUMNS)).where(
+        table.c.id.in_({user["id"] for user in users})
     )
-    known = {
-        user_id: {"id": user_id, "name": name, "email": email, "role": role}
-        for user_id, name, email, role in session.exec(query)
+    known: dict[int, Row] = {
+        row.id: dict(row._mapping) for row in session.connection().execute(query)
     }
     latest: dict[int, Row] = {}
     forget: set[int] = set()
     for user in users:
-        row = {key: user[key] for key in ("id", "name", "email", "role")}
-        before = latest.get(row["id"]) or known.get(row["id"])
+        user_id = int(user["id"])
+        row = {key: user.get(key) for key in _USER_COLUMNS}
+        before = latest.get(user_id) or known.get(user_id)
         if before is not None and before["email"] is not None and before["email"] != row["email"]:
-            forget.add(row["id"])
-        latest[row["id"]] = row
-    table = table_of(ZendeskUser)
+            forget.add(user_id)
+        latest[user_id] = row
     insert_rows(session, table, [row for user_id, row in latest.items() if user_id not in known])
     changed = [
         row

@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, Index, delete, func, text
+from sqlalchemy import BigInteger, Float, Index, Text, delete, func, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
@@ -27,6 +27,7 @@ class PendingComments(SQLModel, table=True):
     last_agent_public_reply_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_agent_public_reply_by: int | None = Field(default=None, sa_type=BigInteger)
     last_requester_comment_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    client_comment: str | None = Field(default=None, sa_type=Text)
     last_comment_id: int | None = Field(default=None, sa_type=BigInteger)
 
 

@@ -11,6 +11,7 @@ from bot.store.priority_reviews import last_priority_review
 from bot.store.promises import open_promises_on_tickets
 from bot.store.tickets import Ticket, ticket_by_id
 from bot.store.zendesk_people import ZendeskUser, organization, slack_match_due, users_by_ids
+from bot.tickets.flags import ticket_flags
 
 
 def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
@@ -60,4 +61,7 @@ def _card(
         review=last_priority_review(session=session, ticket_id=ticket.id),
         promises=open_promises_on_tickets(session=session, ticket_ids=[ticket.id]),
         assignee_match_due=None if assignee is None else slack_match_due(assignee),
+        flags=ticket_flags(session, [ticket], authorised_tag=services.settings.authorised_tag)[
+            ticket.id
+        ],
     )

@@ -23,7 +23,9 @@ def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
 
 def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Ticket | Exception]:
     zendesk = zendesk_of(services)
-    read = read_tickets(zendesk, services, ticket_ids)
+    read = read_tickets(
+        zendesk, services, ticket_ids, time_spent_field=services.settings.time_spent_field
+    )
     found = {data.get("id") for data in read.tickets}
     # Missing from show_many: deleted, so it leaves the mirror too.
     read.tickets += [{"id": gone, "status": "deleted"} for gone in ticket_ids if gone not in found]

@@ -20,6 +20,7 @@ from sqlmodel import Session
 
 from bot.priorities import PRIORITIES
 from bot.store.bulk_writes import Row
+from bot.store.client_activity import REPLY, SOLVED, TIME, known_replies, record_activity
 from bot.store.db import SessionSource
 from bot.store.priority_reviews import ZENDESK_REVIEWER, record_priority_reviews
 from bot.store.promises import cancel_promises_on_tickets
@@ -34,6 +35,7 @@ from bot.store.zendesk_people import (
     AGENT_ROLES,
     known_organization_ids,
     known_user_ids,
+    tag_list,
     upsert_organizations,
     upsert_zendesk_users,
     user_roles,
@@ -54,6 +56,7 @@ SUMMARY_COLUMNS = (
     "last_agent_public_reply_at",
     "last_agent_public_reply_by",
     "last_requester_comment_at",
+    "client_comment",
     "last_comment_id",
 )
 # A ticket's columns before its first write, as far as writing it reads them.
@@ -63,8 +66,13 @@ NEW_TICKET: Row = {
     "last_agent_public_reply_at": None,
     "last_agent_public_reply_by": None,
     "last_requester_comment_at": None,
+    "client_comment": None,
     "last_comment_id": None,
+    "time_spent": None,
 }
+CLOSED_STATUSES = ("solved", "closed")
+# The client's last comment is kept this long: enough to tell its tone and quote it.
+CLIENT_COMMENT_LIMIT = 2000
 
 
 def parse_zendesk_time(raw: Any) -> datetime | None:
@@ -96,6 +104,14 @@ class CommentSummary:
     last_agent_public_reply_by: int | None = None
     last_requester_comment_at: datetime | None = None
     last_comment_id: int | None = None
+    # What the client's last public comment says (its start), for the tone of the ticket.
+    last_requester_comment: str | None = None
+
+
+def comment_text(comment: Json) -> str:
+    """A comment's words without markup, clipped to what the mirror keeps."""
+    body = comment.get("plain_body") or comment.get("body") or ""
+    return str(body).strip()[:CLIENT_COMMENT_LIMIT]
 
 
 def summarize_comments(
@@ -105,6 +121,7 @@ def summarize_comments(
     reply_at: datetime | None = None
     reply_by: int | None = None
     client_at: datetime | None = None
+    client_said: str | None = None
     last_id: int | None = None
     for comment in comments:
         comment_id = _int(comment.get("id"))
@@ -119,8 +136,8 @@ def summarize_comments(
                 reply_at, reply_by = created, author
         elif author == requester_id or roles.get(author) == "end-user":
             if client_at is None or created >= client_at:
-                client_at = created
-    return CommentSummary(reply_at, reply_by, client_at, last_id)
+                client_at, client_said = created, comment_text(comment) or None
+    return CommentSummary(reply_at, reply_by, client_at, last_id, client_said)
 
 
 # --- what was read from Zendesk, and writing it -------------------------------------------
@@ -137,6 +154,8 @@ class ZendeskRead:
     metric_sets: list[Json] = field(default_factory=list)
     # Ticket metrics older than this stand in for comments the events export will not bring.
     history_before: datetime | None = None
+    # The ticket field holding time spent (seconds), when the account tracks time.
+    time_spent_field: int | None = None
 
 
 def is_gone(data: Json) -> bool:
@@ -168,10 +187,14 @@ def read_people(zendesk: ZendeskClient, services: SessionSource, read: ZendeskRe
 
 
 def read_tickets(
-    zendesk: ZendeskClient, services: SessionSource, ticket_ids: list[int]
+    zendesk: ZendeskClient,
+    services: SessionSource,
+    ticket_ids: list[int],
+    *,
+    time_spent_field: int | None = None,
 ) -> ZendeskRead:
     """Some tickets now (a webhook, a card): one show_many, each one's comments, the people."""
-    read = ZendeskRead(tickets=zendesk.tickets(ticket_ids))
+    read = ZendeskRead(tickets=zendesk.tickets(ticket_ids), time_spent_field=time_spent_field)
     for data in read.tickets:
         ticket_id = _int(data.get("id"))
         if ticket_id is not None and not is_gone(data):
@@ -224,6 +247,7 @@ def write_read(
     metrics = {tid: m for m in read.metric_sets if (tid := _int(m.get("ticket_id")))}
     latest: dict[int, Row] = {}
     reviews: list[Row] = []
+    activity: list[Row] = []
     for data in read.tickets:
         ticket_id = _int(data.get("id"))
         if ticket_id is None or ticket_id in gone:
@@ -233,6 +257,9 @@ def write_read(
         if before is None and ticket_id in pending:
             _merge_summary(row, pending[ticket_id])
         _fill_from_metrics(row, metrics.get(ticket_id), before=read.history_before)
+        if read.time_spent_field is not None:
+            row["time_spent"] = time_spent(data, read.time_spent_field)
+        activity.extend(changes_for_figures(before, row))
         if not ours and before is not None and row["priority"] != before["priority"]:
             # Only agents set priorities in Zendesk: a change there is a priority review.
             reviews.append(
@@ -269,6 +296,8 @@ def write_read(
         forget_tickets(session=session, ticket_ids=gone)
         cancel_promises_on_tickets(session=session, ticket_ids=sorted(gone), at=now)
     record_priority_reviews(session=session, reviews=reviews)
+    activity.extend(our_replies(session, read, latest, roles))
+    record_activity(session=session, rows=activity)
     return ids
 
 
@@ -277,6 +306,7 @@ def summary_row(summary: CommentSummary) -> Row:
         "last_agent_public_reply_at": summary.last_agent_public_reply_at,
         "last_agent_public_reply_by": summary.last_agent_public_reply_by,
         "last_requester_comment_at": summary.last_requester_comment_at,
+        "client_comment": summary.last_requester_comment,
         "last_comment_id": summary.last_comment_id,
     }
 
@@ -295,6 +325,7 @@ def _merge_summary(row: Row, newer: Row) -> None:
         row.get("last_requester_comment_at") is None or client_at > row["last_requester_comment_at"]
     ):
         row["last_requester_comment_at"] = client_at
+        row["client_comment"] = newer.get("client_comment")
     comment_id = newer.get("last_comment_id")
     if comment_id is not None and (
         row.get("last_comment_id") is None or comment_id > row["last_comment_id"]
@@ -317,16 +348,82 @@ def _fill_from_metrics(row: Row, metrics: Json | None, *, before: datetime | Non
         row["last_agent_public_reply_by"] = row.get("assignee_id")
 
 
+def time_spent(data: Json, field_id: int) -> int | None:
+    """The time-tracking field's value in seconds: 0 when the ticket has none yet; None when
+    the ticket has no such field, or its value is not a number of seconds."""
+    fields = data.get("custom_fields")
+    for entry in fields if isinstance(fields, list) else []:
+        if isinstance(entry, dict) and _int(entry.get("id")) == field_id:
+            value = entry.get("value")
+            if value is None or value == "":
+                return 0
+            if isinstance(value, float) and value >= 0:
+                return int(value)
+            number = _int(value)
+            return number if number is not None and number >= 0 else None
+    return None
+
+
+def _activity(row: Row, kind: str, at: datetime, amount: int = 1, source: int | None = None) -> Row:
+    return {
+        "kind": kind,
+        "ticket_id": row["id"],
+        "organization_id": row["organization_id"],
+        "at": at,
+        "amount": amount,
+        "source_id": source,
+    }
+
+
+def changes_for_figures(before: Row | None, row: Row) -> list[Row]:
+    """What the per-client figures count in this change: the ticket solved, time logged."""
+    found = []
+    was_closed = before is not None and before["status"] in CLOSED_STATUSES
+    if row["status"] in CLOSED_STATUSES and not was_closed:
+        found.append(_activity(row, SOLVED, row["updated_at"]))
+    # A ticket mirrored before its time was read gives no baseline: its total is not this week's.
+    counted_before = before is None or before.get("time_spent") is not None
+    logged = (row.get("time_spent") or 0) - ((before or {}).get("time_spent") or 0)
+    if logged > 0 and counted_before:
+        found.append(_activity(row, TIME, row["updated_at"], amount=logged))
+    return found
+
+
+def our_replies(
+    session: Session, read: ZendeskRead, rows: dict[int, Row], roles: dict[int, str]
+) -> list[Row]:
+    """Our public replies among the comments read, each counted once however often read."""
+    replies = [
+        (ticket_id, comment_id, created)
+        for ticket_id, comments in read.comments.items()
+        if ticket_id in rows
+        for c in comments
+        if c.get("public", False)
+        and roles.get(_int(c.get("author_id")) or 0) in AGENT_ROLES
+        and (comment_id := _int(c.get("id"))) is not None
+        and (created := parse_zendesk_time(c.get("created_at"))) is not None
+    ]
+    known = known_replies(session=session, comment_ids={c for _, c, _ in replies})
+    return [
+        _activity(rows[ticket_id], REPLY, created, source=comment_id)
+        for ticket_id, comment_id, created in replies
+        if comment_id not in known
+    ]
+
+
 def user_row(user: Json) -> Row | None:
     user_id = _int(user.get("id"))
     if user_id is None:
         return None
     email = user.get("email")
+    tags = user.get("tags")
     return {
         "id": user_id,
         "name": str(user.get("name") or ""),
         "email": email if isinstance(email, str) and email else None,
         "role": str(user.get("role") or "end-user"),
+        "organization_id": _int(user.get("organization_id")),
+        "tags": tag_list([str(tag) for tag in tags] if isinstance(tags, list) else []),
     }
 
 

@@ -72,3 +72,14 @@ def buttons(blocks: list[dict[str, Any]]) -> list[tuple[str, str, str | None]]:
         for e in elements
         if e.get("type") == "button"
     ]
+
+
+def client_figure(text: str, client: str, title: str) -> str:
+    """The cell of the per-client table (bot.blocks.figures) in `text` for a client and column:
+    the table's cells are right-aligned under their column's title."""
+    lines = text.split("\n")
+    at = next(i for i, line in enumerate(lines) if "Client " in line and f" {title}" in line)
+    head = lines[at]
+    end = head.index(f" {title}") + 1 + len(title) - head.index("Client ")
+    row = next(line for line in lines[at + 1 :] if line.startswith(client))
+    return row[:end].split()[-1]

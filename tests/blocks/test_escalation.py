@@ -12,6 +12,7 @@ from bot.blocks.escalation import (
     acknowledged_text,
     channel_blocks,
     channel_text,
+    escalate_button,
     escalation_modal,
     escalations_section,
     lead_dm_blocks,
@@ -25,6 +26,7 @@ from bot.blocks.escalation import (
     zendesk_note,
 )
 from bot.blocks.text import blocks_as_text
+from bot.handlers.escalation import parse_escalate_value
 from bot.store.escalations import ACKNOWLEDGED, CONTACTING
 from bot.worktime import WorkCalendar
 from tests.blocks.helpers import buttons, escalation
@@ -77,6 +79,25 @@ def test_the_modal_asks_for_a_reason_and_a_note() -> None:
         True,
     )
     assert note["element"]["max_length"] == 2000
+    assert "initial_option" not in reason["element"]
+
+
+def test_an_escalate_button_may_choose_the_reason() -> None:
+    plain = escalate_button(101)
+    unhappy = escalate_button(101, reason="unhappy")
+    assert (plain["action_id"], unhappy["action_id"]) == ("escalation.open", "escalation.open")
+    assert (plain["value"], unhappy["value"]) == ("101", "101:unhappy")
+    assert parse_escalate_value(plain["value"]) == (101, None)
+    assert parse_escalate_value(unhappy["value"]) == (101, "unhappy")
+    assert parse_escalate_value("101:no-such-reason") is None
+    view = escalation_modal(101, "Export", None, "ULEAD", reason="post-update")
+    chosen = view["blocks"][1]["element"]["initial_option"]
+    assert chosen == {
+        "text": {"type": "plain_text", "text": "Problem after an update has taken over 2 hours"},
+        "value": "post-update",
+    }
+    modal = escalation_modal(101, "Export", None, "ULEAD", reason="nonsense")
+    assert "initial_option" not in modal["blocks"][1]["element"]
 
 
 def test_a_notice_modal_only_explains() -> None:

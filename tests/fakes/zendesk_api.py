@@ -40,7 +40,16 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Sorts after every real ticket id, so a cursor can sit "after everything at this instant".
 _AFTER_ALL_IDS = 2**63 - 1
 _UPDATABLE_FIELDS = frozenset(
-    {"subject", "status", "priority", "assignee_id", "organization_id", "tags", "group_id"}
+    {
+        "subject",
+        "status",
+        "priority",
+        "assignee_id",
+        "organization_id",
+        "tags",
+        "group_id",
+        "custom_fields",
+    }
 )
 GROUPS_MAX_PAGE = 100
 
@@ -68,6 +77,7 @@ class _User:
     email: str
     role: Role
     organization_id: int | None
+    tags: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -96,6 +106,8 @@ class _Ticket:
     created_at: datetime
     updated_at: datetime
     group_id: int | None = None
+    # Custom field id → value; fields of the account a ticket has no value for are None.
+    custom_fields: dict[int, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -236,6 +248,7 @@ class FakeZendesk:
         self._users: dict[int, _User] = {me_id: _User(me_id, me_name, email, "admin", None)}
         self._organizations: dict[int, _Organization] = {}
         self._groups: dict[int, _Group] = {}
+        self._ticket_fields: set[int] = set()
         self._tickets: dict[int, _Ticket] = {}
         self._comments: list[_Comment] = []
         self._next_comment_id = 1
@@ -305,9 +318,17 @@ class FakeZendesk:
         email: str,
         role: Role = "agent",
         organization_id: int | None = None,
+        tags: Iterable[str] = (),
     ) -> None:
         with self._lock:
-            self._users[id] = _User(id, name, email, role, organization_id)
+            # Zendesk keeps tags lower case, without spaces.
+            kept = [tag.lower().replace(" ", "_") for tag in tags]
+            self._users[id] = _User(id, name, email, role, organization_id, kept)
+
+    def add_ticket_field(self, id: int) -> None:
+        """A custom ticket field of the account (e.g. a time-tracking app's "time spent")."""
+        with self._lock:
+            self._ticket_fields.add(id)
 
     def add_organization(self, id: int, *, name: str) -> None:
         with self._lock:
@@ -331,6 +352,7 @@ class FakeZendesk:
         created_at: datetime | None = None,
         updated_at: datetime | None = None,
         description: str | None = None,
+        custom_fields: dict[int, Any] | None = None,
     ) -> None:
         """A new ticket; a `description` is its first comment, by the requester, in the same
         audit as the ticket's creation (as Zendesk records it)."""
@@ -348,6 +370,7 @@ class FakeZendesk:
                 tags=list(tags),
                 created_at=created,
                 updated_at=updated,
+                custom_fields=self._checked_fields(custom_fields or {}),
             )
             first = None
             if description is not None:
@@ -357,6 +380,12 @@ class FakeZendesk:
                 self._next_comment_id += 1
                 self._comments.append(first)
             self._add_event(id, requester_id, created, {"status": status}, first)
+
+    def _checked_fields(self, values: dict[int, Any]) -> dict[int, Any]:
+        unknown = set(values) - self._ticket_fields
+        if unknown:
+            raise ValueError(f"no ticket fields {sorted(unknown)}: add_ticket_field first")
+        return dict(values)
 
     def add_comment(
         self,
@@ -390,6 +419,8 @@ class FakeZendesk:
         with self._lock:
             ticket = self._tickets[id]
             for name, value in fields.items():
+                if name == "custom_fields":
+                    value = ticket.custom_fields | self._checked_fields(value)
                 setattr(ticket, name, list(value) if name == "tags" else value)
             ticket.updated_at = moment
             self._add_event(id, self.me_id, moment, dict(fields))
@@ -965,6 +996,11 @@ class FakeZendesk:
             "organization_id": ticket.organization_id,
             "group_id": ticket.group_id,
             "tags": list(ticket.tags),
+            # Like Zendesk: every custom field of the account, null where the ticket has none.
+            "custom_fields": [
+                {"id": field_id, "value": ticket.custom_fields.get(field_id)}
+                for field_id in sorted(self._ticket_fields)
+            ],
             "created_at": zendesk_time(ticket.created_at),
             "updated_at": zendesk_time(ticket.updated_at),
             "via": {"channel": "web", "source": {"from": {}, "to": {}, "rel": None}},
@@ -1043,6 +1079,7 @@ class FakeZendesk:
             "email": user.email,
             "role": user.role,
             "organization_id": user.organization_id,
+            "tags": list(user.tags),
             "active": True,
             "suspended": False,
         }

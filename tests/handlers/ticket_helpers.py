@@ -14,7 +14,9 @@ CLIENT, ALICE = 1, 7
 
 def seed_ticket(fake: FakeZendesk) -> None:
     fake.add_organization(50, name="Acme Ltd")
-    fake.add_user(CLIENT, name="Carol Client", email="carol@acme.test", role="end-user")
+    fake.add_user(
+        CLIENT, name="Carol Client", email="carol@acme.test", role="end-user", organization_id=50
+    )
     fake.add_user(ALICE, name="Alice Agent", email="alice@team.test", role="agent")
     fake.add_ticket(
         101,

@@ -58,7 +58,9 @@ def team(
     fake_zendesk.add_organization(7, name="Acme Council")
     fake_zendesk.add_user(101, name="Alice", email="alice@acme.test", role="agent")
     fake_zendesk.add_user(102, name="Bob", email="bob@acme.test", role="agent")
-    fake_zendesk.add_user(900, name="Client", email="client@council.test", role="end-user")
+    fake_zendesk.add_user(
+        900, name="Client", email="client@council.test", role="end-user", organization_id=7
+    )
     created = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
     tickets = [
         (1, "Site is down", "urgent", "open", 101),

@@ -34,7 +34,9 @@ def team(services: Services, fake_slack: FakeSlack, fake_zendesk: FakeZendesk) -
     """Zendesk people and the Acme organization; Slack people; the rota in C1."""
     fake_zendesk.add_organization(50, name="Acme Ltd")
     fake_zendesk.add_organization(60, name="Globex")
-    fake_zendesk.add_user(CLIENT, name="Carol Client", email="carol@acme.test", role="end-user")
+    fake_zendesk.add_user(
+        CLIENT, name="Carol Client", email="carol@acme.test", role="end-user", organization_id=50
+    )
     fake_zendesk.add_user(ALICE, name="Alice Agent", email="alice@team.test", role="agent")
     fake_zendesk.add_user(BOB, name="Bob Nobody", email="bob@elsewhere.test", role="agent")
     fake_slack.add_user(U_ALICE, name="alice", email="alice@team.test", real_name="Alice Agent")

@@ -3,6 +3,7 @@ Zendesk, the job run at chosen instants, the post asserted on the fake Slack."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -34,6 +35,28 @@ def test_weekly_summary_posts_on_the_first_working_day(
     assert run_job(team, weekly_summary.JOB, now=monday).sent == 0
     tuesday = datetime(2026, 12, 8, 9, 30, tzinfo=UTC)
     assert run_job(team, weekly_summary.JOB, now=tuesday).sent == 0
+
+
+def test_weekly_summary_lists_requesters_not_authorised(
+    team: Services, fake_slack: FakeSlack
+) -> None:
+    monday = datetime(2026, 12, 7, 9, 30, tzinfo=UTC)
+    team.settings = replace(team.settings, authorised_tag="authorised")
+    assert run_job(team, weekly_summary.JOB, now=monday).sent == 1
+    text = FakeSlack.texts(fake_slack.messages_to("CSUP")[0])
+    assert (
+        "*Requesters not authorised* (1 open ticket active last week): "
+        "check before changing anything"
+    ) in text
+    assert "Bob's ticket · *normal* · open · requester not authorised for Acme Council" in text
+    assert "Site is down · *urgent* · open · requester not authorised" not in text
+
+
+def test_weekly_summary_leaves_out_the_list_when_every_requester_is_authorised(
+    team: Services, fake_slack: FakeSlack
+) -> None:
+    assert run_job(team, weekly_summary.JOB, now=datetime(2026, 12, 7, 9, 30, tzinfo=UTC)).sent
+    assert "not authorised" not in FakeSlack.texts(fake_slack.messages_to("CSUP")[0])
 
 
 def test_weekly_summary_waits_for_tuesday_after_easter_monday(

@@ -7,13 +7,16 @@ from typing import Any
 
 from bot.zendesk.events import comments_by_ticket
 from bot.zendesk.mirror import (
+    CLIENT_COMMENT_LIMIT,
     CommentSummary,
     _merge_summary,
+    changes_for_figures,
     is_gone,
     parse_zendesk_time,
     summarize_comments,
     summary_row,
     ticket_row,
+    time_spent,
     user_row,
 )
 
@@ -72,8 +75,16 @@ def test_a_user_row_defaults_what_zendesk_left_out() -> None:
         "name": "",
         "email": None,
         "role": "end-user",
+        "organization_id": None,
+        "tags": " ",
     }
     assert user_row({"name": "No id"}) is None
+
+
+def test_a_user_row_keeps_their_organization_and_tags() -> None:
+    row = user_row({"id": 7, "organization_id": 50, "tags": ["authorised", "vip"]})
+    assert row is not None
+    assert (row["organization_id"], row["tags"]) == (50, " authorised vip ")
 
 
 def test_a_new_ticket_row_takes_zendesk_fields() -> None:
@@ -114,8 +125,18 @@ def test_a_summary_only_moves_forward_so_reading_comments_twice_changes_nothing(
         "last_agent_public_reply_at": when("2026-11-30T10:00:00Z"),
         "last_agent_public_reply_by": 7,
         "last_requester_comment_at": when("2026-11-30T12:00:00Z"),
+        "client_comment": None,
         "last_comment_id": 12,
     }
+
+
+def test_the_client_s_words_move_forward_with_their_time_whatever_order_events_come() -> None:
+    early = [comment(10, 1, "2026-11-30T09:00:00Z") | {"body": "Thanks, no rush."}]
+    late = [comment(12, 1, "2026-11-30T12:00:00Z") | {"body": "Third time I ask!"}]
+    row: dict[str, Any] = {}
+    for batch in (late, early):
+        _merge_summary(row, summary_row(summarize_comments(batch, requester_id=1, roles=ROLES)))
+    assert row["client_comment"] == "Third time I ask!"
 
 
 def test_deleted_and_merged_tickets_are_gone() -> None:
@@ -136,3 +157,49 @@ def test_comments_from_events_once_each_with_their_audit_time() -> None:
     found = comments_by_ticket([audit, audit, {"ticket_id": "x"}, {"ticket_id": 3}])
 
     assert found == {9: [child | {"created_at": "2026-11-30T09:00:00Z"}]}
+
+
+def test_the_client_s_last_public_comment_is_kept_for_its_tone() -> None:
+    comments = [
+        comment(1, 1, "2026-11-30T09:00:00Z") | {"plain_body": "First, calm."},
+        comment(2, 1, "2026-11-30T10:00:00Z") | {"plain_body": "  This is the third time!  "},
+        comment(3, 7, "2026-11-30T11:00:00Z") | {"plain_body": "Our reply."},
+        comment(4, 1, "2026-11-30T12:00:00Z", public=False) | {"plain_body": "Private."},
+    ]
+    summary = summarize_comments(comments, requester_id=1, roles=ROLES)
+    assert summary.last_requester_comment == "This is the third time!"
+    long = [comment(1, 1, "2026-11-30T09:00:00Z") | {"body": "x" * 5000}]
+    kept = summarize_comments(long, requester_id=1, roles=ROLES).last_requester_comment
+    assert kept == "x" * CLIENT_COMMENT_LIMIT
+
+
+def test_time_spent_is_read_from_the_account_s_field() -> None:
+    data = {"custom_fields": [{"id": 5, "value": "x"}, {"id": 9, "value": "5400"}]}
+    assert time_spent(data, 9) == 5400
+    assert time_spent({"custom_fields": [{"id": 9, "value": 90.0}]}, 9) == 90
+    assert time_spent({"custom_fields": [{"id": 9, "value": None}]}, 9) == 0
+    assert time_spent(data, 5) is None  # not a number of seconds
+    assert time_spent({"custom_fields": [{"id": 9, "value": -3}]}, 9) is None
+    assert time_spent(data, 7) is None and time_spent({}, 9) is None
+
+
+def test_time_logged_counts_what_the_field_grew_by() -> None:
+    def row(status: str, spent: int | None) -> dict[str, Any]:
+        return {
+            "id": 1,
+            "organization_id": 50,
+            "status": status,
+            "time_spent": spent,
+            "updated_at": NOW,
+        }
+
+    def logged(before: dict[str, Any] | None, after: dict[str, Any]) -> list[tuple[str, int]]:
+        return [(a["kind"], a["amount"]) for a in changes_for_figures(before, after)]
+
+    assert logged(None, row("open", 600)) == [("time", 600)]
+    assert logged(row("open", 600), row("open", 900)) == [("time", 300)]
+    assert logged(row("open", 900), row("open", 300)) == []  # corrected down: nothing logged
+    # Mirrored before the field was read: its total so far is no one week's work.
+    assert logged(row("open", None), row("open", 7200)) == []
+    assert logged(row("open", 0), row("solved", 0)) == [("solved", 1)]
+    assert logged(row("solved", 0), row("closed", 0)) == []
