@@ -7,12 +7,14 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+from slack_bolt import Respond
 from slack_sdk import WebClient
 from slack_sdk.webhook import WebhookClient
 
 from bot.access import asker_of, ticket_refusal
 from bot.blocks.home import HomeContext, home_view
 from bot.blocks.models import TicketCard
+from bot.blocks.parts import settled_part
 from bot.blocks.ticket import (
     not_found_text,
     ticket_card_blocks,
@@ -66,6 +68,14 @@ def publish_home(
     )
     send_all(services, client, posts)
     show_home(client, user_id=user_id, view=home_view(home))
+
+
+def settle_part(body: dict[str, Any], respond: Respond, name: str, text: str) -> None:
+    """Answer a click on the part `name` of a message: that part becomes `text`, and any other
+    reminders sharing the message keep their buttons."""
+    message = body.get("message") or {}
+    blocks = settled_part(list(message.get("blocks") or []), name, text)
+    respond(text=text, blocks=blocks, replace_original=True)
 
 
 def running_timebox(services: Services, user_id: str) -> RunningTimebox | None:

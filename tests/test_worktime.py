@@ -12,7 +12,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from bot.worktime import WorkCalendar
@@ -450,7 +450,8 @@ def test_a_week_of_holidays_still_exists_and_is_skipped_by_working_days() -> Non
 
 # Properties
 
-ZONES = st.sampled_from([UTC, LONDON, ZoneInfo("America/New_York"), ZoneInfo("Asia/Kolkata")])
+NEW_YORK = ZoneInfo("America/New_York")
+ZONES = st.sampled_from([UTC, LONDON, NEW_YORK, ZoneInfo("Asia/Kolkata")])
 INSTANTS = st.datetimes(
     min_value=datetime(2025, 1, 1), max_value=datetime(2028, 12, 31), timezones=ZONES
 )
@@ -469,6 +470,12 @@ def test_added_working_hours_are_all_working_time(start: datetime, hours: float)
 @settings(max_examples=300, deadline=None, database=None)
 # Settings give whole or fractional hours; quarter hours stand for them all.
 @given(end=INSTANTS, hours=st.integers(0, 240).map(lambda q: q / 4), back=st.floats(0, 400))
+# 01:00 on 30 March 2025 does not exist in London; with fold=1 it reads as 00:00 UTC, but
+# `end - timedelta(0)` is 01:00 with fold=0, i.e. 01:00 UTC: an hour after `end`.
+@example(end=datetime(2025, 3, 30, 1, 0, fold=1, tzinfo=LONDON), hours=0.0, back=0.0)
+# The same in New York with fold=0 (07:00 UTC): the instant `back` hours before it reads
+# 03:00 EDT, a wall time after `end`'s, so the two must not be compared as wall times.
+@example(end=datetime(2025, 3, 9, 2, 0, tzinfo=NEW_YORK), hours=0.0, back=0.0)
 def test_latest_start_for_is_exactly_the_threshold(
     end: datetime, hours: float, back: float
 ) -> None:
@@ -476,7 +483,9 @@ def test_latest_start_for_is_exactly_the_threshold(
     assert cutoff <= end
     assert CAL.working_hours_between(cutoff, end) == pytest.approx(hours, abs=1e-6)
     # Any instant is at or before the cutoff exactly when that much working time has passed.
-    other = end - timedelta(hours=back)
+    # `back` real hours before `end`: arithmetic on an aware datetime moves its wall clock
+    # (and drops its fold), which across a clock change is not that many hours.
+    other = (end.astimezone(UTC) - timedelta(hours=back)).astimezone(end.tzinfo)
     enough = CAL.working_hours_between(other, end) >= hours
     assert enough == (other <= cutoff) or abs(other - cutoff) < timedelta(microseconds=2)
     # The cutoff is the latest such instant.

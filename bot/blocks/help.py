@@ -247,6 +247,12 @@ def suggested_text(view: HelpView, calendar: WorkCalendar, *, now: datetime) -> 
     return f"You suggested *{slot}* instead; waiting for {mention(view.waiting_on)} to answer."
 
 
+def part_name(request_id: int) -> str:
+    """A help reminder's blocks are named after the request, so it can share a message with
+    other reminders and a click settles only its own (see bot.blocks.parts)."""
+    return f"help.{request_id}"
+
+
 def reminder_blocks(view: HelpView, calendar: WorkCalendar, *, now: datetime) -> list[Block]:
     slot = slot_text(view.starts_at, view.minutes, calendar, now=now)
     buttons = [button("Can't make it", action_id=ids.HELP_DECLINE, value=str(view.request_id))]

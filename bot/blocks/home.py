@@ -16,7 +16,13 @@ from bot.blocks.escalation import escalations_section
 from bot.blocks.help import HelpView, booked_help_blocks
 from bot.blocks.kit import Block, context, mention, section
 from bot.blocks.promises import home_promise_blocks
-from bot.blocks.rota import RotaSummary, swap_request_blocks, week_label, week_mark
+from bot.blocks.rota import (
+    RotaSummary,
+    split_week,
+    swap_request_blocks,
+    week_label,
+    week_mark,
+)
 from bot.blocks.timeboxes import RunningTimebox, home_timebox_blocks
 from bot.store.promises import Promise
 from bot.worktime import WorkCalendar
@@ -144,14 +150,34 @@ def home_view(home: HomeContext, sections: list[Section] = SECTIONS) -> dict[str
 
 
 def _now_line(summary: RotaSummary, home: HomeContext) -> str:
+    """Who is on support today, covering included, until when; and who is on after them
+    when someone covers part of the week."""
     current = summary.current
     if current is None:
         return "Nobody is on support this week."
-    last = home.calendar.last_working_day_of_week(current.week_start) or (
-        current.week_start + timedelta(days=4)
-    )
-    who = "You're" if current.user_id == home.user_id else f"{mention(current.user_id)} is"
-    return f"{who} on support now, until {timefmt.day(last, today=home.today)}."
+    runs = split_week(current, summary.covers)
+    today = home.today
+    now = next((i for i, (first, last, _) in enumerate(runs) if first <= today <= last), None)
+    if now is None:  # a weekend: the week's runs are behind or ahead
+        now = 0 if today < runs[0][0] else len(runs) - 1
+    _, until, person = runs[now]
+    if now == len(runs) - 1:
+        until = home.calendar.last_working_day_of_week(current.week_start) or (
+            current.week_start + timedelta(days=4)
+        )
+    who = "You're" if person == home.user_id else f"{mention(person)} is"
+    planned = "you" if current.user_id == home.user_id else mention(current.user_id)
+    covering = "," if person == current.user_id else f", covering for {planned}"
+    text = f"{who} on support now{covering} until {timefmt.day(until, today=today)}."
+    if now + 1 < len(runs):
+        first, _, after = runs[now + 1]
+        since = timefmt.day(first, today=today)
+        if after == current.user_id:
+            text += f" Back to {planned} from {since}."
+        else:
+            text += f" {'You cover' if after == home.user_id else f'{mention(after)} covers'}"
+            text += f" from {since}."
+    return text
 
 
 def _my_weeks(summary: RotaSummary, home: HomeContext) -> str:

@@ -143,6 +143,8 @@ class RotaSummary:
     my_weeks: list[RotaWeek]
     swaps_to_me: list[SwapRequest]
     swaps_from_me: list[SwapRequest]
+    # Accepted cover inside this week: the days someone else is on support.
+    covers: tuple[DaysCover, ...] = ()
 
 
 def week_line(shown: ShownWeek, *, today: date, calendar: WorkCalendar) -> str:

@@ -40,6 +40,12 @@ class TimeboxNote:
     update_tag: str
 
 
+def part_name(timebox_id: int) -> str:
+    """A time-box DM's blocks are named after the box, so it can share a message with other
+    reminders and a click settles only its own (see bot.blocks.parts)."""
+    return f"timebox.{timebox_id}"
+
+
 def timebox_dm_text(note: TimeboxNote) -> str:
     return f"You've spent {hours(note.worked)} on ticket #{note.ticket_id}."
 

@@ -18,6 +18,7 @@ from bot.blocks.help import (
     declined_text,
     help_modal,
     notice_modal,
+    part_name,
     question_blocks,
     question_text,
     read_help_form,
@@ -42,7 +43,7 @@ from bot.services import Services, services_of
 from bot.slack.post import open_view, post, update
 from bot.store.help_requests import ACCEPTED
 from bot.store.reports import client_name
-from bot.surfaces import for_ticket_people
+from bot.surfaces import for_ticket_people, settle_part
 from bot.tickets.refresh import mirrored_or_fetched
 from bot.zendesk.client import ZendeskError
 
@@ -187,7 +188,7 @@ def _answer(
         text = cancelled_text(view, user)
     else:
         text = declined_text(view, user)
-    respond(text=text, replace_original=True)
+    settle_part(body, respond, part_name(view.request_id), text)
     post(services.slack, channel=view.asker if user == view.helper else view.helper, text=text)
 
 

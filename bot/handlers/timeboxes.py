@@ -12,13 +12,14 @@ from bot.blocks.timeboxes import (
     closed_text,
     more_text,
     not_yours_text,
+    part_name,
     started_text,
     stopped_text,
 )
 from bot.listeners import acknowledge
 from bot.services import services_of
 from bot.store.timeboxes import ENDED
-from bot.surfaces import for_ticket_people, publish_home
+from bot.surfaces import for_ticket_people, publish_home, settle_part
 from bot.timeboxes.track import (
     NotYours,
     TicketClosed,
@@ -98,7 +99,7 @@ def more_clicked(
     text = more_text(
         link_of(services, box.ticket_id), timed.worked, box.limit_hours, ended=box.state == ENDED
     )
-    respond(text=text, replace_original=True)
+    settle_part(body, respond, part_name(int(raw)), text)
 
 
 def stop_clicked(
@@ -122,4 +123,4 @@ def stop_clicked(
     elif timed is None:
         _tell(respond, text)
     else:
-        respond(text=text, replace_original=True)
+        settle_part(body, respond, part_name(int(raw)), text)

@@ -4,9 +4,11 @@ they become parts of the person's one message for the run."""
 
 from __future__ import annotations
 
+from bot.blocks.help import part_name as help_part
 from bot.blocks.help import reminder_blocks, reminder_text, unanswered_blocks, unanswered_text
 from bot.blocks.kit import Block
 from bot.blocks.parts import named_part
+from bot.blocks.timeboxes import part_name as timebox_part
 from bot.blocks.timeboxes import timebox_dm_blocks, timebox_dm_text
 from bot.helping.due import REMINDER, due_help
 from bot.jobs.base import JobContext
@@ -28,7 +30,7 @@ def playbook_parts(ctx: JobContext) -> list[Part]:
             key=item.key,
             recipient=item.recipient,
             text=timebox_dm_text(item.note),
-            blocks=named_part(f"timebox.{item.note.timebox_id}", timebox_dm_blocks(item.note)),
+            blocks=named_part(timebox_part(item.note.timebox_id), timebox_dm_blocks(item.note)),
             when=now,
         )
         for item in timeboxes
@@ -45,7 +47,7 @@ def playbook_parts(ctx: JobContext) -> list[Part]:
                 key=item.key,
                 recipient=item.recipient,
                 text=reminder_text(item.view) if reminder else unanswered_text(item.view),
-                blocks=named_part(f"help.{item.view.request_id}", blocks),
+                blocks=named_part(help_part(item.view.request_id), blocks),
                 when=item.view.starts_at if reminder else now,
             )
         )

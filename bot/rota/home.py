@@ -6,11 +6,12 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.blocks.rota import RotaSummary
+from bot.blocks.rota import DaysCover, RotaSummary
 from bot.rota.planner import Planner
 from bot.rota.planning import has_started
 from bot.rota.request import Post, cover_posts
 from bot.store import rota as store
+from bot.store import rota_cover
 from bot.worktime import WorkCalendar
 
 HOME_WEEKS = 8
@@ -33,6 +34,9 @@ def home_summaries(
         planner = Planner(session, calendar, rota.id, today)
         shown = planner.shown(HOME_WEEKS)
         posts += cover_posts(planner.covers, channel=rota.channel_id, today=today)
+        covering = rota_cover.midweek_covers(
+            session=session, rota_id=rota.id, first=planner.this_week, last=planner.this_week
+        )
         summaries.append(
             RotaSummary(
                 channel_id=rota.channel_id,
@@ -44,6 +48,11 @@ def home_summaries(
                 swaps_from_me=[
                     s for s in pending if s.rota_id == rota.id and s.requester == user_id
                 ],
+                covers=tuple(
+                    DaysCover(c.first_day, c.last_day, c.coverer)
+                    for c in covering
+                    if c.status == rota_cover.ACCEPTED and c.coverer
+                ),
             )
         )
     return summaries, posts

@@ -16,7 +16,7 @@ from bot.blocks.home import (
     promises_section,
     rotas_section,
 )
-from bot.blocks.rota import RotaSummary
+from bot.blocks.rota import DaysCover, RotaSummary
 from bot.blocks.text import blocks_as_text
 from bot.store import rota as store
 from bot.store.rota import SwapRequest
@@ -82,6 +82,21 @@ def test_the_person_on_support_reads_youre() -> None:
 def test_a_friday_holiday_ends_the_week_on_thursday() -> None:
     christmas = home(today=date(2026, 12, 22), rotas=[rota(current=week(date(2026, 12, 21), "U1"))])
     assert "<@U1> is on support now, until Thu 24 Dec." in blocks_as_text(rotas_section(christmas))
+
+
+def test_cover_to_the_end_of_the_week_is_shown_over_the_weekend() -> None:
+    covered = rota(covers=(DaysCover(date(2026, 12, 3), date(2026, 12, 4), "U2"),))
+    saturday = home(user_id="U3", today=date(2026, 12, 5), rotas=[covered])
+    assert blocks_as_text(rotas_section(saturday)).splitlines()[2] == (
+        "<@U2> is on support now, covering for <@U1> until Fri 4 Dec."
+    )
+
+
+def test_cover_that_was_only_asked_for_changes_nothing() -> None:
+    asked = rota(covers=(DaysCover(TODAY, date(2026, 12, 4), "U2", accepted=False),))
+    assert blocks_as_text(rotas_section(home(rotas=[asked]))).splitlines()[2] == (
+        "<@U1> is on support now, until Fri 4 Dec."
+    )
 
 
 def test_a_week_of_holidays_ends_on_friday_and_new_year_names_the_year() -> None:

@@ -212,3 +212,49 @@ def test_who_names_the_person_covering(slack: SlackDoor, fake_slack: FakeSlack) 
         ":technologist: On support now: <@U2>, covering for <@U1> until Thu 3 Dec.\n"
         "Next: <@U2>, Mon 7 Dec – Fri 11 Dec."
     )
+
+
+def home_line(slack: SlackDoor, fake_slack: FakeSlack, user: str) -> str:
+    slack.event({"type": "app_home_opened", "user": user, "channel": f"D{user}", "tab": "home"})
+    call = fake_slack.last("views.publish")
+    assert call.args["user_id"] == user
+    text = FakeSlack.texts(call.args["view"])
+    (line,) = [line for line in text.splitlines() if "on support now" in line]
+    return line
+
+
+def test_the_app_home_names_the_person_covering_this_week(
+    slack: SlackDoor, fake_slack: FakeSlack, services: Services, clock: MutableClock
+) -> None:
+    start(slack, fake_slack)
+    rota(slack, fake_slack, "away today thu", user="U1")  # Wed 2 Dec – Thu 3 Dec
+    slack.click(FakeSlack.find_button(dms_to(fake_slack, "U2")[-1], "Accept"), user="U2")
+    assert who_on(services, date(2026, 12, 2)) == "U2"
+    assert home_line(slack, fake_slack, "U1") == (
+        "<@U2> is on support now, covering for you until Thu 3 Dec. Back to you from Fri 4 Dec."
+    )
+    assert home_line(slack, fake_slack, "U2") == (
+        "You're on support now, covering for <@U1> until Thu 3 Dec. Back to <@U1> from Fri 4 Dec."
+    )
+    assert home_line(slack, fake_slack, "U3") == (
+        "<@U2> is on support now, covering for <@U1> until Thu 3 Dec. Back to <@U1> from Fri 4 Dec."
+    )
+    # Friday: U1 is back for the rest of the week.
+    at_london(clock, 2026, 12, 4, 10, 0)
+    assert who_on(services, date(2026, 12, 4)) == "U1"
+    assert home_line(slack, fake_slack, "U3") == "<@U1> is on support now, until Fri 4 Dec."
+
+
+def test_the_app_home_tells_of_cover_later_in_the_week(
+    slack: SlackDoor, fake_slack: FakeSlack, services: Services
+) -> None:
+    start(slack, fake_slack)
+    rota(slack, fake_slack, "away thu fri", user="U1")
+    slack.click(FakeSlack.find_button(dms_to(fake_slack, "U2")[-1], "Accept"), user="U2")
+    assert who_on(services, date(2026, 12, 2)) == "U1"
+    assert home_line(slack, fake_slack, "U2") == (
+        "<@U1> is on support now, until Wed 2 Dec. You cover from Thu 3 Dec."
+    )
+    assert home_line(slack, fake_slack, "U1") == (
+        "You're on support now, until Wed 2 Dec. <@U2> covers from Thu 3 Dec."
+    )

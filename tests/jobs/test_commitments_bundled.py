@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 from sqlmodel import col, select
 
+from bot.blocks.help import ask_help_button
+from bot.blocks.timeboxes import on_it_button
 from bot.cli import main
 from bot.jobs import commitments
 from bot.jobs.base import JobContext
@@ -15,8 +17,10 @@ from bot.jobs.delivery import Part
 from bot.jobs.runner import run_job
 from bot.services import Services
 from bot.store.nudge_ledger import Nudge
+from bot.store.timeboxes import Timebox
 from tests.doors import MutableClock, SlackDoor
 from tests.fakes.slack_api import FakeSlack
+from tests.handlers.test_help import form as help_form
 from tests.jobs.test_commitments import at, desk, promise
 
 __all__ = ["desk"]
@@ -156,3 +160,122 @@ def test_a_dry_run_from_the_command_line_prints_the_one_message_with_both_keys(
     assert "*2 reminders*, soonest due first" in out
     assert "commitments: dry run: 1 message(s) would be sent" in out
     assert fake_slack.calls_to("chat.postMessage") == []
+
+
+def _labels(message: dict[str, Any]) -> list[str]:
+    return [
+        element["text"]["text"]
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    ]
+
+
+def _click(
+    slack: SlackDoor, fake_slack: FakeSlack, message: dict[str, Any], label: str
+) -> dict[str, Any]:
+    """Click `label` in `message` as it is now in the DM; the message as the click left it."""
+    before = len(fake_slack.responses)
+    slack.click(FakeSlack.find_button(message, label), user="UA", channel="DUA", message=message)
+    (update,) = fake_slack.responses[before:]
+    assert update.body["replace_original"] is True
+    return {"ts": "1.1", "text": update.body["text"], "blocks": update.body["blocks"]}
+
+
+PROMISE_BUTTONS = ["Done — client updated", "New time…", "Escalate"]
+TIMEBOX_BUTTONS = ["Escalate", "One more hour", "Stop"]
+
+
+@pytest.mark.parametrize("first", ["Stop", "Done — client updated"])
+def test_a_time_box_and_a_promise_due_together_share_one_message_and_settle_apart(
+    desk: Services, slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock, first: str
+) -> None:
+    slack.click(on_it_button(1), user="UA", channel="CSUP")  # Tuesday 10:00
+    promise(slack, fake_slack, "1 today 2pm")
+    fake_slack.clear()
+    # Noon: two working hours on the box, and the promise is due in two hours.
+    run_job(desk, commitments.JOB, now=at(1, 12, 0))
+    [sent] = fake_slack.messages_to("UA")
+    message = message_of(sent)
+    text = FakeSlack.texts(message)
+    assert "*2 reminders*, soonest due first" in text
+    assert "You've spent *2 working hours* on" in text and "is due *Tue 1 Dec, 14:00 GMT*" in text
+    assert _labels(message) == [*TIMEBOX_BUTTONS, *PROMISE_BUTTONS]
+
+    clock.set(at(1, 12, 5))
+    after_first = _click(slack, fake_slack, message, first)
+    settled = FakeSlack.texts(after_first)
+    if first == "Stop":
+        assert "Time-box on <" in settled and "stopped at 2 working hours" in settled
+        assert _labels(after_first) == PROMISE_BUTTONS
+        assert "is due *Tue 1 Dec, 14:00 GMT*" in settled
+        second, second_text = "Done — client updated", "kept — marked done by <@UA>"
+    else:
+        assert "Promise on #1 kept — marked done by <@UA>" in settled
+        assert _labels(after_first) == TIMEBOX_BUTTONS
+        assert "You've spent *2 working hours* on" in settled
+        second, second_text = "Stop", "stopped at 2 working hours"
+    # The other item's buttons still work, and settle it without undoing the first.
+    after_both = _click(slack, fake_slack, after_first, second)
+    both = FakeSlack.texts(after_both)
+    assert _labels(after_both) == []
+    assert second_text in both and ("kept" in both) and ("stopped at" in both)
+    with desk.session() as session:
+        assert session.exec(select(Timebox.state)).all() == ["ended"]
+
+
+def test_one_more_hour_on_a_shared_message_settles_the_time_box_only(
+    desk: Services, slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock
+) -> None:
+    slack.click(on_it_button(1), user="UA", channel="CSUP")
+    promise(slack, fake_slack, "1 today 2pm")
+    fake_slack.clear()
+    run_job(desk, commitments.JOB, now=at(1, 12, 0))
+    [sent] = fake_slack.messages_to("UA")
+    clock.set(at(1, 12, 5))
+    after = _click(slack, fake_slack, message_of(sent), "One more hour")
+    text = FakeSlack.texts(after)
+    assert ":stopwatch: One more hour on <" in text and "again at 3 working hours" in text
+    assert "You've spent *2 working hours*" not in text
+    assert _labels(after) == PROMISE_BUTTONS
+
+
+def test_cant_make_it_on_a_shared_message_settles_the_help_only(
+    desk: Services, slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock
+) -> None:
+    # UA asks UB for a quarter of an hour at 12:15; UB accepts.
+    slack.click(ask_help_button(1), user="UA", channel="CSUP")
+    view = fake_slack.last("views.open").args["view"]
+    filled = help_form(helper="UB", day="2026-12-01", time="12:15")
+    assert slack.submit_view(view, filled, user="UA").status_code == 200
+    question = fake_slack.messages_to("UB")[-1]
+    slack.click(FakeSlack.find_button(question, "Accept"), user="UB", channel="DUB")
+    promise(slack, fake_slack, "1 today 2pm")
+    fake_slack.clear()
+    # Noon: the help's reminder and the promise's, to UA in one message; UB's help alone.
+    run_job(desk, commitments.JOB, now=at(1, 12, 0))
+    [sent] = fake_slack.messages_to("UA")
+    message = message_of(sent)
+    assert ":alarm_clock: Soon: <@UB> helps <@UA>" in FakeSlack.texts(message)
+    assert _labels(message) == ["Open in Zendesk", "Can't make it", *PROMISE_BUTTONS]
+    [helpers] = fake_slack.messages_to("UB")
+    assert _labels(message_of(helpers)) == ["Open in Zendesk", "Can't make it"]
+
+    clock.set(at(1, 12, 2))
+    after = _click(slack, fake_slack, message, "Can't make it")
+    text = FakeSlack.texts(after)
+    assert "<@UA> can't make the help with <" in text and "after all: it is cancelled" in text
+    assert "Soon: <@UB> helps" not in text and "is due *Tue 1 Dec, 14:00 GMT*" in text
+    assert _labels(after) == PROMISE_BUTTONS
+    assert "it is cancelled" in fake_slack.messages_to("UB")[-1].args["text"]
+    # On UB's own message, the help was all there was: it becomes the answer.
+    clock.set(at(1, 12, 3))
+    slack.click(
+        FakeSlack.find_button(helpers, "Can't make it"),
+        user="UB",
+        channel="DUB",
+        message=message_of(helpers),
+    )
+    answer = fake_slack.responses[-1].body
+    assert answer["text"] == "That request has been answered already: nothing changed."
+    assert answer["replace_original"] is False
