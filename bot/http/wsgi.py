@@ -23,6 +23,7 @@ from bot.http.requests import Route, Router, WebRequest, WebResponse
 from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
 from bot.services import Services
+from bot.store.changes import one_request, read_with_request
 from bot.store.db import check_database
 from bot.store.slack_requests import (
     check_writable,
@@ -54,6 +55,12 @@ class SlackEndpoint:
         self.first_time = first_time
 
     def __call__(self, request: WebRequest) -> WebResponse:
+        # Change counts read by the door (with the request, in one statement) serve this
+        # request's remembered answers in this thread, and no other request's.
+        with one_request():
+            return self.handle(request)
+
+    def handle(self, request: WebRequest) -> WebResponse:
         signed_at = self.signed_at(request)
         if signed_at is None:
             return WebResponse.text(HTTPStatus.UNAUTHORIZED, "invalid or expired signature")
@@ -110,7 +117,9 @@ def remembered_signatures(services: Services) -> FirstTime:
             log.warning("could not check a Slack request for a replay, so handling it: %s", error)
             return True
         forgetting.after(signed_at)
-        return first
+        if first is not None and first.counts is not None:
+            read_with_request(first.counts)
+        return first is not None
 
     return first_time
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
@@ -27,8 +27,20 @@ class SeenSlackRequest(SQLModel, table=True):
     signed_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
-def remember_slack_request(engine: Engine, *, signature: str, signed_at: datetime) -> bool:
-    """True the first time a signature is seen; False for a replay of that request.
+class FirstSeen:
+    """A request seen for the first time, and (PostgreSQL) every change count as it came."""
+
+    def __init__(self, counts: Mapping[str, int] | None) -> None:
+        self.counts = counts
+
+
+def remember_slack_request(
+    engine: Engine, *, signature: str, signed_at: datetime
+) -> FirstSeen | None:
+    """FirstSeen the first time a signature is seen; None for a replay of that request.
+
+    On PostgreSQL the same statement reads the change counts (bot.store.changes), so the
+    request's remembered answers need no round trip of their own to check them.
 
     One statement in one round trip, committed on its own: no BEGIN, no COMMIT, no lock on
     anything but its own row. On PostgreSQL its commit does not wait for the disk: a crash may
@@ -38,9 +50,10 @@ def remember_slack_request(engine: Engine, *, signature: str, signed_at: datetim
     """
     with _one_statement(engine) as connection:
         if connection.dialect.name == "postgresql":
-            found = connection.execute(
+            row = connection.execute(
                 _PG_REMEMBER, {"signature": signature, "signed_at": signed_at}
             ).first()
+            return None if row is None else FirstSeen(dict(row.counts or {}))
         else:
             statement = sqlite_insert(SeenSlackRequest).values(
                 signature=signature, signed_at=signed_at
@@ -50,7 +63,7 @@ def remember_slack_request(engine: Engine, *, signature: str, signed_at: datetim
                     col(SeenSlackRequest.signature)
                 )
             ).first()
-    return found is not None
+    return None if found is None else FirstSeen(None)
 
 
 def forget_slack_requests(engine: Engine, *, before: datetime) -> int:
@@ -75,7 +88,8 @@ _PG_REMEMBER = text(
     " SELECT CAST(:signature AS varchar), CAST(:signed_at AS timestamptz) FROM ("
     "SELECT set_config('synchronous_commit', 'off', true),"
     f" set_config('lock_timeout', '{LOCK_WAIT_MS}ms', true)) AS settings"
-    " ON CONFLICT (signature) DO NOTHING RETURNING signature"
+    " ON CONFLICT (signature) DO NOTHING"
+    " RETURNING (SELECT json_object_agg(name, count) FROM change_count) AS counts"
 ).bindparams(bindparam("signed_at", type_=UTCDateTime()))
 
 
