@@ -23,8 +23,14 @@ from bot.http.requests import Route, Router, WebRequest, WebResponse
 from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
 from bot.services import Services
+from bot.store.changes import one_request, read_with_request
 from bot.store.db import check_database
-from bot.store.slack_requests import check_writable, is_lock_wait, remember_slack_request
+from bot.store.slack_requests import (
+    check_writable,
+    forget_slack_requests,
+    is_lock_wait,
+    remember_slack_request,
+)
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -49,6 +55,12 @@ class SlackEndpoint:
         self.first_time = first_time
 
     def __call__(self, request: WebRequest) -> WebResponse:
+        # Change counts read by the door (with the request, in one statement) serve this
+        # request's remembered answers in this thread, and no other request's.
+        with one_request():
+            return self.handle(request)
+
+    def handle(self, request: WebRequest) -> WebResponse:
         signed_at = self.signed_at(request)
         if signed_at is None:
             return WebResponse.text(HTTPStatus.UNAUTHORIZED, "invalid or expired signature")
@@ -93,22 +105,56 @@ def remembered_signatures(services: Services) -> FirstTime:
     with SQLite, which serves one process only, in that process's memory."""
     if services.engine.dialect.name == "sqlite":
         return RecentSignatures().first_time
+    forgetting = Forgetting(services)
 
     def first_time(signature: str, signed_at: datetime) -> bool:
         try:
-            return remember_slack_request(
-                services.engine,
-                signature=signature,
-                signed_at=signed_at,
-                # A request signed two windows before this one can never be valid again.
-                forget_before=signed_at - 2 * SIGNATURE_WINDOW,
+            first = remember_slack_request(
+                services.engine, signature=signature, signed_at=signed_at
             )
         except DBAPIError as error:
             # Busy or read-only (see /healthz): better handled once more than not at all.
             log.warning("could not check a Slack request for a replay, so handling it: %s", error)
             return True
+        forgetting.after(signed_at)
+        if first is not None and first.counts is not None:
+            read_with_request(first.counts)
+        return first is not None
 
     return first_time
+
+
+class Forgetting:
+    """Forgets the requests no signature window can accept any more, now and then.
+
+    Not at every request: one DELETE a minute per process instead of one per request, so
+    requests remembered together do not queue for the same old rows' locks.
+    """
+
+    EVERY = timedelta(minutes=1)
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self._lock = threading.Lock()
+        self._last: datetime | None = None  # the cutoff last forgotten before
+
+    def after(self, signed_at: datetime) -> None:
+        # A request signed two windows before this one can never be valid again.
+        cutoff = signed_at - 2 * SIGNATURE_WINDOW
+        if self._last is not None and cutoff < self._last + self.EVERY:
+            return
+        if not self._lock.acquire(blocking=False):
+            return  # another request of this process is forgetting them
+        try:
+            if self._last is not None and cutoff < self._last + self.EVERY:
+                return
+            forget_slack_requests(self.services.engine, before=cutoff)
+            self._last = cutoff
+        except DBAPIError as error:
+            # Old rows stay a little longer: nothing a replay could use.
+            log.warning("could not forget old Slack requests; will try again: %s", error)
+        finally:
+            self._lock.release()
 
 
 class RecentSignatures:

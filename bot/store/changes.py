@@ -19,13 +19,14 @@ import itertools
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Hashable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import BigInteger, Column, event, select
+from sqlalchemy import BigInteger, Column, bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel
 
@@ -45,9 +46,15 @@ class ChangeCount(SQLModel, table=True):
 
 
 COUNTS = ChangeCount.__table__  # type: ignore[attr-defined]
+# Built once: its compiled form is then cached, and psycopg prepares it after a few runs.
+_COUNT_OF = select(COUNTS.c["count"]).where(COUNTS.c.name == bindparam("name"))
 
 
 class SessionSource(Protocol):
+    """What a remembered answer reads with: sessions, and the engine they come from."""
+
+    engine: Engine
+
     def session(self) -> AbstractContextManager[Session]: ...
 
 
@@ -70,13 +77,42 @@ class Watch:
 
     def generation(self, source: SessionSource) -> int:
         """The count now, as committed (0 before the first write)."""
-        with source.session() as session:
-            # One statement, outside a transaction: no BEGIN and COMMIT round trips.
-            connection = session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
-            found = connection.execute(
-                select(COUNTS.c["count"]).where(COUNTS.c.name == self.name)
-            ).scalar_one_or_none()
+        known = getattr(_request, "counts", None)
+        if known is not None:
+            return known.get(self.name, 0)
+        # One statement, outside a transaction: no BEGIN and COMMIT round trips. On the engine,
+        # not in a session: read before every remembered answer, a session (and its commit
+        # events) cost twice the CPU of the read itself.
+        with source.engine.connect() as connection:
+            found = (
+                connection.execution_options(isolation_level="AUTOCOMMIT")
+                .execute(_COUNT_OF, {"name": self.name})
+                .scalar_one_or_none()
+            )
         return int(found or 0)
+
+
+# The counts read with the request this thread is answering (by the door, in the statement that
+# remembers the request): its answers use them rather than reading them again.
+_request = threading.local()
+
+
+@contextmanager
+def one_request() -> Iterator[None]:
+    """A request this thread answers: counts read for it are forgotten when it ends."""
+    _request.counts = None
+    try:
+        yield
+    finally:
+        _request.counts = None
+
+
+def read_with_request(counts: Mapping[str, int]) -> None:
+    """Every count as committed when this thread's request arrived (as good as reading it then).
+
+    The thread's own writes make them stale: its next commit forgets them (`_before_commit`).
+    """
+    _request.counts = dict(counts)
 
 
 # What `/rota show` reads.
@@ -115,6 +151,8 @@ def _before_commit(session: Session) -> None:
         return  # a savepoint: the outer transaction's commit bumps
     session.flush()  # what the commit would flush, so its tables are marked
     names: set[str] = session.info.pop(CHANGED, set())
+    if names:
+        _request.counts = None  # this thread's request wrote: counts read before are stale
     for name in sorted(names):
         session.execute(_bump(session, name))
 

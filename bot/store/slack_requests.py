@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import datetime
 
-from sqlalchemy import Connection, delete, insert
+from sqlalchemy import Connection, bindparam, delete, insert, text
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, SQLModel, col
 
 from bot.store.types import UTCDateTime
@@ -26,27 +27,77 @@ class SeenSlackRequest(SQLModel, table=True):
     signed_at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
+class FirstSeen:
+    """A request seen for the first time, and (PostgreSQL) every change count as it came."""
+
+    def __init__(self, counts: Mapping[str, int] | None) -> None:
+        self.counts = counts
+
+
 def remember_slack_request(
-    engine: Engine, *, signature: str, signed_at: datetime, forget_before: datetime
-) -> bool:
-    """True the first time a signature is seen; False for a replay of that request.
+    engine: Engine, *, signature: str, signed_at: datetime
+) -> FirstSeen | None:
+    """FirstSeen the first time a signature is seen; None for a replay of that request.
+
+    On PostgreSQL the same statement reads the change counts (bot.store.changes), so the
+    request's remembered answers need no round trip of their own to check them.
+
+    One statement in one round trip, committed on its own: no BEGIN, no COMMIT, no lock on
+    anything but its own row. On PostgreSQL its commit does not wait for the disk: a crash may
+    forget the last requests remembered, and a replay of one of those is still refused by
+    Slack's signature window once it has passed, which is all a forgotten row could allow.
+    Raises the driver's error when the database cannot answer in LOCK_WAIT_MS.
+    """
+    with _one_statement(engine) as connection:
+        if connection.dialect.name == "postgresql":
+            row = connection.execute(
+                _PG_REMEMBER, {"signature": signature, "signed_at": signed_at}
+            ).first()
+            return None if row is None else FirstSeen(dict(row.counts or {}))
+        else:
+            statement = sqlite_insert(SeenSlackRequest).values(
+                signature=signature, signed_at=signed_at
+            )
+            found = connection.execute(
+                statement.on_conflict_do_nothing(index_elements=["signature"]).returning(
+                    col(SeenSlackRequest.signature)
+                )
+            ).first()
+    return None if found is None else FirstSeen(None)
+
+
+def forget_slack_requests(engine: Engine, *, before: datetime) -> int:
+    """Forget requests signed before `before` (they can never be valid again); how many.
 
     Raises the driver's error when the database cannot answer in LOCK_WAIT_MS.
     """
     with engine.connect() as connection, _brief_lock_wait(connection):
-        try:
-            # One transaction, so one commit a request: forgetting old requests, then this one.
-            with connection.begin():
-                _limit_lock_wait(connection)
-                connection.execute(
-                    delete(SeenSlackRequest).where(col(SeenSlackRequest.signed_at) < forget_before)
-                )
-                connection.execute(
-                    insert(SeenSlackRequest).values(signature=signature, signed_at=signed_at)
-                )
-        except IntegrityError:
-            return False
-    return True
+        with connection.begin():
+            _limit_lock_wait(connection)
+            result = connection.execute(
+                delete(SeenSlackRequest).where(col(SeenSlackRequest.signed_at) < before)
+            )
+    return int(result.rowcount or 0)
+
+
+# PostgreSQL: the settings go with the statement (SET LOCAL in its own implicit transaction,
+# which it runs first: its row comes from them), so it needs no transaction around it. The
+# lock wait bounds waiting on the same signature being remembered by another process.
+_PG_REMEMBER = text(
+    "INSERT INTO seen_slack_request (signature, signed_at)"
+    " SELECT CAST(:signature AS varchar), CAST(:signed_at AS timestamptz) FROM ("
+    "SELECT set_config('synchronous_commit', 'off', true),"
+    f" set_config('lock_timeout', '{LOCK_WAIT_MS}ms', true)) AS settings"
+    " ON CONFLICT (signature) DO NOTHING"
+    " RETURNING (SELECT json_object_agg(name, count) FROM change_count) AS counts"
+).bindparams(bindparam("signed_at", type_=UTCDateTime()))
+
+
+@contextmanager
+def _one_statement(engine: Engine) -> Iterator[Connection]:
+    """A connection in autocommit: the statement commits itself, in the same round trip."""
+    with engine.connect() as connection, _brief_lock_wait(connection):
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def check_writable(engine: Engine, *, now: datetime) -> None:

@@ -20,7 +20,15 @@ from bot.jobs.runner import run_job
 from bot.services import build_services
 from bot.settings import Settings
 from tests.conftest import PG_SKIP_REASON
-from tests.doors import SIGNING_SECRET, MutableClock, SlackDoor, TrackingExecutor, ack_message
+from tests.doors import (
+    SIGNING_SECRET,
+    MutableClock,
+    SlackDoor,
+    TrackingExecutor,
+    ack_message,
+    command_body,
+    sign,
+)
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
 from tests.handlers.ticket_helpers import seed_ticket
@@ -155,6 +163,7 @@ def test_writes_through_one_process_or_the_worker_s_sync_are_in_the_next_answer_
     # One test, so the slow part (starting processes) is paid once.
     one, other, env = two_web_processes
     a_swap_through_one_process_is_in_the_other_s_next_rota(one, other, fake_slack)
+    a_request_replayed_to_the_other_process_is_not_handled_again(one, other, fake_slack)
     a_ticket_the_sync_changed_shows_its_new_card(one, other, env, zendesk, zendesk_clock, tmp_path)
 
 
@@ -188,6 +197,31 @@ def a_swap_through_one_process_is_in_the_other_s_next_rota(
     assert shown is not None and "swapped with <@U2>" in FakeSlack.texts(shown)
     shown = ack_message(one.door.command("/rota", "", settle=False))
     assert shown is not None and "swapped with <@U2>" in FakeSlack.texts(shown)
+
+
+def a_request_replayed_to_the_other_process_is_not_handled_again(
+    one: WebProcess, other: WebProcess, fake_slack: FakeSlack
+) -> None:
+    """Each process remembers a request in one statement of its own: the other still knows."""
+    body = command_body(
+        "/rota",
+        "",
+        user="U1",
+        channel="C1",
+        response_url=fake_slack.response_url("replayed"),
+        trigger_id="trigger-replayed",
+    )
+    headers = sign(body)
+    answered = other.door.post("/slack/events", body, signed=False, headers=headers)
+    shown = ack_message(answered)
+    assert shown is not None and "<@U3>" in FakeSlack.texts(shown)
+    replayed = [
+        process.door.post("/slack/events", body, signed=False, headers=headers)
+        for process in (one, other)
+    ]
+    assert [(r.status_code, r.content) for r in replayed] == [(200, b""), (200, b"")]
+    # The same command, signed afresh, is a new request: answered in the ack as before.
+    assert ack_message(one.door.command("/rota", "", settle=False)) is not None
 
 
 def a_ticket_the_sync_changed_shows_its_new_card(

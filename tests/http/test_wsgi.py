@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+import sqlalchemy
 from slack_bolt import Ack, App
 from sqlalchemy import create_engine
 
@@ -302,3 +303,30 @@ def test_one_sqlite_process_remembers_requests_in_memory(services: Services) -> 
     now = datetime.now(UTC)
     assert first_time("v0=abc", now) and not first_time("v0=abc", now)
     assert remembered_signatures(services)("v0=abc", now)  # another door: another process
+
+
+def test_old_requests_are_forgotten_once_a_minute_not_at_every_request(pg_url: str) -> None:
+    """A DELETE at every request made requests queue for the same old rows' locks."""
+    engine = make_engine(pg_url)
+    deletes: list[str] = []
+    sqlalchemy.event.listen(
+        engine,
+        "before_cursor_execute",
+        lambda *args: deletes.append(args[2]) if args[2].startswith("DELETE") else None,
+    )
+    try:
+        first_time = remembered_signatures(SimpleNamespace(engine=engine))
+        now = datetime.now(UTC)
+        assert first_time("v0=old", now - timedelta(minutes=11))
+        assert not first_time("v0=old", now - timedelta(minutes=11))
+        assert len(deletes) == 1  # the process's first request forgets what is due
+        assert first_time("v0=new", now)  # ten minutes on: forgotten...
+        assert first_time("v0=old", now - timedelta(minutes=11))  # ...so no longer a replay
+        assert len(deletes) == 2
+        for n in range(5):
+            assert first_time(f"v0=soon{n}", now + timedelta(seconds=10 * n))
+        assert len(deletes) == 2  # within the minute: no more
+        assert first_time("v0=later", now + timedelta(seconds=61))
+        assert len(deletes) == 3
+    finally:
+        engine.dispose()

@@ -8,14 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import update
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.store.bulk_writes import table_of
-from bot.store.changes import ROTA, TICKET_CARD, Remembered
+from bot.store.changes import ROTA, TICKET_CARD, Remembered, one_request, read_with_request
 from bot.store.db import make_engine, session_scope
 from bot.store.rota import Absence, add_absence, create_rota
+from bot.store.slack_requests import remember_slack_request
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -135,3 +136,40 @@ def test_a_burst_of_misses_waits_for_one_read(engine: Engine) -> None:
         release.set()
         assert [f.result(5) for f in [first, *others]] == ["rota"] * 8
     assert len(reads) == 1
+
+
+def test_counts_read_with_the_request_serve_its_answers_until_it_writes(
+    engine: Engine,
+) -> None:
+    """The door reads every count with the request; the thread's own write makes them stale."""
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    source = Source(engine)
+    with one_request():
+        read_with_request({"rota": 41})
+        assert ROTA.generation(source) == 41
+        assert TICKET_CARD.generation(source) == 0  # not written yet anywhere
+        assert statements == []
+        # Another thread answers another request: it reads for itself.
+        with ThreadPoolExecutor(1) as pool:
+            assert pool.submit(ROTA.generation, source).result() == 0
+        with session_scope(engine) as session:
+            create_rota(session=session, channel_id="C7", created_by="U1", now=NOW)
+        statements.clear()
+        assert ROTA.generation(source) == 1  # read again, after its own write
+        assert statements
+    # The request is over: the next one in this thread reads the database.
+    statements.clear()
+    assert ROTA.generation(source) == 1 and statements
+
+
+def test_the_door_reads_every_count_with_the_request(pg_url: str) -> None:
+    engine = make_engine(pg_url)
+    try:
+        with session_scope(engine) as session:
+            create_rota(session=session, channel_id="C7", created_by="U1", now=NOW)
+        first = remember_slack_request(engine, signature="v0=counts", signed_at=NOW)
+        assert first is not None and first.counts == {"rota": 1}
+        assert remember_slack_request(engine, signature="v0=counts", signed_at=NOW) is None
+    finally:
+        engine.dispose()
