@@ -20,6 +20,7 @@ from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.slack.people import Standings
 from bot.store.db import make_engine, session_scope
+from bot.store.sqlite_writes import take_write_turns
 from bot.store.zendesk_sync import DatabaseBudget
 from bot.worktime import WorkCalendar
 from bot.zendesk.client import Sleep, ZendeskClient, ZendeskNotConfigured
@@ -72,6 +73,8 @@ def build_services(
     zendesk_sleep: Sleep = time.sleep,
 ) -> Services:
     engine = engine or make_engine(settings.database_url)
+    # On SQLite, this process's writers queue for the one write lock instead of polling it.
+    take_write_turns(engine)
     return Services(
         settings=settings,
         engine=engine,

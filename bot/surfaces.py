@@ -32,6 +32,7 @@ from bot.rota.swaps import remember_swap_dm
 from bot.services import Services, services_of
 from bot.slack.post import post, show_home
 from bot.store.promises import open_promises_of
+from bot.store.tickets import Ticket
 from bot.tickets.card import ticket_card
 from bot.tickets.refresh import mirrored_or_fetched
 from bot.timeboxes.track import link_of, running_timebox_of
@@ -126,9 +127,21 @@ def card_message(
     """The card as message arguments, or a sentence saying why there is none."""
     try:
         ticket = mirrored_or_fetched(services, ticket_id)
-        card = ticket_card(services, ticket)
     except ZendeskNotFound:
         return {"text": not_found_text(ticket_id)}
+    except ZendeskError as error:
+        return {"text": zendesk_failure_text(str(error))}
+    return ticket_message(services, ticket, notice=notice)
+
+
+def ticket_message(
+    services: Services, ticket: Ticket, *, notice: str | None = None
+) -> dict[str, Any]:
+    """The card of a ticket already read, as message arguments."""
+    try:
+        card = ticket_card(services, ticket)
+    except ZendeskNotFound:
+        return {"text": not_found_text(ticket.id)}
     except ZendeskError as error:
         return {"text": zendesk_failure_text(str(error))}
     return card_as_message(services, card, notice=notice)

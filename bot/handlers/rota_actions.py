@@ -53,7 +53,20 @@ def swap_answered(
                 accept=accept,
             )
     send_all(services, client, result.posts)
-    _settled(services, client, body, respond, user_id, result.reply, result.dm, result.dm_text)
+    # The request's reply comes before its DM is sent, so where the DM is may not be stored
+    # yet when its button is clicked: a click on the DM itself says where it is.
+    dm = result.dm or clicked_message(body)
+    _settled(services, client, body, respond, user_id, result.reply, dm, result.dm_text)
+
+
+def clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
+    """The channel and ts of the message whose button was clicked (None: not a message, say
+    the App Home)."""
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if container.get("type") != "message" or not isinstance(channel, str):
+        return None
+    return (channel, ts) if isinstance(ts, str) and channel and ts else None
 
 
 def cover_answered(
@@ -83,7 +96,8 @@ def cover_answered(
     if result.changed_rota is not None:
         # Who is on support now changed: the user group and the topic follow at once.
         sync_surfaces(services, client, now=services.now(), rota_ids=[result.changed_rota])
-    _settled(services, client, body, respond, user_id, result.reply, result.dm, result.dm_text)
+    dm = result.dm or clicked_message(body)
+    _settled(services, client, body, respond, user_id, result.reply, dm, result.dm_text)
 
 
 def _settled(

@@ -121,9 +121,21 @@ def finish_rota_command(
         outcome = run(services, command, to_run, client)
     else:
         return  # answered in full by the ack, or the ack failed and has been reported
+    if answered is None and reply_is_final(outcome):
+        # Nothing sent after can change the reply: the person sees it first, then the DMs and
+        # channel lines the change causes go out (each one a Slack call, some a write).
+        respond(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
+        deliver(services, client, outcome)
+        return
     reply = deliver(services, client, outcome)
     if answered is None or reply != outcome.text:
         respond(text=reply, blocks=outcome.blocks, response_type="ephemeral")
+
+
+def reply_is_final(outcome: Outcome) -> bool:
+    """Whether sending the outcome's messages leaves its reply as it is: only the topic, the
+    user group and the channel line can add a warning to it (or turn it into the invite)."""
+    return outcome.topic_removed is None and outcome.surfaces is None and outcome.in_channel is None
 
 
 def run(

@@ -10,7 +10,7 @@ from bot import ids
 from bot.blocks.ticket import change_refused_text, parse_priority_option, usage_text
 from bot.listeners import acknowledge
 from bot.services import services_of
-from bot.surfaces import card_message, for_ticket_people, parse_ticket_id
+from bot.surfaces import card_message, for_ticket_people, parse_ticket_id, ticket_message
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
@@ -33,12 +33,13 @@ def priority_right_clicked(
         respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
         return
     try:
-        confirm_priority(services, ticket_id, slack_user=body["user"]["id"])
+        ticket = confirm_priority(services, ticket_id, slack_user=body["user"]["id"])
     except ZendeskError as error:
         notice = change_refused_text(str(error))
         respond(replace_original=True, **card_message(services, ticket_id, notice=notice))
         return
-    respond(replace_original=True, **card_message(services, ticket_id))
+    # The ticket just confirmed, not read again: the card re-reads only what it shows.
+    respond(replace_original=True, **ticket_message(services, ticket))
 
 
 def priority_chosen(

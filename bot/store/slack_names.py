@@ -21,14 +21,20 @@ class SlackUserName(SQLModel, table=True):
 
 
 def remember_names(*, session: Session, names: Mapping[str, str], now: datetime) -> None:
-    """Keep each person's latest name (by Slack user id)."""
+    """Keep each person's latest name (by Slack user id), with when it was learned.
+
+    Writes only names that are new or changed: a request that learns what is kept already
+    reads, and so takes no write lock (SQLite has one for the whole database)."""
+    kept = known_names(session=session, user_ids=names)
     for user_id, name in names.items():
-        known = session.get(SlackUserName, user_id)
-        if known is None:
-            session.add(SlackUserName(user_id=user_id, name=name[:255], learned_at=now))
-        else:
-            known.name, known.learned_at = name[:255], now
-            session.add(known)
+        name = name[:255]
+        if user_id not in kept:
+            session.add(SlackUserName(user_id=user_id, name=name, learned_at=now))
+        elif kept[user_id] != name:
+            known = session.get(SlackUserName, user_id)
+            if known is not None:
+                known.name, known.learned_at = name, now
+                session.add(known)
 
 
 def known_names(*, session: Session, user_ids: Iterable[str]) -> dict[str, str]:

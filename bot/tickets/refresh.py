@@ -6,12 +6,16 @@ Requests for tickets that arrive while a read is in flight are merged into the n
 
 from __future__ import annotations
 
+import logging
+
 from bot.promises.detect import detect_in_replies
 from bot.services import Services, zendesk_of
 from bot.store.tickets import Ticket, reloaded_tickets, ticket_by_id
 from bot.store.types import LARGEST_ID
 from bot.zendesk.client import ZendeskNotFound
-from bot.zendesk.mirror import read_tickets, store_read_in_transaction
+from bot.zendesk.mirror import ZendeskRead, read_tickets, store_read_in_transaction
+
+log = logging.getLogger(__name__)
 
 
 def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
@@ -30,14 +34,23 @@ def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Ticket | Ex
     # Missing from show_many: deleted, so it leaves the mirror too.
     read.tickets += [{"id": gone, "status": "deleted"} for gone in ticket_ids if gone not in found]
     store_read_in_transaction(services, read, now=services.now())
-    detect_in_replies(services, read)
     with services.session() as session:
         written = reloaded_tickets(session=session, ticket_ids=set(ticket_ids))
+    # The promises in the replies are noticed after: whoever waits for the ticket (a card
+    # being answered) need not wait for Slack to say who wrote each reply.
+    services.executor.submit(_detect_in_replies, services, read)
     return {
         ticket_id: written.get(ticket_id)
         or ZendeskNotFound(f"Zendesk says ticket {ticket_id} does not exist")
         for ticket_id in ticket_ids
     }
+
+
+def _detect_in_replies(services: Services, read: ZendeskRead) -> None:
+    try:
+        detect_in_replies(services, read)
+    except Exception:  # on the work pool, nobody else would hear of it
+        log.exception("could not record the promises in the replies just read")
 
 
 def mirrored_or_fetched(services: Services, ticket_id: int) -> Ticket:

@@ -7,7 +7,7 @@ from sqlmodel import select
 from bot.services import Services
 from bot.store.promises import Promise
 from bot.tickets.refresh import mirrored_or_fetched, refresh_ticket
-from tests.doors import MutableClock
+from tests.doors import MutableClock, TrackingExecutor
 from tests.fakes.slack_api import FakeSlack
 from tests.fakes.zendesk_api import FakeZendesk
 
@@ -34,12 +34,19 @@ def test_refresh_mirrors_the_ticket_and_who_replied_last(
 
 
 def test_refresh_notices_a_promise_in_our_reply(
-    zendesk_services: Services, fake_zendesk: FakeZendesk, fake_slack: FakeSlack
+    zendesk_services: Services,
+    fake_zendesk: FakeZendesk,
+    fake_slack: FakeSlack,
+    executor: TrackingExecutor,
 ) -> None:
     fake_slack.add_user("UA", name="alice", email="alice@team.test")
     seed(fake_zendesk)
     fake_zendesk.add_comment(101, author_id=ALICE, body="I'll update you tomorrow.")
-    refresh_ticket(zendesk_services, 101)
+    ticket = refresh_ticket(zendesk_services, 101)
+    # The ticket is given back first; its promises are noticed after, on the work pool.
+    assert ticket.id == 101
+    executor.settle()
+    assert executor.errors == []
     with zendesk_services.session() as session:
         (promise,) = session.exec(select(Promise)).all()
     assert (promise.ticket_id, promise.owner) == (101, "UA")

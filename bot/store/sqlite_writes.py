@@ -1,0 +1,97 @@
+"""Writers to one SQLite database take turns in the process, in the order they asked.
+
+SQLite lets one transaction write at a time. A writer that finds the database locked sleeps
+in SQLite's busy handler for 1, 2, 5, … then 100 ms at a time before it looks again, while
+newcomers (sleeping 1 ms) get in first: under a burst of writes (ten `/rota swap` at once)
+some wait seconds behind later ones. So a connection about to write first waits its turn at
+a first-come-first-served gate kept per engine, and leaves it when its transaction ends;
+reads never wait. Writers in other processes (the worker) still meet the busy handler.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import deque
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+
+# Where a DBAPI connection's info keeps the fact that it holds the gate.
+HOLDS = "rotabot.holds_write_turn"
+# The first word of a statement that reads and so needs no turn.
+READS = frozenset({"SELECT", "PRAGMA", "WITH"})
+# The engines whose writers take turns already.
+_TAKING_TURNS: weakref.WeakSet[Engine] = weakref.WeakSet()
+# How long a writer waits for its turn before it goes on regardless (SQLite's busy timeout).
+WAIT_S = 5.0
+
+
+class Turns:
+    """A first-come-first-served lock: each waiter is woken when its own turn comes."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._waiting: deque[threading.Event] = deque()
+        self._held = False
+
+    def acquire(self, timeout: float) -> bool:
+        """True once it is ours; False if `timeout` seconds passed first."""
+        with self._lock:
+            if not self._held and not self._waiting:
+                self._held = True
+                return True
+            mine = threading.Event()
+            self._waiting.append(mine)
+        if mine.wait(timeout):
+            return True  # released straight to us: _held stays True
+        with self._lock:
+            if mine.is_set():  # given to us just as we gave up: ours after all
+                return True
+            self._waiting.remove(mine)
+            return False
+
+    def release(self) -> None:
+        with self._lock:
+            if self._waiting:
+                self._waiting.popleft().set()
+            else:
+                self._held = False
+
+
+def take_write_turns(engine: Engine) -> None:
+    """Make `engine`'s writers take turns (SQLite only; once per engine)."""
+    if engine.dialect.name != "sqlite" or engine in _TAKING_TURNS:
+        return
+    _TAKING_TURNS.add(engine)
+    turns = Turns()
+
+    def before(conn: Connection, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any) -> None:
+        info = conn.connection.info
+        if info.get(HOLDS) or (statement.split(None, 1) or [""])[0].upper() in READS:
+            return
+        # Not forever: a thread writing in two sessions at once waits for itself, and
+        # SQLite's own busy timeout then says so, as it did before there were turns.
+        if turns.acquire(timeout=WAIT_S):
+            info[HOLDS] = True
+
+    def transaction_ended(conn: Connection) -> None:
+        release(conn.connection.info)
+
+    def returned(_dbapi: Any, record: Any, *_rest: Any) -> None:
+        release(record.info)
+
+    def release(info: dict[Any, Any]) -> None:
+        if info.pop(HOLDS, False):
+            turns.release()
+
+    event.listen(engine, "before_cursor_execute", before)
+    # Released as the transaction ends (the next writer's first statement finds the commit
+    # under way, and SQLite's busy handler waits a millisecond or two for it) ...
+    event.listen(engine, "commit", transaction_ended)
+    event.listen(engine, "rollback", transaction_ended)
+    # ... or as its connection goes back to the pool, or is thrown away.
+    event.listen(engine.pool, "reset", returned)
+    event.listen(engine.pool, "invalidate", returned)
+    event.listen(engine.pool, "close", returned)
