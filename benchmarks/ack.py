@@ -32,7 +32,9 @@ from typing import Any
 from benchmarks.common import (
     PG_SKIP,
     RESULTS,
+    ZENDESK_BUDGET,
     ZENDESK_EMAIL,
+    ZENDESK_PLAN,
     ZENDESK_TOKEN,
     Check,
     IndexedZendesk,
@@ -188,6 +190,7 @@ def servers(
                     slack_api_url=fake_slack.url,
                     zendesk_url=zendesk.url,
                 )
+                env.update(ZENDESK_BUDGET)
                 url = f"http://127.0.0.1:{port}"
                 stack.enter_context(
                     running(
@@ -409,7 +412,7 @@ def run() -> list[Check]:
     found: list[Check] = []
     with (
         WatchedSlack() as fake_slack,
-        IndexedZendesk(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN) as zendesk,
+        IndexedZendesk(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, plan=ZENDESK_PLAN) as zendesk,
     ):
         for user in MEMBERS:
             fake_slack.add_user(user, name=user.lower(), email=f"{user.lower()}@example.com")

@@ -32,7 +32,9 @@ from benchmarks.ack import MIRRORED, mirror, seed_zendesk
 from benchmarks.common import (
     BOT_TOKEN,
     RESULTS,
+    ZENDESK_BUDGET,
     ZENDESK_EMAIL,
+    ZENDESK_PLAN,
     ZENDESK_TOKEN,
     Check,
     IndexedZendesk,
@@ -249,7 +251,7 @@ def run() -> list[Check]:
     data: dict[str, Any] = {"requests_per_run": REQUESTS, "runs": {}, "capacity": {}}
     with (
         AnsweringSlack() as fake_slack,
-        IndexedZendesk(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN) as zendesk,
+        IndexedZendesk(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, plan=ZENDESK_PLAN) as zendesk,
         FakeSocketMode(on_reply=fake_slack.show_ack_reply) as rotabot_sock,
         FakeSocketMode(on_reply=fake_slack.show_ack_reply) as bare_sock,
     ):
@@ -268,6 +270,7 @@ def run() -> list[Check]:
             slack_api_url=fake_slack.url,
             zendesk_url=zendesk.url,
         )
+        env.update(ZENDESK_BUDGET)
         with (
             running(
                 ["-m", "bot", "run"],
