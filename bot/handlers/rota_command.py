@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.access import asker_of, ticket_refusal
+from bot.figures import client_columns
 from bot.listeners import after_ack, within_budget
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
@@ -24,7 +25,6 @@ from bot.slack.usergroups import find_group
 from bot.store.changes import ROTA, Remembered
 from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
-from bot.tickets.figures import client_columns
 
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
 # `who` is not one, as its answer depends on posting in the channel.

@@ -12,6 +12,7 @@ from sqlmodel import Session
 
 from bot.blocks.handover import MAX_LINES, Summary, summary_blocks, summary_text
 from bot.escalation import with_links
+from bot.figures import client_columns, client_figures
 from bot.jobs.base import Job, JobContext, JobReport
 from bot.jobs.delivery import Outgoing
 from bot.jobs.sending import send_due
@@ -30,7 +31,6 @@ from bot.store.reports import (
     opened_between,
     solved_between,
 )
-from bot.tickets.figures import client_columns, client_figures
 from bot.tickets.flags import open_tickets_not_authorised
 from bot.worktime import WorkCalendar
 

@@ -9,6 +9,7 @@ from bot import timefmt
 from bot.blocks.figures import figures_text
 from bot.blocks.rota import NO_ROTA, USAGE, stats_text, who_text
 from bot.dates import DateError
+from bot.figures import client_figures
 from bot.rota.changes import add, away, ical, lead, remove, swap
 from bot.rota.parse import Command, UsageError
 from bot.rota.planning import DaysCovered, fairness
@@ -24,7 +25,6 @@ from bot.rota.request import (
 from bot.rota.surface_commands import group, topic
 from bot.store import rota as store
 from bot.store import rota_cover as covers
-from bot.tickets.figures import client_figures
 
 STATS_WINDOW = timedelta(days=183)
 CLIENT_STATS_WEEKS = 4

@@ -92,7 +92,7 @@ class RotaRequest:
     user_id: str
     public_url: str | None = None
     group: GroupLookup | None = None
-    # The per-client table's columns (see bot.tickets.figures); empty: no Zendesk.
+    # The per-client table's columns (see bot.figures); empty: no Zendesk.
     client_columns: list[Any] = field(default_factory=list)
 
     @property

@@ -18,7 +18,7 @@ from bot.settings import Settings
 from bot.store.reports import client_name
 from bot.store.tickets import OPEN_STATUSES, tickets_by_ids
 from bot.store.timeboxes import running_timeboxes, spans_of
-from bot.timeboxes.track import worked_hours
+from bot.timeboxes.hours import worked_hours
 from bot.worktime import WorkCalendar
 
 JOB = "commitments"

@@ -6,7 +6,6 @@ press *I'm on it* on that ticket again). Only working time counts (bot.worktime)
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -24,20 +23,17 @@ from bot.store.timeboxes import (
     SOLVED,
     STOPPED,
     Timebox,
-    TimeboxSpan,
     close_spans,
     open_span,
     open_timebox_on,
     running_timebox,
-    spans_between,
     spans_of,
     timebox_by_id,
     unended_timeboxes,
 )
 from bot.tickets.refresh import mirrored_or_fetched
+from bot.timeboxes.hours import worked_hours
 from bot.worktime import WorkCalendar
-
-NO_CLIENT = "No client"
 
 
 class TicketClosed(Exception):
@@ -73,12 +69,6 @@ class Started:
     resumed: bool = False
     # The time-box paused to start this one.
     paused: Timed | None = None
-
-
-def worked_hours(spans: list[TimeboxSpan], calendar: WorkCalendar, now: datetime) -> float:
-    return sum(
-        calendar.working_hours_between(span.started_at, span.ended_at or now) for span in spans
-    )
 
 
 def _timed(session: Session, box: Timebox, calendar: WorkCalendar, now: datetime) -> Timed:
@@ -189,22 +179,6 @@ def running_timebox_of(services: Services, user: str) -> tuple[Timed, Ticket | N
             return None
         ticket = tickets_by_ids(session=session, ticket_ids=[box.ticket_id]).get(box.ticket_id)
         return _timed(session, box, services.calendar, now), ticket
-
-
-def hours_by_client(
-    session: Session, *, start: datetime, end: datetime, calendar: WorkCalendar
-) -> dict[str, float]:
-    """Working hours spent in time-boxes in [start, end), per client."""
-    spans = spans_between(session=session, start=start, end=end)
-    tickets = tickets_by_ids(session=session, ticket_ids=sorted({t for _, t in spans}))
-    hours: dict[str, float] = defaultdict(float)
-    for span, ticket_id in spans:
-        ticket = tickets.get(ticket_id)
-        client = (client_name(session, ticket) if ticket else None) or NO_CLIENT
-        hours[client] += calendar.working_hours_between(
-            max(span.started_at, start), min(span.ended_at or end, end)
-        )
-    return {client: spent for client, spent in sorted(hours.items()) if spent > 0}
 
 
 def link_of(services: Services, ticket_id: int) -> str:

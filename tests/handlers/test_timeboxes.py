@@ -14,7 +14,7 @@ from bot.jobs import commitments, weekly_summary
 from bot.jobs.runner import run_job
 from bot.services import Services, system_clock
 from bot.store.timeboxes import Timebox, TimeboxSpan
-from bot.timeboxes.track import worked_hours
+from bot.timeboxes.hours import worked_hours
 from bot.worktime import WorkCalendar
 from tests.blocks.helpers import client_figure
 from tests.doors import MutableClock, SlackDoor

@@ -6,6 +6,7 @@ adds its column with one line (`CLIENT_COLUMNS.append(ClientColumn(...))`).
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 
@@ -25,8 +26,10 @@ from bot.store.client_activity import (
     promises_kept_per_client,
     promises_missed_per_client,
 )
+from bot.store.reports import client_name
+from bot.store.tickets import tickets_by_ids
+from bot.store.timeboxes import spans_between
 from bot.store.zendesk_people import organization_names
-from bot.timeboxes.track import hours_by_client
 from bot.worktime import WorkCalendar
 
 # (session, start, end) → client → a number. A client is an organization id (None: no client)
@@ -125,3 +128,19 @@ def client_figures(
         hours=[column.hours for column in columns],
         rows=rows,
     )
+
+
+def hours_by_client(
+    session: Session, *, start: datetime, end: datetime, calendar: WorkCalendar
+) -> dict[str, float]:
+    """Working hours spent in time-boxes in [start, end), per client."""
+    spans = spans_between(session=session, start=start, end=end)
+    tickets = tickets_by_ids(session=session, ticket_ids=sorted({t for _, t in spans}))
+    hours: dict[str, float] = defaultdict(float)
+    for span, ticket_id in spans:
+        ticket = tickets.get(ticket_id)
+        client = (client_name(session, ticket) if ticket else None) or chargeable.NO_CLIENT
+        hours[client] += calendar.working_hours_between(
+            max(span.started_at, start), min(span.ended_at or end, end)
+        )
+    return {client: spent for client, spent in sorted(hours.items()) if spent > 0}
