@@ -79,7 +79,13 @@ def take_write_turns(engine: Engine) -> None:
     def transaction_ended(conn: Connection) -> None:
         release(conn.connection.info)
 
-    def returned(_dbapi: Any, record: Any, *_rest: Any) -> None:
+    def returned(_dbapi: Any, record: Any, _reset_state: Any) -> None:
+        release(record.info)
+
+    def invalidated(_dbapi: Any, record: Any, _exception: Any) -> None:
+        release(record.info)
+
+    def closed(_dbapi: Any, record: Any) -> None:
         release(record.info)
 
     def release(info: dict[Any, Any]) -> None:
@@ -93,5 +99,5 @@ def take_write_turns(engine: Engine) -> None:
     event.listen(engine, "rollback", transaction_ended)
     # ... or as its connection goes back to the pool, or is thrown away.
     event.listen(engine.pool, "reset", returned)
-    event.listen(engine.pool, "invalidate", returned)
-    event.listen(engine.pool, "close", returned)
+    event.listen(engine.pool, "invalidate", invalidated)
+    event.listen(engine.pool, "close", closed)
