@@ -112,6 +112,7 @@ def cmd_run(settings: Settings) -> int:
     finally:
         if scheduler.running:
             scheduler.shutdown(wait=True)
+        log.info("Rotabot stopped")
     return 0
 
 
@@ -119,7 +120,8 @@ def stop_on_sigterm() -> None:
     """A PaaS stops processes with SIGTERM: unwind so every `finally` shuts things down."""
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        log.info("Stopping (SIGTERM)")
+        # Nothing else here: the signal may land while this thread is writing a log line, and
+        # logging again from inside that write fails ("reentrant call") and can wedge shutdown.
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
