@@ -3,10 +3,12 @@ on the App Home)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from slack_bolt import App, BoltContext, Respond
 from slack_sdk import WebClient
+from sqlmodel import Session
 
 from bot import ids
 from bot.blocks.rota import swap_answered_blocks
@@ -36,27 +38,75 @@ def swap_answered(
     context: BoltContext,
     client: WebClient,
 ) -> None:
-    accept = action.get("action_id") == ids.SWAP_ACCEPT
+    services, user_id, result = _answered(
+        body,
+        action,
+        context,
+        accept_id=ids.SWAP_ACCEPT,
+        broken=SwapAnswer(BROKEN),
+        answer=lambda session, services, number, user_id, accept: answer_swap(
+            session=session,
+            calendar=services.calendar,
+            now=services.now(),
+            request_id=number,
+            user_id=user_id,
+            accept=accept,
+        ),
+    )
+    send_all(services, client, result.posts)
+    _settled(services, client, body, respond, user_id, result.reply, result.dm, result.dm_text)
+
+
+def cover_answered(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
+) -> None:
+    services, user_id, result = _answered(
+        body,
+        action,
+        context,
+        accept_id=ids.COVER_ACCEPT,
+        broken=CoverAnswer(BROKEN_COVER),
+        answer=lambda session, services, number, user_id, accept: answer_cover(
+            session=session,
+            calendar=services.calendar,
+            now=services.now(),
+            cover_id=number,
+            user_id=user_id,
+            accept=accept,
+        ),
+    )
+    send_all(services, client, result.posts)
+    if result.changed_rota is not None:
+        # Who is on support now changed: the user group and the topic follow at once.
+        sync_surfaces(services, client, now=services.now(), rota_ids=[result.changed_rota])
+    _settled(services, client, body, respond, user_id, result.reply, result.dm, result.dm_text)
+
+
+Answer = TypeVar("Answer", SwapAnswer, CoverAnswer)
+
+
+def _answered(
+    body: dict[str, Any],
+    action: dict[str, Any],
+    context: BoltContext,
+    *,
+    accept_id: str,
+    broken: Answer,
+    answer: Callable[[Session, Services, int, str, bool], Answer],
+) -> tuple[Services, str, Answer]:
+    """Who clicked, and the request's answer (`broken` when the button's value is no id)."""
     services = services_of(context)
     user_id = str(body.get("user", {}).get("id", ""))
     value = str(action.get("value", ""))
     if not value.isdigit():
-        result = SwapAnswer(BROKEN)
-    else:
-        with services.session() as session:
-            result = answer_swap(
-                session=session,
-                calendar=services.calendar,
-                now=services.now(),
-                request_id=int(value),
-                user_id=user_id,
-                accept=accept,
-            )
-    send_all(services, client, result.posts)
-    # The request's reply comes before its DM is sent, so where the DM is may not be stored
-    # yet when its button is clicked: a click on the DM itself says where it is.
-    dm = result.dm or clicked_message(body)
-    _settled(services, client, body, respond, user_id, result.reply, dm, result.dm_text)
+        return services, user_id, broken
+    with services.session() as session:
+        accept = action.get("action_id") == accept_id
+        return services, user_id, answer(session, services, int(value), user_id, accept)
 
 
 def clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
@@ -69,37 +119,6 @@ def clicked_message(body: dict[str, Any]) -> tuple[str, str] | None:
     return (channel, ts) if isinstance(ts, str) and channel and ts else None
 
 
-def cover_answered(
-    body: dict[str, Any],
-    action: dict[str, Any],
-    respond: Respond,
-    context: BoltContext,
-    client: WebClient,
-) -> None:
-    accept = action.get("action_id") == ids.COVER_ACCEPT
-    services = services_of(context)
-    user_id = str(body.get("user", {}).get("id", ""))
-    value = str(action.get("value", ""))
-    if not value.isdigit():
-        result = CoverAnswer(BROKEN_COVER)
-    else:
-        with services.session() as session:
-            result = answer_cover(
-                session=session,
-                calendar=services.calendar,
-                now=services.now(),
-                cover_id=int(value),
-                user_id=user_id,
-                accept=accept,
-            )
-    send_all(services, client, result.posts)
-    if result.changed_rota is not None:
-        # Who is on support now changed: the user group and the topic follow at once.
-        sync_surfaces(services, client, now=services.now(), rota_ids=[result.changed_rota])
-    dm = result.dm or clicked_message(body)
-    _settled(services, client, body, respond, user_id, result.reply, dm, result.dm_text)
-
-
 def _settled(
     services: Services,
     client: WebClient,
@@ -110,7 +129,12 @@ def _settled(
     dm: tuple[str, str] | None,
     dm_text: str | None,
 ) -> None:
-    """The request's DM shows the answer; the clicker is told the outcome."""
+    """The request's DM shows the answer; the clicker is told the outcome.
+
+    The request's reply comes before its DM is sent, so where the DM is (`dm`) may not be
+    stored yet when its button is clicked: a click on the DM itself says where it is.
+    """
+    dm = dm or clicked_message(body)
     if dm is not None and dm_text is not None:
         channel, ts = dm
         update(client, channel=channel, ts=ts, text=dm_text, blocks=swap_answered_blocks(dm_text))
