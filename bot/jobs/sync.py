@@ -44,11 +44,11 @@ from bot.zendesk.events import comments_by_ticket
 from bot.zendesk.mirror import (
     ZendeskRead,
     is_gone,
-    parse_zendesk_time,
     read_people,
     user_row,
     write_read,
 )
+from bot.zendesk.values import parse_zendesk_time
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ from bot.store import promises as store
 from bot.store.promises import Promise
 from bot.store.zendesk_people import AGENT_ROLES, user_roles
 from bot.worktime import WorkCalendar
-from bot.zendesk.mirror import ZendeskRead, parse_zendesk_time
+from bot.zendesk.mirror import ZendeskRead
+from bot.zendesk.values import parse_zendesk_time
 
 log = logging.getLogger(__name__)
 

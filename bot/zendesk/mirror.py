@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -20,7 +20,7 @@ from sqlmodel import Session
 
 from bot.priorities import PRIORITIES
 from bot.store.bulk_writes import Row
-from bot.store.client_activity import REPLY, SOLVED, TIME, known_replies, record_activity
+from bot.store.client_activity import record_activity
 from bot.store.db import SessionSource
 from bot.store.priority_reviews import ZENDESK_REVIEWER, record_priority_reviews
 from bot.store.promises import cancel_promises_on_tickets
@@ -45,7 +45,9 @@ from bot.store.zendesk_sync import (
     pending_comments,
     save_pending_comments,
 )
+from bot.zendesk.activity import changes_for_figures, our_replies, time_spent
 from bot.zendesk.client import ZendeskClient
+from bot.zendesk.values import as_int, parse_zendesk_time
 
 log = logging.getLogger(__name__)
 
@@ -70,29 +72,8 @@ NEW_TICKET: Row = {
     "last_comment_id": None,
     "time_spent": None,
 }
-CLOSED_STATUSES = ("solved", "closed")
 # The client's last comment is kept this long: enough to tell its tone and quote it.
 CLIENT_COMMENT_LIMIT = 2000
-
-
-def parse_zendesk_time(raw: Any) -> datetime | None:
-    if not isinstance(raw, str) or not raw:
-        return None
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
-def _int(raw: Any) -> int | None:
-    if isinstance(raw, bool):
-        return None
-    if isinstance(raw, int):
-        return raw
-    if isinstance(raw, str) and raw.isdigit():
-        return int(raw)
-    return None
 
 
 # --- comments -----------------------------------------------------------------------------
@@ -124,11 +105,11 @@ def summarize_comments(
     client_said: str | None = None
     last_id: int | None = None
     for comment in comments:
-        comment_id = _int(comment.get("id"))
+        comment_id = as_int(comment.get("id"))
         if comment_id is not None and (last_id is None or comment_id > last_id):
             last_id = comment_id
         created = parse_zendesk_time(comment.get("created_at"))
-        author = _int(comment.get("author_id"))
+        author = as_int(comment.get("author_id"))
         if created is None or author is None or not comment.get("public", False):
             continue
         if roles.get(author) in AGENT_ROLES:
@@ -170,13 +151,15 @@ def read_people(zendesk: ZendeskClient, services: SessionSource, read: ZendeskRe
     wanted: set[int] = set()
     for data in read.tickets:
         wanted.update(
-            uid for uid in (_int(data.get("requester_id")), _int(data.get("assignee_id"))) if uid
+            uid
+            for uid in (as_int(data.get("requester_id")), as_int(data.get("assignee_id")))
+            if uid
         )
     for comments in read.comments.values():
-        wanted.update(uid for c in comments if (uid := _int(c.get("author_id"))) is not None)
-    wanted -= {uid for u in read.users if (uid := _int(u.get("id"))) is not None}
-    org_ids = {oid for data in read.tickets if (oid := _int(data.get("organization_id")))}
-    org_ids -= {oid for o in read.organizations if (oid := _int(o.get("id"))) is not None}
+        wanted.update(uid for c in comments if (uid := as_int(c.get("author_id"))) is not None)
+    wanted -= {uid for u in read.users if (uid := as_int(u.get("id"))) is not None}
+    org_ids = {oid for data in read.tickets if (oid := as_int(data.get("organization_id")))}
+    org_ids -= {oid for o in read.organizations if (oid := as_int(o.get("id"))) is not None}
     with services.session() as session:
         wanted -= known_user_ids(session=session, user_ids=wanted)
         org_ids -= known_organization_ids(session=session, organization_ids=org_ids)
@@ -196,7 +179,7 @@ def read_tickets(
     """Some tickets now (a webhook, a card): one show_many, each one's comments, the people."""
     read = ZendeskRead(tickets=zendesk.tickets(ticket_ids), time_spent_field=time_spent_field)
     for data in read.tickets:
-        ticket_id = _int(data.get("id"))
+        ticket_id = as_int(data.get("id"))
         if ticket_id is not None and not is_gone(data):
             read.comments[ticket_id] = zendesk.comments(ticket_id)
     read_people(zendesk, services, read)
@@ -224,32 +207,32 @@ def write_read(
     organizations = [
         {"id": org_id, "name": str(org.get("name") or "")}
         for org in read.organizations
-        if (org_id := _int(org.get("id"))) is not None
+        if (org_id := as_int(org.get("id"))) is not None
     ]
     upsert_organizations(session=session, organizations=organizations)
     authors = {
         uid
         for comments in read.comments.values()
         for c in comments
-        if (uid := _int(c.get("author_id")))
+        if (uid := as_int(c.get("author_id")))
     }
     roles = {user["id"]: user["role"] for user in users}
     roles |= user_roles(session=session, user_ids=authors - roles.keys())
-    gone = {tid for data in read.tickets if is_gone(data) and (tid := _int(data.get("id")))}
+    gone = {tid for data in read.tickets if is_gone(data) and (tid := as_int(data.get("id")))}
     ids = [
         tid
         for data in read.tickets
-        if (tid := _int(data.get("id"))) is not None and tid not in gone
+        if (tid := as_int(data.get("id"))) is not None and tid not in gone
     ]
     touched = set(ids) | (read.comments.keys() - gone)
     mirrored = ticket_rows(session=session, ticket_ids=touched)
     pending = pending_comments(session=session, ticket_ids=touched - mirrored.keys())
-    metrics = {tid: m for m in read.metric_sets if (tid := _int(m.get("ticket_id")))}
+    metrics = {tid: m for m in read.metric_sets if (tid := as_int(m.get("ticket_id")))}
     latest: dict[int, Row] = {}
     reviews: list[Row] = []
     activity: list[Row] = []
     for data in read.tickets:
-        ticket_id = _int(data.get("id"))
+        ticket_id = as_int(data.get("id"))
         if ticket_id is None or ticket_id in gone:
             continue
         before = latest.get(ticket_id) or mirrored.get(ticket_id)
@@ -296,7 +279,7 @@ def write_read(
         forget_tickets(session=session, ticket_ids=gone)
         cancel_promises_on_tickets(session=session, ticket_ids=sorted(gone), at=now)
     record_priority_reviews(session=session, reviews=reviews)
-    activity.extend(our_replies(session, read, latest, roles))
+    activity.extend(our_replies(session, read.comments, latest, roles))
     record_activity(session=session, rows=activity)
     return ids
 
@@ -348,71 +331,8 @@ def _fill_from_metrics(row: Row, metrics: Json | None, *, before: datetime | Non
         row["last_agent_public_reply_by"] = row.get("assignee_id")
 
 
-def time_spent(data: Json, field_id: int) -> int | None:
-    """The time-tracking field's value in seconds: 0 when the ticket has none yet; None when
-    the ticket has no such field, or its value is not a number of seconds."""
-    fields = data.get("custom_fields")
-    for entry in fields if isinstance(fields, list) else []:
-        if isinstance(entry, dict) and _int(entry.get("id")) == field_id:
-            value = entry.get("value")
-            if value is None or value == "":
-                return 0
-            if isinstance(value, float) and value >= 0:
-                return int(value)
-            number = _int(value)
-            return number if number is not None and number >= 0 else None
-    return None
-
-
-def _activity(row: Row, kind: str, at: datetime, amount: int = 1, source: int | None = None) -> Row:
-    return {
-        "kind": kind,
-        "ticket_id": row["id"],
-        "organization_id": row["organization_id"],
-        "at": at,
-        "amount": amount,
-        "source_id": source,
-    }
-
-
-def changes_for_figures(before: Row | None, row: Row) -> list[Row]:
-    """What the per-client figures count in this change: the ticket solved, time logged."""
-    found = []
-    was_closed = before is not None and before["status"] in CLOSED_STATUSES
-    if row["status"] in CLOSED_STATUSES and not was_closed:
-        found.append(_activity(row, SOLVED, row["updated_at"]))
-    # A ticket mirrored before its time was read gives no baseline: its total is not this week's.
-    counted_before = before is None or before.get("time_spent") is not None
-    logged = (row.get("time_spent") or 0) - ((before or {}).get("time_spent") or 0)
-    if logged > 0 and counted_before:
-        found.append(_activity(row, TIME, row["updated_at"], amount=logged))
-    return found
-
-
-def our_replies(
-    session: Session, read: ZendeskRead, rows: dict[int, Row], roles: dict[int, str]
-) -> list[Row]:
-    """Our public replies among the comments read, each counted once however often read."""
-    replies = [
-        (ticket_id, comment_id, created)
-        for ticket_id, comments in read.comments.items()
-        if ticket_id in rows
-        for c in comments
-        if c.get("public", False)
-        and roles.get(_int(c.get("author_id")) or 0) in AGENT_ROLES
-        and (comment_id := _int(c.get("id"))) is not None
-        and (created := parse_zendesk_time(c.get("created_at"))) is not None
-    ]
-    known = known_replies(session=session, comment_ids={c for _, c, _ in replies})
-    return [
-        _activity(rows[ticket_id], REPLY, created, source=comment_id)
-        for ticket_id, comment_id, created in replies
-        if comment_id not in known
-    ]
-
-
 def user_row(user: Json) -> Row | None:
-    user_id = _int(user.get("id"))
+    user_id = as_int(user.get("id"))
     if user_id is None:
         return None
     email = user.get("email")
@@ -422,7 +342,7 @@ def user_row(user: Json) -> Row | None:
         "name": str(user.get("name") or ""),
         "email": email if isinstance(email, str) and email else None,
         "role": str(user.get("role") or "end-user"),
-        "organization_id": _int(user.get("organization_id")),
+        "organization_id": as_int(user.get("organization_id")),
         "tags": tag_list([str(tag) for tag in tags] if isinstance(tags, list) else []),
     }
 
@@ -441,9 +361,9 @@ def ticket_row(ticket: Row | None, data: Json, *, ticket_id: int, now: datetime)
         subject=str(data.get("subject") or data.get("raw_subject") or ""),
         status=str(data.get("status") or "new"),
         priority=priority,
-        requester_id=_int(data.get("requester_id")),
-        assignee_id=_int(data.get("assignee_id")),
-        organization_id=_int(data.get("organization_id")),
+        requester_id=as_int(data.get("requester_id")),
+        assignee_id=as_int(data.get("assignee_id")),
+        organization_id=as_int(data.get("organization_id")),
         tags=[str(tag) for tag in tags] if isinstance(tags, list) else [],
         created_at=created,
         updated_at=updated,

@@ -5,20 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+from bot.zendesk.activity import changes_for_figures, time_spent
 from bot.zendesk.events import comments_by_ticket
 from bot.zendesk.mirror import (
     CLIENT_COMMENT_LIMIT,
     CommentSummary,
     _merge_summary,
-    changes_for_figures,
     is_gone,
-    parse_zendesk_time,
     summarize_comments,
     summary_row,
     ticket_row,
-    time_spent,
     user_row,
 )
+from bot.zendesk.values import parse_zendesk_time
 
 ROLES = {1: "end-user", 2: "end-user", 7: "agent", 8: "admin"}
 
