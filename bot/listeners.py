@@ -54,7 +54,8 @@ def after_ack(work: Callable[..., None]) -> Callable[..., None]:
         if late is not None and not late.finished_in(kwargs["context"]):
             return  # the ack function failed after its budget, and that has been reported
         try:
-            work(**{name: kwargs[name] for name in names})
+            with services_of(kwargs["context"]).turns.taking():
+                work(**{name: kwargs[name] for name in names})
         except Exception as error:
             report_failure(error, kwargs["body"], kwargs["client"], kwargs["context"])
 
@@ -134,7 +135,8 @@ def within_budget(ack_function: Callable[..., None]) -> Callable[..., None]:
         def run() -> None:
             try:
                 given = {"ack": held, "context": own}
-                ack_function(**{name: given.get(name, kwargs[name]) for name in names})
+                with services_of(context).turns.taking():
+                    ack_function(**{name: given.get(name, kwargs[name]) for name in names})
             except Exception as error:
                 outcome["error"] = error
             with lock:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.pools import ElasticThreadPool
+from bot.pools import ElasticThreadPool, WorkTurns
 from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.slack.people import Standings
@@ -48,6 +48,8 @@ class Services:
     zendesk: ZendeskClient | None = None
     # Who people are in Slack, remembered a few minutes for the ticket access check.
     standings: Standings = field(default_factory=Standings)
+    # The work after an ack runs its database sessions a few at a time (see WorkTurns).
+    turns: WorkTurns = field(default_factory=WorkTurns)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # One per process: Bolt deep-copies a request's context (holding it) per lazy listener.
@@ -58,7 +60,7 @@ class Services:
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        with session_scope(self.engine) as session:
+        with self.turns.turn(), session_scope(self.engine) as session:
             yield session
 
 

@@ -8,7 +8,7 @@ from concurrent.futures import CancelledError
 
 import pytest
 
-from bot.pools import ElasticThreadPool, limit_malloc_arenas, release_free_memory
+from bot.pools import ElasticThreadPool, WorkTurns, limit_malloc_arenas, release_free_memory
 
 
 def wait_until(condition: object, timeout: float = 5.0) -> bool:
@@ -107,3 +107,67 @@ def test_shutdown_finishes_taken_work_and_can_cancel_the_rest() -> None:
 def test_malloc_helpers_are_harmless_anywhere() -> None:
     assert limit_malloc_arenas() in (True, False)
     release_free_memory()
+
+
+def turn_takers(turns: WorkTurns, count: int) -> tuple[list[int], list[int], threading.Event]:
+    """Start `count` threads one by one, each taking a turn and holding it until the event:
+    returns the order they got in, the most inside at once, and the event."""
+    inside: list[int] = []
+    order: list[int] = []
+    most = [0]
+    lock = threading.Lock()
+    gate = threading.Event()
+
+    def work(n: int) -> None:
+        with turns.taking(), turns.turn():
+            with lock:
+                inside.append(n)
+                order.append(n)
+                most[0] = max(most[0], len(inside))
+            gate.wait(5)
+            with turns.turn():  # a session inside a session takes no second turn
+                pass
+            with lock:
+                inside.remove(n)
+
+    for n in range(count):
+        threading.Thread(target=work, args=(n,), daemon=True).start()
+        # One at a time, so the order they asked in is known.
+        assert wait_until(lambda: len(order) + turns.slots.waiting == n + 1)  # noqa: B023
+    return order, most, gate
+
+
+def test_work_turns_let_a_few_threads_in_at_a_time() -> None:
+    turns = WorkTurns(2, wait=30)
+    order, most, gate = turn_takers(turns, 6)
+    assert len(order) == 2 and turns.slots.waiting == 4
+    # A thread that does not take turns is never held up.
+    with turns.turn():
+        pass
+    gate.set()
+    assert wait_until(lambda: len(order) == 6 and turns.slots.free == 2)
+    assert most == [2]
+
+
+def test_a_thread_that_waits_too_long_for_a_turn_goes_on_without_one() -> None:
+    turns = WorkTurns(1, wait=0.05)
+    holding = threading.Event()
+    release = threading.Event()
+
+    def hold() -> None:
+        with turns.taking(), turns.turn():
+            holding.set()
+            release.wait(5)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert holding.wait(5)
+    with turns.taking(), turns.turn():
+        went_on = True  # waited 0.05 s for the holder, then went on without a turn
+    assert went_on
+    release.set()
+    holder.join(5)
+    # The holder's release left one turn free, not two.
+    with turns.taking(), turns.turn():
+        assert turns.slots.free == 0
+    assert turns.slots.free == 1

@@ -19,7 +19,7 @@ from bot.rota.request import GroupLookup, Outcome, RotaRequest, bots_among
 from bot.rota.surfaces import remove_topic_line, sync_surfaces
 from bot.services import Services, services_of
 from bot.slack.errors import BOT_NOT_IN_CHANNEL, SlackUnavailable, error_code
-from bot.slack.people import SlackPeople
+from bot.slack.people import RememberedPeople
 from bot.slack.post import send
 from bot.slack.usergroups import find_group
 from bot.store.changes import ROTA, Remembered
@@ -29,6 +29,9 @@ from bot.surfaces import send_all
 # Subcommands answered in the ack: they read the local database (and may publish weeks);
 # `who` is not one, as its answer depends on posting in the channel.
 READS = frozenset({"show", "help"})
+# Changes whose reply nothing they cause can alter (no topic, user group or channel line; see
+# reply_is_final): answered in the ack when Slack need not be asked about anyone first.
+FINAL_IN_ACK = frozenset({"add", "swap", "lead", "stats", "ical"})
 
 
 # Where the ack function leaves the lazy listener its work: the answer it gave, or the command.
@@ -84,18 +87,28 @@ def answer_fast(
     context: BoltContext,
     client: WebClient,
 ) -> None:
-    """Reading the rota is answered in the ack itself; a change is acked, then made.
+    """Reading the rota is answered in the ack itself, and so is a change whose reply is final
+    and which need not ask Slack first (the people it names were described a moment ago); its
+    DMs follow the ack. Any other change is acked, then made.
 
     The rota as shown is remembered (per channel, text and day) until a commit in any process
     changes the rota: it is what people ask for most, and answering it from memory keeps acks
     fast under load.
     """
     parsed = parsed_in(context, command)
-    if not answers_at_once(parsed):
-        ack()
-        context[TO_RUN] = parsed
-        return
     services = services_of(context)
+    if isinstance(parsed, Command) and not answers_at_once(parsed):
+        if parsed.name not in FINAL_IN_ACK or asks_slack_first(services, parsed):
+            ack()
+            context[TO_RUN] = parsed
+            return
+        # A change naming only people Slack described a moment ago reads and writes the local
+        # database only: it is answered in the ack, and its messages follow.
+        changed = run(services, command, parsed, client)
+        ack(text=changed.text, blocks=changed.blocks, response_type="ephemeral")
+        if not changed.settled:
+            context[ANSWERED] = changed
+        return
     key = answer_key(services, command, services.now())
     outcome = answers.get_or_read(
         key,
@@ -151,11 +164,12 @@ def run(
         refusal = ticket_refusal(services, asker_of(command))
         if refusal is not None:
             return Outcome(refusal)
-    # Slack is asked about the people named before the session opens, not while it is open.
-    people = SlackPeople(client)
+    # Slack is asked about the people named before the session opens, not while it is open,
+    # and only about those it has not described a moment ago.
+    now = services.now()
+    people = RememberedPeople(services.standings, client, now)
     bots = bots_among(people, parsed.users)
     group = look_up_group(client, parsed) if parsed.name == "group" else None
-    now = services.now()
     with services.session() as session:
         # Kept for the calendar feed, which never asks Slack.
         remember_names(session=session, names=people.learned_names(), now=now)
@@ -207,6 +221,16 @@ def parse(text: str) -> Command | UsageError:
         return parse_command(text)
     except UsageError as error:
         return error
+
+
+def asks_slack_first(services: Services, parsed: Command) -> bool:
+    """Whether the command must ask Slack before it is made: about the asker (figures per
+    client), or about a person named whom Slack has not described in the last few minutes
+    (see bots_among)."""
+    if parsed.name == "stats" and parsed.words:
+        return True  # figures per client: the asker's standing
+    now = services.now()
+    return any(services.standings.remembered(user, now) is None for user in parsed.users)
 
 
 def answers_at_once(parsed: Command | UsageError) -> bool:

@@ -218,8 +218,5 @@ def _audit(
 
 
 def remember_cover_dm(*, session: Session, cover_id: int, channel: str, ts: str) -> None:
-    """Where the request's DM is, so answering it can update it."""
-    found = covers.midweek_cover(session=session, cover_id=cover_id)
-    if found is not None:
-        found.dm_channel, found.dm_ts = channel, ts
-        session.add(found)
+    """Where the request's DM is, so answering it can update it (shown by no answer)."""
+    covers.set_cover_dm(session=session, cover_id=cover_id, channel=channel, ts=ts)

@@ -34,13 +34,22 @@ class Planner:
     rota_id: int
     today: date
     covers: list[Cover] = field(default_factory=list)
+    # Read once per planner: a planner lives for one command, in one transaction, and the
+    # commands that change the members or absences do so before they make theirs.
+    _order: list[RotaMember] | None = field(default=None, init=False, repr=False)
+    # The furthest `refresh` has reached: asking again for no further is answered already.
+    _refreshed: date | None = field(default=None, init=False, repr=False)
+    # The weeks `upcoming` read, until this planner publishes more.
+    _upcoming: list[RotaWeek] | None = field(default=None, init=False, repr=False)
 
     @property
     def this_week(self) -> date:
         return self.calendar.week_start(self.today)
 
     def order(self) -> list[RotaMember]:
-        return store.members(session=self.session, rota_id=self.rota_id)
+        if self._order is None:
+            self._order = store.members(session=self.session, rota_id=self.rota_id)
+        return self._order
 
     def publish(self, through: date) -> None:
         """Store the planned weeks up to the week containing `through` (bounded)."""
@@ -50,13 +59,19 @@ class Planner:
         plan = project(last, self.order(), first, through)
         if not plan:
             return
+        self._upcoming = None
         if not store.publish_weeks(session=self.session, rota_id=self.rota_id, plan=plan):
             # Another request published these weeks a moment ago; its weeks stand.
             log.info("rota %s: weeks were published concurrently", self.rota_id)
 
     def upcoming(self) -> list[RotaWeek]:
-        """Published weeks that have not started."""
-        return store.weeks(session=self.session, rota_id=self.rota_id, first=self.this_week + WEEK)
+        """Published weeks that have not started (read once until this planner publishes more:
+        the weeks it hands out are the session's own, so changes made to them show)."""
+        if self._upcoming is None:
+            self._upcoming = store.weeks(
+                session=self.session, rota_id=self.rota_id, first=self.this_week + WEEK
+            )
+        return list(self._upcoming)
 
     def away(self) -> Callable[[str, date], bool]:
         """Whether someone is away in a week: every member's absences read in one query."""
@@ -80,7 +95,13 @@ class Planner:
         return is_away
 
     def refresh(self, through: date) -> None:
-        """Publish through `through` and arrange cover wherever an absence collides."""
+        """Publish through `through` and arrange cover wherever an absence collides.
+
+        Once per horizon: weeks published and covers arranged stay so for the planner's command.
+        """
+        if self._refreshed is not None and through <= self._refreshed:
+            return
+        self._refreshed = through
         self.publish(through)
         order = [m.user_id for m in self.order()]
         away = self.away()

@@ -131,8 +131,5 @@ def _settle(
 
 
 def remember_swap_dm(*, session: Session, request_id: int, channel: str, ts: str) -> None:
-    """Where the request's DM is, so answering it can update it."""
-    found = store.swap_request(session=session, request_id=request_id)
-    if found is not None:
-        found.dm_channel, found.dm_ts = channel, ts
-        session.add(found)
+    """Where the request's DM is, so answering it can update it (shown by no answer)."""
+    store.set_swap_dm(session=session, request_id=request_id, channel=channel, ts=ts)

@@ -99,6 +99,8 @@ class Standing:
     guest: bool  # is_restricted (multi-channel) or is_ultra_restricted (single-channel)
     stranger: bool  # is_stranger: someone from another organization, seen in a shared channel
     gone: bool  # deleted, or a bot
+    bot: bool = False
+    name: str | None = None  # see display_name
 
     @classmethod
     def of(cls, user: dict[str, Any]) -> Standing:
@@ -108,6 +110,8 @@ class Standing:
             guest=bool(user.get("is_restricted") or user.get("is_ultra_restricted")),
             stranger=bool(user.get("is_stranger")),
             gone=bool(user.get("deleted") or user.get("is_bot")),
+            bot=bool(user.get("is_bot")),
+            name=display_name(user),
         )
 
 
@@ -171,3 +175,28 @@ class Standings:
             while len(self._people) > self._most:
                 self._people.popitem(last=False)
         return standing
+
+
+class RememberedPeople:
+    """Whether people are bots, and their names, as `Standings` remembers them: a command that
+    names the same teammates again asks Slack nothing. Only what Slack answered is learned."""
+
+    def __init__(self, standings: Standings, client: WebClient, now: datetime) -> None:
+        self._standings = standings
+        self._client = client
+        self._now = now
+        # What Slack was asked about in this command (remembered answers are not news).
+        self._asked: dict[str, Standing] = {}
+
+    def is_bot(self, user_id: str) -> bool:
+        standing = self._standings.remembered(user_id, self._now)
+        if standing is None:
+            standing = self._standings.of(self._client, user_id, self._now)
+            if standing is not None:
+                self._asked[user_id] = standing
+        return user_id == "USLACKBOT" or (standing is not None and standing.bot)
+
+    def learned_names(self) -> dict[str, str]:
+        """The names Slack gave in this command, by user id: those remembered from a moment
+        ago were kept when Slack gave them."""
+        return {user_id: s.name for user_id, s in self._asked.items() if s.name is not None}

@@ -34,6 +34,9 @@ T = TypeVar("T")
 
 # Where a session keeps the names of the watches its transaction wrote to.
 CHANGED = "rotabot.changed_watches"
+# An execution option for a write that changes only what no remembered answer shows (where a
+# DM was posted, say): it bumps no count, so it forgets no answer.
+UNSHOWN = "rotabot_unshown"
 
 
 class ChangeCount(SQLModel, table=True):
@@ -140,7 +143,9 @@ def _after_flush(session: Session, _flush: UOWTransaction) -> None:
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
-    if state.is_insert or state.is_update or state.is_delete:
+    if (state.is_insert or state.is_update or state.is_delete) and not state.execution_options.get(
+        UNSHOWN
+    ):
         _mark(state.session, getattr(getattr(state.statement, "table", None), "name", None))
 
 
@@ -154,15 +159,24 @@ def _before_commit(session: Session) -> None:
     if names:
         _request.counts = None  # this thread's request wrote: counts read before are stale
     for name in sorted(names):
-        session.execute(_bump(session, name))
+        session.execute(_bump(session.get_bind().dialect.name), {"watch": name})
 
 
-def _bump(session: Session, name: str) -> Any:
-    insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
-    statement = insert(COUNTS).values(name=name, count=1)
+def _bump_for(dialect: str) -> Any:
+    insert = sqlite_insert if dialect == "sqlite" else pg_insert
+    statement = insert(COUNTS).values(name=bindparam("watch"), count=1)
     return statement.on_conflict_do_update(
         index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
     )
+
+
+# Built once per dialect, like _COUNT_OF: every commit that writes a watched table runs it.
+_BUMPS = {dialect: _bump_for(dialect) for dialect in ("sqlite", "postgresql")}
+
+
+def _bump(dialect: str) -> Any:
+    found = _BUMPS.get(dialect)
+    return _bump_for(dialect) if found is None else found
 
 
 @event.listens_for(Session, "after_transaction_end")

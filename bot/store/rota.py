@@ -8,8 +8,9 @@ from typing import TypeVar
 
 from sqlalchemy import UniqueConstraint
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Field, Session, SQLModel, col, delete, func, or_, select
+from sqlmodel import Field, Session, SQLModel, col, delete, func, or_, select, update
 
+from bot.store.changes import UNSHOWN
 from bot.store.db import utcnow
 from bot.store.types import UTCDateTime
 
@@ -353,6 +354,16 @@ def add_swap_request(
             target_week=target_week,
             created_at=now,
         ),
+    )
+
+
+def set_swap_dm(*, session: Session, request_id: int, channel: str, ts: str) -> None:
+    """Where the request's DM was posted: one UPDATE, and no remembered rota forgotten for it."""
+    session.execute(
+        update(SwapRequest)
+        .where(col(SwapRequest.id) == request_id)
+        .values(dm_channel=channel, dm_ts=ts),
+        execution_options={UNSHOWN: True, "synchronize_session": False},
     )
 
 

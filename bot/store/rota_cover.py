@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlmodel import Field, Session, SQLModel, col, select, update
 
+from bot.store.changes import UNSHOWN
 from bot.store.db import utcnow
 from bot.store.types import UTCDateTime
 
@@ -136,3 +137,13 @@ def surfaces_in_use(*, session: Session) -> list[RotaSurface]:
         (col(RotaSurface.usergroup_id).is_not(None)) | (col(RotaSurface.topic_on).is_(True))
     )
     return list(session.exec(query.order_by(col(RotaSurface.rota_id))))
+
+
+def set_cover_dm(*, session: Session, cover_id: int, channel: str, ts: str) -> None:
+    """Where the request's DM was posted: one UPDATE, and no remembered rota forgotten for it."""
+    session.execute(
+        update(MidWeekCover)
+        .where(col(MidWeekCover.id) == cover_id)
+        .values(dm_channel=channel, dm_ts=ts),
+        execution_options={UNSHOWN: True, "synchronize_session": False},
+    )

@@ -10,13 +10,13 @@ reads never wait. Writers in other processes (the worker) still meet the busy ha
 
 from __future__ import annotations
 
-import threading
 import weakref
-from collections import deque
 from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+
+from bot.pools import Slots
 
 # Where a DBAPI connection's info keeps the fact that it holds the gate.
 HOLDS = "rotabot.holds_write_turn"
@@ -28,44 +28,12 @@ _TAKING_TURNS: weakref.WeakSet[Engine] = weakref.WeakSet()
 WAIT_S = 5.0
 
 
-class Turns:
-    """A first-come-first-served lock: each waiter is woken when its own turn comes."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._waiting: deque[threading.Event] = deque()
-        self._held = False
-
-    def acquire(self, timeout: float) -> bool:
-        """True once it is ours; False if `timeout` seconds passed first."""
-        with self._lock:
-            if not self._held and not self._waiting:
-                self._held = True
-                return True
-            mine = threading.Event()
-            self._waiting.append(mine)
-        if mine.wait(timeout):
-            return True  # released straight to us: _held stays True
-        with self._lock:
-            if mine.is_set():  # given to us just as we gave up: ours after all
-                return True
-            self._waiting.remove(mine)
-            return False
-
-    def release(self) -> None:
-        with self._lock:
-            if self._waiting:
-                self._waiting.popleft().set()
-            else:
-                self._held = False
-
-
 def take_write_turns(engine: Engine) -> None:
     """Make `engine`'s writers take turns (SQLite only; once per engine)."""
     if engine.dialect.name != "sqlite" or engine in _TAKING_TURNS:
         return
     _TAKING_TURNS.add(engine)
-    turns = Turns()
+    turns = Slots(1)
 
     def before(conn: Connection, _cursor: Any, statement: str, *_args: Any, **_kwargs: Any) -> None:
         info = conn.connection.info

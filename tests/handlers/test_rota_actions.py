@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.doors import MutableClock, SlackDoor
+from tests.doors import MutableClock, SlackDoor, ack_message
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.rota_helpers import at_london, dms_to, rota
 
@@ -184,3 +184,28 @@ def test_away_with_bad_dates(slack: SlackDoor, fake_slack: FakeSlack) -> None:
     reply = rota(slack, fake_slack, "away someday")
     assert reply.startswith("I don't understand the date 'someday'")
     assert "*Usage:*" in reply
+
+
+def test_a_swap_naming_someone_slack_just_described_is_answered_in_the_ack(
+    slack: SlackDoor, fake_slack: FakeSlack, clock: MutableClock
+) -> None:
+    """Slack described U3 for `/rota add` a moment ago: the swap asks Slack nothing and its
+    answer is the ack itself; the DM follows. Minutes later Slack is asked again, first."""
+    at_london(clock, 2026, 12, 2, 10, 0)
+    start(slack, fake_slack)
+    asked = len(fake_slack.calls_to("users.info"))
+    response = slack.command("/rota", "swap <@U3>", user="U2")
+    answer = ack_message(response)
+    assert answer is not None and answer["text"].startswith("I've asked <@U3> to take your week")
+    assert len(fake_slack.calls_to("users.info")) == asked
+    (dm,) = dms_to(fake_slack, "U3")
+    FakeSlack.find_button(dm, "Accept")
+    # Slack's description is trusted for a few minutes only: after that, the change is acked
+    # at once and answered after Slack has been asked.
+    clock.advance(minutes=6)
+    before = len(fake_slack.responses)
+    response = slack.command("/rota", "swap <@U1>", user="U3")
+    assert ack_message(response) is None
+    assert len(fake_slack.calls_to("users.info")) == asked + 1
+    (reply,) = fake_slack.responses[before:]
+    assert FakeSlack.texts(reply).startswith("I've asked <@U1> to take your week")

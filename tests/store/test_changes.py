@@ -15,7 +15,15 @@ from sqlmodel import Session
 from bot.store.bulk_writes import table_of
 from bot.store.changes import ROTA, TICKET_CARD, Remembered, one_request, read_with_request
 from bot.store.db import make_engine, session_scope
-from bot.store.rota import Absence, add_absence, create_rota
+from bot.store.rota import (
+    Absence,
+    add_absence,
+    add_swap_request,
+    create_rota,
+    set_swap_dm,
+    swap_request,
+)
+from bot.store.rota_cover import MidWeekCover, midweek_cover, set_cover_dm
 from bot.store.slack_requests import remember_slack_request
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -173,3 +181,43 @@ def test_the_door_reads_every_count_with_the_request(pg_url: str) -> None:
         assert remember_slack_request(engine, signature="v0=counts", signed_at=NOW) is None
     finally:
         engine.dispose()
+
+
+def test_where_a_dm_went_is_written_without_forgetting_the_rota(engine: Engine) -> None:
+    """A swap's or cover's DM location is shown by no answer: storing it bumps no count."""
+    source = Source(engine)
+    with session_scope(engine) as session:
+        rota = create_rota(session=session, channel_id="C9", created_by="U1", now=NOW)
+        assert rota.id is not None
+        asked = add_swap_request(
+            session=session,
+            rota_id=rota.id,
+            requester="U1",
+            target="U2",
+            requester_week=NOW.date(),
+            target_week=NOW.date(),
+            now=NOW,
+        )
+        cover = MidWeekCover(
+            rota_id=rota.id,
+            week_start=NOW.date(),
+            absent="U1",
+            first_day=NOW.date(),
+            last_day=NOW.date(),
+            asked="U2",
+            created_at=NOW,
+        )
+        session.add(cover)
+        session.flush()
+        ids = asked.id, cover.id
+    assert ids[0] is not None and ids[1] is not None
+    before = ROTA.generation(source)
+    with session_scope(engine) as session:
+        set_swap_dm(session=session, request_id=ids[0], channel="DU2", ts="1.1")
+        set_cover_dm(session=session, cover_id=ids[1], channel="DU2", ts="2.2")
+    assert ROTA.generation(source) == before
+    with session_scope(engine) as session:
+        found = swap_request(session=session, request_id=ids[0])
+        covered = midweek_cover(session=session, cover_id=ids[1])
+        assert found is not None and (found.dm_channel, found.dm_ts) == ("DU2", "1.1")
+        assert covered is not None and (covered.dm_channel, covered.dm_ts) == ("DU2", "2.2")

@@ -7,12 +7,13 @@ from pathlib import Path
 
 from sqlalchemy import text
 
+from bot.pools import Slots
 from bot.store.db import make_engine
-from bot.store.sqlite_writes import Turns, take_write_turns
+from bot.store.sqlite_writes import take_write_turns
 
 
 def test_turns_are_given_in_the_order_they_were_asked() -> None:
-    turns = Turns()
+    turns = Slots(1)
     assert turns.acquire(timeout=1)
     order: list[int] = []
     asked = [threading.Event() for _ in range(3)]
@@ -28,7 +29,7 @@ def test_turns_are_given_in_the_order_they_were_asked() -> None:
         thread = threading.Thread(target=waiter, args=(n,))
         thread.start()
         asked[n].wait(1)
-        while len(turns._waiting) < n + 1:  # each is queued before the next one asks
+        while turns.waiting < n + 1:  # each is queued before the next one asks
             threading.Event().wait(0.001)
         threads.append(thread)
     turns.release()
@@ -38,7 +39,7 @@ def test_turns_are_given_in_the_order_they_were_asked() -> None:
 
 
 def test_a_turn_not_given_in_time_is_given_up() -> None:
-    turns = Turns()
+    turns = Slots(1)
     assert turns.acquire(timeout=1)
     assert turns.acquire(timeout=0.01) is False
     turns.release()
