@@ -23,8 +23,10 @@ M_ARENA_MAX = -8
 # Arenas for a server whose threads allocate almost only while holding the GIL.
 MALLOC_ARENAS = 2
 # How many threads at once run the database part of the work that follows an ack (see
-# WorkTurns), and how long one waits for a turn before it goes on without one.
-WORK_TURNS = 1
+# WorkTurns), and how long one waits for a turn before it goes on without one. On SQLite one
+# (its writers take turns anyway, and its reads are this process's own CPU); on PostgreSQL two,
+# so one session's round trips to the server overlap another's Python.
+WORK_TURNS = {"sqlite": 1, "postgresql": 2}
 WORK_TURN_WAIT_S = 2.0
 
 
@@ -241,7 +243,7 @@ class WorkTurns:
     among turn holders can never become a deadlock, only a moment of more threads at once.
     """
 
-    def __init__(self, slots: int = WORK_TURNS, *, wait: float = WORK_TURN_WAIT_S) -> None:
+    def __init__(self, slots: int = 1, *, wait: float = WORK_TURN_WAIT_S) -> None:
         self.wait = wait
         self.slots = Slots(slots)
         self._local = threading.local()

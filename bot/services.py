@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.pools import ElasticThreadPool, WorkTurns
+from bot.pools import WORK_TURNS, ElasticThreadPool, WorkTurns
 from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.slack.people import Standings
@@ -88,6 +88,7 @@ def build_services(
         # ended when idle, that a burst of slow requests never queues another's work.
         executor=executor or ElasticThreadPool(256, thread_name_prefix="after-ack"),
         zendesk=zendesk or _zendesk_client(settings, engine, zendesk_sleep),
+        turns=WorkTurns(WORK_TURNS.get(engine.dialect.name, 1)),
     )
 
 

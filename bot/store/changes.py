@@ -16,11 +16,14 @@ Remembered answers also expire after `max_age` seconds, for what no table says (
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import BigInteger, Column, bindparam, event, select
@@ -83,6 +86,9 @@ class Watch:
         known = getattr(_request, "counts", None)
         if known is not None:
             return known.get(self.name, 0)
+        sqlite = sqlite_count_reader(source.engine)
+        if sqlite is not None:
+            return sqlite.count(self.name)
         # One statement, outside a transaction: no BEGIN and COMMIT round trips. On the engine,
         # not in a session: read before every remembered answer, a session (and its commit
         # events) cost twice the CPU of the read itself.
@@ -93,6 +99,55 @@ class Watch:
                 .scalar_one_or_none()
             )
         return int(found or 0)
+
+
+class SqliteCountReader:
+    """The counts of one SQLite database file, read on a read-only connection of their own.
+
+    A remembered answer reads its count first, so this is on the path of most requests: the
+    pool's checkout, the statement's compiled form and the rollback on return cost ten times
+    the read (15% of a `/rota` answered from memory). The read sees every commit, from any
+    process, made before it started, as the engine's would.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.connection = sqlite3.connect(
+            f"{path.resolve().as_uri()}?mode=ro",
+            uri=True,
+            check_same_thread=False,
+            isolation_level=None,  # each read a statement of its own, in no transaction
+        )
+        self._lock = threading.Lock()
+
+    def count(self, name: str) -> int:
+        with self._lock:
+            row = self.connection.execute(
+                "SELECT count FROM change_count WHERE name = ?", (name,)
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+
+_SQLITE_COUNTS: weakref.WeakKeyDictionary[Engine, SqliteCountReader | None] = (
+    weakref.WeakKeyDictionary()
+)
+_SQLITE_COUNTS_LOCK = threading.Lock()
+
+
+def sqlite_count_reader(engine: Engine) -> SqliteCountReader | None:
+    """The reader of a SQLite file database's counts; None for PostgreSQL, or a database in
+    memory (another connection would see another database)."""
+    with _SQLITE_COUNTS_LOCK:
+        if engine in _SQLITE_COUNTS:
+            return _SQLITE_COUNTS[engine]
+        found = None
+        database = engine.url.database
+        if engine.dialect.name == "sqlite" and database and database != ":memory:":
+            try:
+                found = SqliteCountReader(Path(database))
+            except sqlite3.Error:
+                found = None  # not there yet: the engine reads it
+        _SQLITE_COUNTS[engine] = found
+        return found
 
 
 # The counts read with the request this thread is answering (by the door, in the statement that

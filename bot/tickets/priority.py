@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from sqlmodel import Session
+
 from bot.priorities import PRIORITIES
 from bot.services import Services, zendesk_of
 from bot.store.priority_reviews import record_priority_review
-from bot.store.tickets import Ticket
+from bot.store.tickets import Ticket, ticket_by_id
 from bot.tickets.refresh import mirrored_or_fetched
 from bot.zendesk.mirror import ZendeskRead, store_read
 
@@ -13,17 +17,26 @@ from bot.zendesk.mirror import ZendeskRead, store_read
 def confirm_priority(
     services: Services, ticket_id: int, *, slack_user: str, source: str = "card"
 ) -> Ticket:
-    """*Priority is right*: record the review; the ticket must be one Rotabot can see."""
+    """*Priority is right*: record the review; the ticket must be one Rotabot can see.
+
+    A mirrored ticket is read and its review written in one transaction."""
+    with services.session() as session:
+        ticket = ticket_by_id(session=session, ticket_id=ticket_id)
+        if ticket is not None:
+            _reviewed(session, ticket_id, slack_user, services.now(), source)
+            return ticket
     ticket = mirrored_or_fetched(services, ticket_id)
     with services.session() as session:
-        record_priority_review(
-            session=session,
-            ticket_id=ticket_id,
-            reviewed_by=slack_user,
-            reviewed_at=services.now(),
-            source=source,
-        )
+        _reviewed(session, ticket_id, slack_user, services.now(), source)
     return ticket
+
+
+def _reviewed(
+    session: Session, ticket_id: int, slack_user: str, now: datetime, source: str
+) -> None:
+    record_priority_review(
+        session=session, ticket_id=ticket_id, reviewed_by=slack_user, reviewed_at=now, source=source
+    )
 
 
 def change_priority(

@@ -338,7 +338,7 @@ def test_the_shown_rota_is_remembered_until_it_changes(
     record_app_sql(services.engine, statements)
     assert rota(slack, fake_slack, "show") == first
     # Answered from memory: the only statement reads the count of the rota's changes.
-    assert [s.split()[1] for s in statements] == ["change_count.count"]
+    assert len(statements) == 1 and "FROM change_count" in statements[0]
     # Any change to the rota's tables, however written, is seen by the next answer.
     today = clock().date()
     with services.session() as session:

@@ -219,7 +219,7 @@ def test_a_remembered_card_follows_the_mirror(
     statements.clear()
     slack.command("/ticket", "101")
     # From memory: the only statement reads the count of the cards' tables' changes.
-    assert [s.split()[1] for s in statements] == ["change_count.count"]
+    assert len(statements) == 1 and "FROM change_count" in statements[0]
     again = FakeSlack.texts(fake_slack.responses[-1])
     assert again != first and "client waiting" in again
     # A sync that changes the ticket is seen by the next card.

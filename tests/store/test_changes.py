@@ -13,7 +13,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from bot.store.bulk_writes import table_of
-from bot.store.changes import ROTA, TICKET_CARD, Remembered, one_request, read_with_request
+from bot.store.changes import (
+    ROTA,
+    TICKET_CARD,
+    Remembered,
+    one_request,
+    read_with_request,
+    sqlite_count_reader,
+)
 from bot.store.db import make_engine, session_scope
 from bot.store.rota import (
     Absence,
@@ -152,6 +159,10 @@ def test_counts_read_with_the_request_serve_its_answers_until_it_writes(
     """The door reads every count with the request; the thread's own write makes them stale."""
     statements: list[str] = []
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    # On SQLite the counts are read on a connection of their own.
+    reader = sqlite_count_reader(engine)
+    if reader is not None:
+        reader.connection.set_trace_callback(statements.append)
     source = Source(engine)
     with one_request():
         read_with_request({"rota": 41})
