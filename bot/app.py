@@ -44,8 +44,8 @@ def build_app(services: Services, *, ack_budget: float = ACK_BUDGET) -> App:
         app = make_bolt(services, bolt_log)
     finally:
         bolt_log.removeFilter(same_token)
-    app.use(inject_services(services, ack_budget))
-    app.use(skip_slack_retries(services))
+    # One middleware, not two: Bolt runs each for every request, at a cost like a listener's.
+    app.use(inject_services(services, ack_budget, skip_slack_retries(services)))
     app.error(friendly_error)
     handlers.register_all(app)
     return app
@@ -65,11 +65,17 @@ def make_bolt(services: Services, bolt_log: logging.Logger) -> App:
     )
 
 
-def inject_services(services: Services, ack_budget: float) -> Callable[..., None]:
-    def middleware(context: BoltContext, next: Callable[[], None]) -> None:
+def inject_services(
+    services: Services, ack_budget: float, then: Callable[..., BoltResponse | None]
+) -> Callable[..., BoltResponse | None]:
+    """Puts the services and the ack budget in the context, then runs `then`."""
+
+    def middleware(
+        context: BoltContext, body: dict[str, Any], next: Callable[[], None]
+    ) -> BoltResponse | None:
         context[SERVICES_KEY] = services
         context[ACK_BUDGET_KEY] = ack_budget
-        next()
+        return then(body, next)
 
     return middleware
 
@@ -77,7 +83,7 @@ def inject_services(services: Services, ack_budget: float) -> Callable[..., None
 def skip_slack_retries(services: Services) -> Callable[..., BoltResponse | None]:
     """Slack re-sends an event it thinks we missed; each event id is processed once."""
 
-    def middleware(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
+    def skip(body: dict[str, Any], next: Callable[[], None]) -> BoltResponse | None:
         event_id = body.get("event_id") if body.get("type") == "event_callback" else None
         if not isinstance(event_id, str):
             next()
@@ -93,7 +99,7 @@ def skip_slack_retries(services: Services) -> Callable[..., BoltResponse | None]
         next()
         return None
 
-    return middleware
+    return skip
 
 
 def friendly_error(

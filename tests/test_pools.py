@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import gc
 import threading
 import time
 from concurrent.futures import CancelledError
 
 import pytest
 
-from bot.pools import ElasticThreadPool, WorkTurns, limit_malloc_arenas, release_free_memory
+from bot.pools import (
+    ElasticThreadPool,
+    WorkTurns,
+    freeze_startup_heap,
+    limit_malloc_arenas,
+    release_free_memory,
+)
 
 
 def wait_until(condition: object, timeout: float = 5.0) -> bool:
@@ -171,3 +178,12 @@ def test_a_thread_that_waits_too_long_for_a_turn_goes_on_without_one() -> None:
     with turns.taking(), turns.turn():
         assert turns.slots.free == 0
     assert turns.slots.free == 1
+
+
+def test_the_start_up_heap_is_left_out_of_full_collections() -> None:
+    gc.unfreeze()
+    try:
+        freeze_startup_heap()
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()

@@ -11,6 +11,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from bot.app import build_app
 from bot.http.socket_mode import close_socket_mode, open_socket_mode
 from bot.http.wsgi import WsgiApp, build_router
+from bot.pools import freeze_startup_heap
 from bot.services import Services
 from bot.slack.errors import error_code
 
@@ -52,6 +53,7 @@ def bind(wsgi: WsgiApp, port: int) -> BaseWSGIServer | MultiSocketServer:
 
 def serve_http(services: Services) -> None:
     server = bind(build_wsgi(services), services.settings.port)
+    freeze_startup_heap()
     log.info("Rotabot is listening on port %s (POST /slack/events)", services.settings.port)
     server.run()
 
@@ -71,6 +73,7 @@ def run_socket_mode(services: Services) -> None:
         ) from None
     log.info("Connected to Slack over Socket Mode")
     server = bind(build_wsgi(services, bolt), services.settings.port)
+    freeze_startup_heap()
     try:
         server.run()
     finally:

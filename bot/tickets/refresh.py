@@ -48,7 +48,8 @@ def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Ticket | Ex
 
 def _detect_in_replies(services: Services, read: ZendeskRead) -> None:
     try:
-        detect_in_replies(services, read)
+        with services.turns.taking():  # work after an answer, like a lazy listener's
+            detect_in_replies(services, read)
     except Exception:  # on the work pool, nobody else would hear of it
         log.exception("could not record the promises in the replies just read")
 
