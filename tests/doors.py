@@ -21,7 +21,6 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.http.server import create_http_server
 from bot.http.wsgi import WsgiApp
-from bot.store.changes import sqlite_count_reader
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -167,10 +166,6 @@ def record_app_sql(engine: Engine, statements: list[str]) -> None:
             statements.append(statement)
 
     sqlalchemy.event.listen(engine, "before_cursor_execute", record)
-    # On SQLite the change counts are read on a connection of their own.
-    counts = sqlite_count_reader(engine)
-    if counts is not None:
-        counts.connection.set_trace_callback(statements.append)
 
 
 class SlackDoor:

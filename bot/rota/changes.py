@@ -140,14 +140,16 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
     rota = channel_rota(request)
     (other,) = command.users
     teammates(request, [other])
-    order = member_ids(request, rota)
+    assert rota.id is not None
+    members = store.members(session=request.session, rota_id=rota.id)
+    order = [m.user_id for m in members]
     if request.user_id not in order:
         return Outcome("Only people on this rota can swap weeks: you have none to swap.")
     if other == request.user_id:
         raise UsageError("You can't swap with yourself: name a teammate, e.g. `swap @bob`.")
     if other not in order:
         raise not_member(other, order)
-    planner = request.planner(rota)
+    planner = request.planner(rota, members=members)
     today = request.today
     if command.words:
         day = parse_date(" ".join(command.words), today=today, calendar=request.calendar)

@@ -34,9 +34,10 @@ class Planner:
     rota_id: int
     today: date
     covers: list[Cover] = field(default_factory=list)
-    # Read once per planner: a planner lives for one command, in one transaction, and the
-    # commands that change the members or absences do so before they make theirs.
-    _order: list[RotaMember] | None = field(default=None, init=False, repr=False)
+    # The rota's members in order, read once per planner (or given by a command that has just
+    # read them): a planner lives for one command, in one transaction, and the commands that
+    # change the members or absences do so before they make theirs.
+    members: list[RotaMember] | None = field(default=None, repr=False)
     # The furthest `refresh` has reached: asking again for no further is answered already.
     _refreshed: date | None = field(default=None, init=False, repr=False)
     # The weeks `upcoming` read, until this planner publishes more.
@@ -47,13 +48,16 @@ class Planner:
         return self.calendar.week_start(self.today)
 
     def order(self) -> list[RotaMember]:
-        if self._order is None:
-            self._order = store.members(session=self.session, rota_id=self.rota_id)
-        return self._order
+        if self.members is None:
+            self.members = store.members(session=self.session, rota_id=self.rota_id)
+        return self.members
 
     def publish(self, through: date) -> None:
         """Store the planned weeks up to the week containing `through` (bounded)."""
         through = min(self.calendar.week_start(through), self.this_week + MAX_WEEKS_AHEAD * WEEK)
+        upcoming = self.upcoming()
+        if upcoming and upcoming[-1].week_start >= through:
+            return  # published that far already
         last = store.last_week(session=self.session, rota_id=self.rota_id)
         first = self.this_week if last is None else max(last.week_start + WEEK, self.this_week)
         plan = project(last, self.order(), first, through)

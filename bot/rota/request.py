@@ -17,7 +17,7 @@ from bot.rota.planning import Cover
 from bot.store import rota as store
 from bot.store import rota_cover as covers
 from bot.store.audit import record_audit
-from bot.store.rota import Rota
+from bot.store.rota import Rota, RotaMember
 from bot.worktime import WorkCalendar
 
 REFUSED = (
@@ -99,9 +99,10 @@ class RotaRequest:
     def today(self) -> date:
         return self.calendar.today(self.now)
 
-    def planner(self, rota: Rota) -> Planner:
+    def planner(self, rota: Rota, *, members: list[RotaMember] | None = None) -> Planner:
+        """`members`: the rota's members as the command has just read them, if it has."""
         assert rota.id is not None
-        return Planner(self.session, self.calendar, rota.id, self.today)
+        return Planner(self.session, self.calendar, rota.id, self.today, members=members)
 
     def cover_notices(self, planner: Planner) -> list[Post]:
         """The DMs about the cover arrangements `planner` made while answering."""

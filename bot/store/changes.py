@@ -16,14 +16,11 @@ Remembered answers also expire after `max_age` seconds, for what no table says (
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import threading
 import time
-import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from pathlib import Path
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import BigInteger, Column, bindparam, event, select
@@ -33,10 +30,14 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel
 
+from bot.store.count_board import CountBoard, count_board
+
 T = TypeVar("T")
 
 # Where a session keeps the names of the watches its transaction wrote to.
 CHANGED = "rotabot.changed_watches"
+# Where it keeps the counts it committed, to publish on a SQLite database's board.
+TO_PUBLISH = "rotabot.counts_to_publish"
 # An execution option for a write that changes only what no remembered answer shows (where a
 # DM was posted, say): it bumps no count, so it forgets no answer.
 UNSHOWN = "rotabot_unshown"
@@ -72,10 +73,18 @@ _BY_TABLE: dict[str, set[str]] = {}
 class Watch:
     """A set of tables whose writes, in any process, are counted under `name`."""
 
-    def __init__(self, name: str, tables: set[str]) -> None:
+    name: str
+    slot: int
+    tables: frozenset[str]
+
+    def __init__(self, name: str, tables: set[str], *, slot: int) -> None:
+        """`slot`: the watch's own place on a SQLite database's count board (count_board)."""
         if name in _WATCHES:
             raise ValueError(f"a watch named {name!r} exists already")
+        if any(watch.slot == slot for watch in _WATCHES.values()):
+            raise ValueError(f"slot {slot} is another watch's")
         self.name = name
+        self.slot = slot
         self.tables = frozenset(tables)
         _WATCHES[name] = self
         for table in self.tables:
@@ -86,9 +95,9 @@ class Watch:
         known = getattr(_request, "counts", None)
         if known is not None:
             return known.get(self.name, 0)
-        sqlite = sqlite_count_reader(source.engine)
-        if sqlite is not None:
-            return sqlite.count(self.name)
+        board = _board(source.engine)
+        if board is not None:
+            return board.read(self.slot)
         # One statement, outside a transaction: no BEGIN and COMMIT round trips. On the engine,
         # not in a session: read before every remembered answer, a session (and its commit
         # events) cost twice the CPU of the read itself.
@@ -101,53 +110,16 @@ class Watch:
         return int(found or 0)
 
 
-class SqliteCountReader:
-    """The counts of one SQLite database file, read on a read-only connection of their own.
-
-    A remembered answer reads its count first, so this is on the path of most requests: the
-    pool's checkout, the statement's compiled form and the rollback on return cost ten times
-    the read (15% of a `/rota` answered from memory). The read sees every commit, from any
-    process, made before it started, as the engine's would.
-    """
-
-    def __init__(self, path: Path) -> None:
-        self.connection = sqlite3.connect(
-            f"{path.resolve().as_uri()}?mode=ro",
-            uri=True,
-            check_same_thread=False,
-            isolation_level=None,  # each read a statement of its own, in no transaction
-        )
-        self._lock = threading.Lock()
-
-    def count(self, name: str) -> int:
-        with self._lock:
-            row = self.connection.execute(
-                "SELECT count FROM change_count WHERE name = ?", (name,)
-            ).fetchone()
-        return int(row[0]) if row else 0
+def _board(engine: Engine) -> CountBoard | None:
+    return count_board(engine, _counts_by_slot)
 
 
-_SQLITE_COUNTS: weakref.WeakKeyDictionary[Engine, SqliteCountReader | None] = (
-    weakref.WeakKeyDictionary()
-)
-_SQLITE_COUNTS_LOCK = threading.Lock()
-
-
-def sqlite_count_reader(engine: Engine) -> SqliteCountReader | None:
-    """The reader of a SQLite file database's counts; None for PostgreSQL, or a database in
-    memory (another connection would see another database)."""
-    with _SQLITE_COUNTS_LOCK:
-        if engine in _SQLITE_COUNTS:
-            return _SQLITE_COUNTS[engine]
-        found = None
-        database = engine.url.database
-        if engine.dialect.name == "sqlite" and database and database != ":memory:":
-            try:
-                found = SqliteCountReader(Path(database))
-            except sqlite3.Error:
-                found = None  # not there yet: the engine reads it
-        _SQLITE_COUNTS[engine] = found
-        return found
+def _counts_by_slot(engine: Engine) -> dict[int, int]:
+    """Every watch's count as committed, by its slot on the board."""
+    with engine.connect() as connection:
+        rows = connection.execute(select(COUNTS.c.name, COUNTS.c["count"])).all()
+    found = {name: int(count) for name, count in rows}
+    return {watch.slot: found.get(watch.name, 0) for watch in _WATCHES.values()}
 
 
 # The counts read with the request this thread is answering (by the door, in the statement that
@@ -177,10 +149,13 @@ def read_with_request(counts: Mapping[str, int]) -> None:
 ROTA = Watch(
     "rota",
     {"rota", "rota_member", "rota_week", "absence", "client_lead", "swap_request", "midweek_cover"},
+    slot=0,
 )
 # Everything a ticket card shows.
 TICKET_CARD = Watch(
-    "ticket_card", {"ticket", "zendesk_user", "zendesk_organization", "priority_review", "promise"}
+    "ticket_card",
+    {"ticket", "zendesk_user", "zendesk_organization", "priority_review", "promise"},
+    slot=1,
 )
 
 
@@ -213,8 +188,19 @@ def _before_commit(session: Session) -> None:
     names: set[str] = session.info.pop(CHANGED, set())
     if names:
         _request.counts = None  # this thread's request wrote: counts read before are stale
+    bind = session.get_bind()
+    board = _board(bind) if isinstance(bind, Engine) else None
     for name in sorted(names):
-        session.execute(_bump(session.get_bind().dialect.name), {"watch": name})
+        count = session.execute(_bump(bind.dialect.name), {"watch": name}).scalar_one()
+        if board is not None:
+            session.info.setdefault(TO_PUBLISH, []).append((board, _WATCHES[name].slot, count))
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    """The counts just committed, on the board of a SQLite database (see count_board)."""
+    for board, slot, count in session.info.pop(TO_PUBLISH, []):
+        board.publish(slot, count)
 
 
 def _bump_for(dialect: str) -> Any:
@@ -222,7 +208,7 @@ def _bump_for(dialect: str) -> Any:
     statement = insert(COUNTS).values(name=bindparam("watch"), count=1)
     return statement.on_conflict_do_update(
         index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
-    )
+    ).returning(COUNTS.c["count"])
 
 
 # Built once per dialect, like _COUNT_OF: every commit that writes a watched table runs it.
@@ -239,6 +225,7 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
     if transaction.parent is None:
         # Rolled back (a commit has taken them already): nothing was written.
         session.info.pop(CHANGED, None)
+        session.info.pop(TO_PUBLISH, None)
 
 
 class Remembered(Generic[T]):
