@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from bot.store.bulk_writes import table_of
 from bot.store.changes import (
@@ -31,6 +28,7 @@ from bot.store.rota import (
 )
 from bot.store.rota_cover import MidWeekCover, midweek_cover, set_cover_dm
 from bot.store.slack_requests import remember_slack_request
+from tests.store.sources import Source
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -41,18 +39,6 @@ class Clock:
 
     def __call__(self) -> float:
         return self.now
-
-
-class Source:
-    """What the app gives a Remembered to read counts with: sessions on one engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with session_scope(self.engine) as session:
-            yield session
 
 
 def test_an_answer_is_kept_until_a_commit_writes_a_watched_table(engine: Engine) -> None:

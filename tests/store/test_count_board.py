@@ -6,32 +6,19 @@ from __future__ import annotations
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from bot.store.changes import ROTA, TICKET_CARD, Remembered
 from bot.store.count_board import SUFFIX, CountBoard, count_board
 from bot.store.db import make_engine, session_scope
 from bot.store.rota import create_rota
+from tests.store.sources import Source
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
-
-
-class Source:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
-    @contextmanager
-    def session(self) -> Iterator[Session]:
-        with session_scope(self.engine) as session:
-            yield session
 
 
 def test_a_slot_only_grows(tmp_path: Path) -> None:
