@@ -22,7 +22,7 @@ from bot.slack.errors import BOT_NOT_IN_CHANNEL, SlackUnavailable, error_code
 from bot.slack.people import RememberedPeople
 from bot.slack.post import send
 from bot.slack.usergroups import find_group
-from bot.store.changes import ROTA, Remembered
+from bot.store.changes import FACTS_KEPT, ROTA, Remembered
 from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
 
@@ -44,7 +44,8 @@ REMEMBERED = "rota_remembered"
 
 
 def register(app: App) -> None:
-    answers: Remembered[Outcome] = Remembered(ROTA)
+    # Per channel, text and team's day (answer_key): nothing else in it moves with the clock.
+    answers: Remembered[Outcome] = Remembered(ROTA, max_age=FACTS_KEPT)
 
     def remembered(command: dict[str, Any], context: BoltContext) -> bool:
         """A rota shown a moment ago: answered from memory by a listener with nothing after."""

@@ -13,7 +13,7 @@ from bot.blocks.ticket import not_a_ticket_id, usage_text
 from bot.listeners import within_budget
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
-from bot.store.changes import TICKET_CARD, Remembered
+from bot.store.changes import FACTS_KEPT, TICKET_CARD, Remembered
 from bot.surfaces import card_as_message, card_message, for_ticket_people, parse_ticket_id
 from bot.tickets.card import mirrored_card
 from bot.tickets.refresh import mirrored_or_fetched
@@ -26,9 +26,10 @@ MIRRORED = "ticket_mirrored"
 
 
 def register(app: App) -> None:
-    # A card is remembered until a commit in any process writes a table it shows, or for 30 s
-    # (its "age" and "waiting" lines move with the clock).
-    cards: Remembered[TicketCard | None] = Remembered(TICKET_CARD)
+    # A card is remembered until a commit in any process writes a table it shows. It holds the
+    # mirror's facts only: its "age" and "waiting" lines are worked out at each answer, and the
+    # assignee's Slack match is checked for freshness then too (card_message_of).
+    cards: Remembered[TicketCard | None] = Remembered(TICKET_CARD, max_age=FACTS_KEPT)
 
     def remembered(command: dict[str, Any], context: BoltContext) -> bool:
         """A card shown a moment ago, asked by someone known to be allowed to see it: the

@@ -10,7 +10,8 @@ worker's sync, is seen by every other process's next answer.
 
 The count is bumped last in its transaction, and several watches in name order, so the row lock
 on PostgreSQL is held only while committing and two writers never wait on each other in turn.
-Remembered answers also expire after `max_age` seconds, for what no table says (a card's "age").
+Remembered answers also expire after `max_age` seconds: 30 by default, for what no table says;
+answers that only the watched tables decide keep FACTS_KEPT (ten minutes).
 """
 
 from __future__ import annotations
@@ -226,6 +227,12 @@ def _after_transaction_end(session: Session, transaction: SessionTransaction) ->
         # Rolled back (a commit has taken them already): nothing was written.
         session.info.pop(CHANGED, None)
         session.info.pop(TO_PUBLISH, None)
+
+
+# How long an answer that only the watched tables decide is kept at most: the counts tell every
+# change made through Rotabot, so this is only for a change made behind its back (by hand, in
+# SQL), seen within this long.
+FACTS_KEPT = 600.0
 
 
 class Remembered(Generic[T]):
