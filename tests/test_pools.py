@@ -100,8 +100,16 @@ def test_many_bursts_leave_nothing_behind() -> None:
 def test_shutdown_finishes_taken_work_and_can_cancel_the_rest() -> None:
     pool = ElasticThreadPool(1, thread_name_prefix="t", idle_timeout=30)
     release = threading.Event()
-    running = pool.submit(release.wait, 5)
+    started = threading.Event()
+
+    def work() -> bool:
+        started.set()
+        return release.wait(5)
+
+    running = pool.submit(work)
     waiting = pool.submit(lambda: "late")
+    # Taken by the pool's thread before the shutdown (a busy machine may start it late).
+    assert started.wait(5)
     threading.Timer(0.05, release.set).start()
     pool.shutdown(wait=True, cancel_futures=True)
     assert running.result(5) is True
