@@ -24,7 +24,7 @@ from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
 from bot.services import Services
 from bot.store.changes import one_request, read_with_request
-from bot.store.db import check_database
+from bot.store.db import check_database, door_engine
 from bot.store.slack_requests import (
     check_writable,
     forget_slack_requests,
@@ -106,12 +106,11 @@ def remembered_signatures(services: Services) -> FirstTime:
     if services.engine.dialect.name == "sqlite":
         return RecentSignatures().first_time
     forgetting = Forgetting(services)
+    door = door_engine(services.engine)
 
     def first_time(signature: str, signed_at: datetime) -> bool:
         try:
-            first = remember_slack_request(
-                services.engine, signature=signature, signed_at=signed_at
-            )
+            first = remember_slack_request(door, signature=signature, signed_at=signed_at)
         except DBAPIError as error:
             # Busy or read-only (see /healthz): better handled once more than not at all.
             log.warning("could not check a Slack request for a replay, so handling it: %s", error)

@@ -38,6 +38,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None
     cursor.close()
 
 
+PG_OPTIONS = "-c jit=off -c plan_cache_mode=force_custom_plan"
+
+
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
@@ -53,8 +56,30 @@ def make_engine(url: str) -> Engine:
         # And psycopg prepares a statement run five times, after which PostgreSQL may plan it
         # once for any parameters: a plan for "LIMIT $1" cannot know the limit is 50, and so
         # sorts every open ticket instead of walking an index. Plan each run for its values.
-        connect_args={"options": "-c jit=off -c plan_cache_mode=force_custom_plan"},
+        connect_args={"options": PG_OPTIONS},
     )
+
+
+def door_engine(engine: Engine) -> Engine:
+    """The engine the request door's one statement runs on (PostgreSQL): the same database,
+    in autocommit, with a pool of its own that does not ping each connection it hands out.
+
+    The ping is a round trip of its own, as long as the door's statement: every request paid
+    it twice. Without it, a connection the server dropped (a restart) fails one request's
+    replay check, which the door then handles anyway (logged), and the pool starts afresh.
+    """
+    return create_engine(
+        engine.url,
+        pool_size=DOOR_CONNECTIONS,
+        max_overflow=DOOR_CONNECTIONS,
+        isolation_level="AUTOCOMMIT",
+        connect_args={"options": PG_OPTIONS},
+    )
+
+
+# Connections the door keeps (and as many more while busy): its statement takes a millisecond,
+# so few requests are ever in it at once.
+DOOR_CONNECTIONS = 8
 
 
 def check_database(engine: Engine) -> None:
