@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import BigInteger, Text
@@ -97,9 +97,16 @@ def known_organization_ids(*, session: Session, organization_ids: set[int]) -> s
     return set(session.exec(query))
 
 
-def organization_names(*, session: Session) -> dict[int, str]:
-    """Every client organization's name, by id (a support desk has hundreds, not millions)."""
+def organization_names(
+    *, session: Session, organization_ids: Collection[int] | None = None
+) -> dict[int, str]:
+    """Client organizations' names, by id: these (None: every one; a support desk has
+    hundreds, not millions)."""
     query = select(ZendeskOrganization.id, ZendeskOrganization.name)
+    if organization_ids is not None:
+        if not organization_ids:
+            return {}
+        query = query.where(col(ZendeskOrganization.id).in_(sorted(organization_ids)))
     return {org_id: name for org_id, name in session.exec(query).all() if name}
 
 

@@ -10,14 +10,26 @@ from bot.services import Services, zendesk_of
 from bot.store.priority_reviews import last_priority_review
 from bot.store.promises import open_promises_on_tickets
 from bot.store.tickets import Ticket, ticket_by_id
-from bot.store.zendesk_people import ZendeskUser, organization, slack_match_due, users_by_ids
+from bot.store.zendesk_people import (
+    ZendeskUser,
+    organization,
+    slack_match_due,
+    slack_match_is_fresh,
+    users_by_ids,
+)
 from bot.tickets.flags import ticket_flags
 
 
 def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
-    """The card's facts from the mirror, the assignee's Slack match checked when a day old."""
-    if ticket.assignee_id is not None:
-        slack_user_for(services, ticket.assignee_id)
+    """The card's facts from the mirror, the assignee's Slack match checked when a day old
+    (asking Slack outside the transaction; a fresh match needs no second one)."""
+    with services.session() as session:
+        people = _people_of(session, ticket)
+        assignee = people.get(ticket.assignee_id or 0)
+        if assignee is None or slack_match_is_fresh(assignee, now=services.now()):
+            return _card(services, session, ticket, people)
+    assert ticket.assignee_id is not None
+    slack_user_for(services, ticket.assignee_id)
     with services.session() as session:
         return _card(services, session, ticket, _people_of(session, ticket))
 
@@ -61,7 +73,7 @@ def _card(
         review=last_priority_review(session=session, ticket_id=ticket.id),
         promises=open_promises_on_tickets(session=session, ticket_ids=[ticket.id]),
         assignee_match_due=None if assignee is None else slack_match_due(assignee),
-        flags=ticket_flags(session, [ticket], authorised_tag=services.settings.authorised_tag)[
-            ticket.id
-        ],
+        flags=ticket_flags(
+            session, [ticket], authorised_tag=services.settings.authorised_tag, people=people
+        )[ticket.id],
     )

@@ -6,7 +6,7 @@ Both are worked out from the mirror alone: the client's last comment as kept by 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 
 from sqlmodel import Session
@@ -36,11 +36,16 @@ def authorised(requester: ZendeskUser, ticket: Ticket, *, authorised_tag: str | 
 
 
 def ticket_flags(
-    session: Session, tickets: Iterable[Ticket], *, authorised_tag: str | None
+    session: Session,
+    tickets: Iterable[Ticket],
+    *,
+    authorised_tag: str | None,
+    people: Mapping[int, ZendeskUser] | None = None,
 ) -> dict[int, TicketFlags]:
-    """Each ticket's flags, by ticket id (NO_FLAGS for a ticket with none)."""
+    """Each ticket's flags, by ticket id (NO_FLAGS for a ticket with none). `people`: the
+    requesters, when the caller has read them already."""
     tickets = list(tickets)
-    refused = not_authorised(session, tickets, authorised_tag=authorised_tag)
+    refused = not_authorised(session, tickets, authorised_tag=authorised_tag, people=people)
     found = {}
     for ticket in tickets:
         upset = sounds_unhappy(ticket.client_comment)
@@ -53,20 +58,35 @@ def ticket_flags(
 
 
 def not_authorised(
-    session: Session, tickets: Iterable[Ticket], *, authorised_tag: str | None
+    session: Session,
+    tickets: Iterable[Ticket],
+    *,
+    authorised_tag: str | None,
+    people: Mapping[int, ZendeskUser] | None = None,
 ) -> dict[int, str]:
     """The tickets whose requester is not authorised: ticket id → the client's name ("" when
-    the ticket has no client organization)."""
+    the ticket has no client organization). `people`: the requesters, if read already."""
     tickets = list(tickets)
-    requesters = users_by_ids(
-        session=session, user_ids={t.requester_id for t in tickets if t.requester_id is not None}
+    wanted = {t.requester_id for t in tickets if t.requester_id is not None}
+    requesters = (
+        people
+        if people is not None and wanted <= people.keys()
+        else users_by_ids(session=session, user_ids=wanted)
     )
-    clients = organization_names(session=session) if tickets else {}
+    refused = [
+        ticket
+        for ticket in tickets
+        if (requester := requesters.get(ticket.requester_id or 0)) is not None
+        and not authorised(requester, ticket, authorised_tag=authorised_tag)
+    ]
+    if not refused:
+        return {}
+    clients = organization_names(
+        session=session,
+        organization_ids={t.organization_id for t in refused if t.organization_id is not None},
+    )
     found = {}
-    for ticket in tickets:
-        requester = requesters.get(ticket.requester_id or 0)
-        if requester is None or authorised(requester, ticket, authorised_tag=authorised_tag):
-            continue
+    for ticket in refused:
         found[ticket.id] = (
             ""
             if ticket.organization_id is None
