@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import asker_of, ticket_refusal
 from bot.figures import client_columns
-from bot.listeners import after_ack, within_budget
+from bot.listeners import after_ack, report_failure, within_budget
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
 from bot.rota.request import GroupLookup, Outcome, RotaRequest, bots_among
@@ -62,9 +62,21 @@ def register(app: App) -> None:
     ) -> None:
         answer_fast(answers, ack, command, context, client)
 
+    def answerable_now(command: dict[str, Any], context: BoltContext) -> bool:
+        """A change whose reply is final and which need not ask Slack first (the people it
+        names were described a moment ago): it reads and writes the local database only."""
+        parsed = parsed_in(context, command)
+        return (
+            isinstance(parsed, Command)
+            and parsed.name in FINAL_IN_ACK
+            and not asks_slack_first(services_of(context), parsed)
+        )
+
     # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
-    # answers from memory, most of all, skip that under a listener of their own.
+    # answers from memory, most of all, and changes answered in the ack, whose messages go to
+    # the work pool themselves, skip that under listeners of their own.
     app.command("/rota", matchers=[remembered])(answer_from_memory)
+    app.command("/rota", matchers=[answerable_now])(ack=within_budget(answer_change_now), lazy=[])
     app.command("/rota")(
         ack=within_budget(answer_rota_command), lazy=[after_ack(finish_rota_command)]
     )
@@ -73,6 +85,33 @@ def register(app: App) -> None:
 def answer_from_memory(ack: Ack, context: BoltContext) -> None:
     outcome: Outcome = context[REMEMBERED]  # remembered only when settled: nothing else to send
     ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
+
+
+def answer_change_now(
+    ack: Ack, command: dict[str, Any], body: dict[str, Any], context: BoltContext, client: WebClient
+) -> None:
+    """Make the change and answer with it in the ack; its DMs follow on the work pool."""
+    services = services_of(context)
+    outcome = run(services, command, parsed_in(context, command), client)
+    ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
+    if not outcome.settled:
+        services.executor.submit(send_after, services, client, outcome, body, context)
+
+
+def send_after(
+    services: Services,
+    client: WebClient,
+    outcome: Outcome,
+    body: dict[str, Any],
+    context: BoltContext,
+) -> None:
+    """The messages a change answered in the ack causes (its reply is final: see
+    FINAL_IN_ACK); a failure is reported as a lazy listener's would be."""
+    try:
+        with services.turns.taking():
+            deliver(services, client, outcome)
+    except Exception as error:
+        report_failure(error, body, client, context)
 
 
 def answer_key(services: Services, command: dict[str, Any], now: datetime) -> Hashable:
@@ -88,9 +127,8 @@ def answer_fast(
     context: BoltContext,
     client: WebClient,
 ) -> None:
-    """Reading the rota is answered in the ack itself, and so is a change whose reply is final
-    and which need not ask Slack first (the people it names were described a moment ago); its
-    DMs follow the ack. Any other change is acked, then made.
+    """Reading the rota is answered in the ack itself; a change is acked, then made (unless
+    answer_change_now has answered it in the ack).
 
     The rota as shown is remembered (per channel, text and day) until a commit in any process
     changes the rota: it is what people ask for most, and answering it from memory keeps acks
@@ -98,17 +136,9 @@ def answer_fast(
     """
     parsed = parsed_in(context, command)
     services = services_of(context)
-    if isinstance(parsed, Command) and not answers_at_once(parsed):
-        if parsed.name not in FINAL_IN_ACK or asks_slack_first(services, parsed):
-            ack()
-            context[TO_RUN] = parsed
-            return
-        # A change naming only people Slack described a moment ago reads and writes the local
-        # database only: it is answered in the ack, and its messages follow.
-        changed = run(services, command, parsed, client)
-        ack(text=changed.text, blocks=changed.blocks, response_type="ephemeral")
-        if not changed.settled:
-            context[ANSWERED] = changed
+    if not answers_at_once(parsed):
+        ack()
+        context[TO_RUN] = parsed
         return
     key = answer_key(services, command, services.now())
     outcome = answers.get_or_read(
