@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from sqlmodel import Session
+
 from bot.promises.detect import detect_in_replies
 from bot.services import Services, zendesk_of
 from bot.store.tickets import Ticket, reloaded_tickets, ticket_by_id
@@ -33,9 +35,13 @@ def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Ticket | Ex
     found = {data.get("id") for data in read.tickets}
     # Missing from show_many: deleted, so it leaves the mirror too.
     read.tickets += [{"id": gone, "status": "deleted"} for gone in ticket_ids if gone not in found]
-    store_read_in_transaction(services, read, now=services.now())
-    with services.session() as session:
-        written = reloaded_tickets(session=session, ticket_ids=set(ticket_ids))
+    written: dict[int, Ticket] = {}
+
+    def reload(session: Session) -> None:
+        written.update(reloaded_tickets(session=session, ticket_ids=set(ticket_ids)))
+
+    # Read back in the transaction that wrote them: one session, not two.
+    store_read_in_transaction(services, read, now=services.now(), also=reload)
     # The promises in the replies are noticed after: whoever waits for the ticket (a card
     # being answered) need not wait for Slack to say who wrote each reply.
     services.executor.submit(_detect_in_replies, services, read)
