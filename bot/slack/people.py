@@ -185,18 +185,16 @@ class RememberedPeople:
         self._standings = standings
         self._client = client
         self._now = now
-        # What Slack was asked about in this command (remembered answers are not news).
-        self._asked: dict[str, Standing] = {}
+        # What Slack said (now, or a moment ago) about the people this command asked about.
+        self._seen: dict[str, Standing] = {}
 
     def is_bot(self, user_id: str) -> bool:
-        standing = self._standings.remembered(user_id, self._now)
-        if standing is None:
-            standing = self._standings.of(self._client, user_id, self._now)
-            if standing is not None:
-                self._asked[user_id] = standing
+        standing = self._standings.of(self._client, user_id, self._now)
+        if standing is not None:
+            self._seen[user_id] = standing
         return user_id == "USLACKBOT" or (standing is not None and standing.bot)
 
     def learned_names(self) -> dict[str, str]:
-        """The names Slack gave in this command, by user id: those remembered from a moment
-        ago were kept when Slack gave them."""
-        return {user_id: s.name for user_id, s in self._asked.items() if s.name is not None}
+        """The names Slack gave for everyone asked about, by user id (those remembered from
+        the ticket access check too: the calendar feed needs every rota member's)."""
+        return {user_id: s.name for user_id, s in self._seen.items() if s.name is not None}

@@ -17,8 +17,10 @@ answers that only the watched tables decide keep FACTS_KEPT (ten minutes).
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
@@ -34,6 +36,8 @@ from sqlmodel import Field, SQLModel
 from bot.store.count_board import CountBoard, count_board
 
 T = TypeVar("T")
+
+log = logging.getLogger(__name__)
 
 # Where a session keeps the names of the watches its transaction wrote to.
 CHANGED = "rotabot.changed_watches"
@@ -97,18 +101,52 @@ class Watch:
         if known is not None:
             return known.get(self.name, 0)
         board = _board(source.engine)
-        if board is not None:
-            return board.read(self.slot)
+        if board is None:
+            return self.committed(source.engine)
+        if _BOARD_CHECKS.due(source.engine, self.slot):
+            # The board is only as good as every writer's publishing: once a second, the
+            # database's own count goes on it, so a writer that could not publish (killed
+            # after its commit, or unable to open the board) is seen within a second.
+            board.publish(self.slot, self.committed(source.engine))
+        return board.read(self.slot)
+
+    def committed(self, engine: Engine) -> int:
+        """The count as committed, read from the database."""
         # One statement, outside a transaction: no BEGIN and COMMIT round trips. On the engine,
         # not in a session: read before every remembered answer, a session (and its commit
         # events) cost twice the CPU of the read itself.
-        with source.engine.connect() as connection:
+        with engine.connect() as connection:
             found = (
                 connection.execution_options(isolation_level="AUTOCOMMIT")
                 .execute(_COUNT_OF, {"name": self.name})
                 .scalar_one_or_none()
             )
         return int(found or 0)
+
+
+class _Checks:
+    """When each board slot was last checked against the database, per engine."""
+
+    EVERY = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._last: weakref.WeakKeyDictionary[Engine, dict[int, float]] = (
+            weakref.WeakKeyDictionary()
+        )
+
+    def due(self, engine: Engine, slot: int) -> bool:
+        """True (once) when the slot's last check is over EVERY seconds old."""
+        now = time.monotonic()
+        with self._lock:
+            slots = self._last.setdefault(engine, {})
+            if now - slots.get(slot, float("-inf")) < self.EVERY:
+                return False
+            slots[slot] = now
+            return True
+
+
+_BOARD_CHECKS = _Checks()
 
 
 def _board(engine: Engine) -> CountBoard | None:
@@ -201,7 +239,10 @@ def _before_commit(session: Session) -> None:
 def _after_commit(session: Session) -> None:
     """The counts just committed, on the board of a SQLite database (see count_board)."""
     for board, slot, count in session.info.pop(TO_PUBLISH, []):
-        board.publish(slot, count)
+        try:
+            board.publish(slot, count)
+        except OSError as error:  # committed all the same: readers' checks catch it up
+            log.error("could not publish a change count on the board: %s", error)
 
 
 def _bump_for(dialect: str) -> Any:

@@ -11,14 +11,16 @@ commit has succeeded, before it goes on; a slot only ever grows (the counts in t
 are given out one commit at a time, so the highest published is the latest). Whoever reads a
 count from the board and then reads the database sees every change published at or below it.
 
-A process killed between its commit and publishing leaves the board behind the database
-until the next change of that watch or the next start of a process (each aligns the board
-with the database when it opens it); answers remembered meanwhile stay at most their
-`max_age` (30 s). Do not delete the file while Rotabot runs.
+A process killed between its commit and publishing, or one that could not open the board,
+leaves the board behind the database: every reading process also puts the database's own
+count on the board once a second (bot.store.changes), so such a change is seen within a
+second. Each process aligns the board with the database when it first opens it. Do not
+delete the file while Rotabot runs.
 """
 
 from __future__ import annotations
 
+import logging
 import mmap
 import os
 import struct
@@ -34,6 +36,8 @@ try:
     import fcntl
 except ImportError:  # not POSIX: counts are read from the database instead
     fcntl = None  # type: ignore[assignment]
+
+log = logging.getLogger(__name__)
 
 SLOTS = 16
 _SLOT = struct.Struct("<q")
@@ -57,6 +61,10 @@ class CountBoard:
         self._descriptor = descriptor
         # flock excludes other processes; this process's threads share one descriptor.
         self._lock = threading.Lock()
+
+    def close(self) -> None:
+        self._map.close()
+        os.close(self._descriptor)
 
     def read(self, slot: int) -> int:
         return int(_SLOT.unpack_from(self._map, slot * _SLOT.size)[0])
@@ -109,8 +117,15 @@ def count_board(engine: Engine, counts: Callable[[Engine], dict[int, int]]) -> C
         ):
             try:
                 found = CountBoard(Path(f"{database}{SUFFIX}"))
-                found.align(lambda: counts(engine))
-            except (OSError, SQLAlchemyError):
+            except OSError as error:
+                log.error("no change-count board beside %s (%s): read by query", database, error)
                 found = None
+            if found is not None:
+                try:
+                    found.align(lambda: counts(engine))
+                except SQLAlchemyError as error:  # busy, say: read by query, aligned later
+                    log.warning("could not align the change-count board yet: %s", error)
+                    found.close()
+                    return None
         _BOARDS[engine] = found
         return found

@@ -9,9 +9,10 @@ import textwrap
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import event
+import pytest
+from sqlalchemy import event, text
 
-from bot.store.changes import ROTA, TICKET_CARD, Remembered
+from bot.store.changes import ROTA, TICKET_CARD, Remembered, _Checks
 from bot.store.count_board import SUFFIX, CountBoard, count_board
 from bot.store.db import make_engine, session_scope
 from bot.store.rota import create_rota
@@ -41,7 +42,8 @@ def test_commits_publish_their_counts_and_reads_ask_no_query(sqlite_url: str) ->
     event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
     source = Source(engine)
     before = ROTA.generation(source), TICKET_CARD.generation(source)
-    assert statements == []
+    # Beyond the database's own count, checked once a second, reading asks nothing.
+    assert [s for s in statements if "change_count" not in s] == []
     with session_scope(engine) as session:
         create_rota(session=session, channel_id="C1", created_by="U1", now=NOW)
     assert ROTA.generation(source) == before[0] + 1
@@ -102,5 +104,27 @@ def test_a_board_left_by_another_database_is_aligned_with_this_one(sqlite_url: s
     before = ROTA.generation(source)
     with session_scope(engine) as session:
         create_rota(session=session, channel_id="C1", created_by="U1", now=NOW)
+    assert ROTA.generation(source) == before + 1
+    engine.dispose()
+
+
+def test_a_change_nobody_published_is_seen_within_a_second(
+    sqlite_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A writer killed after its commit, or one without the board, publishes nothing: readers
+    put the database's own count on the board once a second."""
+    engine = make_engine(sqlite_url)
+    source = Source(engine)
+    before = ROTA.generation(source)  # checked against the database: not due again for 1 s
+    # A commit no session hook sees, so it is never published.
+    bump = (
+        "UPDATE change_count SET count = count + 1 WHERE name = 'rota'"
+        if before
+        else "INSERT INTO change_count (name, count) VALUES ('rota', 1)"
+    )
+    with engine.begin() as connection:
+        connection.execute(text(bump))
+    assert ROTA.generation(source) == before  # the board alone, within the second
+    monkeypatch.setattr(_Checks, "EVERY", 0.0)  # as if a second had passed
     assert ROTA.generation(source) == before + 1
     engine.dispose()
