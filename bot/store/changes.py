@@ -24,6 +24,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
+from functools import cache
 from typing import Any, Generic, Protocol, TypeVar
 
 from sqlalchemy import BigInteger, Column, bindparam, event, select
@@ -245,21 +246,13 @@ def _after_commit(session: Session) -> None:
             log.error("could not publish a change count on the board: %s", error)
 
 
-def _bump_for(dialect: str) -> Any:
+@cache  # built once per dialect, like _COUNT_OF: every commit that writes a watch runs it
+def _bump(dialect: str) -> Any:
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
     statement = insert(COUNTS).values(name=bindparam("watch"), count=1)
     return statement.on_conflict_do_update(
         index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
     ).returning(COUNTS.c["count"])
-
-
-# Built once per dialect, like _COUNT_OF: every commit that writes a watched table runs it.
-_BUMPS = {dialect: _bump_for(dialect) for dialect in ("sqlite", "postgresql")}
-
-
-def _bump(dialect: str) -> Any:
-    found = _BUMPS.get(dialect)
-    return _bump_for(dialect) if found is None else found
 
 
 @event.listens_for(Session, "after_transaction_end")

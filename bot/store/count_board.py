@@ -26,7 +26,8 @@ import os
 import struct
 import threading
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
@@ -73,26 +74,30 @@ class CountBoard:
         """Every slot set to the database's count, read while no process can publish: a board
         left by another database (deleted and made again) must not stay ahead of this one's,
         nor one left behind by a process killed before it published."""
-        assert fcntl is not None
-        with self._lock:
-            fcntl.flock(self._descriptor, fcntl.LOCK_EX)
-            try:
-                found = counts()
-                for slot in range(SLOTS):
-                    _SLOT.pack_into(self._map, slot * _SLOT.size, found.get(slot, 0))
-            finally:
-                fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+        with self._alone():
+            found = counts()
+            for slot in range(SLOTS):
+                self._write(slot, found.get(slot, 0))
 
     def publish(self, slot: int, count: int) -> None:
         """The slot becomes `count`, unless another process has published a later one."""
+        with self._alone():
+            if count > self.read(slot):
+                self._write(slot, count)
+
+    @contextmanager
+    def _alone(self) -> Iterator[None]:
+        """No other thread of this process (the lock), nor other process (flock), writes."""
         assert fcntl is not None
         with self._lock:
             fcntl.flock(self._descriptor, fcntl.LOCK_EX)
             try:
-                if count > self.read(slot):
-                    _SLOT.pack_into(self._map, slot * _SLOT.size, count)
+                yield
             finally:
                 fcntl.flock(self._descriptor, fcntl.LOCK_UN)
+
+    def _write(self, slot: int, count: int) -> None:
+        _SLOT.pack_into(self._map, slot * _SLOT.size, count)
 
 
 _BOARDS: weakref.WeakKeyDictionary[Engine, CountBoard | None] = weakref.WeakKeyDictionary()
