@@ -26,8 +26,11 @@ def has_started(week_start: date, *, today: date) -> bool:
 
 def collides(absence_days: Iterable[Absence], week_start: date, calendar: WorkCalendar) -> bool:
     """An absence collides with a week when it covers one of the week's working days."""
+    absences = list(absence_days)
+    if not absences:
+        return False  # most people, most weeks: no holidays to look up
     working = calendar.working_days_of_week(week_start)
-    return any(a.first_day <= d <= a.last_day for a in absence_days for d in working)
+    return any(a.first_day <= d <= a.last_day for a in absences for d in working)
 
 
 def next_member(order: list[RotaMember], after_position: int) -> RotaMember:

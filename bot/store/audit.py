@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, insert
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.db import utcnow
@@ -23,6 +23,9 @@ class AuditEvent(SQLModel, table=True):
     detail: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
 
 
+_RECORD = insert(AuditEvent.__table__)  # type: ignore[attr-defined]
+
+
 def record_audit(
     *,
     session: Session,
@@ -31,12 +34,10 @@ def record_audit(
     scope: str = "",
     detail: dict[str, Any] | None = None,
     at: datetime | None = None,
-) -> AuditEvent:
-    event = AuditEvent(
-        actor=actor, action=action, scope=scope, detail=detail or {}, at=at or utcnow()
-    )
-    session.add(event)
-    return event
+) -> None:
+    """One INSERT, built once: most changes people make record one (see bot.store.statements)."""
+    values = {"actor": actor, "action": action, "scope": scope, "detail": detail or {}}
+    session.execute(_RECORD, {**values, "at": at or utcnow()})
 
 
 def audit_events(*, session: Session, scope: str, limit: int = 100) -> list[AuditEvent]:

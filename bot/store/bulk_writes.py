@@ -4,9 +4,10 @@ compare and flush each row in turn."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Insert, Table, bindparam, insert, update
 from sqlmodel import Session, SQLModel
 
 # A table row as a dict of its columns.
@@ -19,7 +20,13 @@ def table_of(model: type[SQLModel]) -> Table:
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Row]) -> None:
     if rows:
-        session.exec(insert(table), params=rows)
+        session.execute(_insert_into(table), rows)
+
+
+@cache
+def _insert_into(table: Table) -> Insert:
+    """Built once per table (see bot.store.statements)."""
+    return insert(table)
 
 
 def update_rows_by_id(session: Session, table: Table, rows: Sequence[Row]) -> None:

@@ -6,7 +6,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, UniqueConstraint, and_, func, or_
+from sqlalchemy import BigInteger, Index, UniqueConstraint, and_, bindparam, func, or_
+from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.bulk_writes import Row, insert_rows, table_of
@@ -58,12 +59,16 @@ def known_replies(*, session: Session, comment_ids: Collection[int]) -> set[int]
     ids = sorted(comment_ids)
     known: set[int] = set()
     for first in range(0, len(ids), IDS_PER_QUERY):
-        query = select(ClientActivity.source_id).where(
-            ClientActivity.kind == REPLY,
-            col(ClientActivity.source_id).in_(ids[first : first + IDS_PER_QUERY]),
-        )
-        known.update(source_id for source_id in session.exec(query) if source_id is not None)
+        found = session.execute(_KNOWN_REPLIES, {"ids": ids[first : first + IDS_PER_QUERY]})
+        known.update(source_id for source_id in found.scalars() if source_id is not None)
     return known
+
+
+# Built once (see bot.store.statements): every ticket fetched from Zendesk runs it.
+_KNOWN_REPLIES = sa_select(table_of(ClientActivity).c.source_id).where(
+    table_of(ClientActivity).c.kind == REPLY,
+    table_of(ClientActivity).c.source_id.in_(bindparam("ids", expanding=True)),
+)
 
 
 def record_activity(*, session: Session, rows: Sequence[Row]) -> None:

@@ -5,10 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index
+from sqlalchemy import BigInteger, Index, bindparam
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.bulk_writes import Row, insert_rows, table_of
+from bot.store.statements import inserted
 from bot.store.types import UTCDateTime
 
 # Who a review is by when it was a priority change in Zendesk by an agent we can't name.
@@ -34,6 +35,15 @@ Index(
 )
 
 
+# Built once (see bot.store.statements): every card reads it.
+_LAST_REVIEW = (
+    select(PriorityReview)
+    .where(PriorityReview.ticket_id == bindparam("ticket_id"))
+    .order_by(col(PriorityReview.reviewed_at).desc(), col(PriorityReview.id).desc())
+    .limit(1)
+)
+
+
 def record_priority_review(
     *,
     session: Session,
@@ -50,18 +60,11 @@ def record_priority_review(
         priority_set=priority_set,
         source=source,
     )
-    session.add(review)
-    return review
+    return inserted(session, review)
 
 
 def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview | None:
-    query = (
-        select(PriorityReview)
-        .where(PriorityReview.ticket_id == ticket_id)
-        .order_by(col(PriorityReview.reviewed_at).desc(), col(PriorityReview.id).desc())
-        .limit(1)
-    )
-    return session.exec(query).first()
+    return session.exec(_LAST_REVIEW, params={"ticket_id": ticket_id}).first()
 
 
 # --- the sync's bulk writes ---------------------------------------------------------------

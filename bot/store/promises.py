@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, Text, and_, func, or_
+from sqlalchemy import BigInteger, Index, Text, and_, bindparam, func, or_
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.index_scan import distinct_values
@@ -167,12 +167,18 @@ def open_promises_of(*, session: Session, owner: str) -> list[Promise]:
 
 
 def open_promises_on_tickets(*, session: Session, ticket_ids: list[int]) -> list[Promise]:
-    query = (
-        select(Promise)
-        .where(col(Promise.state) == OPEN, col(Promise.ticket_id).in_(ticket_ids))
-        .order_by(col(Promise.due_at), col(Promise.id))
+    return list(session.exec(_OPEN_ON_TICKETS, params={"ticket_ids": list(ticket_ids)}))
+
+
+# Built once (see bot.store.statements): every card reads it.
+_OPEN_ON_TICKETS = (
+    select(Promise)
+    .where(
+        col(Promise.state) == OPEN,
+        col(Promise.ticket_id).in_(bindparam("ticket_ids", expanding=True)),
     )
-    return list(session.exec(query))
+    .order_by(col(Promise.due_at), col(Promise.id))
+)
 
 
 def open_promises_with_tickets(*, session: Session) -> list[tuple[Promise, Ticket]]:

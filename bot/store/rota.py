@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import secrets
 from datetime import date, datetime
+from functools import cache
 from typing import TypeVar
 
-from sqlalchemy import UniqueConstraint
+from sqlalchemy import UniqueConstraint, bindparam
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Field, Session, SQLModel, col, delete, func, or_, select, update
+from sqlmodel.sql.expression import SelectOfScalar
 
 from bot.store.changes import UNSHOWN
 from bot.store.db import utcnow
+from bot.store.statements import inserted
 from bot.store.types import UTCDateTime
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -110,17 +113,46 @@ class SwapRequest(SQLModel, table=True):
 
 
 def _stored(session: Session, row: Row) -> Row:
-    """The new row, flushed so its id is known."""
-    session.add(row)
-    session.flush()
-    return row
+    """The new row, inserted so its id is known."""
+    return inserted(session, row)
 
 
 # Rotas
 
 
+# Built once (see bot.store.statements): every /rota command reads these.
+_ROTA_OF_CHANNEL = select(Rota).where(Rota.channel_id == bindparam("channel_id"))
+_MEMBERS = (
+    select(RotaMember)
+    .where(RotaMember.rota_id == bindparam("rota_id"))
+    .order_by(col(RotaMember.position))
+)
+_LAST_WEEK = (
+    select(RotaWeek)
+    .where(RotaWeek.rota_id == bindparam("rota_id"))
+    .order_by(col(RotaWeek.week_start).desc())
+    .limit(1)
+)
+_ABSENCES = (
+    select(Absence)
+    .where(
+        col(Absence.user_id).in_(bindparam("user_ids", expanding=True)),
+        col(Absence.first_day) <= bindparam("last"),
+        col(Absence.last_day) >= bindparam("first"),
+    )
+    .order_by(col(Absence.first_day))
+)
+# On the table, not the model: an ORM UPDATE is prepared afresh at every run.
+_SWAP_REQUESTS = SwapRequest.__table__  # type: ignore[attr-defined]
+_SET_SWAP_DM = (
+    update(_SWAP_REQUESTS)
+    .where(_SWAP_REQUESTS.c.id == bindparam("request_id"))
+    .values(dm_channel=bindparam("channel"), dm_ts=bindparam("ts"))
+)
+
+
 def rota_for_channel(*, session: Session, channel_id: str) -> Rota | None:
-    return session.exec(select(Rota).where(Rota.channel_id == channel_id)).first()
+    return session.exec(_ROTA_OF_CHANNEL, params={"channel_id": channel_id}).first()
 
 
 def rota_by_id(*, session: Session, rota_id: int) -> Rota | None:
@@ -162,10 +194,7 @@ def on_a_rota_or_lead(*, session: Session, user_id: str) -> bool:
 
 def members(*, session: Session, rota_id: int) -> list[RotaMember]:
     """The rota's members in round-robin order."""
-    query = (
-        select(RotaMember).where(RotaMember.rota_id == rota_id).order_by(col(RotaMember.position))
-    )
-    return list(session.exec(query))
+    return list(session.exec(_MEMBERS, params={"rota_id": rota_id}))
 
 
 def add_member(*, session: Session, rota_id: int, user_id: str) -> RotaMember:
@@ -195,22 +224,23 @@ def weeks(
     *, session: Session, rota_id: int, first: date | None = None, last: date | None = None
 ) -> list[RotaWeek]:
     """Published weeks whose Monday is within [first, last], in order."""
-    query = select(RotaWeek).where(RotaWeek.rota_id == rota_id)
-    if first is not None:
-        query = query.where(col(RotaWeek.week_start) >= first)
-    if last is not None:
-        query = query.where(col(RotaWeek.week_start) <= last)
-    return list(session.exec(query.order_by(col(RotaWeek.week_start))))
+    params = {"rota_id": rota_id, "first": first, "last": last}
+    return list(session.exec(_weeks_between(first is not None, last is not None), params=params))
+
+
+@cache
+def _weeks_between(first: bool, last: bool) -> SelectOfScalar[RotaWeek]:
+    """The weeks query, built once for each pair of bounds given."""
+    query = select(RotaWeek).where(RotaWeek.rota_id == bindparam("rota_id"))
+    if first:
+        query = query.where(col(RotaWeek.week_start) >= bindparam("first"))
+    if last:
+        query = query.where(col(RotaWeek.week_start) <= bindparam("last"))
+    return query.order_by(col(RotaWeek.week_start))
 
 
 def last_week(*, session: Session, rota_id: int) -> RotaWeek | None:
-    query = (
-        select(RotaWeek)
-        .where(RotaWeek.rota_id == rota_id)
-        .order_by(col(RotaWeek.week_start).desc())
-        .limit(1)
-    )
-    return session.exec(query).first()
+    return session.exec(_LAST_WEEK, params={"rota_id": rota_id}).first()
 
 
 def publish_weeks(*, session: Session, rota_id: int, plan: list[tuple[date, RotaMember]]) -> bool:
@@ -265,12 +295,8 @@ def absences(*, session: Session, user_ids: list[str], first: date, last: date) 
     """Absences of these people overlapping [first, last]."""
     if not user_ids:
         return []
-    query = select(Absence).where(
-        col(Absence.user_id).in_(user_ids),
-        col(Absence.first_day) <= last,
-        col(Absence.last_day) >= first,
-    )
-    return list(session.exec(query.order_by(col(Absence.first_day))))
+    params = {"user_ids": list(user_ids), "first": first, "last": last}
+    return list(session.exec(_ABSENCES, params=params))
 
 
 def is_away(*, session: Session, user_id: str, day: date) -> bool:
@@ -360,10 +386,9 @@ def add_swap_request(
 def set_swap_dm(*, session: Session, request_id: int, channel: str, ts: str) -> None:
     """Where the request's DM was posted: one UPDATE, and no remembered rota forgotten for it."""
     session.execute(
-        update(SwapRequest)
-        .where(col(SwapRequest.id) == request_id)
-        .values(dm_channel=channel, dm_ts=ts),
-        execution_options={UNSHOWN: True, "synchronize_session": False},
+        _SET_SWAP_DM,
+        {"request_id": request_id, "channel": channel, "ts": ts},
+        execution_options={UNSHOWN: True},
     )
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 
-from sqlmodel import Field, Session, SQLModel, col, select
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
+from sqlmodel import Field, Session, SQLModel, select
 
 from bot.store.db import utcnow
 from bot.store.rota import RotaMember, RotaWeek
@@ -18,6 +20,13 @@ class SlackUserName(SQLModel, table=True):
     user_id: str = Field(primary_key=True, max_length=64)
     name: str = Field(max_length=255)
     learned_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+# Built once (see bot.store.statements): every /rota command that names people reads it.
+_NAMES = SlackUserName.__table__  # type: ignore[attr-defined]
+_KNOWN = sa_select(_NAMES.c.user_id, _NAMES.c.name).where(
+    _NAMES.c.user_id.in_(bindparam("user_ids", expanding=True))
+)
 
 
 def remember_names(*, session: Session, names: Mapping[str, str], now: datetime) -> None:
@@ -42,10 +51,7 @@ def known_names(*, session: Session, user_ids: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(user_ids))
     if not wanted:
         return {}
-    query = select(SlackUserName.user_id, SlackUserName.name).where(
-        col(SlackUserName.user_id).in_(wanted)
-    )
-    return dict(session.exec(query).all())
+    return dict(session.execute(_KNOWN, {"user_ids": wanted}).tuples().all())
 
 
 def people_on_rotas(*, session: Session) -> list[str]:

@@ -6,7 +6,7 @@ from collections.abc import Collection
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import JSON, BigInteger, Column, Index, Text, delete, text
+from sqlalchemy import JSON, BigInteger, Column, Index, Text, bindparam, delete, text
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -108,10 +108,23 @@ Index("ix_ticket_created_at", Ticket.__table__.c.created_at)  # type: ignore[att
 # --- tickets ------------------------------------------------------------------------------
 
 
+# Built once (see bot.store.statements): cheaper than Session.get, which builds its query at
+# each call for a ticket not in the session already (every card's is not).
+_TICKET_BY_ID = select(Ticket).where(Ticket.id == bindparam("ticket_id"))
+_TICKET_ROWS = sa_select(table_of(Ticket)).where(
+    table_of(Ticket).c.id.in_(bindparam("ticket_ids", expanding=True))
+)
+_RELOADED = (
+    select(Ticket)
+    .where(col(Ticket.id).in_(bindparam("ticket_ids", expanding=True)))
+    .execution_options(populate_existing=True)
+)
+
+
 def ticket_by_id(*, session: Session, ticket_id: int) -> Ticket | None:
     if not 0 < ticket_id <= LARGEST_ID:
         return None  # no such ticket, and a number the column could not even hold
-    return session.get(Ticket, ticket_id)
+    return session.exec(_TICKET_BY_ID, params={"ticket_id": ticket_id}).first()
 
 
 def tickets_by_ids(*, session: Session, ticket_ids: list[int]) -> dict[int, Ticket]:
@@ -197,21 +210,16 @@ def ticket_rows(*, session: Session, ticket_ids: Collection[int]) -> dict[int, R
     """The mirrored tickets among these, each as a dict of its columns."""
     if not ticket_ids:
         return {}
-    tickets = table_of(Ticket)
-    query = sa_select(tickets).where(tickets.c.id.in_(ticket_ids))
-    return {row.id: dict(row._mapping) for row in session.connection().execute(query)}
+    found = session.connection().execute(_TICKET_ROWS, {"ticket_ids": sorted(ticket_ids)})
+    return {row.id: dict(row._mapping) for row in found}
 
 
 def reloaded_tickets(*, session: Session, ticket_ids: Collection[int]) -> dict[int, Ticket]:
     """The tickets as written, even those the session loaded before they were written as rows."""
     if not ticket_ids:
         return {}
-    query = (
-        select(Ticket)
-        .where(col(Ticket.id).in_(ticket_ids))
-        .execution_options(populate_existing=True)
-    )
-    return {ticket.id: ticket for ticket in session.exec(query)}
+    found = session.exec(_RELOADED, params={"ticket_ids": sorted(ticket_ids)})
+    return {ticket.id: ticket for ticket in found}
 
 
 def forget_tickets(*, session: Session, ticket_ids: Collection[int]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, Text
+from sqlalchemy import BigInteger, Text, bindparam
 from sqlalchemy import select as sa_select
 from sqlmodel import Field, Session, SQLModel, col, select
 
@@ -41,6 +41,26 @@ class ZendeskOrganization(SQLModel, table=True):
 
 # --- people and organizations -------------------------------------------------------------
 
+# Built once (see bot.store.statements): cards, flags and the mirror's writes read these.
+_USERS = ZendeskUser.__table__  # type: ignore[attr-defined]
+_ORGANIZATIONS = ZendeskOrganization.__table__  # type: ignore[attr-defined]
+_USERS_BY_IDS = select(ZendeskUser).where(
+    col(ZendeskUser.id).in_(bindparam("user_ids", expanding=True))
+)
+_KNOWN_USERS = sa_select(_USERS.c.id).where(_USERS.c.id.in_(bindparam("user_ids", expanding=True)))
+_USER_ROLES = sa_select(_USERS.c.id, _USERS.c.role).where(
+    _USERS.c.id.in_(bindparam("user_ids", expanding=True))
+)
+_ORGANIZATION = select(ZendeskOrganization).where(
+    ZendeskOrganization.id == bindparam("organization_id")
+)
+_KNOWN_ORGANIZATIONS = sa_select(_ORGANIZATIONS.c.id).where(
+    _ORGANIZATIONS.c.id.in_(bindparam("organization_ids", expanding=True))
+)
+_ORGANIZATION_NAMES = sa_select(_ORGANIZATIONS.c.id, _ORGANIZATIONS.c.name).where(
+    _ORGANIZATIONS.c.id.in_(bindparam("organization_ids", expanding=True))
+)
+
 
 def zendesk_user(*, session: Session, user_id: int) -> ZendeskUser | None:
     return session.get(ZendeskUser, user_id)
@@ -49,23 +69,21 @@ def zendesk_user(*, session: Session, user_id: int) -> ZendeskUser | None:
 def users_by_ids(*, session: Session, user_ids: set[int]) -> dict[int, ZendeskUser]:
     if not user_ids:
         return {}
-    found = session.exec(select(ZendeskUser).where(col(ZendeskUser.id).in_(user_ids)))
+    found = session.exec(_USERS_BY_IDS, params={"user_ids": sorted(user_ids)})
     return {user.id: user for user in found}
 
 
 def known_user_ids(*, session: Session, user_ids: set[int]) -> set[int]:
     if not user_ids:
         return set()
-    return set(session.exec(select(ZendeskUser.id).where(col(ZendeskUser.id).in_(user_ids))))
+    return set(session.execute(_KNOWN_USERS, {"user_ids": sorted(user_ids)}).scalars())
 
 
 def user_roles(*, session: Session, user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}
-    rows = session.exec(
-        select(ZendeskUser.id, ZendeskUser.role).where(col(ZendeskUser.id).in_(user_ids))
-    )
-    return dict(rows.all())
+    rows = session.execute(_USER_ROLES, {"user_ids": sorted(user_ids)})
+    return dict(rows.tuples().all())
 
 
 def upsert_zendesk_user(
@@ -93,8 +111,8 @@ def has_tag(user: ZendeskUser, tag: str) -> bool:
 def known_organization_ids(*, session: Session, organization_ids: set[int]) -> set[int]:
     if not organization_ids:
         return set()
-    query = select(ZendeskOrganization.id).where(col(ZendeskOrganization.id).in_(organization_ids))
-    return set(session.exec(query))
+    found = session.execute(_KNOWN_ORGANIZATIONS, {"organization_ids": sorted(organization_ids)})
+    return set(found.scalars())
 
 
 def organization_names(
@@ -102,16 +120,17 @@ def organization_names(
 ) -> dict[int, str]:
     """Client organizations' names, by id: these (None: every one; a support desk has
     hundreds, not millions)."""
-    query = select(ZendeskOrganization.id, ZendeskOrganization.name)
-    if organization_ids is not None:
-        if not organization_ids:
-            return {}
-        query = query.where(col(ZendeskOrganization.id).in_(sorted(organization_ids)))
-    return {org_id: name for org_id, name in session.exec(query).all() if name}
+    if organization_ids is None:
+        rows = session.execute(sa_select(_ORGANIZATIONS.c.id, _ORGANIZATIONS.c.name))
+    elif not organization_ids:
+        return {}
+    else:
+        rows = session.execute(_ORGANIZATION_NAMES, {"organization_ids": sorted(organization_ids)})
+    return {org_id: name for org_id, name in rows if name}
 
 
 def organization(*, session: Session, organization_id: int) -> ZendeskOrganization | None:
-    return session.get(ZendeskOrganization, organization_id)
+    return session.exec(_ORGANIZATION, params={"organization_id": organization_id}).first()
 
 
 def upsert_organization(

@@ -7,10 +7,10 @@ import zlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, Index, Text, delete, text
+from sqlalchemy import BigInteger, Float, Index, Text, bindparam, delete, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Field, Session, SQLModel, col
+from sqlmodel import Field, Session, SQLModel
 
 from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
 from bot.store.types import UTCDateTime
@@ -44,12 +44,20 @@ class ZendeskCall(SQLModel, table=True):
 Index("ix_zendesk_call_kind_at", ZendeskCall.__table__.c.kind, ZendeskCall.__table__.c.at)  # type: ignore[attr-defined]
 
 
+# Built once (see bot.store.statements): every ticket fetched for a card runs these.
+_PENDING = sa_select(table_of(PendingComments)).where(
+    table_of(PendingComments).c.id.in_(bindparam("ticket_ids", expanding=True))
+)
+_FORGET_PENDING = delete(table_of(PendingComments)).where(
+    table_of(PendingComments).c.id.in_(bindparam("ticket_ids", expanding=True))
+)
+
+
 def pending_comments(*, session: Session, ticket_ids: Collection[int]) -> dict[int, Row]:
     if not ticket_ids:
         return {}
-    table = table_of(PendingComments)
-    query = sa_select(table).where(table.c.id.in_(ticket_ids))
-    return {row.id: dict(row._mapping) for row in session.connection().execute(query)}
+    found = session.connection().execute(_PENDING, {"ticket_ids": sorted(ticket_ids)})
+    return {row.id: dict(row._mapping) for row in found}
 
 
 def save_pending_comments(*, session: Session, rows: Sequence[Row], known: Collection[int]) -> None:
@@ -60,7 +68,7 @@ def save_pending_comments(*, session: Session, rows: Sequence[Row], known: Colle
 
 def forget_pending_comments(*, session: Session, ticket_ids: Collection[int]) -> None:
     if ticket_ids:
-        session.exec(delete(PendingComments).where(col(PendingComments.id).in_(ticket_ids)))
+        session.execute(_FORGET_PENDING, {"ticket_ids": sorted(ticket_ids)})
 
 
 class DatabaseBudget:

@@ -74,6 +74,10 @@ def _card(
         promises=open_promises_on_tickets(session=session, ticket_ids=[ticket.id]),
         assignee_match_due=None if assignee is None else slack_match_due(assignee),
         flags=ticket_flags(
-            session, [ticket], authorised_tag=services.settings.authorised_tag, people=people
+            session,
+            [ticket],
+            authorised_tag=services.settings.authorised_tag,
+            people=people,
+            clients=None if org is None or not org.name else {org.id: org.name},
         )[ticket.id],
     )

@@ -41,11 +41,15 @@ def ticket_flags(
     *,
     authorised_tag: str | None,
     people: Mapping[int, ZendeskUser] | None = None,
+    clients: Mapping[int, str] | None = None,
 ) -> dict[int, TicketFlags]:
     """Each ticket's flags, by ticket id (NO_FLAGS for a ticket with none). `people`: the
-    requesters, when the caller has read them already."""
+    requesters, and `clients`: client names by organization id, when the caller has read
+    them already."""
     tickets = list(tickets)
-    refused = not_authorised(session, tickets, authorised_tag=authorised_tag, people=people)
+    refused = not_authorised(
+        session, tickets, authorised_tag=authorised_tag, people=people, clients=clients
+    )
     found = {}
     for ticket in tickets:
         upset = sounds_unhappy(ticket.client_comment)
@@ -63,9 +67,11 @@ def not_authorised(
     *,
     authorised_tag: str | None,
     people: Mapping[int, ZendeskUser] | None = None,
+    clients: Mapping[int, str] | None = None,
 ) -> dict[int, str]:
     """The tickets whose requester is not authorised: ticket id → the client's name ("" when
-    the ticket has no client organization). `people`: the requesters, if read already."""
+    the ticket has no client organization). `people`: the requesters, and `clients`: client
+    names by organization id, if read already."""
     tickets = list(tickets)
     wanted = {t.requester_id for t in tickets if t.requester_id is not None}
     requesters = (
@@ -81,10 +87,9 @@ def not_authorised(
     ]
     if not refused:
         return {}
-    clients = organization_names(
-        session=session,
-        organization_ids={t.organization_id for t in refused if t.organization_id is not None},
-    )
+    named = {t.organization_id for t in refused if t.organization_id is not None}
+    if clients is None or not named <= clients.keys():
+        clients = organization_names(session=session, organization_ids=named)
     found = {}
     for ticket in refused:
         found[ticket.id] = (
