@@ -201,10 +201,11 @@ def run(
     people = RememberedPeople(services.standings, client, now)
     bots = bots_among(people, parsed.users)
     group = look_up_group(client, parsed) if parsed.name == "group" else None
+    # Kept for the calendar feed, which never asks Slack: the names not stored already.
+    names = people.names_to_store()
     with services.session() as session:
-        # Kept for the calendar feed, which never asks Slack.
-        remember_names(session=session, names=people.learned_names(), now=now)
-        return run_command(
+        remember_names(session=session, names=names, now=now)
+        outcome = run_command(
             RotaRequest(
                 session=session,
                 calendar=services.calendar,
@@ -218,6 +219,8 @@ def run(
             ),
             parsed,
         )
+    services.standings.names_stored(names)  # committed
+    return outcome
 
 
 def look_up_group(client: WebClient, parsed: Command) -> GroupLookup | None:

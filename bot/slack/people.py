@@ -127,6 +127,9 @@ class Standings:
         self._lock = threading.Lock()
         self._people: OrderedDict[str, tuple[datetime, Standing]] = OrderedDict()
         self._app_team: str | None = None
+        # The names this process has seen committed to the database (slack_user_name), by
+        # user id: a command naming the same people again need not read them back to compare.
+        self._names_stored: OrderedDict[str, str] = OrderedDict()
 
     def app_team(self, client: WebClient) -> str | None:
         """The workspace the app is installed in (auth.test); None when Slack did not say."""
@@ -146,6 +149,20 @@ class Standings:
     def remembered_app_team(self) -> str | None:
         with self._lock:
             return self._app_team
+
+    def names_not_stored(self, names: dict[str, str]) -> dict[str, str]:
+        """Those of the names this process has not seen stored as they are."""
+        with self._lock:
+            return {u: name for u, name in names.items() if self._names_stored.get(u) != name}
+
+    def names_stored(self, names: dict[str, str]) -> None:
+        """These names are now in the database (their transaction has committed)."""
+        with self._lock:
+            for user_id, name in names.items():
+                self._names_stored[user_id] = name
+                self._names_stored.move_to_end(user_id)
+            while len(self._names_stored) > self._most:
+                self._names_stored.popitem(last=False)
 
     def remembered(self, user_id: str, now: datetime) -> Standing | None:
         """The person's standing if Slack told it less than STANDING_KEPT ago, asking nobody."""
@@ -198,3 +215,8 @@ class RememberedPeople:
         """The names Slack gave for everyone asked about, by user id (those remembered from
         the ticket access check too: the calendar feed needs every rota member's)."""
         return {user_id: s.name for user_id, s in self._seen.items() if s.name is not None}
+
+    def names_to_store(self) -> dict[str, str]:
+        """The learned names this process has not seen stored as they are (see
+        `Standings.names_stored`, to call once they are)."""
+        return self._standings.names_not_stored(self.learned_names())

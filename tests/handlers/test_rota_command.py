@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from bot.services import Services
 from bot.store import rota as store
 from bot.store.audit import audit_events
+from bot.store.slack_names import known_names
 from tests.doors import MutableClock, SlackDoor, record_app_sql
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.rota_helpers import at_london, dms_to, rota
@@ -370,3 +371,23 @@ def test_the_shown_rota_is_remembered_until_it_changes(
     clock.advance(days=5)
     assert rota(slack, fake_slack, "show") != first
     assert statements
+
+
+def test_names_are_stored_once_and_again_when_slack_gives_a_new_one(
+    slack: SlackDoor, fake_slack: FakeSlack, services: Services, clock: MutableClock
+) -> None:
+    fake_slack.add_user("U2", name="bob", real_name="Bob Smith")
+    rota(slack, fake_slack, "add <@U1> <@U2>")
+    with services.session() as session:
+        assert known_names(session=session, user_ids=["U2"]) == {"U2": "Bob Smith"}
+    statements: list[str] = []
+    record_app_sql(services.engine, statements)
+    rota(slack, fake_slack, "swap <@U2>")
+    # Stored by this process a moment ago, as Slack still describes them: not read back.
+    assert not [s for s in statements if "slack_user_name" in s]
+    # Five minutes on Slack is asked again, and a new name is stored.
+    fake_slack.add_user("U2", name="bob", real_name="Robert Smith")
+    clock.advance(minutes=6)
+    rota(slack, fake_slack, "lead <@U2>")
+    with services.session() as session:
+        assert known_names(session=session, user_ids=["U2"]) == {"U2": "Robert Smith"}
