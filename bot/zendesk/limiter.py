@@ -71,12 +71,18 @@ class Limiter:
             now = max(self.clock(), self._waited_until)
             with self._lock:
                 wait = self._wait(now, export)
-                if wait <= 0 and self.shared is not None:
-                    wait = self._shared_wait(now, export)
+                if wait <= 0 and self.shared is None:
+                    self._called(now, export)
+                    return
+            if wait <= 0 and self.shared is not None:
+                # Outside the lock: a claim is a few round trips to the database, atomic
+                # there (its advisory lock), and the process's other callers need not queue
+                # behind it. Until this call is noted below, the process's own count may let
+                # a few more through at once: the shared count, which they claim too, holds.
+                wait = self._shared_wait(now, export)
                 if wait <= 0:
-                    self._calls.append(now)
-                    if export:
-                        self._exports.append(now)
+                    with self._lock:
+                        self._called(now, export)
                     return
             if deadline is not None and now + wait > deadline:
                 raise OutOfTime(wait)
@@ -84,6 +90,11 @@ class Limiter:
             self.sleep(wait)
             with self._lock:
                 self._waited_until = max(self._waited_until, now + wait)
+
+    def _called(self, now: float, export: bool) -> None:
+        self._calls.append(now)
+        if export:
+            self._exports.append(now)
 
     def pause(self, seconds: float) -> None:
         """A 429: nobody calls Zendesk for `seconds`."""

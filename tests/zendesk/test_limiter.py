@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from sqlalchemy import create_engine
@@ -170,3 +172,36 @@ def test_a_sleep_that_only_records_its_wait_never_makes_a_caller_spin() -> None:
     standing.acquire()
 
     assert recorded == [60.0, 60.0, 7.0]
+
+
+def test_callers_do_not_queue_behind_another_callers_shared_claim() -> None:
+    """A claim on the shared budget is round trips to the database: the process's other
+    callers make theirs meanwhile, and the budget still decides each."""
+    clock = Clock()
+    inside = threading.Semaphore(0)
+    release = threading.Event()
+
+    class SlowBudget:
+        """Claims that wait until both callers are inside one at once."""
+
+        def __init__(self) -> None:
+            self.claims = 0
+
+        def claim(self, kind: str, *, limit: int, now: float) -> float:
+            self.claims += 1
+            inside.release()
+            assert release.wait(5), "the other caller never reached its claim"
+            return 0.0
+
+    budget = SlowBudget()
+    paced = Limiter(
+        requests_per_minute=5, exports_per_minute=2, clock=clock, sleep=clock.sleep, shared=budget
+    )
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        calls = [pool.submit(paced.acquire) for _ in range(2)]
+        assert inside.acquire(timeout=5) and inside.acquire(timeout=5)  # both claiming at once
+        release.set()
+        for call in calls:
+            call.result(timeout=5)
+    assert budget.claims == 2
+    assert clock.slept == []
