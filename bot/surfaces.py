@@ -34,7 +34,7 @@ from bot.slack.post import post, show_home
 from bot.store.promises import open_promises_of
 from bot.store.tickets import Ticket
 from bot.tickets.card import ticket_card
-from bot.tickets.refresh import mirrored_or_fetched
+from bot.tickets.refresh import fetched, mirrored_or_fetched
 from bot.timeboxes.track import link_of, running_timebox_of
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
 
@@ -122,11 +122,12 @@ def parse_ticket_id(raw: str) -> int | None:
 
 
 def card_message(
-    services: Services, ticket_id: int, *, notice: str | None = None
+    services: Services, ticket_id: int, *, notice: str | None = None, unmirrored: bool = False
 ) -> dict[str, Any]:
-    """The card as message arguments, or a sentence saying why there is none."""
+    """The card as message arguments, or a sentence saying why there is none. `unmirrored`:
+    the mirror lacked the ticket a moment ago, so Zendesk is asked without looking again."""
     try:
-        ticket = mirrored_or_fetched(services, ticket_id)
+        ticket = (fetched if unmirrored else mirrored_or_fetched)(services, ticket_id)
     except ZendeskNotFound:
         return {"text": not_found_text(ticket_id)}
     except ZendeskError as error:

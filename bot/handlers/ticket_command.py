@@ -21,6 +21,7 @@ from bot.tickets.refresh import mirrored_or_fetched
 # Where the ack function leaves the lazy listener what it acked without answering.
 PROMISE_ARGS = "ticket_promise_args"
 TO_FETCH = "ticket_to_fetch"
+UNMIRRORED = "ticket_unmirrored"
 # Where the matcher leaves the card it found in the mirror, as a message.
 MIRRORED = "ticket_mirrored"
 
@@ -61,20 +62,17 @@ def answer_from_mirror(ack: Ack, context: BoltContext) -> None:
     ack(response_type="ephemeral", **context[MIRRORED])
 
 
-def mirrored_card_message(
+def mirrored_card_of(
     services: Services, cards: Remembered[TicketCard | None], ticket_id: int
-) -> dict[str, Any] | None:
-    """The card from the mirror alone, asking neither Zendesk nor Slack; None when that
-    would not do (the mirror lacks the ticket, or the assignee's Slack match is a day old)."""
-    if services.zendesk is None:
-        return None
-    card = cards.get_or_read(
+) -> TicketCard | None:
+    """The card from the mirror alone, asking neither Zendesk nor Slack; None when the
+    mirror lacks the ticket."""
+    return cards.get_or_read(
         ticket_id,
         lambda: mirrored_card(services, ticket_id),
         keep=lambda found: found is not None,
         source=services,
     )
-    return card_message_of(services, card)
 
 
 def card_message_of(services: Services, card: TicketCard | None) -> dict[str, Any] | None:
@@ -104,11 +102,14 @@ def answer_fast(
         ack(text=not_a_ticket_id(text), response_type="ephemeral")
         return
     services = services_of(context)
-    if remembered_allowed(services, asker_of(command)):
-        message = mirrored_card_message(services, cards, ticket_id)
+    if services.zendesk is not None and remembered_allowed(services, asker_of(command)):
+        card = mirrored_card_of(services, cards, ticket_id)
+        message = card_message_of(services, card)
         if message is not None:
             ack(response_type="ephemeral", **message)
             return
+        # Not in the mirror just now: the card comes from Zendesk without looking again.
+        context[UNMIRRORED] = card is None
     ack()
     context[TO_FETCH] = ticket_id
 
@@ -127,5 +128,9 @@ def finish_ticket_command(command: dict[str, Any], respond: Respond, context: Bo
         )
         respond(text=reply, response_type="ephemeral")
     elif ticket_id is not None:
-        respond(response_type="ephemeral", **card_message(services, ticket_id))
+        unmirrored = bool(context.get(UNMIRRORED))
+        respond(
+            response_type="ephemeral",
+            **card_message(services, ticket_id, unmirrored=unmirrored),
+        )
     # Otherwise the ack answered, or it failed and has been reported.

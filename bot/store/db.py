@@ -74,10 +74,11 @@ def ping_after_idle(engine: Engine) -> None:
 
     SQLAlchemy's `pool_pre_ping` pings at every checkout: a round trip for every session (a
     swap opens two) and 2.5% of a swap's CPU, though a connection back in the pool a
-    millisecond ago is as alive as it was. A server restart or an idle timeout finds connections that have waited;
-    one that fails anyway is invalidated, with every connection older than it, by the pool, so
-    a restart costs at most the requests in flight, as it would with the ping. A failed ping
-    makes the pool connect afresh (DisconnectionError: the pool's documented retry).
+    millisecond ago is as alive as it was. A server restart or an idle timeout finds
+    connections that have waited; one that fails anyway is invalidated, with every connection
+    older than it, by the pool, so a restart costs at most the requests in flight, as it would
+    with the ping. A failed ping makes the pool connect afresh (DisconnectionError: the pool's
+    documented retry).
     """
 
     @event.listens_for(engine.pool, "checkin")

@@ -102,8 +102,14 @@ def comments_with_promises(*, session: Session, comment_ids: list[int]) -> set[i
     """Which of these Zendesk comments already gave us a promise."""
     if not comment_ids:
         return set()
-    query = select(Promise.comment_id).where(col(Promise.comment_id).in_(comment_ids))
-    return {comment_id for comment_id in session.exec(query) if comment_id is not None}
+    found = session.execute(_WITH_PROMISES, {"comment_ids": sorted(comment_ids)}).scalars()
+    return {comment_id for comment_id in found if comment_id is not None}
+
+
+# Built once (see bot.store.statements): every ticket fetched from Zendesk runs it.
+_WITH_PROMISES = select(Promise.comment_id).where(
+    col(Promise.comment_id).in_(bindparam("comment_ids", expanding=True))
+)
 
 
 def close_promise(*, session: Session, promise: Promise, state: str, by: str, at: datetime) -> None:

@@ -62,8 +62,13 @@ def _detect_in_replies(services: Services, read: ZendeskRead) -> None:
 
 def mirrored_or_fetched(services: Services, ticket_id: int) -> Ticket:
     """The mirrored ticket, or, when the mirror has not seen it yet, the ticket from Zendesk."""
-    if not 0 < ticket_id <= LARGEST_ID:
-        raise ZendeskNotFound(f"Zendesk has no ticket #{ticket_id}")
     with services.session() as session:
         ticket = ticket_by_id(session=session, ticket_id=ticket_id)
-    return ticket if ticket is not None else refresh_ticket(services, ticket_id)
+    return ticket if ticket is not None else fetched(services, ticket_id)
+
+
+def fetched(services: Services, ticket_id: int) -> Ticket:
+    """The ticket from Zendesk, mirrored (for one the mirror was just found to lack)."""
+    if not 0 < ticket_id <= LARGEST_ID:
+        raise ZendeskNotFound(f"Zendesk has no ticket #{ticket_id}")
+    return refresh_ticket(services, ticket_id)

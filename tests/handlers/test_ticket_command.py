@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from bot.services import Services
 from tests.doors import MutableClock, SlackDoor, record_app_sql
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
-from tests.handlers.ticket_helpers import seed_ticket, select_of
+from tests.handlers.ticket_helpers import ALICE, CLIENT, seed_ticket, select_of
 from tests.jobs.digest_helpers import mirror
 
 
@@ -230,3 +232,27 @@ def test_a_remembered_card_follows_the_mirror(
     mirror(zendesk_services)
     slack.command("/ticket", "101")
     assert "*Priority*\nHigh" in FakeSlack.texts(fake_slack.responses[-1])
+
+
+def test_a_ticket_the_ack_found_missing_from_the_mirror_is_not_looked_for_again(
+    zendesk: FakeZendesk,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    zendesk_services: Services,
+    clock: MutableClock,
+) -> None:
+    zendesk.add_ticket(
+        102,
+        subject="Scanner jam",
+        requester_id=CLIENT,
+        assignee_id=ALICE,
+        organization_id=50,
+        created_at=clock() - timedelta(days=1),
+    )
+    slack.command("/ticket", "101")  # the asker's standing is now known: the ack looks
+    statements: list[str] = []
+    record_app_sql(zendesk_services.engine, statements)
+    slack.command("/ticket", "102")
+    assert fake_slack.responses[-1].body["text"] == "Ticket #102: Scanner jam"
+    by_id = [s for s in statements if s.startswith("SELECT ticket.id") and "ticket.id =" in s]
+    assert len(by_id) == 1  # the ack's look; the card then came from Zendesk
