@@ -136,11 +136,16 @@ def card_message(
 
 
 def ticket_message(
-    services: Services, ticket: Ticket, *, notice: str | None = None
+    services: Services,
+    ticket: Ticket,
+    *,
+    notice: str | None = None,
+    card: TicketCard | None = None,
 ) -> dict[str, Any]:
-    """The card of a ticket already read, as message arguments."""
+    """The card of a ticket already read (`card`: its facts, if read already), as message
+    arguments."""
     try:
-        card = ticket_card(services, ticket)
+        card = card or ticket_card(services, ticket)
     except ZendeskNotFound:
         return {"text": not_found_text(ticket.id)}
     except ZendeskError as error:

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
+from sqlmodel import Session
 
 from bot import ids
+from bot.blocks.models import TicketCard
 from bot.blocks.ticket import change_refused_text, parse_priority_option, usage_text
 from bot.listeners import acknowledge
 from bot.services import services_of
+from bot.store.tickets import Ticket
 from bot.surfaces import card_message, for_ticket_people, parse_ticket_id, ticket_message
+from bot.tickets.card import card_in
 from bot.tickets.priority import change_priority, confirm_priority
 from bot.zendesk.client import ZendeskError
 
@@ -32,14 +36,25 @@ def priority_right_clicked(
     if ticket_id is None:
         respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
         return
+    # The card is read in the transaction that records the review (unless its assignee's
+    # Slack match is due a check, which is made outside it).
+    cards: list[TicketCard] = []
+
+    def read_card(session: Session, confirmed: Ticket) -> None:
+        card = card_in(services, session, confirmed)
+        if card is not None:
+            cards.append(card)
+
     try:
-        ticket = confirm_priority(services, ticket_id, slack_user=body["user"]["id"])
+        ticket = confirm_priority(
+            services, ticket_id, slack_user=body["user"]["id"], also=read_card
+        )
     except ZendeskError as error:
         notice = change_refused_text(str(error))
         respond(replace_original=True, **card_message(services, ticket_id, notice=notice))
         return
-    # The ticket just confirmed, not read again: the card re-reads only what it shows.
-    respond(replace_original=True, **ticket_message(services, ticket))
+    card = cards[0] if cards else None
+    respond(replace_original=True, **ticket_message(services, ticket, card=card))
 
 
 def priority_chosen(

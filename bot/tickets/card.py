@@ -12,7 +12,7 @@ from bot.store.promises import open_promises_on_tickets
 from bot.store.tickets import Ticket, ticket_by_id
 from bot.store.zendesk_people import (
     ZendeskUser,
-    organization,
+    organization_names,
     slack_match_due,
     slack_match_is_fresh,
     users_by_ids,
@@ -24,14 +24,23 @@ def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
     """The card's facts from the mirror, the assignee's Slack match checked when a day old
     (asking Slack outside the transaction; a fresh match needs no second one)."""
     with services.session() as session:
-        people = _people_of(session, ticket)
-        assignee = people.get(ticket.assignee_id or 0)
-        if assignee is None or slack_match_is_fresh(assignee, now=services.now()):
-            return _card(services, session, ticket, people)
+        card = card_in(services, session, ticket)
+    if card is not None:
+        return card
     assert ticket.assignee_id is not None
     slack_user_for(services, ticket.assignee_id)
     with services.session() as session:
         return _card(services, session, ticket, _people_of(session, ticket))
+
+
+def card_in(services: Services, session: Session, ticket: Ticket) -> TicketCard | None:
+    """The card read in a session already open; None when the assignee's Slack match is due
+    a check, which `ticket_card` makes outside any transaction."""
+    people = _people_of(session, ticket)
+    assignee = people.get(ticket.assignee_id or 0)
+    if assignee is None or slack_match_is_fresh(assignee, now=services.now()):
+        return _card(services, session, ticket, people)
+    return None
 
 
 def mirrored_card(services: Services, ticket_id: int) -> TicketCard | None:
@@ -56,16 +65,18 @@ def _card(
         user = people.get(user_id or 0)
         return None if user is None else user.name or user.email
 
-    org = (
-        None
+    # The client's name only (an empty name shows as none).
+    clients = (
+        {}
         if ticket.organization_id is None
-        else organization(session=session, organization_id=ticket.organization_id)
+        else organization_names(session=session, organization_ids=[ticket.organization_id])
     )
+    client = clients.get(ticket.organization_id or 0)
     assignee = people.get(ticket.assignee_id or 0)
     return TicketCard(
         ticket=ticket,
         url=zendesk_of(services).ticket_url(ticket.id),
-        client=None if org is None else org.name,
+        client=client,
         requester=name(ticket.requester_id),
         assignee=name(ticket.assignee_id),
         assignee_slack_id=None if assignee is None else assignee.slack_user_id,
@@ -78,6 +89,6 @@ def _card(
             [ticket],
             authorised_tag=services.settings.authorised_tag,
             people=people,
-            clients=None if org is None or not org.name else {org.id: org.name},
+            clients=clients,
         )[ticket.id],
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
 from sqlmodel import Session
@@ -15,19 +16,29 @@ from bot.zendesk.mirror import ZendeskRead, store_read
 
 
 def confirm_priority(
-    services: Services, ticket_id: int, *, slack_user: str, source: str = "card"
+    services: Services,
+    ticket_id: int,
+    *,
+    slack_user: str,
+    source: str = "card",
+    also: Callable[[Session, Ticket], None] | None = None,
 ) -> Ticket:
     """*Priority is right*: record the review; the ticket must be one Rotabot can see.
 
-    A mirrored ticket is read and its review written in one transaction."""
+    A mirrored ticket is read and its review written in one transaction; `also` is more to
+    do with the ticket in it (reading the card that shows the review)."""
     with services.session() as session:
         ticket = ticket_by_id(session=session, ticket_id=ticket_id)
         if ticket is not None:
             _reviewed(session, ticket_id, slack_user, services.now(), source)
+            if also is not None:
+                also(session, ticket)
             return ticket
     ticket = mirrored_or_fetched(services, ticket_id)
     with services.session() as session:
         _reviewed(session, ticket_id, slack_user, services.now(), source)
+        if also is not None:
+            also(session, ticket)
     return ticket
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import sqlalchemy
 from sqlmodel import select
 
 from bot.services import Services
@@ -53,6 +54,23 @@ def test_priority_is_right_records_the_review_and_updates_the_card(
     assert "Priority reviewed by <@U1> at Wed 2 Dec, 10:00 GMT" in text
     assert "*Priority*\nNormal" in text
     assert fake_zendesk.writes == []
+
+
+def test_the_card_is_read_in_the_transaction_that_records_the_review(
+    zendesk_services: Services, card: ResponseCall, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    transactions: list[list[str]] = [[]]
+    engine = zendesk_services.engine
+    sqlalchemy.event.listen(
+        engine, "before_cursor_execute", lambda *a: transactions[-1].append(a[2])
+    )
+    sqlalchemy.event.listen(engine, "commit", lambda _connection: transactions.append([]))
+    slack.click(FakeSlack.find_button(card, "Priority is right"), user="U1")
+    assert "Priority reviewed by <@U1>" in FakeSlack.texts(replaced_card(fake_slack))
+    (reviewing,) = [t for t in transactions if any("INSERT INTO priority_review" in s for s in t)]
+    read = " ".join(reviewing)
+    assert "FROM zendesk_user" in read and "FROM promise" in read  # the card's own reads
+    assert sum("FROM zendesk_user" in s for t in transactions for s in t) == 1  # and only there
 
 
 def test_choosing_a_priority_sets_it_in_zendesk(
