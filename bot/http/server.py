@@ -10,14 +10,12 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.app import build_app
 from bot.http.socket_mode import close_socket_mode, open_socket_mode
-from bot.http.wsgi import WsgiApp, build_router
+from bot.http.wsgi import HTTP_THREADS, WsgiApp, build_router
 from bot.pools import freeze_startup_heap
 from bot.services import Services
 from bot.slack.errors import error_code
 
 log = logging.getLogger(__name__)
-
-HTTP_THREADS = 16
 
 
 class StartupError(Exception):

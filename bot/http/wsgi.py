@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The web server's threads: every one may be in the request door at once.
+HTTP_THREADS = 16
+
 MAX_BODY = 1_000_000
 
 # Slack refuses a signature more than five minutes from its timestamp, and so do we.
@@ -106,7 +109,7 @@ def remembered_signatures(services: Services) -> FirstTime:
     if services.engine.dialect.name == "sqlite":
         return RecentSignatures().first_time
     forgetting = Forgetting(services)
-    door = door_engine(services.engine)
+    door = door_engine(services.engine, connections=HTTP_THREADS)
 
     def first_time(signature: str, signed_at: datetime) -> bool:
         try:

@@ -96,26 +96,25 @@ def ping_after_idle(engine: Engine) -> None:
             raise DisconnectionError(f"idle connection failed its ping: {error}") from error
 
 
-def door_engine(engine: Engine) -> Engine:
+def door_engine(engine: Engine, *, connections: int) -> Engine:
     """The engine the request door's one statement runs on (PostgreSQL): the same database,
-    in autocommit, with a pool of its own that does not ping each connection it hands out.
+    in autocommit, with a pool of its own, one connection per thread that may call it.
 
-    The ping is a round trip of its own, as long as the door's statement: every request paid
-    it twice. Without it, a connection the server dropped (a restart) fails one request's
-    replay check, which the door then handles anyway (logged), and the pool starts afresh.
+    A pool smaller than its callers opens a connection for each caller over its size and
+    closes it after one statement: a new PostgreSQL backend (a process) per request while
+    busy, which cost the server more than the statement. Connections are pinged only after
+    waiting (see ping_after_idle); a connection the server dropped anyway fails one request's
+    replay check, which the door then handles (logged), and the pool starts afresh.
     """
-    return create_engine(
+    door = create_engine(
         engine.url,
-        pool_size=DOOR_CONNECTIONS,
-        max_overflow=DOOR_CONNECTIONS,
+        pool_size=connections,
+        max_overflow=connections,  # never needed while the callers are as many as said
         isolation_level="AUTOCOMMIT",
         connect_args={"options": PG_OPTIONS},
     )
-
-
-# Connections the door keeps (and as many more while busy): its statement takes a millisecond,
-# so few requests are ever in it at once.
-DOOR_CONNECTIONS = 8
+    ping_after_idle(door)
+    return door
 
 
 def check_database(engine: Engine) -> None:

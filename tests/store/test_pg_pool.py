@@ -3,12 +3,19 @@ dropped meanwhile is replaced before anyone uses it."""
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
 import pytest
+import sqlalchemy
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from bot.http.wsgi import HTTP_THREADS
 from bot.store import db
-from bot.store.db import make_engine, session_scope
+from bot.store.db import door_engine, make_engine, session_scope
+from bot.store.slack_requests import remember_slack_request
 
 # The `engine` fixture on PostgreSQL only.
 pytestmark = pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
@@ -53,3 +60,23 @@ def test_an_idle_connection_the_server_dropped_is_replaced_unseen(
     replaced = backend_pid(engine)  # no error: the ping found it dead
     assert replaced != dropped
     assert len(pings) == 1
+
+
+def test_the_door_keeps_a_connection_per_thread_and_opens_no_more(engine: Engine) -> None:
+    """With every web thread in the door at once, no connection is opened per request (a new
+    PostgreSQL backend each): the pool holds one per thread."""
+    door = door_engine(engine, connections=HTTP_THREADS)
+    opened: list[object] = []
+    sqlalchemy.event.listen(door, "connect", lambda *_args: opened.append(1))
+    start = threading.Barrier(HTTP_THREADS)
+    signed_at = datetime.now(UTC)
+
+    def requests(thread: int) -> None:
+        for n in range(10):
+            start.wait()  # every thread in the door at once, round after round
+            assert remember_slack_request(door, signature=f"v0={thread}-{n}", signed_at=signed_at)
+
+    with ThreadPoolExecutor(max_workers=HTTP_THREADS) as pool:
+        list(pool.map(requests, range(HTTP_THREADS)))
+    assert 0 < len(opened) <= HTTP_THREADS
+    door.dispose()
