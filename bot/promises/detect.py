@@ -160,28 +160,13 @@ def _promises_in(services: Services, read: ZendeskRead) -> list[Detected]:
             created = parse_zendesk_time(comment.get("created_at"))
             if created is not None and now - created <= DETECTION_WINDOW:
                 recent.append((ticket_id, comment, created))
-    if not recent:
-        return []
-    with services.session() as session:
-        roles = user_roles(
-            session=session, user_ids={int(comment["author_id"]) for _, comment, _ in recent}
-        )
-        replies = [
-            (ticket_id, comment, created)
-            for ticket_id, comment, created in recent
-            if roles.get(int(comment["author_id"])) in AGENT_ROLES
-        ]
-        known = store.comments_with_promises(
-            session=session, comment_ids=[int(comment["id"]) for _, comment, _ in replies]
-        )
-    found = []
-    for ticket_id, comment, created in replies:
-        if int(comment["id"]) in known:
-            continue
+    # The text first: most replies promise nothing, and then nothing need be read.
+    promising = []
+    for ticket_id, comment, created in recent:
         body = str(comment.get("plain_body") or comment.get("body") or "")
         detected = detect_promise(body, now=created, calendar=services.calendar)
         if detected is not None and detected.due > now:
-            found.append(
+            promising.append(
                 Detected(
                     ticket_id,
                     int(comment["id"]),
@@ -191,7 +176,15 @@ def _promises_in(services: Services, read: ZendeskRead) -> list[Detected]:
                     detected.due,
                 )
             )
-    return found
+    if not promising:
+        return []
+    with services.session() as session:
+        roles = user_roles(session=session, user_ids={item.author for item in promising})
+        by_agents = [item for item in promising if roles.get(item.author) in AGENT_ROLES]
+        known = store.comments_with_promises(
+            session=session, comment_ids=[item.comment_id for item in by_agents]
+        )
+    return [item for item in by_agents if item.comment_id not in known]
 
 
 def detect_promise(body: str, *, now: datetime, calendar: WorkCalendar) -> DetectedPromise | None:

@@ -256,3 +256,14 @@ def test_a_ticket_the_ack_found_missing_from_the_mirror_is_not_looked_for_again(
     assert fake_slack.responses[-1].body["text"] == "Ticket #102: Scanner jam"
     by_id = [s for s in statements if s.startswith("SELECT ticket.id") and "ticket.id =" in s]
     assert len(by_id) == 1  # the ack's look; the card then came from Zendesk
+
+
+def test_replies_that_promise_nothing_cost_no_query(
+    zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack, zendesk_services: Services
+) -> None:
+    statements: list[str] = []
+    record_app_sql(zendesk_services.engine, statements)
+    slack.command("/ticket", "101")  # its replies: "It broke", "On it", "News?"
+    slack.settle()
+    assert fake_slack.responses[-1].body["text"] == "Ticket #101: Printer <on> fire"
+    assert not [s for s in statements if "WHERE promise.comment_id IN" in s]
