@@ -66,11 +66,11 @@ def digest_priority_right(
         return
     user = body["user"]["id"]
     try:
-        ticket = confirm_priority(services_of(context), int(raw), slack_user=user, source=DIGEST)
+        confirmed = confirm_priority(services_of(context), int(raw), slack_user=user, source=DIGEST)
     except ZendeskError as error:
         _tell(respond, f":warning: {error}. Nothing was recorded.")
         return
-    _update_line(body, respond, ticket.id, confirmed_text(ticket, user))
+    _update_line(body, respond, confirmed.ticket.id, confirmed_text(confirmed.ticket, user))
 
 
 def digest_priority_chosen(

@@ -219,7 +219,7 @@ def run(
             ),
             parsed,
         )
-    services.standings.names_stored(names)  # committed
+    services.standings.names_stored(names, now)  # committed
     return outcome
 
 

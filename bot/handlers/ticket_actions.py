@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from slack_bolt import App, BoltContext, Respond
@@ -36,8 +37,8 @@ def priority_right_clicked(
     if ticket_id is None:
         respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
         return
-    # The card is read in the transaction that records the review (unless its assignee's
-    # Slack match is due a check, which is made outside it).
+    # The card is read in the transaction that records the review, just before it (unless its
+    # assignee's Slack match is due a check, which is made outside it), then shows it.
     cards: list[TicketCard] = []
 
     def read_card(session: Session, confirmed: Ticket) -> None:
@@ -46,15 +47,15 @@ def priority_right_clicked(
             cards.append(card)
 
     try:
-        ticket = confirm_priority(
+        confirmed = confirm_priority(
             services, ticket_id, slack_user=body["user"]["id"], also=read_card
         )
     except ZendeskError as error:
         notice = change_refused_text(str(error))
         respond(replace_original=True, **card_message(services, ticket_id, notice=notice))
         return
-    card = cards[0] if cards else None
-    respond(replace_original=True, **ticket_message(services, ticket, card=card))
+    card = replace(cards[0], review=confirmed.review) if cards else None
+    respond(replace_original=True, **ticket_message(services, confirmed.ticket, card=card))
 
 
 def priority_chosen(

@@ -127,9 +127,11 @@ class Standings:
         self._lock = threading.Lock()
         self._people: OrderedDict[str, tuple[datetime, Standing]] = OrderedDict()
         self._app_team: str | None = None
-        # The names this process has seen committed to the database (slack_user_name), by
-        # user id: a command naming the same people again need not read them back to compare.
-        self._names_stored: OrderedDict[str, str] = OrderedDict()
+        # The names this process has seen committed to the database (slack_user_name), and
+        # when, by user id: a command naming the same people again within `keep` need not read
+        # them back to compare (after it, they are compared again, in case another process
+        # or a command in flight here stored an older one meanwhile).
+        self._names_stored: OrderedDict[str, tuple[datetime, str]] = OrderedDict()
 
     def app_team(self, client: WebClient) -> str | None:
         """The workspace the app is installed in (auth.test); None when Slack did not say."""
@@ -150,16 +152,24 @@ class Standings:
         with self._lock:
             return self._app_team
 
-    def names_not_stored(self, names: dict[str, str]) -> dict[str, str]:
-        """Those of the names this process has not seen stored as they are."""
+    def names_not_stored(self, names: dict[str, str], now: datetime) -> dict[str, str]:
+        """Those of the names this process has not seen stored as they are a moment ago."""
         with self._lock:
-            return {u: name for u, name in names.items() if self._names_stored.get(u) != name}
+            return {
+                user_id: name
+                for user_id, name in names.items()
+                if not self._name_stored(user_id, name, now)
+            }
 
-    def names_stored(self, names: dict[str, str]) -> None:
+    def _name_stored(self, user_id: str, name: str, now: datetime) -> bool:
+        found = self._names_stored.get(user_id)
+        return found is not None and found[1] == name and found[0] <= now < found[0] + self._keep
+
+    def names_stored(self, names: dict[str, str], now: datetime) -> None:
         """These names are now in the database (their transaction has committed)."""
         with self._lock:
             for user_id, name in names.items():
-                self._names_stored[user_id] = name
+                self._names_stored[user_id] = (now, name)
                 self._names_stored.move_to_end(user_id)
             while len(self._names_stored) > self._most:
                 self._names_stored.popitem(last=False)
@@ -217,6 +227,6 @@ class RememberedPeople:
         return {user_id: s.name for user_id, s in self._seen.items() if s.name is not None}
 
     def names_to_store(self) -> dict[str, str]:
-        """The learned names this process has not seen stored as they are (see
-        `Standings.names_stored`, to call once they are)."""
-        return self._standings.names_not_stored(self.learned_names())
+        """The learned names this process has not seen stored as they are in the last few
+        minutes (see `Standings.names_stored`, to call once they are)."""
+        return self._standings.names_not_stored(self.learned_names(), self._now)

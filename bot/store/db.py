@@ -10,7 +10,7 @@ from typing import Any, Protocol
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DisconnectionError, InvalidatePoolError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session, create_engine
 
@@ -93,6 +93,10 @@ def ping_after_idle(engine: Engine) -> None:
         try:
             engine.dialect.do_ping(dbapi_connection)
         except engine.dialect.loaded_dbapi.Error as error:
+            if engine.dialect.is_disconnect(error, dbapi_connection, None):
+                # The server went away (a restart): every connection older than this one is
+                # as dead, so the pool recycles them all, as pool_pre_ping would.
+                raise InvalidatePoolError(f"idle connection found disconnected: {error}") from error
             raise DisconnectionError(f"idle connection failed its ping: {error}") from error
 
 

@@ -97,10 +97,7 @@ _PG_REMEMBER = text(
 def _one_statement(engine: Engine) -> Iterator[Connection]:
     """A connection in autocommit: the statement commits itself, in the same round trip."""
     with engine.connect() as connection, _brief_lock_wait(connection):
-        if engine.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
-            yield connection  # the door's own engine: nothing to set per connection
-        else:
-            yield connection.execution_options(isolation_level="AUTOCOMMIT")
+        yield connection.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def check_writable(engine: Engine, *, now: datetime) -> None:

@@ -17,11 +17,14 @@ from __future__ import annotations
 from functools import cache
 from typing import Any, TypeVar
 
-from sqlalchemy import Insert, insert
-from sqlalchemy.orm import make_transient_to_detached
-from sqlmodel import Session, SQLModel
+from sqlalchemy import Insert, event, insert
+from sqlalchemy.orm import Session, SessionTransaction, make_transient_to_detached
+from sqlmodel import SQLModel
 
 Row = TypeVar("Row", bound=SQLModel)
+
+# Where a session keeps the rows `inserted` added in its transaction, until it ends.
+INSERTED = "rotabot.inserted_rows"
 
 
 @cache
@@ -35,14 +38,38 @@ def _insert_returning_key(model: type[SQLModel]) -> tuple[Insert, str, tuple[str
 
 def inserted(session: Session, row: Row) -> Row:
     """Insert the new row (its key given by the database) and keep it in the session, as a
-    flush would have: later changes to it are flushed as usual.
+    flush would have: later changes to it are flushed as usual, and a rollback of the
+    transaction takes it out of the session again.
 
     Every column is written from the instance as it stands (SQLModel fields have their defaults
     once constructed), so nothing the table would default to is left unknown to the instance.
+    Inside a savepoint the unit of work does it, since it knows what a savepoint's rollback
+    must forget.
     """
+    if session.in_nested_transaction():
+        session.add(row)
+        session.flush()
+        return row
     statement, key, columns = _insert_returning_key(type(row))
     values: dict[str, Any] = {name: getattr(row, name) for name in columns}
     setattr(row, key, session.execute(statement, values).scalar_one())
     make_transient_to_detached(row)  # its attributes as loaded, with its identity
     session.add(row)
+    session.info.setdefault(INSERTED, []).append(row)
     return row
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_inserted(session: Session, previous_transaction: SessionTransaction) -> None:
+    """The transaction that inserted them rolled back: the rows leave the session (the unit
+    of work does that for the rows it flushed)."""
+    if previous_transaction.nested:
+        return  # rows inserted by `inserted` belong to the outer transaction
+    for row in session.info.pop(INSERTED, []):
+        if row in session:
+            session.expunge(row)
+
+
+@event.listens_for(Session, "after_commit")
+def _inserted_committed(session: Session) -> None:
+    session.info.pop(INSERTED, None)

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
 from bot.priorities import PRIORITIES
 from bot.services import Services, zendesk_of
-from bot.store.priority_reviews import record_priority_review
+from bot.store.priority_reviews import PriorityReview, record_priority_review
 from bot.store.tickets import Ticket, ticket_by_id
 from bot.tickets.refresh import mirrored_or_fetched
 from bot.zendesk.mirror import ZendeskRead, store_read
+
+
+@dataclass(frozen=True)
+class Confirmed:
+    """A ticket whose priority was confirmed, and the review that says so."""
+
+    ticket: Ticket
+    review: PriorityReview
 
 
 def confirm_priority(
@@ -22,31 +30,35 @@ def confirm_priority(
     slack_user: str,
     source: str = "card",
     also: Callable[[Session, Ticket], None] | None = None,
-) -> Ticket:
+) -> Confirmed:
     """*Priority is right*: record the review; the ticket must be one Rotabot can see.
 
-    A mirrored ticket is read and its review written in one transaction; `also` is more to
-    do with the ticket in it (reading the card that shows the review)."""
+    A mirrored ticket is read and its review written in one transaction; `also` is what else
+    to read about the ticket in it (the card that will show the review), before the review is
+    written: the write comes last, so SQLite's write lock is held only to commit, and a read
+    that fails leaves nothing recorded."""
     with services.session() as session:
         ticket = ticket_by_id(session=session, ticket_id=ticket_id)
         if ticket is not None:
-            _reviewed(session, ticket_id, slack_user, services.now(), source)
             if also is not None:
                 also(session, ticket)
-            return ticket
+            return Confirmed(ticket, _reviewed(session, ticket_id, slack_user, services, source))
     ticket = mirrored_or_fetched(services, ticket_id)
     with services.session() as session:
-        _reviewed(session, ticket_id, slack_user, services.now(), source)
         if also is not None:
             also(session, ticket)
-    return ticket
+        return Confirmed(ticket, _reviewed(session, ticket_id, slack_user, services, source))
 
 
 def _reviewed(
-    session: Session, ticket_id: int, slack_user: str, now: datetime, source: str
-) -> None:
-    record_priority_review(
-        session=session, ticket_id=ticket_id, reviewed_by=slack_user, reviewed_at=now, source=source
+    session: Session, ticket_id: int, slack_user: str, services: Services, source: str
+) -> PriorityReview:
+    return record_priority_review(
+        session=session,
+        ticket_id=ticket_id,
+        reviewed_by=slack_user,
+        reviewed_at=services.now(),
+        source=source,
     )
 
 

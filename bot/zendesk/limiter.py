@@ -26,6 +26,9 @@ log = logging.getLogger(__name__)
 WINDOW = 60.0
 # The account is "nearly spent" when less than this share of its minute is left.
 RESERVE_SHARE = 0.1
+# Claims on a shared budget made at once by one process: one holds the database's advisory
+# lock while the next is ready to take it.
+CLAIMS_AT_ONCE = 2
 
 
 class SharedBudget(Protocol):
@@ -59,6 +62,7 @@ class Limiter:
         self._calls: deque[float] = deque()
         self._exports: deque[float] = deque()
         self._paused_until = 0.0
+        self._claiming = threading.BoundedSemaphore(CLAIMS_AT_ONCE)
         # Time already waited out: a sleep that returns early (or is only recorded, in
         # tests) still counts as waited, so a caller never spins.
         self._waited_until = 0.0
@@ -79,7 +83,11 @@ class Limiter:
                 # there (its advisory lock), and the process's other callers need not queue
                 # behind it. Until this call is noted below, the process's own count may let
                 # a few more through at once: the shared count, which they claim too, holds.
-                wait = self._shared_wait(now, export)
+                # At most CLAIMS_AT_ONCE claim together, each holding a pooled connection
+                # while it waits for the advisory lock: a burst of calls must not take every
+                # connection the requests' sessions need.
+                with self._claiming:
+                    wait = self._shared_wait(now, export)
                 if wait <= 0:
                     with self._lock:
                         self._called(now, export)

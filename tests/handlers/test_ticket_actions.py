@@ -70,6 +70,9 @@ def test_the_card_is_read_in_the_transaction_that_records_the_review(
     (reviewing,) = [t for t in transactions if any("INSERT INTO priority_review" in s for s in t)]
     read = " ".join(reviewing)
     assert "FROM zendesk_user" in read and "FROM promise" in read  # the card's own reads
+    # The write comes after them: SQLite's write lock is taken only to commit.
+    (write,) = [n for n, s in enumerate(reviewing) if s.startswith("INSERT INTO priority_review")]
+    assert all(not s.startswith("SELECT") for s in reviewing[write + 1 :])
     assert sum("FROM zendesk_user" in s for t in transactions for s in t) == 1  # and only there
 
 

@@ -38,3 +38,14 @@ def test_people_described_a_moment_ago_are_not_asked_about_again_and_keep_their_
     later = RememberedPeople(standings, client, NOW + timedelta(minutes=6))
     assert not later.is_bot("U2")
     assert slack.asked == ["U2", "UBOT", "U2"]
+
+
+def test_names_seen_stored_are_not_stored_again_for_a_few_minutes() -> None:
+    standings = Standings()
+    standings.names_stored({"U2": "Bob"}, NOW)
+    assert standings.names_not_stored({"U2": "Bob", "U3": "Cy"}, NOW + timedelta(minutes=1)) == {
+        "U3": "Cy"
+    }
+    # A new name is stored at once; after a few minutes even the same one is compared again.
+    assert standings.names_not_stored({"U2": "Robert"}, NOW) == {"U2": "Robert"}
+    assert standings.names_not_stored({"U2": "Bob"}, NOW + timedelta(minutes=6)) == {"U2": "Bob"}

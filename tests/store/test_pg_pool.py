@@ -68,7 +68,7 @@ def test_the_door_keeps_a_connection_per_thread_and_opens_no_more(engine: Engine
     door = door_engine(engine, connections=HTTP_THREADS)
     opened: list[object] = []
     sqlalchemy.event.listen(door, "connect", lambda *_args: opened.append(1))
-    start = threading.Barrier(HTTP_THREADS)
+    start = threading.Barrier(HTTP_THREADS, timeout=10)
     signed_at = datetime.now(UTC)
 
     def requests(thread: int) -> None:

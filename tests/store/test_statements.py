@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import event, inspect
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from bot.store.audit import audit_events, record_audit
 from bot.store.changes import ROTA
@@ -94,3 +94,28 @@ def test_an_audit_event_is_recorded_in_one_statement(engine: Engine) -> None:
         assert len(seen) == 1 and seen[0].startswith("INSERT INTO audit_event")
         (event_,) = audit_events(session=session, scope="C1")
         assert (event_.actor, event_.action, event_.at) == ("U1", "rota.add", NOW)
+
+
+def test_a_rolled_back_insert_leaves_the_session(engine: Engine) -> None:
+    with Session(engine) as session:
+        gone = inserted(session, Rota(channel_id="C4", created_by="U1"))
+        session.rollback()
+        assert gone not in session
+        # The database may give the same id again: no clash with the row rolled back.
+        again = inserted(session, Rota(channel_id="C4", created_by="U1"))
+        session.commit()
+        assert session.get(Rota, again.id) is again
+
+
+def test_a_savepoint_rolled_back_forgets_its_rows_and_keeps_the_rest(engine: Engine) -> None:
+    with Session(engine) as session:
+        kept = inserted(session, Rota(channel_id="C5", created_by="U1"))
+        savepoint = session.begin_nested()
+        inside = inserted(session, Rota(channel_id="C6", created_by="U1"))
+        savepoint.rollback()
+        assert inside not in session and kept in session
+        again = inserted(session, Rota(channel_id="C6", created_by="U1")).id
+        session.commit()
+    with Session(engine) as session:
+        assert {r.channel_id for r in session.exec(select(Rota))} == {"C5", "C6"}
+        assert session.get(Rota, again) is not None

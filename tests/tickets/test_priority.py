@@ -25,14 +25,15 @@ def zendesk(fake_zendesk: FakeZendesk) -> FakeZendesk:
 def test_confirming_records_a_review_without_changing_zendesk(
     zendesk_services: Services, zendesk: FakeZendesk
 ) -> None:
-    ticket = confirm_priority(zendesk_services, 101, slack_user="U1")
-    assert ticket.priority == "normal"
+    confirmed = confirm_priority(zendesk_services, 101, slack_user="U1")
+    assert confirmed.ticket.priority == "normal"
     assert [r.method for r in zendesk.requests_to("/api/v2/tickets/")] == ["GET", "GET"]
     assert zendesk.requests_to("/api/v2/tickets/show_many.json")[0].query == {"ids": "101"}
     with zendesk_services.session() as session:
         review = last_priority_review(session=session, ticket_id=101)
     assert review is not None
     assert (review.reviewed_by, review.source, review.priority_set) == ("U1", "card", None)
+    assert confirmed.review.id == review.id
 
 
 def test_a_change_is_set_in_zendesk_then_mirrored_and_recorded(

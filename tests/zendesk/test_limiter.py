@@ -205,3 +205,37 @@ def test_callers_do_not_queue_behind_another_callers_shared_claim() -> None:
             call.result(timeout=5)
     assert budget.claims == 2
     assert clock.slept == []
+
+
+def test_no_more_than_two_claims_at_once_hold_a_connection() -> None:
+    clock = Clock()
+    lock = threading.Lock()
+    inside = [0, 0]  # now, most
+    release = threading.Event()
+    two_in = threading.Semaphore(0)
+
+    class HeldBudget:
+        def claim(self, kind: str, *, limit: int, now: float) -> float:
+            with lock:
+                inside[0] += 1
+                inside[1] = max(inside[1], inside[0])
+            two_in.release()
+            assert release.wait(5)
+            with lock:
+                inside[0] -= 1
+            return 0.0
+
+    paced = Limiter(
+        requests_per_minute=50,
+        exports_per_minute=2,
+        clock=clock,
+        sleep=clock.sleep,
+        shared=HeldBudget(),
+    )
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        calls = [pool.submit(paced.acquire) for _ in range(6)]
+        assert two_in.acquire(timeout=5) and two_in.acquire(timeout=5)
+        release.set()
+        for call in calls:
+            call.result(timeout=5)
+    assert inside[1] == 2
