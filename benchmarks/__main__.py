@@ -7,11 +7,12 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import ack, ack_socket, jobs, memory, socket_adapters, sync
+from benchmarks import ack, ack_socket, cpu, jobs, memory, socket_adapters, sync
 from benchmarks.common import Check, machine
 
 BENCHMARKS: dict[str, Callable[[], list[Check]]] = {
     "ack": ack.run,
+    "cpu": cpu.run,
     "jobs": jobs.run,
     "sync": sync.run,
     "memory": memory.run,

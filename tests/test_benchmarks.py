@@ -7,7 +7,15 @@ from benchmarks.table import markdown
 
 
 def test_every_benchmark_is_wired_in() -> None:
-    assert list(BENCHMARKS) == ["ack", "jobs", "sync", "memory", "ack_socket", "socket_adapters"]
+    assert list(BENCHMARKS) == [
+        "ack",
+        "cpu",
+        "jobs",
+        "sync",
+        "memory",
+        "ack_socket",
+        "socket_adapters",
+    ]
 
 
 def test_the_readme_table_comes_from_the_results() -> None:
