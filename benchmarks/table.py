@@ -12,9 +12,10 @@ from typing import Any
 
 from benchmarks.common import RESULTS
 
-ORDER = ("ack", "ack_socket", "socket_adapters", "jobs", "sync", "memory")
+ORDER = ("ack", "cpu", "ack_socket", "socket_adapters", "jobs", "sync", "memory")
 TITLES = {
     "ack": "HTTP answers",
+    "cpu": "CPU per request",
     "ack_socket": "Socket Mode answers",
     "socket_adapters": "Socket Mode lifecycle",
     "jobs": "Job scaling",
