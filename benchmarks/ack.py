@@ -404,12 +404,22 @@ def error_checks(
     return found
 
 
-def run() -> list[Check]:
+@dataclass
+class World:
+    """The fakes and databases the answer benchmarks share."""
+
+    fake_slack: WatchedSlack
+    zendesk: FakeZendesk
+    sqlite_url: str
+    pg_url: str | None  # None: TEST_DATABASE_URL is not set
+
+
+@contextmanager
+def answer_world(name: str) -> Iterator[World]:
+    """The fake Slack with the rota's members and channel; the fake Zendesk with MIRRORED
+    tickets, mirrored into a SQLite database and (with TEST_DATABASE_URL) a scratch PostgreSQL
+    one; then the tickets each database has to ask Zendesk for."""
     RESULTS.mkdir(exist_ok=True)
-    for old in (RESULTS / "run").glob("ack-*.log"):
-        old.unlink()
-    data: dict[str, Any] = {"requests_per_figure": REQUESTS, "quick": QUICK}
-    found: list[Check] = []
     with (
         WatchedSlack() as fake_slack,
         IndexedZendesk(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, plan=ZENDESK_PLAN) as zendesk,
@@ -418,21 +428,33 @@ def run() -> list[Check]:
             fake_slack.add_user(user, name=user.lower(), email=f"{user.lower()}@example.com")
         fake_slack.add_channel(CHANNEL, name="support", members=MEMBERS)
         seed_zendesk(zendesk, list(MIRRORED))
-        sqlite_path = RESULTS / "ack-bench.db"
-        setups = [(Setup("SQLite 1 process", migrated_sqlite(sqlite_path), 1), True)]
-        with scratch_postgres("ack") as pg_url:
-            if pg_url is not None:
-                setups.append((Setup("PostgreSQL 2 processes", pg_url, 2), False))
-            for setup, _slow in setups:
-                mirror(setup.database_url, fake_slack, zendesk)
+        sqlite_path = RESULTS / f"{name}-bench.db"
+        with scratch_postgres(name) as pg_url:
+            world = World(fake_slack, zendesk, migrated_sqlite(sqlite_path), pg_url)
+            for url in (world.sqlite_url, pg_url):
+                if url is not None:
+                    mirror(url, fake_slack, zendesk)
             # After every database's sync: each has to ask Zendesk for these.
             seed_zendesk(zendesk, [*UNMIRRORED, *UNMIRRORED_SLOW])
-            for setup, slow in setups:
-                checks, figures = measure_setup(setup, fake_slack, zendesk, slow=slow)
-                found += checks
-                data[setup.label] = figures
+            yield world
         remove_sqlite(sqlite_path)
-        protocol_errors = fake_slack.protocol_errors
+
+
+def run() -> list[Check]:
+    RESULTS.mkdir(exist_ok=True)
+    for old in (RESULTS / "run").glob("ack-*.log"):
+        old.unlink()
+    data: dict[str, Any] = {"requests_per_figure": REQUESTS, "quick": QUICK}
+    found: list[Check] = []
+    with answer_world("ack") as world:
+        setups = [(Setup("SQLite 1 process", world.sqlite_url, 1), True)]
+        if world.pg_url is not None:
+            setups.append((Setup("PostgreSQL 2 processes", world.pg_url, 2), False))
+        for setup, slow in setups:
+            checks, figures = measure_setup(setup, world.fake_slack, world.zendesk, slow=slow)
+            found += checks
+            data[setup.label] = figures
+        protocol_errors = world.fake_slack.protocol_errors
     if len(setups) == 1:
         found.append(skipped("PostgreSQL 2 processes: every figure", PG_SKIP))
     found.append(

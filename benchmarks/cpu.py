@@ -14,27 +14,19 @@ import os
 import sys
 from typing import Any
 
-from benchmarks.ack import MIRRORED, QUICK, UNMIRRORED, UNMIRRORED_SLOW, kinds, mirror, seed_zendesk
+from benchmarks.ack import QUICK, answer_world, kinds
 from benchmarks.common import (
     PG_SKIP,
-    RESULTS,
     ZENDESK_BUDGET,
-    ZENDESK_EMAIL,
-    ZENDESK_PLAN,
-    ZENDESK_TOKEN,
     Check,
-    IndexedZendesk,
     check,
     free_port,
-    migrated_sqlite,
-    remove_sqlite,
     report,
     running,
-    scratch_postgres,
     serve_env,
     skipped,
 )
-from benchmarks.http_load import CHANNEL, MEMBERS, Load, WatchedSlack
+from benchmarks.http_load import MEMBERS, Load, WatchedSlack
 from tests.fakes.zendesk_api import FakeZendesk
 
 REQUESTS = 30 if QUICK else 300
@@ -78,29 +70,15 @@ def measure(database_url: str, fake_slack: WatchedSlack, zendesk: FakeZendesk) -
 
 
 def run() -> list[Check]:
-    RESULTS.mkdir(exist_ok=True)
     data: dict[str, Any] = {"requests_per_figure": REQUESTS}
     found: list[Check] = []
-    with (
-        WatchedSlack() as fake_slack,
-        IndexedZendesk(email=ZENDESK_EMAIL, token=ZENDESK_TOKEN, plan=ZENDESK_PLAN) as zendesk,
-    ):
-        for user in MEMBERS:
-            fake_slack.add_user(user, name=user.lower(), email=f"{user.lower()}@example.com")
-        fake_slack.add_channel(CHANNEL, name="support", members=MEMBERS)
-        seed_zendesk(zendesk, list(MIRRORED))
-        sqlite_path = RESULTS / "cpu-bench.db"
-        with scratch_postgres("cpu") as pg_url:
-            databases = {"SQLite": migrated_sqlite(sqlite_path)}
-            if pg_url is not None:
-                databases["PostgreSQL"] = pg_url
-            for url in databases.values():
-                mirror(url, fake_slack, zendesk)
-            seed_zendesk(zendesk, [*UNMIRRORED, *UNMIRRORED_SLOW])
-            for label, url in databases.items():
-                print(f"  {label}:", file=sys.stderr)
-                data[label] = measure(url, fake_slack, zendesk)
-        remove_sqlite(sqlite_path)
+    with answer_world("cpu") as world:
+        databases = {"SQLite": world.sqlite_url}
+        if world.pg_url is not None:
+            databases["PostgreSQL"] = world.pg_url
+        for label, url in databases.items():
+            print(f"  {label}:", file=sys.stderr)
+            data[label] = measure(url, world.fake_slack, world.zendesk)
     for label in ("SQLite", "PostgreSQL"):
         failed = sum(figure["errors"] for figure in data.get(label, {}).values())
         if label in data:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime
 from functools import cache
-from typing import TypeVar
 
 from sqlalchemy import UniqueConstraint, bindparam
 from sqlalchemy.exc import IntegrityError
@@ -16,8 +15,6 @@ from bot.store.changes import UNSHOWN
 from bot.store.db import utcnow
 from bot.store.statements import inserted
 from bot.store.types import UTCDateTime
-
-Row = TypeVar("Row", bound=SQLModel)
 
 # RotaWeek.kind
 PLANNED = "planned"
@@ -112,11 +109,6 @@ class SwapRequest(SQLModel, table=True):
     dm_ts: str | None = Field(default=None, max_length=32)
 
 
-def _stored(session: Session, row: Row) -> Row:
-    """The new row, inserted so its id is known."""
-    return inserted(session, row)
-
-
 # Rotas
 
 
@@ -164,7 +156,7 @@ def rota_by_secret(*, session: Session, secret: str) -> Rota | None:
 
 
 def create_rota(*, session: Session, channel_id: str, created_by: str, now: datetime) -> Rota:
-    return _stored(session, Rota(channel_id=channel_id, created_by=created_by, created_at=now))
+    return inserted(session, Rota(channel_id=channel_id, created_by=created_by, created_at=now))
 
 
 def rotas_of_user(*, session: Session, user_id: str) -> list[Rota]:
@@ -206,7 +198,7 @@ def add_member(*, session: Session, rota_id: int, user_id: str) -> RotaMember:
         select(func.max(RotaWeek.planned_position)).where(RotaWeek.rota_id == rota_id)
     ).one()
     position = max(highest or 0, highest_week or 0) + 1
-    return _stored(session, RotaMember(rota_id=rota_id, user_id=user_id, position=position))
+    return inserted(session, RotaMember(rota_id=rota_id, user_id=user_id, position=position))
 
 
 def remove_member(*, session: Session, rota_id: int, user_id: str) -> None:
@@ -279,7 +271,7 @@ def add_absence(
     created_by: str,
     now: datetime,
 ) -> Absence:
-    return _stored(
+    return inserted(
         session,
         Absence(
             user_id=user_id,
@@ -370,7 +362,7 @@ def add_swap_request(
     target_week: date,
     now: datetime,
 ) -> SwapRequest:
-    return _stored(
+    return inserted(
         session,
         SwapRequest(
             rota_id=rota_id,

@@ -49,12 +49,9 @@ def test_commits_publish_their_counts_and_reads_ask_no_query(sqlite_url: str) ->
     assert ROTA.generation(source) == before[0] + 1
     assert TICKET_CARD.generation(source) == before[1]
     # A rolled-back write publishes nothing.
-    try:
-        with session_scope(engine) as session:
-            create_rota(session=session, channel_id="C2", created_by="U1", now=NOW)
-            raise RuntimeError("rolled back")
-    except RuntimeError:
-        pass
+    with pytest.raises(RuntimeError), session_scope(engine) as session:
+        create_rota(session=session, channel_id="C2", created_by="U1", now=NOW)
+        raise RuntimeError("rolled back")
     assert ROTA.generation(source) == before[0] + 1
     engine.dispose()
 
