@@ -80,8 +80,8 @@ class AnsweringSlack(FakeSlack):
         super().__init__()
         self.shown: Callable[[str], None] = lambda _token: None
 
-    def _answer_response_url(self, token: str, body: bytes) -> Any:
-        reply = super()._answer_response_url(token, body)
+    def _answer_response_url(self, token: str, body: bytes, *, port: int = 0) -> Any:
+        reply = super()._answer_response_url(token, body, port=port)
         self.shown(token)
         return reply
 

@@ -76,8 +76,8 @@ class WatchedSlack(FakeSlack):
             self._waiting.pop(token, None)
         return when[0] if when else None
 
-    def _answer_response_url(self, token: str, body: bytes) -> Any:
-        reply = super()._answer_response_url(token, body)
+    def _answer_response_url(self, token: str, body: bytes, *, port: int = 0) -> Any:
+        reply = super()._answer_response_url(token, body, port=port)
         at = time.perf_counter()
         with self._waiting_lock:
             found = self._waiting.get(token)

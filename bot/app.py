@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from bot import handlers
 from bot.listeners import ACK_BUDGET, ACK_BUDGET_KEY, report_failure
 from bot.services import SERVICES_KEY, Services
+from bot.slack.responses import KeptAliveRespond
 from bot.store.slack_events import claim_slack_event, forget_old_slack_events
 
 log = logging.getLogger(__name__)
@@ -68,13 +69,18 @@ def make_bolt(services: Services, bolt_log: logging.Logger) -> App:
 def inject_services(
     services: Services, ack_budget: float, then: Callable[..., BoltResponse | None]
 ) -> Callable[..., BoltResponse | None]:
-    """Puts the services and the ack budget in the context, then runs `then`."""
+    """Puts the services, the ack budget and `respond` in the context, then runs `then`."""
 
     def middleware(
         context: BoltContext, body: dict[str, Any], next: Callable[[], None]
     ) -> BoltResponse | None:
         context[SERVICES_KEY] = services
         context[ACK_BUDGET_KEY] = ack_budget
+        if context.response_url is not None:
+            # Bolt's own respond opens a connection per post: this one keeps them open.
+            context["respond"] = KeptAliveRespond(
+                response_url=context.response_url, posts=services.responses
+            )
         return then(body, next)
 
     return middleware

@@ -11,10 +11,10 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.services import services_of
 from bot.slack.post import post
+from bot.slack.responses import message_of
 from bot.store.slack_events import forget_slack_event
 
 log = logging.getLogger(__name__)
@@ -184,14 +184,16 @@ def answer_late(
             late.failed = True
             report_failure(error, body, client, late.context)
         elif held.call is not None and held.response is not None and held.response.body:
-            deliver_ack(json.loads(held.response.body), body, client)
+            deliver_ack(json.loads(held.response.body), body, client, late.context)
     except Exception as failure:  # the lazy listeners must not wait forever
         log.error("could not deliver a late answer: %s", failure, exc_info=failure)
     finally:
         late.done.set()
 
 
-def deliver_ack(answer: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
+def deliver_ack(
+    answer: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
     """An ack's message through the response_url; a modal's errors, by DM."""
     response_url = body.get("response_url")
     user = (body.get("user") or {}).get("id")
@@ -199,10 +201,13 @@ def deliver_ack(answer: dict[str, Any], body: dict[str, Any], client: WebClient)
         for error in (answer.get("errors") or {}).values():
             post(client, channel=user, text=str(error))
     elif isinstance(response_url, str) and ("text" in answer or "blocks" in answer):
-        WebhookClient(response_url, timeout=5).send(
-            text=answer.get("text"),
-            blocks=answer.get("blocks"),
-            response_type=answer.get("response_type") or "ephemeral",
+        services_of(context).responses.post(
+            response_url,
+            message_of(
+                text=answer.get("text") or "",
+                blocks=answer.get("blocks"),
+                response_type=answer.get("response_type") or "ephemeral",
+            ),
         )
 
 
@@ -220,7 +225,9 @@ def report_failure(
     user = body.get("user_id") or (body.get("user") or {}).get("id")
     try:
         if isinstance(response_url, str):
-            WebhookClient(response_url, timeout=5).send(text=SORRY, response_type="ephemeral")
+            services_of(context).responses.post(
+                response_url, message_of(text=SORRY, response_type="ephemeral")
+            )
         elif isinstance(user, str) and body.get("type") != "event_callback":
             post(client, channel=user, text=SORRY)
     except Exception as send_error:  # the person may miss the apology, but the log has it

@@ -19,6 +19,7 @@ from bot.pools import WORK_TURNS, ElasticThreadPool, WorkTurns
 from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.slack.people import Standings
+from bot.slack.responses import ResponseUrls
 from bot.store.db import make_engine, session_scope
 from bot.store.sqlite_writes import take_write_turns
 from bot.store.zendesk_sync import DatabaseBudget
@@ -50,6 +51,8 @@ class Services:
     standings: Standings = field(default_factory=Standings)
     # The work after an ack runs its database sessions a few at a time (see WorkTurns).
     turns: WorkTurns = field(default_factory=WorkTurns)
+    # Answers posted to response URLs, over connections kept open (see ResponseUrls).
+    responses: ResponseUrls = field(default_factory=ResponseUrls)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # One per process: Bolt deep-copies a request's context (holding it) per lazy listener.

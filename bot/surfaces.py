@@ -9,7 +9,6 @@ from typing import Any
 
 from slack_bolt import Respond
 from slack_sdk import WebClient
-from slack_sdk.webhook import WebhookClient
 
 from bot.access import asker_of, ticket_refusal
 from bot.blocks.home import HomeContext, home_view
@@ -31,10 +30,11 @@ from bot.rota.request import Post
 from bot.rota.swaps import remember_swap_dm
 from bot.services import Services, services_of
 from bot.slack.post import post, show_home
+from bot.slack.responses import message_of
 from bot.store.promises import open_promises_of
 from bot.store.tickets import Ticket
 from bot.tickets.card import ticket_card
-from bot.tickets.refresh import fetched, mirrored_or_fetched
+from bot.tickets.refresh import fetched_for_card, mirrored_or_fetched
 from bot.timeboxes.track import link_of, running_timebox_of
 from bot.zendesk.client import ZendeskError, ZendeskNotFound
 
@@ -126,13 +126,18 @@ def card_message(
 ) -> dict[str, Any]:
     """The card as message arguments, or a sentence saying why there is none. `unmirrored`:
     the mirror lacked the ticket a moment ago, so Zendesk is asked without looking again."""
+    card: TicketCard | None = None
     try:
-        ticket = (fetched if unmirrored else mirrored_or_fetched)(services, ticket_id)
+        if unmirrored:
+            refreshed = fetched_for_card(services, ticket_id)
+            ticket, card = refreshed.ticket, refreshed.card
+        else:
+            ticket = mirrored_or_fetched(services, ticket_id)
     except ZendeskNotFound:
         return {"text": not_found_text(ticket_id)}
     except ZendeskError as error:
         return {"text": zendesk_failure_text(str(error))}
-    return ticket_message(services, ticket, notice=notice)
+    return ticket_message(services, ticket, notice=notice, card=card)
 
 
 def ticket_message(
@@ -180,8 +185,9 @@ def for_ticket_people(work: Callable[..., None]) -> Callable[..., None]:
             return
         response_url = body.get("response_url")
         if isinstance(response_url, str):
-            WebhookClient(response_url, timeout=5).send(
-                text=refusal, response_type="ephemeral", replace_original=False
+            services.responses.post(
+                response_url,
+                message_of(text=refusal, response_type="ephemeral", replace_original=False),
             )
         elif asker is not None:  # a modal or the App Home: the answer goes to their DM
             post(services.slack, channel=asker.user_id, text=refusal)

@@ -183,6 +183,7 @@ def services(
         executor=executor,
     )
     yield built
+    built.responses.close()
     built.engine.dispose()
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import BigInteger, Text, bindparam
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
+from bot.per_object import PerObject
 from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
 from bot.store.types import UTCDateTime
 
@@ -71,6 +74,41 @@ def users_by_ids(*, session: Session, user_ids: set[int]) -> dict[int, ZendeskUs
         return {}
     found = session.exec(_USERS_BY_IDS, params={"user_ids": sorted(user_ids)})
     return {user.id: user for user in found}
+
+
+class SeenInMirror:
+    """Ids of Zendesk people and organizations this process has read from one database.
+
+    Rotabot never deletes either from the mirror, so an id seen once stays true for every
+    process: a check needs the database only for ids not seen yet. Bounded: past LIMIT ids
+    of a kind, that kind starts over.
+    """
+
+    LIMIT = 50_000
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._users: set[int] = set()
+        self._organizations: set[int] = set()
+
+    def unseen(self, user_ids: set[int], organization_ids: set[int]) -> tuple[set[int], set[int]]:
+        with self._lock:
+            return user_ids - self._users, organization_ids - self._organizations
+
+    def saw(self, user_ids: set[int], organization_ids: set[int]) -> None:
+        with self._lock:
+            for seen, ids in ((self._users, user_ids), (self._organizations, organization_ids)):
+                if len(seen) + len(ids) > self.LIMIT:
+                    seen.clear()
+                seen.update(ids)
+
+
+_SEEN: PerObject[Engine, SeenInMirror] = PerObject(SeenInMirror)
+
+
+def seen_in_mirror(engine: Engine) -> SeenInMirror:
+    """The ids this process has seen in this engine's mirror."""
+    return _SEEN.of(engine)
 
 
 def known_user_ids(*, session: Session, user_ids: set[int]) -> set[int]:

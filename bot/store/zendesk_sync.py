@@ -75,48 +75,25 @@ class DatabaseBudget:
     """Every process's Zendesk calls in one table: each claims a slot under an advisory lock,
     so together they never make more than `limit` calls of a kind in any 60 seconds.
 
-    A claim is three round trips on one connection (the lock; forgetting calls older than the
-    window, counting and adding this one, as one statement; the commit), committed without
-    waiting for the disk: a crash could forget the last few claims, so for one minute after
-    it the processes could make that many calls more than their share. Zendesk would answer
-    those with 429 and Retry-After, which the limiter obeys.
+    A claim is one statement in autocommit, the database's `claim_zendesk_call` (see its
+    migration): one round trip, with the lock held only while the database runs it. Held
+    across round trips, the lock waited on the holder's process, and so on every thread of it
+    queued for the interpreter. The commit does not wait for the disk: a crash could forget the
+    last few claims, so for one minute after it the processes could make that many calls more
+    than their share. Zendesk would answer those with 429 and Retry-After, which the limiter
+    obeys.
     """
 
     def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def claim(self, kind: str, *, limit: int, now: float) -> float:
         key = zlib.crc32(f"rotabot-zendesk-budget:{kind}".encode())
-        with self.engine.connect() as connection, connection.begin():
-            connection.execute(_NO_DISK_WAIT)
-            # Taken before the next statement starts: it then sees every claim committed.
-            connection.execute(_LOCK, {"k": key})
-            claimed = connection.execute(
-                _CLAIM, {"kind": kind, "now": now, "old": now - WINDOW, "limit": limit}
-            ).first()
-            if claimed is not None:
-                return 0.0
-            frees = connection.execute(_FREES, {"kind": kind, "skip": limit - 1}).scalar_one()
-            return max(0.001, float(frees) + WINDOW - now)
+        with self.engine.connect() as connection:
+            wait = connection.execute(
+                _CLAIM, {"kind": kind, "k": key, "now": now, "window": WINDOW, "limit": limit}
+            ).scalar_one()
+        return float(wait)
 
 
-_NO_DISK_WAIT = text("SET LOCAL synchronous_commit = off")
-_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
-# The rows the DELETE takes out are still counted by the statement's own snapshot: subtract
-# them. Inserts a call only when fewer than `limit` are left inside the window.
-_CLAIM = text(
-    """
-    WITH gone AS (
-        DELETE FROM zendesk_call WHERE kind = :kind AND at <= :old RETURNING 1
-    )
-    INSERT INTO zendesk_call (kind, at)
-    SELECT :kind, :now
-    WHERE (SELECT count(*) FROM zendesk_call WHERE kind = :kind)
-        - (SELECT count(*) FROM gone) < :limit
-    RETURNING id
-    """
-)
-# When the oldest call that keeps the budget full leaves the window.
-_FREES = text(
-    "SELECT at FROM zendesk_call WHERE kind = :kind ORDER BY at DESC OFFSET :skip LIMIT 1"
-)
+_CLAIM = text("SELECT claim_zendesk_call(:kind, :k, :now, :window, :limit)")

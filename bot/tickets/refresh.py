@@ -7,28 +7,72 @@ Requests for tickets that arrive while a read is in flight are merged into the n
 from __future__ import annotations
 
 import logging
+import threading
+from dataclasses import dataclass
 
 from sqlmodel import Session
 
+from bot.blocks.models import TicketCard
+from bot.per_object import PerObject
 from bot.promises.detect import detect_in_replies
 from bot.services import Services, zendesk_of
 from bot.store.tickets import Ticket, reloaded_tickets, ticket_by_id
 from bot.store.types import LARGEST_ID
-from bot.zendesk.client import ZendeskNotFound
+from bot.tickets.card import card_in
+from bot.zendesk.client import ZendeskClient, ZendeskNotFound
 from bot.zendesk.mirror import ZendeskRead, read_tickets, store_read_in_transaction
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """A ticket just mirrored, and its card when one was asked for (read in the transaction
+    that mirrored it; None when the assignee's Slack match is due a check, or when the read
+    that took the ticket had already begun)."""
+
+    ticket: Ticket
+    card: TicketCard | None = None
+
+
+class _CardsWanted:
+    """Tickets whose next read should also read their card, per Zendesk client (its reads
+    are merged: see bot.zendesk.coalesce)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[int] = set()
+
+    def add(self, ticket_id: int) -> None:
+        with self._lock:
+            self._ids.add(ticket_id)
+
+    def take(self, ticket_ids: list[int]) -> set[int]:
+        with self._lock:
+            taken = self._ids.intersection(ticket_ids)
+            self._ids -= taken
+            return taken
+
+
+_CARDS_WANTED: PerObject[ZendeskClient, _CardsWanted] = PerObject(_CardsWanted)
+
+
 def refresh_ticket(services: Services, ticket_id: int) -> Ticket:
     """Read one ticket, its comments and its people through the API, then mirror them."""
-    zendesk = zendesk_of(services)
-    ticket: Ticket = zendesk.ticket_reads.get(ticket_id, lambda ids: _refresh(services, ids))
-    return ticket
+    return _refreshed(services, ticket_id).ticket
 
 
-def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Ticket | Exception]:
+def _refreshed(services: Services, ticket_id: int, *, card: bool = False) -> Refreshed:
     zendesk = zendesk_of(services)
+    if card:
+        _CARDS_WANTED.of(zendesk).add(ticket_id)
+    refreshed: Refreshed = zendesk.ticket_reads.get(ticket_id, lambda ids: _refresh(services, ids))
+    return refreshed
+
+
+def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Refreshed | Exception]:
+    zendesk = zendesk_of(services)
+    cards_for = _CARDS_WANTED.of(zendesk).take(ticket_ids)
     read = read_tickets(
         zendesk, services, ticket_ids, time_spent_field=services.settings.time_spent_field
     )
@@ -36,9 +80,12 @@ def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Ticket | Ex
     # Missing from show_many: deleted, so it leaves the mirror too.
     read.tickets += [{"id": gone, "status": "deleted"} for gone in ticket_ids if gone not in found]
     written: dict[int, Ticket] = {}
+    cards: dict[int, TicketCard | None] = {}
 
     def reload(session: Session) -> None:
         written.update(reloaded_tickets(session=session, ticket_ids=set(ticket_ids)))
+        for ticket_id in cards_for & written.keys():
+            cards[ticket_id] = card_in(services, session, written[ticket_id])
 
     # Read back in the transaction that wrote them: one session, not two.
     store_read_in_transaction(services, read, now=services.now(), also=reload)
@@ -46,8 +93,9 @@ def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Ticket | Ex
     # being answered) need not wait for Slack to say who wrote each reply.
     services.executor.submit(_detect_in_replies, services, read)
     return {
-        ticket_id: written.get(ticket_id)
-        or ZendeskNotFound(f"Zendesk says ticket {ticket_id} does not exist")
+        ticket_id: Refreshed(written[ticket_id], cards.get(ticket_id))
+        if ticket_id in written
+        else ZendeskNotFound(f"Zendesk says ticket {ticket_id} does not exist")
         for ticket_id in ticket_ids
     }
 
@@ -69,6 +117,11 @@ def mirrored_or_fetched(services: Services, ticket_id: int) -> Ticket:
 
 def fetched(services: Services, ticket_id: int) -> Ticket:
     """The ticket from Zendesk, mirrored (for one the mirror was just found to lack)."""
+    return fetched_for_card(services, ticket_id, card=False).ticket
+
+
+def fetched_for_card(services: Services, ticket_id: int, *, card: bool = True) -> Refreshed:
+    """`fetched`, with the ticket's card read in the transaction that mirrors it (`card`)."""
     if not 0 < ticket_id <= LARGEST_ID:
         raise ZendeskNotFound(f"Zendesk has no ticket #{ticket_id}")
-    return refresh_ticket(services, ticket_id)
+    return _refreshed(services, ticket_id, card=card)

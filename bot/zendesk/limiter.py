@@ -79,8 +79,8 @@ class Limiter:
                     self._called(now, export)
                     return
             if wait <= 0 and self.shared is not None:
-                # Outside the lock: a claim is a few round trips to the database, atomic
-                # there (its advisory lock), and the process's other callers need not queue
+                # Outside the lock: a claim is a round trip to the database, atomic there
+                # (its advisory lock), and the process's other callers need not queue
                 # behind it. Until this call is noted below, the process's own count may let
                 # a few more through at once: the shared count, which they claim too, holds.
                 # At most CLAIMS_AT_ONCE claim together, each holding a pooled connection

@@ -13,8 +13,9 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -35,6 +36,7 @@ from bot.store.zendesk_people import (
     AGENT_ROLES,
     known_organization_ids,
     known_user_ids,
+    seen_in_mirror,
     tag_list,
     upsert_organizations,
     upsert_zendesk_users,
@@ -50,6 +52,13 @@ from bot.zendesk.client import ZendeskClient
 from bot.zendesk.values import as_int, parse_zendesk_time
 
 log = logging.getLogger(__name__)
+
+
+class MirrorSource(SessionSource, Protocol):
+    """Sessions, and the engine they come from (what this process has seen is per database)."""
+
+    engine: Engine
+
 
 Json = dict[str, Any]
 # Zendesk closes a ticket merged into another with this tag.
@@ -146,8 +155,9 @@ def is_gone(data: Json) -> bool:
     return data.get("status") == "deleted" or (data.get("status") == "closed" and merged)
 
 
-def read_people(zendesk: ZendeskClient, services: SessionSource, read: ZendeskRead) -> None:
-    """Add to `read` every person and organization it names that the mirror does not know."""
+def read_people(zendesk: ZendeskClient, services: MirrorSource, read: ZendeskRead) -> None:
+    """Add to `read` every person and organization it names that the mirror does not know
+    (the database is asked only about ids this process has not seen in it)."""
     wanted: set[int] = set()
     for data in read.tickets:
         wanted.update(
@@ -160,9 +170,15 @@ def read_people(zendesk: ZendeskClient, services: SessionSource, read: ZendeskRe
     wanted -= {uid for u in read.users if (uid := as_int(u.get("id"))) is not None}
     org_ids = {oid for data in read.tickets if (oid := as_int(data.get("organization_id")))}
     org_ids -= {oid for o in read.organizations if (oid := as_int(o.get("id"))) is not None}
-    with services.session() as session:
-        wanted -= known_user_ids(session=session, user_ids=wanted)
-        org_ids -= known_organization_ids(session=session, organization_ids=org_ids)
+    seen = seen_in_mirror(services.engine)
+    wanted, org_ids = seen.unseen(wanted, org_ids)
+    if wanted or org_ids:
+        with services.session() as session:
+            known_users = known_user_ids(session=session, user_ids=wanted)
+            known_orgs = known_organization_ids(session=session, organization_ids=org_ids)
+        seen.saw(known_users, known_orgs)
+        wanted -= known_users
+        org_ids -= known_orgs
     if wanted:
         read.users.extend(zendesk.users(wanted))
     if org_ids:
@@ -171,7 +187,7 @@ def read_people(zendesk: ZendeskClient, services: SessionSource, read: ZendeskRe
 
 def read_tickets(
     zendesk: ZendeskClient,
-    services: SessionSource,
+    services: MirrorSource,
     ticket_ids: list[int],
     *,
     time_spent_field: int | None = None,
@@ -274,7 +290,10 @@ def write_read(
         _merge_summary(row, summary_row(summary))
     write_ticket_rows(session=session, rows=list(latest.values()), mirrored=mirrored.keys())
     save_pending_comments(session=session, rows=list(waiting.values()), known=pending.keys())
-    forget_pending_comments(session=session, ticket_ids=(set(latest) - mirrored.keys()) | gone)
+    # Read above in this transaction: a ticket mirrored for the first time had these, if any.
+    forget_pending_comments(
+        session=session, ticket_ids=((set(latest) - mirrored.keys()) & pending.keys()) | gone
+    )
     if gone:
         forget_tickets(session=session, ticket_ids=gone)
         cancel_promises_on_tickets(session=session, ticket_ids=sorted(gone), at=now)
@@ -373,7 +392,7 @@ def ticket_row(ticket: Row | None, data: Json, *, ticket_id: int, now: datetime)
 
 
 def store_read_in_transaction(
-    services: SessionSource,
+    services: MirrorSource,
     read: ZendeskRead,
     *,
     now: datetime,
@@ -393,7 +412,13 @@ def store_read_in_transaction(
         return written
 
     try:
-        return write()
+        written = write()
     except IntegrityError:
         log.info("another writer mirrored the same records first; writing again")
-        return write()
+        written = write()
+    # Committed: the mirror keeps these from now on (see read_people).
+    seen_in_mirror(services.engine).saw(
+        {uid for user in read.users if (uid := as_int(user.get("id"))) is not None},
+        {oid for org in read.organizations if (oid := as_int(org.get("id"))) is not None},
+    )
+    return written

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import itertools
 import json
+import socket
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping
@@ -24,6 +25,8 @@ from tests.fakes.slack_methods import (
 
 API_PREFIX = "/api/"
 RESPONSE_PREFIX = "/response/"
+# A kept-alive connection idle this long is closed by the fake, as by any server.
+KEEP_ALIVE_S = 5.0
 # Arguments Slack takes as JSON-encoded strings in form bodies.
 JSON_ARGS = ("blocks", "attachments", "view", "metadata")
 TEAM_ID = "T1"
@@ -65,6 +68,8 @@ class ResponseCall:
 
     token: str
     body: Json
+    # The client's port: posts over one kept-alive connection share it.
+    port: int = 0
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,7 @@ class FakeSlack:
         if self._server is None:
             return
         self._server.shutdown()
+        self._server.close_open_connections()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
@@ -182,6 +188,16 @@ class FakeSlack:
     def url(self) -> str:
         """Base URL for `WebClient(base_url=...)`."""
         return f"{self._origin()}{API_PREFIX}"
+
+    @property
+    def connections_opened(self) -> int:
+        """Client connections accepted so far (a kept-alive one counts once)."""
+        return 0 if self._server is None else self._server.connections_opened
+
+    def close_idle_connections(self) -> None:
+        """Close every client connection now, as Slack's servers close idle kept-alive ones."""
+        if self._server is not None:
+            self._server.close_open_connections()
 
     def response_url(self, token: str = "r1") -> str:
         """A response_url to put in an interactive payload; posts to it land in `responses`."""
@@ -424,7 +440,7 @@ class FakeSlack:
         with self._lock:
             self._responses.append(ResponseCall(token, body))
 
-    def _answer_response_url(self, token: str, body: bytes) -> _Reply:
+    def _answer_response_url(self, token: str, body: bytes, *, port: int = 0) -> _Reply:
         try:
             parsed = json.loads(body)
         except ValueError:
@@ -433,7 +449,7 @@ class FakeSlack:
             if not isinstance(parsed, dict):
                 self._protocol_errors.append(f"response_url {token}: body is not a JSON object")
                 return _Reply.of_text("invalid_payload", 400)
-            self._responses.append(ResponseCall(token, parsed))
+            self._responses.append(ResponseCall(token, parsed, port))
         return _Reply.of_text("ok")
 
     def _protocol_problem(self, method: str, args: Json) -> tuple[str, Json] | None:
@@ -645,11 +661,41 @@ class _Server(ThreadingHTTPServer):
     def __init__(self, fake: FakeSlack) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.fake = fake
+        self.open_connections: set[socket.socket] = set()
+        self.connections_opened = 0
+        self.connections_lock = threading.Lock()
+
+    def close_open_connections(self) -> None:
+        """Close every client connection, as a server does to idle keep-alive ones."""
+        with self.connections_lock:
+            connections = list(self.open_connections)
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass  # the client closed it first
 
 
 class _Handler(BaseHTTPRequestHandler):
     # Small answers must leave at once, not wait on the client's delayed ACK.
     disable_nagle_algorithm = True
+    # Like Slack: HTTP/1.1, so a client may keep its connection for the next request (urllib
+    # asks to close it); one idle this long is closed.
+    protocol_version = "HTTP/1.1"
+    timeout = KEEP_ALIVE_S
+
+    def setup(self) -> None:
+        super().setup()
+        server = cast(_Server, self.server)
+        with server.connections_lock:
+            server.open_connections.add(self.connection)
+            server.connections_opened += 1
+
+    def finish(self) -> None:
+        server = cast(_Server, self.server)
+        with server.connections_lock:
+            server.open_connections.discard(self.connection)
+        super().finish()
 
     def do_GET(self) -> None:
         self._serve(b"")
@@ -668,7 +714,8 @@ class _Handler(BaseHTTPRequestHandler):
             method = url.path.removeprefix(API_PREFIX)
             reply = fake._answer_api(method, url.query, body, headers)
         elif url.path.startswith(RESPONSE_PREFIX) and self.command == "POST":
-            reply = fake._answer_response_url(url.path.removeprefix(RESPONSE_PREFIX), body)
+            token = url.path.removeprefix(RESPONSE_PREFIX)
+            reply = fake._answer_response_url(token, body, port=self.client_address[1])
         else:
             reply = _Reply.of_text("not found", 404)
         self.send_response(reply.status)

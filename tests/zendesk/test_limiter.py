@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 
 from bot.store.zendesk_sync import DatabaseBudget
 from bot.zendesk.client import ZendeskClient
@@ -239,3 +240,49 @@ def test_no_more_than_two_claims_at_once_hold_a_connection() -> None:
         for call in calls:
             call.result(timeout=5)
     assert inside[1] == 2
+
+
+def test_a_claim_on_postgresql_is_one_statement_and_no_transaction_around_it(
+    pg_url: str,
+) -> None:
+    """The advisory lock is held only while the database runs the claim: never across a
+    round trip, so never while the claiming process waits for its turn to run."""
+    engine = create_engine(pg_url)
+    seen: list[tuple[str, bool]] = []
+
+    def note(_conn: object, cursor: Any, statement: str, *_args: object) -> None:
+        # psycopg in autocommit sends no BEGIN: the statement is its own transaction.
+        seen.append((statement, cursor.connection.autocommit))
+
+    budget = DatabaseBudget(engine)
+    budget.claim("requests", limit=5, now=1_000.0)  # the pool's first connection, made
+    event.listen(engine, "before_cursor_execute", note)
+    assert budget.claim("requests", limit=5, now=1_000.0) == 0.0
+    assert seen == [
+        ("SELECT claim_zendesk_call(%(kind)s, %(k)s, %(now)s, %(window)s, %(limit)s)", True)
+    ]
+    engine.dispose()
+
+
+def test_claims_made_at_once_on_postgresql_never_pass_the_limit(pg_url: str) -> None:
+    """Twenty claims at the same moment from four connections: five win, the rest are told
+    when the first of the five leaves the window."""
+    engine = create_engine(pg_url, pool_size=4)
+    budgets = [DatabaseBudget(engine) for _ in range(4)]
+    start = threading.Barrier(20)
+
+    def claim(n: int) -> float:
+        start.wait()
+        return budgets[n % 4].claim("requests", limit=5, now=5_000.0 + n / 1000)
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        waits = list(pool.map(claim, range(20)))
+
+    assert waits.count(0.0) == 5
+    winners = [5_000.0 + n / 1000 for n, wait in enumerate(waits) if wait == 0.0]
+    for n, wait in enumerate(waits):
+        if wait:
+            assert wait == pytest.approx(min(winners) + 60 - (5_000.0 + n / 1000))
+    # A minute after the last winner, the budget is whole again.
+    assert budgets[0].claim("requests", limit=5, now=max(winners) + 60.0) == 0.0
+    engine.dispose()
