@@ -13,7 +13,7 @@ from sqlalchemy.engine import make_url
 
 from bot.app import build_app
 from bot.blocks.escalation import escalate_button
-from bot.listeners import SORRY, WORKING, acknowledge, after_ack, within_budget
+from bot.listeners import SORRY, WORKING, acked_then, acknowledge, after_ack, within_budget
 from bot.services import Services, services_of
 from tests.doors import SlackDoor
 from tests.fakes.slack_api import FakeSlack
@@ -42,6 +42,36 @@ def test_a_lazy_listener_gets_the_same_services_not_a_copy(
     assert slack.command("/lazy").status_code == 200
     [found] = seen
     assert found is services
+
+
+def test_work_after_an_empty_ack_shares_the_request_and_its_failure_is_told(
+    bolt: App, slack: SlackDoor, fake_slack: FakeSlack
+) -> None:
+    """acked_then: the ack at once, the work on the pool with the request Bolt parsed (not a
+    copy of it, as a lazy listener gets), and a failure reported as a lazy listener's is."""
+    bodies: list[dict[str, Any]] = []
+
+    def peek(body: dict[str, Any], next: Any) -> None:
+        bodies.append(body)
+        next()
+
+    def work(body: dict[str, Any], respond: Any) -> None:
+        bodies.append(body)
+        respond(text="done")
+
+    def failing(body: dict[str, Any]) -> None:
+        raise RuntimeError("boom")
+
+    bolt.use(peek)
+    bolt.command("/shared")(acked_then(after_ack(work)))
+    bolt.command("/failing")(acked_then(after_ack(failing)))
+    response = slack.command("/shared")
+    assert (response.status_code, response.text) == (200, "")
+    seen, worked = bodies[-2:]
+    assert worked is seen
+    assert fake_slack.responses[-1].body == {"text": "done"}
+    assert slack.command("/failing").status_code == 200
+    assert fake_slack.responses[-1].body == {"text": SORRY, "response_type": "ephemeral"}
 
 
 # Acks that take too long: Slack gives up after 3 s, and the person must still hear back.

@@ -9,7 +9,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from bot import ids
 from bot.blocks.digest import changed_text, confirmed_text, line_done
 from bot.blocks.ticket import parse_priority_option
-from bot.listeners import acknowledge
+from bot.listeners import acked_then
 from bot.nudges.routing import DIGEST, digest_recipient
 from bot.services import services_of
 from bot.surfaces import for_ticket_people
@@ -20,12 +20,8 @@ OUT_OF_DATE = "That digest is out of date; type `/ticket ID` to see the ticket."
 
 
 def register(app: App) -> None:
-    app.action(ids.DIGEST_PRIORITY_RIGHT)(
-        ack=acknowledge, lazy=[for_ticket_people(digest_priority_right)]
-    )
-    app.action(ids.DIGEST_PRIORITY_SET)(
-        ack=acknowledge, lazy=[for_ticket_people(digest_priority_chosen)]
-    )
+    app.action(ids.DIGEST_PRIORITY_RIGHT)(acked_then(for_ticket_people(digest_priority_right)))
+    app.action(ids.DIGEST_PRIORITY_SET)(acked_then(for_ticket_people(digest_priority_chosen)))
     app.action(ids.OPEN_IN_ZENDESK)(open_in_zendesk_clicked)
 
 

@@ -34,7 +34,7 @@ from bot.escalation import (
     escalation_told,
     raise_escalation,
 )
-from bot.listeners import acknowledge, within_budget
+from bot.listeners import acked_then, within_budget
 from bot.services import services_of
 from bot.slack.people import SlackPeople
 from bot.slack.post import open_view, post, update
@@ -49,17 +49,13 @@ TO_RAISE = "escalation_to_raise"
 
 
 def register(app: App) -> None:
-    app.action(ids.ESCALATE)(ack=acknowledge, lazy=[for_ticket_people(escalate_clicked)])
+    app.action(ids.ESCALATE)(acked_then(for_ticket_people(escalate_clicked)))
     app.view(ids.ESCALATION_MODAL)(
         ack=within_budget(check_escalation), lazy=[for_ticket_people(escalation_submitted)]
     )
-    app.action(ids.ESCALATION_ACKNOWLEDGE)(
-        ack=acknowledge, lazy=[for_ticket_people(acknowledge_clicked)]
-    )
-    app.action(ids.ESCALATION_CONTACT)(ack=acknowledge, lazy=[for_ticket_people(contact_clicked)])
-    app.action(ids.CHARGEABLE_TAKE_BACK)(
-        ack=acknowledge, lazy=[for_ticket_people(take_back_clicked)]
-    )
+    app.action(ids.ESCALATION_ACKNOWLEDGE)(acked_then(for_ticket_people(acknowledge_clicked)))
+    app.action(ids.ESCALATION_CONTACT)(acked_then(for_ticket_people(contact_clicked)))
+    app.action(ids.CHARGEABLE_TAKE_BACK)(acked_then(for_ticket_people(take_back_clicked)))
 
 
 def parse_escalate_value(raw: str) -> tuple[int, str | None] | None:

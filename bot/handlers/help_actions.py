@@ -38,7 +38,7 @@ from bot.helping.booking import (
     request_for,
     suggest_time,
 )
-from bot.listeners import acknowledge, within_budget
+from bot.listeners import acked_then, within_budget
 from bot.services import Services, services_of
 from bot.slack.post import open_view, post, update
 from bot.store.help_requests import ACCEPTED
@@ -56,13 +56,13 @@ TO_SUGGEST = "help_to_suggest"
 
 
 def register(app: App) -> None:
-    app.action(ids.HELP_OPEN)(ack=acknowledge, lazy=[for_ticket_people(ask_clicked)])
+    app.action(ids.HELP_OPEN)(acked_then(for_ticket_people(ask_clicked)))
     app.view(ids.HELP_MODAL)(
         ack=within_budget(check_help_modal), lazy=[for_ticket_people(help_submitted)]
     )
-    app.action(ids.HELP_ACCEPT)(ack=acknowledge, lazy=[for_ticket_people(accept_clicked)])
-    app.action(ids.HELP_DECLINE)(ack=acknowledge, lazy=[for_ticket_people(decline_clicked)])
-    app.action(ids.HELP_SUGGEST)(ack=acknowledge, lazy=[for_ticket_people(suggest_clicked)])
+    app.action(ids.HELP_ACCEPT)(acked_then(for_ticket_people(accept_clicked)))
+    app.action(ids.HELP_DECLINE)(acked_then(for_ticket_people(decline_clicked)))
+    app.action(ids.HELP_SUGGEST)(acked_then(for_ticket_people(suggest_clicked)))
     app.view(ids.HELP_SUGGEST_MODAL)(
         ack=within_budget(check_suggestion), lazy=[for_ticket_people(suggestion_submitted)]
     )

@@ -7,13 +7,13 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.listeners import acknowledge, after_ack
+from bot.listeners import acked_then, after_ack
 from bot.services import services_of
 from bot.surfaces import publish_home
 
 
 def register(app: App) -> None:
-    app.event("app_home_opened")(ack=acknowledge, lazy=[after_ack(home_opened)])
+    app.event("app_home_opened")(acked_then(after_ack(home_opened)))
 
 
 def home_opened(event: dict[str, Any], context: BoltContext, client: WebClient) -> None:

@@ -21,7 +21,7 @@ from bot.blocks.promises import (
     settled_blocks,
     time_modal,
 )
-from bot.listeners import acknowledge, within_budget
+from bot.listeners import acked_then, within_budget
 from bot.promises.owners import person_on_support
 from bot.promises.record import (
     PromiseError,
@@ -57,10 +57,8 @@ def register(app: App) -> None:
         (ids.PROMISE_TAKE, promise_taken),
         (ids.PROMISE_NOT_A_PROMISE, not_a_promise),
     ):
-        app.action(action_id)(ack=acknowledge, lazy=[for_ticket_people(on_click(act))])
-    app.action(ids.PROMISE_OPEN_MODAL)(
-        ack=acknowledge, lazy=[for_ticket_people(open_promise_modal)]
-    )
+        app.action(action_id)(acked_then(for_ticket_people(on_click(act))))
+    app.action(ids.PROMISE_OPEN_MODAL)(acked_then(for_ticket_people(open_promise_modal)))
     app.view(ids.PROMISE_RESCHEDULE_MODAL)(
         ack=within_budget(check_new_time), lazy=[for_ticket_people(promise_rescheduled)]
     )

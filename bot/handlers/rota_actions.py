@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from bot import ids
 from bot.blocks.rota import swap_answered_blocks
-from bot.listeners import acknowledge, after_ack
+from bot.listeners import acked_then, after_ack
 from bot.rota.cover import CoverAnswer, answer_cover
 from bot.rota.surfaces import sync_surfaces
 from bot.rota.swaps import SwapAnswer, answer_swap
@@ -25,10 +25,10 @@ BROKEN_COVER = "That button no longer works; ask for cover again with `/rota awa
 
 
 def register(app: App) -> None:
-    app.action(ids.SWAP_ACCEPT)(ack=acknowledge, lazy=[after_ack(swap_answered)])
-    app.action(ids.SWAP_DECLINE)(ack=acknowledge, lazy=[after_ack(swap_answered)])
-    app.action(ids.COVER_ACCEPT)(ack=acknowledge, lazy=[after_ack(cover_answered)])
-    app.action(ids.COVER_DECLINE)(ack=acknowledge, lazy=[after_ack(cover_answered)])
+    app.action(ids.SWAP_ACCEPT)(acked_then(after_ack(swap_answered)))
+    app.action(ids.SWAP_DECLINE)(acked_then(after_ack(swap_answered)))
+    app.action(ids.COVER_ACCEPT)(acked_then(after_ack(cover_answered)))
+    app.action(ids.COVER_DECLINE)(acked_then(after_ack(cover_answered)))
 
 
 def swap_answered(

@@ -11,7 +11,7 @@ from sqlmodel import Session
 from bot import ids
 from bot.blocks.models import TicketCard
 from bot.blocks.ticket import change_refused_text, parse_priority_option, usage_text
-from bot.listeners import acknowledge
+from bot.listeners import acked_then
 from bot.services import services_of
 from bot.store.tickets import Ticket
 from bot.surfaces import card_message, for_ticket_people, parse_ticket_id, ticket_message
@@ -23,10 +23,8 @@ OUT_OF_DATE = "That card is out of date; type `/ticket ID` to see the ticket aga
 
 
 def register(app: App) -> None:
-    app.action(ids.TICKET_PRIORITY_RIGHT)(
-        ack=acknowledge, lazy=[for_ticket_people(priority_right_clicked)]
-    )
-    app.action(ids.TICKET_PRIORITY_SET)(ack=acknowledge, lazy=[for_ticket_people(priority_chosen)])
+    app.action(ids.TICKET_PRIORITY_RIGHT)(acked_then(for_ticket_people(priority_right_clicked)))
+    app.action(ids.TICKET_PRIORITY_SET)(acked_then(for_ticket_people(priority_chosen)))
 
 
 def priority_right_clicked(

@@ -16,7 +16,7 @@ from bot.blocks.timeboxes import (
     started_text,
     stopped_text,
 )
-from bot.listeners import acknowledge
+from bot.listeners import acked_then
 from bot.services import services_of
 from bot.store.timeboxes import ENDED
 from bot.surfaces import for_ticket_people, publish_home, settle_part
@@ -35,9 +35,9 @@ GONE = "That time-box no longer exists."
 
 
 def register(app: App) -> None:
-    app.action(ids.TIMEBOX_START)(ack=acknowledge, lazy=[for_ticket_people(on_it_clicked)])
-    app.action(ids.TIMEBOX_MORE)(ack=acknowledge, lazy=[for_ticket_people(more_clicked)])
-    app.action(ids.TIMEBOX_STOP)(ack=acknowledge, lazy=[for_ticket_people(stop_clicked)])
+    app.action(ids.TIMEBOX_START)(acked_then(for_ticket_people(on_it_clicked)))
+    app.action(ids.TIMEBOX_MORE)(acked_then(for_ticket_people(more_clicked)))
+    app.action(ids.TIMEBOX_STOP)(acked_then(for_ticket_people(stop_clicked)))
 
 
 def _tell(respond: Respond, text: str) -> None:
