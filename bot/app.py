@@ -69,13 +69,17 @@ def make_bolt(services: Services, bolt_log: logging.Logger) -> App:
 def inject_services(
     services: Services, ack_budget: float, then: Callable[..., BoltResponse | None]
 ) -> Callable[..., BoltResponse | None]:
-    """Puts the services, the ack budget and `respond` in the context, then runs `then`."""
+    """Puts the services, the ack budget, `client` and `respond` in the context, then runs
+    `then`."""
 
     def middleware(
         context: BoltContext, body: dict[str, Any], next: Callable[[], None]
     ) -> BoltResponse | None:
         context[SERVICES_KEY] = services
         context[ACK_BUDGET_KEY] = ack_budget
+        # Bolt gives each request a WebClient of its own (urllib, a connection per call), so
+        # that a listener may change its token; none does, and this one keeps connections.
+        context["client"] = services.slack
         if context.response_url is not None:
             # Bolt's own respond opens a connection per post: this one keeps them open.
             context["respond"] = KeptAliveRespond(

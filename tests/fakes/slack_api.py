@@ -6,6 +6,7 @@ import copy
 import itertools
 import json
 import socket
+import sys
 import threading
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping
@@ -664,6 +665,13 @@ class _Server(ThreadingHTTPServer):
         self.open_connections: set[socket.socket] = set()
         self.connections_opened = 0
         self.connections_lock = threading.Lock()
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A kept-alive connection closed under its handler (by the client, or by stop()) is
+        # how such connections end, not an error of the fake.
+        if isinstance(sys.exc_info()[1], OSError):
+            return
+        super().handle_error(request, client_address)
 
     def close_open_connections(self) -> None:
         """Close every client connection, as a server does to idle keep-alive ones."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 
 import pytest
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.slack.client import make_slack_client
@@ -49,3 +50,53 @@ def test_connection_errors_are_retried() -> None:
     with pytest.raises(OSError):
         client.auth_test()
     assert len(slept) == 2
+
+
+def test_calls_go_over_one_kept_connection_as_webclient_would_send_them(
+    fake_slack: FakeSlack,
+) -> None:
+    """The same requests as slack_sdk's own WebClient makes, over one connection, not one each."""
+    fake_slack.add_user("U1", name="alice")
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*hi*"}}]
+    kept = make_slack_client(token="xoxb-test", base_url=fake_slack.url)
+    before = fake_slack.connections_opened
+    kept.users_info(user="U1", include_locale=True)
+    kept.chat_postMessage(channel="C1", text="hello", blocks=blocks)
+    kept.auth_test()
+    assert fake_slack.connections_opened == before + 1
+    ours = fake_slack.calls[-3:]
+    plain = WebClient(token="xoxb-test", base_url=fake_slack.url)
+    plain.users_info(user="U1", include_locale=True)
+    plain.chat_postMessage(channel="C1", text="hello", blocks=blocks)
+    plain.auth_test()
+    theirs = fake_slack.calls[-3:]
+    assert [(c.method, c.args) for c in ours] == [(c.method, c.args) for c in theirs]
+    for mine, sdk in zip(ours, theirs, strict=True):
+        assert mine.headers["authorization"] == sdk.headers["authorization"] == "Bearer xoxb-test"
+        assert mine.headers["content-type"] == sdk.headers["content-type"]
+    assert ours[0].args["include_locale"] == "1"
+
+
+def test_a_connection_slack_closed_while_idle_is_replaced_and_the_call_made_once(
+    fake_slack: FakeSlack,
+) -> None:
+    client = make_slack_client(token="xoxb-test", base_url=fake_slack.url)
+    client.auth_test()
+    fake_slack.close_idle_connections()
+    assert client.chat_postMessage(channel="C1", text="once")["ok"]
+    assert len(fake_slack.calls_to("chat.postMessage")) == 1
+
+
+def test_behind_a_proxy_calls_go_through_webclients_own_sending(fake_slack: FakeSlack) -> None:
+    client = make_slack_client(token="xoxb-test", base_url=fake_slack.url)
+    client.connections.proxied = True
+    before = fake_slack.connections_opened
+    client.auth_test()
+    client.auth_test()
+    assert fake_slack.connections_opened == before + 2  # urllib: a connection per call
+
+
+def test_an_answer_that_is_not_json_is_a_slack_api_error(fake_slack: FakeSlack) -> None:
+    client = make_slack_client(token="xoxb-test", base_url=fake_slack.url.replace("/api/", "/x/"))
+    with pytest.raises(SlackApiError, match="non-JSON"):
+        client.auth_test()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from bot.services import Services
-from bot.slack.responses import IDLE_S, KeptAliveRespond, ResponseUrls, message_of
+from bot.slack.kept import IDLE_S
+from bot.slack.responses import KeptAliveRespond, ResponseUrls, message_of
 from tests.doors import SlackDoor
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
@@ -103,9 +104,9 @@ def test_behind_a_proxy_posts_go_through_slacks_webhook_client(
     monkeypatch: pytest.MonkeyPatch, fake_slack: FakeSlack
 ) -> None:
     monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
-    assert ResponseUrls().proxied
+    assert ResponseUrls().connections.proxied
     monkeypatch.delenv("HTTPS_PROXY")
-    assert not ResponseUrls().proxied
+    assert not ResponseUrls().connections.proxied
     # WebhookClient itself (proxy or none), with the same answer.
     posts = ResponseUrls(proxied=True)
     answer = posts.post(fake_slack.response_url("r4"), {"text": "via the webhook client"})
