@@ -51,7 +51,7 @@ def known_names(*, session: Session, user_ids: Iterable[str]) -> dict[str, str]:
     wanted = sorted(set(user_ids))
     if not wanted:
         return {}
-    return dict(session.execute(_KNOWN, {"user_ids": wanted}).tuples().all())
+    return dict(session.execute(_KNOWN, {"user_ids": wanted}).all())  # rows are pairs
 
 
 def people_on_rotas(*, session: Session) -> list[str]:

@@ -121,7 +121,7 @@ def user_roles(*, session: Session, user_ids: set[int]) -> dict[int, str]:
     if not user_ids:
         return {}
     rows = session.execute(_USER_ROLES, {"user_ids": sorted(user_ids)})
-    return dict(rows.tuples().all())
+    return dict(rows.all())  # rows are pairs
 
 
 def upsert_zendesk_user(
