@@ -11,8 +11,9 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.webhook import WebhookClient
 
-from bot.services import services_of
+from bot.services import SERVICES_KEY, Services, services_of
 from bot.slack.post import post
 from bot.slack.responses import message_of
 from bot.store.slack_events import forget_slack_event
@@ -220,7 +221,8 @@ def deliver_ack(
         for error in (answer.get("errors") or {}).values():
             post(client, channel=user, text=str(error))
     elif isinstance(response_url, str) and ("text" in answer or "blocks" in answer):
-        services_of(context).responses.post(
+        post_to_response_url(
+            context,
             response_url,
             message_of(
                 text=answer.get("text") or "",
@@ -244,10 +246,20 @@ def report_failure(
     user = body.get("user_id") or (body.get("user") or {}).get("id")
     try:
         if isinstance(response_url, str):
-            services_of(context).responses.post(
-                response_url, message_of(text=SORRY, response_type="ephemeral")
+            post_to_response_url(
+                context, response_url, message_of(text=SORRY, response_type="ephemeral")
             )
         elif isinstance(user, str) and body.get("type") != "event_callback":
             post(client, channel=user, text=SORRY)
     except Exception as send_error:  # the person may miss the apology, but the log has it
         log.warning("could not tell the person about the error: %s", send_error)
+
+
+def post_to_response_url(context: BoltContext, url: str, message: dict[str, Any]) -> None:
+    """Through the process's kept connections; before the services are in the context (an
+    error that early), through slack_sdk's WebhookClient."""
+    services = context.get(SERVICES_KEY)
+    if isinstance(services, Services):
+        services.responses.post(url, message)
+    else:
+        WebhookClient(url, timeout=5).send_dict(message)

@@ -135,6 +135,7 @@ class KeptAliveWebClient(WebClient):
             files is not None
             or auth is not None
             or self.proxy is not None
+            or self.ssl is not None
             or self.connections.proxied
             or api_method.startswith(("http:", "https:"))
             or not (_plain(data) and _plain(params))
@@ -158,7 +159,7 @@ class KeptAliveWebClient(WebClient):
         fields: dict[str, Any] | None = None
         if params is not None or data is not None:
             fields = {k: v for k, v in {**(params or {}), **(data or {})}.items() if v is not None}
-            fields = {**self.default_params, **fields}
+            fields = {k: _form_value(v) for k, v in {**self.default_params, **fields}.items()}
             token = fields.pop("token", token)
         body_json: dict[str, Any] | None = None
         if json is not None:
@@ -171,7 +172,7 @@ class KeptAliveWebClient(WebClient):
             body = _json_dumps(body_json).encode()
             sent["Content-Type"] = "application/json;charset=utf-8"
         else:
-            body = urlencode({k: _form_value(v) for k, v in (fields or {}).items()}).encode()
+            body = urlencode(fields or {}).encode()
             sent["Content-Type"] = "application/x-www-form-urlencoded"
         url = urljoin(self.base_url, api_method.lstrip("/"))
         answer = self._send(url, body, sent)

@@ -81,7 +81,6 @@ class KeptConnections:
             try:
                 connection.request(method, target, body=body, headers=dict(headers))
                 answer = connection.getresponse()
-                data = answer.read()
             except (ConnectionError, http.client.BadStatusLine) as error:
                 # RemoteDisconnected is both: closed before any answer came back.
                 connection.close()
@@ -89,6 +88,12 @@ class KeptConnections:
                     continue  # closed by the server while idle: try a new connection
                 raise
             except BaseException:
+                connection.close()
+                raise
+            try:
+                data = answer.read()
+            except BaseException:
+                # An answer had begun: the server took the request, which is not sent again.
                 connection.close()
                 raise
             if answer.will_close:

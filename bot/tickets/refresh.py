@@ -85,7 +85,11 @@ def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Refreshed |
     def reload(session: Session) -> None:
         written.update(reloaded_tickets(session=session, ticket_ids=set(ticket_ids)))
         for ticket_id in cards_for & written.keys():
-            cards[ticket_id] = card_in(services, session, written[ticket_id])
+            try:
+                with session.begin_nested():
+                    cards[ticket_id] = card_in(services, session, written[ticket_id])
+            except Exception:  # the mirror's write stands; the caller reads the card itself
+                log.exception("could not read the card of ticket %s with its write", ticket_id)
 
     # Read back in the transaction that wrote them: one session, not two.
     store_read_in_transaction(services, read, now=services.now(), also=reload)

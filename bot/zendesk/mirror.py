@@ -290,10 +290,9 @@ def write_read(
         _merge_summary(row, summary_row(summary))
     write_ticket_rows(session=session, rows=list(latest.values()), mirrored=mirrored.keys())
     save_pending_comments(session=session, rows=list(waiting.values()), known=pending.keys())
-    # Read above in this transaction: a ticket mirrored for the first time had these, if any.
-    forget_pending_comments(
-        session=session, ticket_ids=((set(latest) - mirrored.keys()) & pending.keys()) | gone
-    )
+    # Every ticket mirrored for the first time, not only those whose pending comments were read
+    # above: another writer may have kept some for it since.
+    forget_pending_comments(session=session, ticket_ids=(set(latest) - mirrored.keys()) | gone)
     if gone:
         forget_tickets(session=session, ticket_ids=gone)
         cancel_promises_on_tickets(session=session, ticket_ids=sorted(gone), at=now)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+
 import pytest
 
 from bot.services import Services
@@ -113,3 +115,23 @@ def test_behind_a_proxy_posts_go_through_slacks_webhook_client(
     assert answer.status_code == 200
     assert fake_slack.responses[-1].body == {"text": "via the webhook client"}
     assert posts.opened == 0
+
+
+def test_a_request_whose_answer_had_begun_is_never_sent_again(
+    fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection fails while the answer's body is read: the server took the request."""
+    posts = ResponseUrls(proxied=False)
+    url = fake_slack.response_url("r5")
+    posts.post(url, {"text": "first"})
+    reading = http.client.HTTPResponse.read
+
+    def reset(self: http.client.HTTPResponse, amt: int | None = None) -> bytes:
+        monkeypatch.setattr(http.client.HTTPResponse, "read", reading)
+        raise ConnectionResetError("reset while reading the answer")
+
+    monkeypatch.setattr(http.client.HTTPResponse, "read", reset)
+    with pytest.raises(ConnectionResetError):
+        posts.post(url, {"text": "second"})
+    assert [r.body["text"] for r in fake_slack.responses] == ["first", "second"]
+    posts.close()

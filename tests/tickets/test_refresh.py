@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from sqlalchemy import event
 from sqlmodel import select
 
@@ -145,3 +146,18 @@ def test_what_one_process_has_seen_starts_over_when_full() -> None:
     assert seen.unseen({1, 2, 3}, {9, 8}) == ({3}, {8})
     seen.saw({3, 4}, set())
     assert seen.unseen({1, 3, 4}, {9}) == ({1}, set())
+
+
+def test_a_card_that_cannot_be_read_with_the_write_leaves_the_write_and_the_caller_reads_it(
+    zendesk_services: Services, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Merged reads write many tickets at once: one card failing must not undo them."""
+    seed(fake_zendesk)
+
+    def broken(*_args: object) -> None:
+        raise RuntimeError("card broke")
+
+    monkeypatch.setattr("bot.tickets.refresh.card_in", broken)
+    refreshed = fetched_for_card(zendesk_services, 101)
+    assert refreshed.card is None
+    assert mirrored_or_fetched(zendesk_services, 101).subject == "Site down"
