@@ -658,6 +658,10 @@ class FakeSlack:
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of new connections past that has its
+    # handshakes dropped and retried by the client's kernel a second later, a stall no real
+    # service of this size makes its callers wait.
+    request_queue_size = 128
 
     def __init__(self, fake: FakeSlack) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)

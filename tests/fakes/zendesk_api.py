@@ -1130,6 +1130,10 @@ def _time_condition(operator: str, bound: datetime) -> Callable[[_Ticket], bool]
 
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
+    # socketserver listens with a backlog of 5: a burst of new connections past that has its
+    # handshakes dropped and retried by the client's kernel a second later, a stall no real
+    # service of this size makes its callers wait.
+    request_queue_size = 128
 
     def __init__(
         self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], fake: FakeZendesk
