@@ -29,6 +29,9 @@ MALLOC_ARENAS = 2
 # so one session's round trips to the server overlap another's Python.
 WORK_TURNS = {"sqlite": 1, "postgresql": 2}
 WORK_TURN_WAIT_S = 2.0
+# Threads for work nobody is waiting on (Services.background): at most this many share the
+# GIL with the requests being answered, however many such tasks a burst leaves.
+BACKGROUND_THREADS = 2
 
 
 def _libc_function(name: str) -> Any:

@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.pools import WORK_TURNS, ElasticThreadPool, WorkTurns
+from bot.pools import BACKGROUND_THREADS, WORK_TURNS, ElasticThreadPool, WorkTurns
 from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.slack.people import Standings
@@ -42,8 +42,12 @@ class Services:
     engine: Engine
     slack: WebClient
     calendar: WorkCalendar
-    # Work done after Slack has had its answer: lazy listeners, webhook follow-ups.
+    # Work done after Slack has had its ack: lazy listeners, the answers they post.
     executor: Executor
+    # Work done after the person has their answer, which nobody waits on: the DMs and channel
+    # lines a change causes, promises noticed in a fetched ticket's replies, a webhook's
+    # refresh. A few threads, so that under a burst the answers keep most of the process.
+    background: Executor
     clock: Clock = system_clock
     # None when ZENDESK_URL is not set: every Zendesk feature says so instead of working.
     zendesk: ZendeskClient | None = None
@@ -74,6 +78,7 @@ def build_services(
     engine: Engine | None = None,
     clock: Clock = system_clock,
     executor: Executor | None = None,
+    background: Executor | None = None,
     zendesk: ZendeskClient | None = None,
     zendesk_sleep: Sleep = time.sleep,
 ) -> Services:
@@ -90,6 +95,10 @@ def build_services(
         # Work waits on Zendesk and Slack (I/O): so many threads, started only as needed and
         # ended when idle, that a burst of slow requests never queues another's work.
         executor=executor or ElasticThreadPool(256, thread_name_prefix="after-ack"),
+        # Given an executor (tests do, to wait for all the work), background work goes there.
+        background=background
+        or executor
+        or ElasticThreadPool(BACKGROUND_THREADS, thread_name_prefix="background"),
         zendesk=zendesk or _zendesk_client(settings, engine, zendesk_sleep),
         turns=WorkTurns(WORK_TURNS.get(engine.dialect.name, 1)),
     )

@@ -6,6 +6,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import Executor
 from dataclasses import replace
 from pathlib import Path
 
@@ -167,11 +168,18 @@ def executor() -> Iterator[TrackingExecutor]:
 
 
 @pytest.fixture
+def background() -> Executor | None:
+    """Where the app runs its background work: None, on the executor; a test may hold it."""
+    return None
+
+
+@pytest.fixture
 def services(
     settings: Settings,
     clock: MutableClock,
     slept: list[float],
     executor: TrackingExecutor,
+    background: Executor | None,
 ) -> Iterator[Services]:
     client = make_slack_client(
         token=settings.slack_bot_token, base_url=settings.slack_api_url, sleep=slept.append
@@ -181,6 +189,7 @@ def services(
         slack=client,
         clock=clock,
         executor=executor,
+        background=background,
     )
     yield built
     built.responses.close()

@@ -95,7 +95,7 @@ def answer_change_now(
     outcome = run(services, command, parsed_in(context, command), client)
     ack(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
     if not outcome.settled:
-        services.executor.submit(send_after, services, client, outcome, body, context)
+        services.background.submit(send_after, services, client, outcome, body, context)
 
 
 def send_after(
@@ -105,8 +105,8 @@ def send_after(
     body: dict[str, Any],
     context: BoltContext,
 ) -> None:
-    """The messages a change answered in the ack causes (its reply is final: see
-    FINAL_IN_ACK); a failure is reported as a lazy listener's would be."""
+    """The messages a change already answered causes (its reply is final: see reply_is_final),
+    sent in the background; a failure is reported as a lazy listener's would be."""
     try:
         with services.turns.taking():
             deliver(services, client, outcome)
@@ -153,7 +153,11 @@ def answer_fast(
 
 
 def finish_rota_command(
-    command: dict[str, Any], respond: Respond, context: BoltContext, client: WebClient
+    command: dict[str, Any],
+    body: dict[str, Any],
+    respond: Respond,
+    context: BoltContext,
+    client: WebClient,
 ) -> None:
     """Make the change acked a moment ago, or send what an answer given in the ack still owes."""
     services = services_of(context)
@@ -169,7 +173,7 @@ def finish_rota_command(
         # Nothing sent after can change the reply: the person sees it first, then the DMs and
         # channel lines the change causes go out (each one a Slack call, some a write).
         respond(text=outcome.text, blocks=outcome.blocks, response_type="ephemeral")
-        deliver(services, client, outcome)
+        services.background.submit(send_after, services, client, outcome, body, context)
         return
     reply = deliver(services, client, outcome)
     if answered is None or reply != outcome.text:

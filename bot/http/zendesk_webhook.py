@@ -98,7 +98,7 @@ class ZendeskWebhook:
                 HTTPStatus.SERVICE_UNAVAILABLE,
                 "ZENDESK_URL is not set, so Rotabot cannot read the ticket.",
             )
-        self.services.executor.submit(refresh_quietly, self.services, ticket_id)
+        self.services.background.submit(refresh_quietly, self.services, ticket_id)
         return WebResponse.json(HTTPStatus.OK, {"ok": True, "ticket_id": ticket_id})
 
 

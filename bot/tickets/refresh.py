@@ -95,7 +95,7 @@ def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Refreshed |
     store_read_in_transaction(services, read, now=services.now(), also=reload)
     # The promises in the replies are noticed after: whoever waits for the ticket (a card
     # being answered) need not wait for Slack to say who wrote each reply.
-    services.executor.submit(_detect_in_replies, services, read)
+    services.background.submit(_detect_in_replies, services, read)
     return {
         ticket_id: Refreshed(written[ticket_id], cards.get(ticket_id))
         if ticket_id in written
