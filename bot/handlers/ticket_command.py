@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
 
 from bot.access import asker_of, remembered_allowed
 from bot.blocks.models import TicketCard
@@ -18,10 +20,6 @@ from bot.surfaces import card_as_message, card_message, for_ticket_people, parse
 from bot.tickets.card import mirrored_card
 from bot.tickets.refresh import mirrored_or_fetched
 
-# Where the ack function leaves the lazy listener what it acked without answering.
-PROMISE_ARGS = "ticket_promise_args"
-TO_FETCH = "ticket_to_fetch"
-UNMIRRORED = "ticket_unmirrored"
 # Where the matcher leaves the card it found in the mirror, as a message.
 MIRRORED = "ticket_mirrored"
 
@@ -47,15 +45,32 @@ def register(app: App) -> None:
             context[MIRRORED] = message
         return message is not None
 
-    def answer_ticket_command(ack: Ack, command: dict[str, Any], context: BoltContext) -> None:
-        answer_fast(cards, ack, command, context)
+    def answer_ticket_command(
+        ack: Ack,
+        command: dict[str, Any],
+        body: dict[str, Any],
+        respond: Respond,
+        context: BoltContext,
+        client: WebClient,
+    ) -> None:
+        to_finish = answer_fast(cards, ack, command, context)
+        if to_finish is not None:
+            # Handed the request as Bolt parsed it: a lazy listener would have Bolt parse it
+            # again and deep-copy all of it (see acked_then). Only for people who may see
+            # tickets: the check asks Slack, so it is part of the work after the ack.
+            services_of(context).executor.submit(
+                finish_for_ticket_people,
+                to_finish=to_finish,
+                command=command,
+                body=body,
+                respond=respond,
+                context=context,
+                client=client,
+            )
 
-    # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
-    # cards from memory, most of all, skip that under a listener of their own.
+    # Cards from memory answer under a listener of their own, with nothing after the ack.
     app.command("/ticket", matchers=[remembered])(answer_from_mirror)
-    app.command("/ticket")(
-        ack=within_budget(answer_ticket_command), lazy=[for_ticket_people(finish_ticket_command)]
-    )
+    app.command("/ticket")(ack=within_budget(answer_ticket_command), lazy=[])
 
 
 def answer_from_mirror(ack: Ack, context: BoltContext) -> None:
@@ -83,54 +98,65 @@ def card_message_of(services: Services, card: TicketCard | None) -> dict[str, An
     return card_as_message(services, card)
 
 
+@dataclass(frozen=True)
+class ToFinish:
+    """What an ack left to do: a promise to record (its words), or a card to read."""
+
+    promise_args: str | None = None
+    ticket_id: int | None = None
+    # The ack found the ticket missing from the mirror: it comes from Zendesk without looking.
+    unmirrored: bool = False
+
+
 def answer_fast(
     cards: Remembered[TicketCard | None], ack: Ack, command: dict[str, Any], context: BoltContext
-) -> None:
+) -> ToFinish | None:
     """Mistakes are answered in the ack, and so is a card from the mirror for someone known to
-    be allowed to see it; a promise, or a card Zendesk must give, is acked, then done."""
+    be allowed to see it; a promise, or a card Zendesk must give, is acked, and returned to
+    be done after."""
     text = str(command.get("text") or "").strip()
     if not text:
         ack(text=usage_text(None), response_type="ephemeral")
-        return
+        return None
     first, _, rest = text.partition(" ")
     if first.lower() == "promise":
         ack()
-        context[PROMISE_ARGS] = rest
-        return
+        return ToFinish(promise_args=rest)
     ticket_id = parse_ticket_id(text)
     if ticket_id is None:
         ack(text=not_a_ticket_id(text), response_type="ephemeral")
-        return
+        return None
     services = services_of(context)
+    unmirrored = False
     if services.zendesk is not None and remembered_allowed(services, asker_of(command)):
         card = mirrored_card_of(services, cards, ticket_id)
         message = card_message_of(services, card)
         if message is not None:
             ack(response_type="ephemeral", **message)
-            return
-        # Not in the mirror just now: the card comes from Zendesk without looking again.
-        context[UNMIRRORED] = card is None
+            return None
+        unmirrored = card is None
     ack()
-    context[TO_FETCH] = ticket_id
+    return ToFinish(ticket_id=ticket_id, unmirrored=unmirrored)
 
 
-def finish_ticket_command(command: dict[str, Any], respond: Respond, context: BoltContext) -> None:
+def finish_ticket_command(
+    to_finish: ToFinish, command: dict[str, Any], respond: Respond, context: BoltContext
+) -> None:
     """A promise to record, or a card to read from Zendesk, acked a moment ago."""
     services = services_of(context)
-    args: str | None = context.get(PROMISE_ARGS)
-    ticket_id: int | None = context.get(TO_FETCH)
-    if args is not None:
+    if to_finish.promise_args is not None:
         reply = promise_from_command(
             services,
             user=str(command["user_id"]),
-            args=args,
+            args=to_finish.promise_args,
             ticket_of=partial(mirrored_or_fetched, services),
         )
         respond(text=reply, response_type="ephemeral")
-    elif ticket_id is not None:
-        unmirrored = bool(context.get(UNMIRRORED))
+    elif to_finish.ticket_id is not None:
         respond(
             response_type="ephemeral",
-            **card_message(services, ticket_id, unmirrored=unmirrored),
+            **card_message(services, to_finish.ticket_id, unmirrored=to_finish.unmirrored),
         )
-    # Otherwise the ack answered, or it failed and has been reported.
+
+
+finish_for_ticket_people = for_ticket_people(finish_ticket_command)

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from slack_bolt import App
 
+from bot.handlers import ticket_command
 from bot.services import Services
 from tests.doors import MutableClock, SlackDoor, record_app_sql
 from tests.fakes.slack_api import FakeSlack, ResponseCall
@@ -76,6 +79,36 @@ def test_the_card_shows_the_ticket(
         "Normal",
         "Low",
     ]
+
+
+def test_the_card_zendesk_gives_is_read_with_the_request_bolt_parsed(
+    zendesk: FakeZendesk,
+    bolt: App,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The card's work after the ack is handed the request itself: a lazy listener would get
+    a deep copy of it, made by Bolt after parsing it again."""
+    parsed: list[dict[str, Any]] = []
+    handed: list[dict[str, Any]] = []
+
+    def peek(body: dict[str, Any], next: Any) -> None:
+        parsed.append(body)
+        next()
+
+    finish = ticket_command.finish_for_ticket_people
+
+    def recording(**kwargs: Any) -> None:
+        handed.append(kwargs["body"])
+        finish(**kwargs)
+
+    monkeypatch.setattr(ticket_command, "finish_for_ticket_people", recording)
+    bolt.use(peek)
+    assert slack.command("/ticket", "101", user="U1").text == ""
+    assert only_response(fake_slack).body["text"] == "Ticket #101: Printer <on> fire"
+    [body] = handed
+    assert body is parsed[0]
 
 
 def test_a_hash_before_the_number_is_fine(
