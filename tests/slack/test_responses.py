@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import http.client
+from typing import Any
 
 import pytest
 
 from bot.services import Services
+from bot.slack import kept
 from bot.slack.kept import IDLE_S
 from bot.slack.responses import KeptAliveRespond, ResponseUrls, message_of
 from tests.doors import SlackDoor
@@ -124,13 +125,13 @@ def test_a_request_whose_answer_had_begun_is_never_sent_again(
     posts = ResponseUrls(proxied=False)
     url = fake_slack.response_url("r5")
     posts.post(url, {"text": "first"})
-    reading = http.client.HTTPResponse.read
+    reading = kept.Connection.body
 
-    def reset(self: http.client.HTTPResponse, amt: int | None = None) -> bytes:
-        monkeypatch.setattr(http.client.HTTPResponse, "read", reading)
+    def reset(self: kept.Connection, *args: Any) -> tuple[bytes, bool]:
+        monkeypatch.setattr(kept.Connection, "body", reading)
         raise ConnectionResetError("reset while reading the answer")
 
-    monkeypatch.setattr(http.client.HTTPResponse, "read", reset)
+    monkeypatch.setattr(kept.Connection, "body", reset)
     with pytest.raises(ConnectionResetError):
         posts.post(url, {"text": "second"})
     assert [r.body["text"] for r in fake_slack.responses] == ["first", "second"]
