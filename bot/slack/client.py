@@ -18,7 +18,7 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.slack_response import SlackResponse
 
-from bot.slack.kept import Answer, KeptConnections
+from bot.kept import Answer, KeptConnections
 
 Sleep = Callable[[float], None]
 
@@ -99,7 +99,7 @@ def retry_after(response: HttpResponse) -> float:
 
 
 class KeptAliveWebClient(WebClient):
-    """slack_sdk's WebClient, its calls sent over connections kept open (bot.slack.kept).
+    """slack_sdk's WebClient, its calls sent over connections kept open (bot.kept).
 
     WebClient opens a new connection for every call (urllib): towards Slack a TCP and a TLS
     handshake, two round trips more per call. `api_call`, the public method every one of

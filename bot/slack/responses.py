@@ -2,7 +2,7 @@
 
 Bolt's `respond` (slack_sdk's WebhookClient, on urllib) opens a new connection for every post:
 towards Slack a TCP and a TLS handshake, two round trips more before the person sees the
-answer. These go over bot.slack.kept's connections; behind an HTTP proxy, through
+answer. These go over bot.kept's connections; behind an HTTP proxy, through
 WebhookClient, which knows proxies.
 """
 
@@ -16,7 +16,7 @@ from typing import Any
 from slack_bolt.context.respond import Respond
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
-from bot.slack.kept import KeptConnections
+from bot.kept import KeptConnections
 
 TIMEOUT_S = 5.0
 HEADERS = {"Content-Type": "application/json;charset=utf-8", "User-Agent": "rotabot"}

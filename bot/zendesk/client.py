@@ -20,7 +20,7 @@ import httpx
 
 from bot.settings import Settings
 from bot.zendesk.coalesce import Coalescer
-from bot.zendesk.connections import Connections
+from bot.zendesk.connections import TRANSPORT_ERRORS, Connections, Reply
 from bot.zendesk.errors import (
     ZendeskBadCredentials,
     ZendeskError,
@@ -67,7 +67,7 @@ EXPORT_PAGE_SIZE = 1000
 EXPORT_PREFIX = "/api/v2/incremental/"
 
 
-def _retry_after(response: httpx.Response) -> float:
+def _retry_after(response: Reply) -> float:
     raw = response.headers.get("Retry-After", "")
     try:
         return max(0.0, float(raw))
@@ -102,7 +102,11 @@ class ZendeskClient:
         # The API token as a ready-made header: httpx's auth flow, run on every request, costs
         # a sync reading 50k tickets' comments a few seconds of CPU for the same bytes.
         credentials = base64.b64encode(f"{email}/token:{token}".encode()).decode("ascii")
-        self.headers = {"Accept": "application/json", "Authorization": f"Basic {credentials}"}
+        self.headers = {
+            "Accept": "application/json",
+            "Authorization": f"Basic {credentials}",
+            "User-Agent": "rotabot",
+        }
         self.connections = Connections(
             base_url=self.base_url, timeout=timeout, headers=self.headers, transport=transport
         )
@@ -350,7 +354,7 @@ class ZendeskClient:
         if deadline is None:
             deadline = self.limiter.clock() + PATIENCE
         export = path.startswith(EXPORT_PREFIX)
-        # The query is encoded here once: cheaper than httpx merging params each time.
+        # The query is encoded here once, not again at each retry.
         url = f"{path}?{urlencode(params)}" if params else path
         while True:
             try:
@@ -361,9 +365,8 @@ class ZendeskClient:
                     "try again in a few minutes"
                 ) from None
             try:
-                with self.connections.client() as client:
-                    response = client.request(method, url, json=json)
-            except httpx.TransportError as error:
+                response = self.connections.send(method, url, json_body=json, compressed=export)
+            except TRANSPORT_ERRORS as error:
                 failures += 1
                 if failures > MAX_RETRIES:
                     raise ZendeskUnavailable(
@@ -396,7 +399,7 @@ class ZendeskClient:
         log.warning("Zendesk call failed (%s); retrying in %.0f s", why, wait)
         self.sleep(wait)
 
-    def _answer(self, response: httpx.Response, what: str, *, changing: bool) -> Json:
+    def _answer(self, response: Reply, what: str, *, changing: bool) -> Json:
         status = response.status_code
         if status == 404:
             raise ZendeskNotFound(f"Zendesk says {what} does not exist")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import httpx
+from bot.zendesk.connections import Reply
 
 
 class ZendeskError(Exception):
@@ -47,7 +47,7 @@ class ZendeskRejected(ZendeskError):
     """400/422: Zendesk understood the request and refused it (e.g. a closed ticket)."""
 
 
-def _description(response: httpx.Response) -> str:
+def _description(response: Reply) -> str:
     """Zendesk's own words about a refused request, as one short phrase."""
     try:
         body = response.json()

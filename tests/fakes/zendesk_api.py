@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import gzip
 import html
 import json
 import re
@@ -254,6 +255,8 @@ class FakeZendesk:
         self._next_comment_id = 1
         self._requests: list[ZendeskRequest] = []
         self._writes: list[ZendeskWrite] = []
+        # Answers sent gzip-compressed, as asked (see _Handler).
+        self.compressed_answers = 0
         self._faults: list[_Fault] = []
         self._delays: dict[str, float] = {}
         self._events: list[_Event] = []
@@ -1142,6 +1145,14 @@ class _Server(ThreadingHTTPServer):
         super().__init__(address, handler)
 
 
+# Answers longer than this are compressed for a client that accepts gzip.
+GZIP_OVER = 1024
+
+
+def _accepts_gzip(header: str | None) -> bool:
+    return any(part.split(";")[0].strip() == "gzip" for part in (header or "").split(","))
+
+
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     # Small answers must leave at once, not wait on the client's delayed ACK.
@@ -1159,6 +1170,11 @@ class _Handler(BaseHTTPRequestHandler):
         payload = json.dumps(response.body).encode()
         self.send_response(response.status)
         self.send_header("Content-Type", "application/json; charset=utf-8")
+        if _accepts_gzip(self.headers.get("Accept-Encoding")) and len(payload) > GZIP_OVER:
+            # As Zendesk does for a client that asks: the answer compressed on the wire.
+            payload = gzip.compress(payload, compresslevel=1)
+            self.send_header("Content-Encoding", "gzip")
+            self.server.fake.compressed_answers += 1
         self.send_header("Content-Length", str(len(payload)))
         for name, value in response.headers.items():
             self.send_header(name, value)

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
+from bot import kept
+from bot.kept import IDLE_S
 from bot.services import Services
-from bot.slack import kept
-from bot.slack.kept import IDLE_S
 from bot.slack.responses import KeptAliveRespond, ResponseUrls, message_of
 from tests.doors import SlackDoor
 from tests.fakes.slack_api import FakeSlack, ResponseCall

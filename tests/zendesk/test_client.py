@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import httpx
 import pytest
 
@@ -139,7 +141,38 @@ def test_concurrent_requests_each_have_a_connection_and_reuse_it(
     with ThreadPoolExecutor(max_workers=4) as pool:
         found = list(pool.map(lambda _: client.ticket(101)["id"], range(40)))
     assert found == [101] * 40
-    # One HTTP client per request in flight at once, kept for the next ones.
-    assert 1 <= len(client.connections._made) <= 4
+    # One connection per request in flight at once, kept for the next ones.
+    opened = client.connections.kept.opened
+    assert 1 <= opened <= 4
+    client.ticket(101)
+    assert client.connections.kept.opened == opened
+    client.close()  # closes the kept ones: the next request opens its own
+    client.ticket(101)
+    assert client.connections.kept.opened == opened + 1
+
+
+def test_behind_a_proxy_requests_go_through_httpx(
+    client: ZendeskClient, fake_zendesk: FakeZendesk
+) -> None:
+    """httpx knows proxies (HTTPS_PROXY and the like); the kept connections do not."""
+    client.connections.kept.proxied = True
+    assert client.ticket(101)["id"] == 101
+    assert client.ticket(101)["id"] == 101
+    assert client.connections.kept.opened == 0
+    assert len(client.connections._made) == 1  # one httpx client, kept for the second
     client.close()
-    assert client.connections._made == []
+
+
+def test_export_pages_come_compressed_and_cards_do_not(
+    client: ZendeskClient, fake_zendesk: FakeZendesk
+) -> None:
+    """An export page is megabytes of JSON: asked for gzip. A ticket for a card is not."""
+    for n in range(200, 240):
+        fake_zendesk.add_ticket(
+            n, subject=f"Ticket {n}", requester_id=1, created_at=datetime(2026, 11, 2, tzinfo=UTC)
+        )
+    page = client.export_tickets(start_time=0)
+    assert {t["id"] for t in page.tickets} >= set(range(200, 240))
+    assert fake_zendesk.compressed_answers == 1
+    assert client.ticket(200)["id"] == 200
+    assert fake_zendesk.compressed_answers == 1

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import httpx
+import gzip
 
-from bot.zendesk.connections import IDLE_CLIENTS, Connections
+import httpx
+import pytest
+
+from bot.zendesk.connections import IDLE_CLIENTS, TRANSPORT_ERRORS, Connections
+from tests.test_kept import ScriptedServer
 
 
 def connections() -> Connections:
@@ -41,3 +45,29 @@ def test_a_burst_keeps_only_enough_idle_clients_and_closes_the_rest() -> None:
     assert sum(client.is_closed for client in opened) == 3
     pool.close()
     assert all(client.is_closed for client in opened)
+
+
+def test_a_gzip_answer_is_read_and_a_broken_one_is_no_answer() -> None:
+    body = b'{"ticket": {"id": 1}}'
+    server = ScriptedServer(
+        [
+            (
+                b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: %d\r\n\r\n"
+                % len(gzip.compress(body))
+                + gzip.compress(body),
+                False,
+            ),
+            (b"HTTP/1.1 200 OK\r\nContent-Encoding: gzip\r\nContent-Length: 3\r\n\r\nabc", False),
+        ]
+    )
+    pool = Connections(base_url=server.url.rsplit("/api", 1)[0], timeout=5.0, headers={})
+    try:
+        assert pool.send("GET", "/api/x", compressed=True).json() == {"ticket": {"id": 1}}
+        with pytest.raises(TRANSPORT_ERRORS):
+            pool.send("GET", "/api/x", compressed=True)
+        assert [request.split(b"\r\n")[2] for request in server.requests] == [
+            b"Accept-Encoding: gzip"
+        ] * 2
+    finally:
+        pool.close()
+        server.close()

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.slack.kept import KeptConnections
+from bot.kept import KeptConnections
 
 
 class ScriptedServer:
@@ -43,9 +43,12 @@ class ScriptedServer:
                     if not head:
                         break
                     length = next(
-                        int(line.split(b":")[1])
-                        for line in head.split(b"\r\n")
-                        if line.lower().startswith(b"content-length:")
+                        (
+                            int(line.split(b":")[1])
+                            for line in head.split(b"\r\n")
+                            if line.lower().startswith(b"content-length:")
+                        ),
+                        0,
                     )
                     self.requests.append(head + reader.read(length))
                     answer, then_close = self.answers.pop(0)

@@ -1,4 +1,4 @@
-"""HTTP/1.1 connections to Slack kept open between requests, per origin.
+"""HTTP/1.1 connections kept open between requests, per origin (to Slack, and to Zendesk).
 
 slack_sdk's clients (WebClient, WebhookClient, on urllib) open a new connection for every
 call: towards Slack a TCP and a TLS handshake, two round trips more before each answer. Here
@@ -88,7 +88,8 @@ class Connection:
             if any(c in name + value for c in "\r\n\0") or ":" in name:
                 raise ValueError(f"invalid header {name!r}")
             lines.append(f"{name}: {value}")
-        lines.append(f"Content-Length: {len(body)}")
+        if body or method not in ("GET", "HEAD"):
+            lines.append(f"Content-Length: {len(body)}")
         self.sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body)
 
     def status(self) -> tuple[str, int]:
@@ -168,12 +169,16 @@ class KeptConnections:
         timeout: float = TIMEOUT_S,
         clock: Callable[[], float] = time.monotonic,
         proxied: bool | None = None,
+        tls: ssl.SSLContext | None = None,
+        kept_per_origin: int = KEPT_PER_ORIGIN,
     ) -> None:
+        """`tls`: the context for https (by default the system's certificates, as urllib's)."""
         self.timeout, self.clock = timeout, clock
         self.proxied = proxy_in_environment() if proxied is None else proxied
+        self.kept_per_origin = kept_per_origin
         self._lock = threading.Lock()
         self._idle: dict[Origin, list[tuple[float, Connection]]] = {}
-        self._tls: ssl.SSLContext | None = None
+        self._tls = tls
         # Connections opened (not reused) so far: what tests compare.
         self.opened = 0
 
@@ -254,7 +259,7 @@ class KeptConnections:
     def _give_back(self, origin: Origin, connection: Connection) -> None:
         with self._lock:
             kept = self._idle.setdefault(origin, [])
-            if len(kept) < KEPT_PER_ORIGIN:
+            if len(kept) < self.kept_per_origin:
                 kept.append((self.clock(), connection))
                 return
         connection.close()
