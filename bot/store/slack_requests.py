@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 
-from sqlalchemy import Connection, bindparam, delete, insert, text
+from sqlalchemy import Connection, delete, insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
@@ -48,22 +48,49 @@ def remember_slack_request(
     Slack's signature window once it has passed, which is all a forgotten row could allow.
     Raises the driver's error when the database cannot answer in LOCK_WAIT_MS.
     """
+    if engine.dialect.name == "postgresql":
+        return _remember_on_postgresql(engine, signature, signed_at)
     with _one_statement(engine) as connection:
-        if connection.dialect.name == "postgresql":
-            row = connection.execute(
-                _PG_REMEMBER, {"signature": signature, "signed_at": signed_at}
-            ).first()
-            return None if row is None else FirstSeen(dict(row.counts or {}))
-        else:
-            statement = sqlite_insert(SeenSlackRequest).values(
-                signature=signature, signed_at=signed_at
+        statement = sqlite_insert(SeenSlackRequest).values(signature=signature, signed_at=signed_at)
+        found = connection.execute(
+            statement.on_conflict_do_nothing(index_elements=["signature"]).returning(
+                col(SeenSlackRequest.signature)
             )
-            found = connection.execute(
-                statement.on_conflict_do_nothing(index_elements=["signature"]).returning(
-                    col(SeenSlackRequest.signature)
-                )
-            ).first()
+        ).first()
     return None if found is None else FirstSeen(None)
+
+
+def _remember_on_postgresql(
+    engine: Engine, signature: str, signed_at: datetime
+) -> FirstSeen | None:
+    """The statement through the driver, on a connection of the engine's pool (pinged after
+    idling, as every other): SQLAlchemy's execution of it (its statement cache, the result's
+    machinery) cost more CPU than psycopg's round trip, 0.39 against 0.18 ms a request, and
+    every request runs it. The driver's errors come back as SQLAlchemy's, as before."""
+    if signed_at.tzinfo is None:
+        raise ValueError("refusing to store a naive datetime; pass an aware UTC instant")
+    pooled = engine.raw_connection()
+    try:
+        driver = pooled.driver_connection
+        assert driver is not None
+        # Autocommit: the statement commits itself (the door's own engine is in autocommit;
+        # on any other, it is for this statement only, a flag of the driver's, not a round trip).
+        given = driver.autocommit
+        driver.autocommit = True
+        try:
+            row = driver.execute(_PG_REMEMBER, (signature, signed_at.astimezone(UTC))).fetchone()
+        finally:
+            if not driver.closed:
+                driver.autocommit = given
+    except engine.dialect.loaded_dbapi.Error as error:
+        if engine.dialect.is_disconnect(error, pooled.dbapi_connection, None):
+            pooled.invalidate(error)  # the pool connects afresh for the next request
+        raise DBAPIError.instance(
+            _PG_REMEMBER, None, error, engine.dialect.loaded_dbapi.Error, dialect=engine.dialect
+        ) from error
+    finally:
+        pooled.close()
+    return None if row is None else FirstSeen(dict(row[0] or {}))
 
 
 def forget_slack_requests(engine: Engine, *, before: datetime) -> int:
@@ -83,14 +110,14 @@ def forget_slack_requests(engine: Engine, *, before: datetime) -> int:
 # PostgreSQL: the settings go with the statement (SET LOCAL in its own implicit transaction,
 # which it runs first: its row comes from them), so it needs no transaction around it. The
 # lock wait bounds waiting on the same signature being remembered by another process.
-_PG_REMEMBER = text(
+_PG_REMEMBER = (
     "INSERT INTO seen_slack_request (signature, signed_at)"
-    " SELECT CAST(:signature AS varchar), CAST(:signed_at AS timestamptz) FROM ("
+    " SELECT CAST(%s AS varchar), CAST(%s AS timestamptz) FROM ("
     "SELECT set_config('synchronous_commit', 'off', true),"
     f" set_config('lock_timeout', '{LOCK_WAIT_MS}ms', true)) AS settings"
     " ON CONFLICT (signature) DO NOTHING"
     " RETURNING (SELECT json_object_agg(name, count) FROM change_count) AS counts"
-).bindparams(bindparam("signed_at", type_=UTCDateTime()))
+)
 
 
 @contextmanager
