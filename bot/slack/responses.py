@@ -9,6 +9,7 @@ WebhookClient, which knows proxies.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -17,6 +18,8 @@ from slack_bolt.context.respond import Respond
 from slack_sdk.webhook import WebhookClient, WebhookResponse
 
 from bot.kept import KeptConnections
+
+log = logging.getLogger(__name__)
 
 TIMEOUT_S = 5.0
 HEADERS = {"Content-Type": "application/json;charset=utf-8", "User-Agent": "rotabot"}
@@ -38,11 +41,13 @@ class ResponseUrls:
         if self.connections.proxied:
             return WebhookClient(url, timeout=int(TIMEOUT_S)).send_dict(message)
         answer = self.connections.request("POST", url, json.dumps(message).encode(), HEADERS)
+        body = answer.body.decode("utf-8", errors="replace")
+        if answer.status != 200:
+            # A response URL takes five posts within 30 minutes: past that (or gone), Slack
+            # refuses, and the answer is lost. Said in the log; the caller has the status.
+            log.warning("Slack refused a post to a response URL (HTTP %s): %s", answer.status, body)
         return WebhookResponse(
-            url=url,
-            status_code=answer.status,
-            body=answer.body.decode("utf-8", errors="replace"),
-            headers=answer.headers,
+            url=url, status_code=answer.status, body=body, headers=answer.headers
         )
 
     def close(self) -> None:

@@ -8,6 +8,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from collections import defaultdict, deque
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -98,6 +99,11 @@ class _Reply:
         return cls(status, text.encode(), "text/plain; charset=utf-8")
 
 
+# Slack's documented limits on a response URL: this many posts, within this long.
+RESPONSE_URL_USES = 5
+RESPONSE_URL_LIFE_S = 30 * 60
+
+
 class FakeSlack:
     """Slack's Web API and response URLs, served over HTTP from a background thread.
 
@@ -111,6 +117,13 @@ class FakeSlack:
         self._thread: threading.Thread | None = None
         self._calls: list[SlackCall] = []
         self._responses: list[ResponseCall] = []
+        # Slack's limits on a response URL: five posts, within 30 minutes of the request.
+        self._response_issued: dict[str, float] = {}
+        self._response_uses: defaultdict[str, int] = defaultdict(int)
+        # Posts Slack would refuse by those limits: (token, reason).
+        self.refused_responses: list[tuple[str, str]] = []
+        # What the response URL limits are timed by; a test may move it.
+        self.clock: Callable[[], float] = time.monotonic
         self._protocol_errors: list[str] = []
         self._overrides: dict[str, Json] = {}
         self._faults: defaultdict[str, deque[_Fault]] = defaultdict(deque)
@@ -201,7 +214,12 @@ class FakeSlack:
             self._server.close_open_connections()
 
     def response_url(self, token: str = "r1") -> str:
-        """A response_url to put in an interactive payload; posts to it land in `responses`."""
+        """A response_url to put in an interactive payload; posts to it land in `responses`.
+
+        As Slack's, it takes RESPONSE_URL_USES posts within RESPONSE_URL_LIFE_S of being
+        handed out (here: of this call); past either, a post is refused (404)."""
+        with self._lock:
+            self._response_issued.setdefault(token, self.clock())
         return f"{self._origin()}{RESPONSE_PREFIX}{token}"
 
     def _origin(self) -> str:
@@ -450,6 +468,16 @@ class FakeSlack:
             if not isinstance(parsed, dict):
                 self._protocol_errors.append(f"response_url {token}: body is not a JSON object")
                 return _Reply.of_text("invalid_payload", 400)
+            issued = self._response_issued.get(token)
+            refusal = None
+            if issued is not None and self.clock() - issued > RESPONSE_URL_LIFE_S:
+                refusal = "expired_url"
+            elif self._response_uses[token] >= RESPONSE_URL_USES:
+                refusal = "used_url"
+            if refusal is not None:
+                self.refused_responses.append((token, refusal))
+                return _Reply.of_text(refusal, 404)
+            self._response_uses[token] += 1
             self._responses.append(ResponseCall(token, parsed, port))
         return _Reply.of_text("ok")
 

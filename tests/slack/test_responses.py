@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -11,7 +12,7 @@ from bot.kept import IDLE_S
 from bot.services import Services
 from bot.slack.responses import KeptAliveRespond, ResponseUrls, message_of
 from tests.doors import SlackDoor
-from tests.fakes.slack_api import FakeSlack, ResponseCall
+from tests.fakes.slack_api import RESPONSE_URL_LIFE_S, FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
 from tests.handlers.ticket_helpers import ALICE, CLIENT, seed_ticket
 
@@ -84,6 +85,27 @@ def test_a_post_slack_refuses_is_its_answer_not_an_error(fake_slack: FakeSlack) 
     # And the connection is still good for the next post.
     assert posts.post(fake_slack.response_url("r2"), {"text": "found"}).status_code == 200
     assert posts.opened == 1
+    posts.close()
+
+
+def test_a_response_url_takes_five_posts_within_half_an_hour_as_slacks(
+    fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Slack's documented limits, enforced by the fake: a sixth post, or one after 30 minutes,
+    is refused. Rotabot says so in its log and carries on: the status is the caller's."""
+    posts = ResponseUrls(proxied=False)
+    url = fake_slack.response_url("r6")
+    for n in range(5):
+        assert posts.post(url, {"text": f"update {n}"}).status_code == 200
+    with caplog.at_level(logging.WARNING, logger="bot.slack.responses"):
+        assert posts.post(url, {"text": "one too many"}).status_code == 404
+    assert "refused a post to a response URL (HTTP 404): used_url" in caplog.text
+    later = fake_slack.response_url("r7")
+    moved = fake_slack.clock() + RESPONSE_URL_LIFE_S + 1
+    fake_slack.clock = lambda: moved
+    assert posts.post(later, {"text": "too late"}).status_code == 404
+    assert fake_slack.refused_responses == [("r6", "used_url"), ("r7", "expired_url")]
+    assert [r.body["text"] for r in fake_slack.responses] == [f"update {n}" for n in range(5)]
     posts.close()
 
 
