@@ -153,23 +153,10 @@ def two_web_processes(
         assert "Traceback" not in logs, logs
 
 
-def test_writes_through_one_process_or_the_worker_s_sync_are_in_the_next_answer_of_another(
-    two_web_processes: tuple[WebProcess, WebProcess, dict[str, str]],
-    fake_slack: FakeSlack,
-    zendesk: FakeZendesk,
-    zendesk_clock: MutableClock,
-    tmp_path: Path,
+def test_a_swap_through_one_process_is_in_the_other_s_next_rota(
+    two_web_processes: tuple[WebProcess, WebProcess, dict[str, str]], fake_slack: FakeSlack
 ) -> None:
-    # One test, so the slow part (starting processes) is paid once.
-    one, other, env = two_web_processes
-    a_swap_through_one_process_is_in_the_other_s_next_rota(one, other, fake_slack)
-    a_request_replayed_to_the_other_process_is_not_handled_again(one, other, fake_slack)
-    a_ticket_the_sync_changed_shows_its_new_card(one, other, env, zendesk, zendesk_clock, tmp_path)
-
-
-def a_swap_through_one_process_is_in_the_other_s_next_rota(
-    one: WebProcess, other: WebProcess, fake_slack: FakeSlack
-) -> None:
+    one, other, _env = two_web_processes
     one.command("/rota", "add <@U1> <@U2> <@U3>")
     before = FakeSlack.texts(other.command("/rota", ""))
     assert "swapped" not in before and "<@U3>" in before
@@ -199,10 +186,12 @@ def a_swap_through_one_process_is_in_the_other_s_next_rota(
     assert shown is not None and "swapped with <@U2>" in FakeSlack.texts(shown)
 
 
-def a_request_replayed_to_the_other_process_is_not_handled_again(
-    one: WebProcess, other: WebProcess, fake_slack: FakeSlack
+def test_a_request_replayed_to_the_other_process_is_not_handled_again(
+    two_web_processes: tuple[WebProcess, WebProcess, dict[str, str]], fake_slack: FakeSlack
 ) -> None:
     """Each process remembers a request in one statement of its own: the other still knows."""
+    one, other, _env = two_web_processes
+    one.command("/rota", "add <@U1> <@U2> <@U3>")
     body = command_body(
         "/rota",
         "",
@@ -224,14 +213,13 @@ def a_request_replayed_to_the_other_process_is_not_handled_again(
     assert ack_message(one.door.command("/rota", "", settle=False)) is not None
 
 
-def a_ticket_the_sync_changed_shows_its_new_card(
-    one: WebProcess,
-    other: WebProcess,
-    env: dict[str, str],
+def test_a_ticket_the_sync_changed_shows_its_new_card(
+    two_web_processes: tuple[WebProcess, WebProcess, dict[str, str]],
     zendesk: FakeZendesk,
     zendesk_clock: MutableClock,
     tmp_path: Path,
 ) -> None:
+    one, other, env = two_web_processes
     now = zendesk_clock()
     seed_ticket(zendesk)
     zendesk.update_ticket(101, updated_at=now - timedelta(minutes=5))
