@@ -24,6 +24,7 @@ from bot.rota.request import (
     teammates,
 )
 from bot.store import rota as store
+from bot.store import rota_swaps
 
 
 def _cover_lines(covers: list[Cover], today: date) -> str:
@@ -120,7 +121,7 @@ def remove(request: RotaRequest, command: Command) -> Outcome:
             if lines
             else " They had no upcoming weeks."
         )
-    for pending in store.pending_swaps(session=request.session, user_id=leaving):
+    for pending in rota_swaps.pending_swaps(session=request.session, user_id=leaving):
         if pending.rota_id == rota.id:
             pending.status = store.EXPIRED
             request.session.add(pending)
@@ -174,7 +175,7 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
     if theirs is None:
         return Outcome(f"{mention(other)} has no upcoming support week to swap with.")
     assert rota.id is not None
-    swap_request = store.add_swap_request(
+    swap_request = rota_swaps.add_swap_request(
         session=request.session,
         rota_id=rota.id,
         requester=request.user_id,

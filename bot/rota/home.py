@@ -11,7 +11,7 @@ from bot.rota.planner import Planner
 from bot.rota.planning import has_started
 from bot.rota.request import Post, cover_posts
 from bot.store import rota as store
-from bot.store import rota_cover
+from bot.store import rota_cover, rota_swaps
 from bot.worktime import WorkCalendar
 
 HOME_WEEKS = 8
@@ -24,7 +24,7 @@ def home_summaries(
     today = calendar.today(now)
     pending = [
         s
-        for s in store.pending_swaps(session=session, user_id=user_id)
+        for s in rota_swaps.pending_swaps(session=session, user_id=user_id)
         if not has_started(min(s.requester_week, s.target_week), today=today)
     ]
     summaries: list[RotaSummary] = []

@@ -12,6 +12,7 @@ from bot.rota.planner import Planner
 from bot.rota.planning import has_started, swap_weeks
 from bot.rota.request import Post
 from bot.store import rota as store
+from bot.store import rota_swaps
 from bot.store.audit import record_audit
 from bot.store.rota import SwapRequest
 from bot.worktime import WorkCalendar
@@ -36,7 +37,7 @@ def answer_swap(
     user_id: str,
     accept: bool,
 ) -> SwapAnswer:
-    found = store.swap_request(session=session, request_id=request_id, for_update=True)
+    found = rota_swaps.swap_request(session=session, request_id=request_id, for_update=True)
     if found is None:
         return SwapAnswer("This swap request no longer exists.")
     if found.target != user_id:
@@ -132,4 +133,4 @@ def _settle(
 
 def remember_swap_dm(*, session: Session, request_id: int, channel: str, ts: str) -> None:
     """Where the request's DM is, so answering it can update it (shown by no answer)."""
-    store.set_swap_dm(session=session, request_id=request_id, channel=channel, ts=ts)
+    rota_swaps.set_swap_dm(session=session, request_id=request_id, channel=channel, ts=ts)

@@ -9,6 +9,7 @@ from sqlalchemy.engine import Engine
 from bot.rota.planner import Planner
 from bot.rota.swaps import answer_swap
 from bot.store import rota as store
+from bot.store import rota_swaps
 from bot.store.db import session_scope
 from tests.rota.helpers import CALENDAR, NOW, TODAY, make_rota
 
@@ -17,7 +18,7 @@ def test_swap_request_is_answered_once(engine: Engine) -> None:
     rota_id = make_rota(engine, "U1", "U2")
     with session_scope(engine) as session:
         Planner(session, CALENDAR, rota_id, TODAY).refresh(date(2026, 12, 14))
-        request = store.add_swap_request(
+        request = rota_swaps.add_swap_request(
             session=session,
             rota_id=rota_id,
             requester="U2",
@@ -45,4 +46,4 @@ def test_swap_request_is_answered_once(engine: Engine) -> None:
             ("U1", "U2", store.SWAPPED),
             ("U2", "U1", store.SWAPPED),
         ]
-        assert store.pending_swaps(session=session, user_id="U1") == []
+        assert rota_swaps.pending_swaps(session=session, user_id="U1") == []

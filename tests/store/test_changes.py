@@ -18,15 +18,9 @@ from bot.store.changes import (
     read_with_request,
 )
 from bot.store.db import make_engine, session_scope
-from bot.store.rota import (
-    Absence,
-    add_absence,
-    add_swap_request,
-    create_rota,
-    set_swap_dm,
-    swap_request,
-)
+from bot.store.rota import Absence, add_absence, create_rota
 from bot.store.rota_cover import MidWeekCover, midweek_cover, set_cover_dm
+from bot.store.rota_swaps import add_swap_request, set_swap_dm, swap_request
 from bot.store.slack_requests import remember_slack_request
 from tests.store.sources import Source
 
