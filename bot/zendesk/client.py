@@ -31,7 +31,7 @@ from bot.zendesk.errors import (
     ZendeskRateLimited,
     ZendeskRejected,
     ZendeskUnavailable,
-    _description,
+    answer_body,
 )
 from bot.zendesk.limiter import Limiter, OutOfTime
 from bot.zendesk.pages import EventsPage, ExportPage, SearchPage
@@ -392,35 +392,9 @@ class ZendeskClient:
                     )
                 self._back_off(failures, f"{method} {path}: HTTP {status}")
                 continue
-            return self._answer(response, what, changing=method != "GET")
+            return answer_body(response, what, changing=method != "GET")
 
     def _back_off(self, failures: int, why: str) -> None:
         wait = float(2 ** (failures - 1))
         log.warning("Zendesk call failed (%s); retrying in %.0f s", why, wait)
         self.sleep(wait)
-
-    def _answer(self, response: Reply, what: str, *, changing: bool) -> Json:
-        status = response.status_code
-        if status == 404:
-            raise ZendeskNotFound(f"Zendesk says {what} does not exist")
-        if status == 401:
-            raise ZendeskBadCredentials(
-                "Zendesk refused Rotabot's credentials (401): "
-                "check ZENDESK_EMAIL and ZENDESK_API_TOKEN"
-            )
-        if status == 403:
-            raise ZendeskNotAllowed(
-                f"Zendesk does not allow Rotabot's user to read or change {what} (403)"
-            )
-        if status >= 400:
-            request = "change" if changing else "request"
-            raise ZendeskRejected(f"Zendesk refused the {request}: {_description(response)}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise ZendeskUnavailable(
-                f"Zendesk answered HTTP {status} without JSON; try again in a few minutes"
-            ) from None
-        if not isinstance(body, dict):
-            raise ZendeskUnavailable("Zendesk answered with an unexpected shape")
-        return body

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot.zendesk.connections import Reply
 
 
@@ -73,3 +75,30 @@ def _description(response: Reply) -> str:
         if isinstance(value, dict) and isinstance(value.get("message"), str):
             return str(value["message"])
     return f"HTTP {response.status_code}"
+
+
+def answer_body(response: Reply, what: str, *, changing: bool) -> dict[str, Any]:
+    """The JSON object Zendesk answered, or the ZendeskError its status means."""
+    status = response.status_code
+    if status == 404:
+        raise ZendeskNotFound(f"Zendesk says {what} does not exist")
+    if status == 401:
+        raise ZendeskBadCredentials(
+            "Zendesk refused Rotabot's credentials (401): check ZENDESK_EMAIL and ZENDESK_API_TOKEN"
+        )
+    if status == 403:
+        raise ZendeskNotAllowed(
+            f"Zendesk does not allow Rotabot's user to read or change {what} (403)"
+        )
+    if status >= 400:
+        request = "change" if changing else "request"
+        raise ZendeskRejected(f"Zendesk refused the {request}: {_description(response)}")
+    try:
+        body = response.json()
+    except ValueError:
+        raise ZendeskUnavailable(
+            f"Zendesk answered HTTP {status} without JSON; try again in a few minutes"
+        ) from None
+    if not isinstance(body, dict):
+        raise ZendeskUnavailable("Zendesk answered with an unexpected shape")
+    return body
