@@ -10,7 +10,7 @@ Deleted and merged tickets leave the mirror, and their open promises every list.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -33,7 +33,6 @@ from bot.store.tickets import (
     write_ticket_rows,
 )
 from bot.store.zendesk_people import (
-    AGENT_ROLES,
     known_organization_ids,
     known_user_ids,
     seen_in_mirror,
@@ -49,6 +48,12 @@ from bot.store.zendesk_sync import (
 )
 from bot.zendesk.activity import changes_for_figures, our_replies, time_spent
 from bot.zendesk.client import ZendeskClient
+from bot.zendesk.comments import (
+    SUMMARY_COLUMNS,
+    merge_summary,
+    summarize_comments,
+    summary_row,
+)
 from bot.zendesk.values import as_int, parse_zendesk_time
 
 log = logging.getLogger(__name__)
@@ -63,13 +68,6 @@ class MirrorSource(SessionSource, Protocol):
 Json = dict[str, Any]
 # Zendesk closes a ticket merged into another with this tag.
 MERGED_TAG = "closed_by_merge"
-SUMMARY_COLUMNS = (
-    "last_agent_public_reply_at",
-    "last_agent_public_reply_by",
-    "last_requester_comment_at",
-    "client_comment",
-    "last_comment_id",
-)
 # A ticket's columns before its first write, as far as writing it reads them.
 NEW_TICKET: Row = {
     "priority": None,
@@ -81,53 +79,6 @@ NEW_TICKET: Row = {
     "last_comment_id": None,
     "time_spent": None,
 }
-# The client's last comment is kept this long: enough to tell its tone and quote it.
-CLIENT_COMMENT_LIMIT = 2000
-
-
-# --- comments -----------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CommentSummary:
-    last_agent_public_reply_at: datetime | None = None
-    last_agent_public_reply_by: int | None = None
-    last_requester_comment_at: datetime | None = None
-    last_comment_id: int | None = None
-    # What the client's last public comment says (its start), for the tone of the ticket.
-    last_requester_comment: str | None = None
-
-
-def comment_text(comment: Json) -> str:
-    """A comment's words without markup, clipped to what the mirror keeps."""
-    body = comment.get("plain_body") or comment.get("body") or ""
-    return str(body).strip()[:CLIENT_COMMENT_LIMIT]
-
-
-def summarize_comments(
-    comments: Iterable[Json], *, requester_id: int | None, roles: dict[int, str]
-) -> CommentSummary:
-    """Our last public reply (an agent's public comment) and the client's last public comment."""
-    reply_at: datetime | None = None
-    reply_by: int | None = None
-    client_at: datetime | None = None
-    client_said: str | None = None
-    last_id: int | None = None
-    for comment in comments:
-        comment_id = as_int(comment.get("id"))
-        if comment_id is not None and (last_id is None or comment_id > last_id):
-            last_id = comment_id
-        created = parse_zendesk_time(comment.get("created_at"))
-        author = as_int(comment.get("author_id"))
-        if created is None or author is None or not comment.get("public", False):
-            continue
-        if roles.get(author) in AGENT_ROLES:
-            if reply_at is None or created >= reply_at:
-                reply_at, reply_by = created, author
-        elif author == requester_id or roles.get(author) == "end-user":
-            if client_at is None or created >= client_at:
-                client_at, client_said = created, comment_text(comment) or None
-    return CommentSummary(reply_at, reply_by, client_at, last_id, client_said)
 
 
 # --- what was read from Zendesk, and writing it -------------------------------------------
@@ -254,7 +205,7 @@ def write_read(
         before = latest.get(ticket_id) or mirrored.get(ticket_id)
         row = ticket_row(before, data, ticket_id=ticket_id, now=now)
         if before is None and ticket_id in pending:
-            _merge_summary(row, pending[ticket_id])
+            merge_summary(row, pending[ticket_id])
         _fill_from_metrics(row, metrics.get(ticket_id), before=read.history_before)
         if read.time_spent_field is not None:
             row["time_spent"] = time_spent(data, read.time_spent_field)
@@ -287,7 +238,7 @@ def write_read(
                 ticket_id, dict(pending.get(ticket_id) or dict.fromkeys(SUMMARY_COLUMNS))
             )
             row["id"] = ticket_id
-        _merge_summary(row, summary_row(summary))
+        merge_summary(row, summary_row(summary))
     write_ticket_rows(session=session, rows=list(latest.values()), mirrored=mirrored.keys())
     save_pending_comments(session=session, rows=list(waiting.values()), known=pending.keys())
     # Every ticket mirrored for the first time, not only those whose pending comments were read
@@ -300,38 +251,6 @@ def write_read(
     activity.extend(our_replies(session, read.comments, latest, roles))
     record_activity(session=session, rows=activity)
     return ids
-
-
-def summary_row(summary: CommentSummary) -> Row:
-    return {
-        "last_agent_public_reply_at": summary.last_agent_public_reply_at,
-        "last_agent_public_reply_by": summary.last_agent_public_reply_by,
-        "last_requester_comment_at": summary.last_requester_comment_at,
-        "client_comment": summary.last_requester_comment,
-        "last_comment_id": summary.last_comment_id,
-    }
-
-
-def _merge_summary(row: Row, newer: Row) -> None:
-    """Move the row's comment summary forward to what `newer` saw, never back."""
-    reply_at = newer.get("last_agent_public_reply_at")
-    if reply_at is not None and (
-        row.get("last_agent_public_reply_at") is None
-        or reply_at >= row["last_agent_public_reply_at"]
-    ):
-        row["last_agent_public_reply_at"] = reply_at
-        row["last_agent_public_reply_by"] = newer.get("last_agent_public_reply_by")
-    client_at = newer.get("last_requester_comment_at")
-    if client_at is not None and (
-        row.get("last_requester_comment_at") is None or client_at > row["last_requester_comment_at"]
-    ):
-        row["last_requester_comment_at"] = client_at
-        row["client_comment"] = newer.get("client_comment")
-    comment_id = newer.get("last_comment_id")
-    if comment_id is not None and (
-        row.get("last_comment_id") is None or comment_id > row["last_comment_id"]
-    ):
-        row["last_comment_id"] = comment_id
 
 
 def _fill_from_metrics(row: Row, metrics: Json | None, *, before: datetime | None) -> None:

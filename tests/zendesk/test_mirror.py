@@ -6,17 +6,15 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.zendesk.activity import changes_for_figures, time_spent
-from bot.zendesk.events import comments_by_ticket
-from bot.zendesk.mirror import (
+from bot.zendesk.comments import (
     CLIENT_COMMENT_LIMIT,
     CommentSummary,
-    _merge_summary,
-    is_gone,
+    merge_summary,
     summarize_comments,
     summary_row,
-    ticket_row,
-    user_row,
 )
+from bot.zendesk.events import comments_by_ticket
+from bot.zendesk.mirror import is_gone, ticket_row, user_row
 from bot.zendesk.values import parse_zendesk_time
 
 ROLES = {1: "end-user", 2: "end-user", 7: "agent", 8: "admin"}
@@ -118,7 +116,7 @@ def test_a_summary_only_moves_forward_so_reading_comments_twice_changes_nothing(
     late = [comment(12, 1, "2026-11-30T12:00:00Z")]
     row: dict[str, Any] = {}
     for batch in (early, late, early, late):
-        _merge_summary(row, summary_row(summarize_comments(batch, requester_id=1, roles=ROLES)))
+        merge_summary(row, summary_row(summarize_comments(batch, requester_id=1, roles=ROLES)))
 
     assert row == {
         "last_agent_public_reply_at": when("2026-11-30T10:00:00Z"),
@@ -134,7 +132,7 @@ def test_the_client_s_words_move_forward_with_their_time_whatever_order_events_c
     late = [comment(12, 1, "2026-11-30T12:00:00Z") | {"body": "Third time I ask!"}]
     row: dict[str, Any] = {}
     for batch in (late, early):
-        _merge_summary(row, summary_row(summarize_comments(batch, requester_id=1, roles=ROLES)))
+        merge_summary(row, summary_row(summarize_comments(batch, requester_id=1, roles=ROLES)))
     assert row["client_comment"] == "Third time I ask!"
 
 
