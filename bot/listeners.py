@@ -16,6 +16,7 @@ from slack_sdk.webhook import WebhookClient
 from bot.services import SERVICES_KEY, Services, services_of
 from bot.slack.post import post
 from bot.slack.responses import message_of
+from bot.store.changes import carrying_counts
 from bot.store.slack_events import forget_slack_event
 
 log = logging.getLogger(__name__)
@@ -77,7 +78,9 @@ def acked_then(listener: Callable[..., None]) -> Callable[..., None]:
     def ack_function(**kwargs: Any) -> None:
         kwargs["ack"]()
         given = {name: kwargs[name] for name in names}
-        services_of(kwargs["context"]).executor.submit(lambda: listener(**given))
+        # The change counts read with the request serve the work too (bot.store.changes).
+        work = carrying_counts(lambda: listener(**given))
+        services_of(kwargs["context"]).executor.submit(work)
 
     return asking_for(ack_function, ["ack", *names], listener)
 
@@ -164,7 +167,7 @@ def within_budget(ack_function: Callable[..., None]) -> Callable[..., None]:
                 if late:
                     answer_late(late[0], held, outcome.get("error"), body, kwargs["client"])
 
-        services_of(context).executor.submit(run)
+        services_of(context).executor.submit(carrying_counts(run))
         finished.wait(float(context.get(ACK_BUDGET_KEY, ACK_BUDGET)))
         with lock:
             if finished.is_set():

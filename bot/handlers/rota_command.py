@@ -15,6 +15,7 @@ from bot.figures import client_columns
 from bot.listeners import after_ack, report_failure, within_budget
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
+from bot.rota.plans import plans_of
 from bot.rota.request import GroupLookup, Outcome, RotaRequest, bots_among
 from bot.rota.surfaces import remove_topic_line, sync_surfaces
 from bot.services import Services, services_of
@@ -207,6 +208,9 @@ def run(
     group = look_up_group(client, parsed) if parsed.name == "group" else None
     # Kept for the calendar feed, which never asks Slack: the names not stored already.
     names = people.names_to_store()
+    # Asking to swap one's next week may answer from the plan read a moment ago: the count
+    # that says whether it holds is taken before the transaction begins.
+    plans = plans_of(services) if parsed.name == "swap" and not parsed.words else None
     with services.session() as session:
         remember_names(session=session, names=names, now=now)
         outcome = run_command(
@@ -220,6 +224,7 @@ def run(
                 public_url=services.settings.public_url,
                 group=group,
                 client_columns=client_columns(services.settings, services.calendar),
+                plans=plans,
             ),
             parsed,
         )

@@ -16,7 +16,8 @@ from bot.services import services_of
 from bot.store.tickets import Ticket
 from bot.surfaces import card_message, for_ticket_people, parse_ticket_id, ticket_message
 from bot.tickets.card import card_in
-from bot.tickets.priority import change_priority, confirm_priority
+from bot.tickets.priority import change_priority, confirm_priority, confirm_seen
+from bot.tickets.remembered import facts_generation, remember_facts, remembered_facts
 from bot.zendesk.client import ZendeskError
 
 OUT_OF_DATE = "That card is out of date; type `/ticket ID` to see the ticket again."
@@ -35,9 +36,19 @@ def priority_right_clicked(
     if ticket_id is None:
         respond(text=usage_text(OUT_OF_DATE), replace_original=False, response_type="ephemeral")
         return
+    slack_user = body["user"]["id"]
+    seen = remembered_facts(services, ticket_id)
+    if seen is not None and seen.assignee_match_is_fresh(services.now()):
+        # Nothing the card shows has changed since it was read, in any process: the review
+        # is written, and the card shows it, with nothing read again.
+        review = confirm_seen(services, ticket_id, slack_user=slack_user)
+        reviewed = replace(seen, review=review)
+        respond(replace_original=True, **ticket_message(services, seen.ticket, card=reviewed))
+        return
     # The card is read in the transaction that records the review, just before it (unless its
     # assignee's Slack match is due a check, which is made outside it), then shows it.
     cards: list[TicketCard] = []
+    generation = facts_generation(services)
 
     def read_card(session: Session, confirmed: Ticket) -> None:
         card = card_in(services, session, confirmed)
@@ -45,14 +56,15 @@ def priority_right_clicked(
             cards.append(card)
 
     try:
-        confirmed = confirm_priority(
-            services, ticket_id, slack_user=body["user"]["id"], also=read_card
-        )
+        confirmed = confirm_priority(services, ticket_id, slack_user=slack_user, also=read_card)
     except ZendeskError as error:
         notice = change_refused_text(str(error))
         respond(replace_original=True, **card_message(services, ticket_id, notice=notice))
         return
     card = replace(cards[0], review=confirmed.review) if cards else None
+    if card is not None:
+        # The next click on this card writes its review without reading the card again.
+        remember_facts(services, card, generation=generation)
     respond(replace_original=True, **ticket_message(services, confirmed.ticket, card=card))
 
 

@@ -15,20 +15,19 @@ from bot.blocks.ticket import not_a_ticket_id, usage_text
 from bot.listeners import within_budget
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
-from bot.store.changes import FACTS_KEPT, TICKET_CARD, Remembered
 from bot.surfaces import card_as_message, card_message, for_ticket_people, parse_ticket_id
-from bot.tickets.card import mirrored_card
 from bot.tickets.refresh import mirrored_or_fetched
+from bot.tickets.remembered import card_from_mirror, remembered_card
 
 # Where the matcher leaves the card it found in the mirror, as a message.
 MIRRORED = "ticket_mirrored"
 
 
 def register(app: App) -> None:
-    # A card is remembered until a commit in any process writes a table it shows. It holds the
-    # mirror's facts only: its "age" and "waiting" lines are worked out at each answer, and the
-    # assignee's Slack match is checked for freshness then too (card_message_of).
-    cards: Remembered[TicketCard | None] = Remembered(TICKET_CARD, max_age=FACTS_KEPT)
+    # A card is remembered until a commit in any process writes a table it shows (see
+    # bot.tickets.remembered). It holds the mirror's facts only: its "age" and "waiting" lines
+    # are worked out at each answer, and the assignee's Slack match is checked for freshness
+    # then too (card_message_of).
 
     def remembered(command: dict[str, Any], context: BoltContext) -> bool:
         """A card shown a moment ago, asked by someone known to be allowed to see it: the
@@ -39,8 +38,7 @@ def register(app: App) -> None:
         services = services_of(context)
         if not remembered_allowed(services, asker_of(command)):
             return False
-        found = cards.fresh(ticket_id, services)
-        message = None if found is None else card_message_of(services, found[0])
+        message = card_message_of(services, remembered_card(services, ticket_id))
         if message is not None:
             context[MIRRORED] = message
         return message is not None
@@ -53,7 +51,7 @@ def register(app: App) -> None:
         context: BoltContext,
         client: WebClient,
     ) -> None:
-        to_finish = answer_fast(cards, ack, command, context)
+        to_finish = answer_fast(ack, command, context)
         if to_finish is not None:
             # Handed the request as Bolt parsed it: a lazy listener would have Bolt parse it
             # again and deep-copy all of it (see acked_then). Only for people who may see
@@ -77,19 +75,6 @@ def answer_from_mirror(ack: Ack, context: BoltContext) -> None:
     ack(response_type="ephemeral", **context[MIRRORED])
 
 
-def mirrored_card_of(
-    services: Services, cards: Remembered[TicketCard | None], ticket_id: int
-) -> TicketCard | None:
-    """The card from the mirror alone, asking neither Zendesk nor Slack; None when the
-    mirror lacks the ticket."""
-    return cards.get_or_read(
-        ticket_id,
-        lambda: mirrored_card(services, ticket_id),
-        keep=lambda found: found is not None,
-        source=services,
-    )
-
-
 def card_message_of(services: Services, card: TicketCard | None) -> dict[str, Any] | None:
     if services.zendesk is None or card is None:
         return None
@@ -108,9 +93,7 @@ class ToFinish:
     unmirrored: bool = False
 
 
-def answer_fast(
-    cards: Remembered[TicketCard | None], ack: Ack, command: dict[str, Any], context: BoltContext
-) -> ToFinish | None:
+def answer_fast(ack: Ack, command: dict[str, Any], context: BoltContext) -> ToFinish | None:
     """Mistakes are answered in the ack, and so is a card from the mirror for someone known to
     be allowed to see it; a promise, or a card Zendesk must give, is acked, and returned to
     be done after."""
@@ -129,7 +112,7 @@ def answer_fast(
     services = services_of(context)
     unmirrored = False
     if services.zendesk is not None and remembered_allowed(services, asker_of(command)):
-        card = mirrored_card_of(services, cards, ticket_id)
+        card = card_from_mirror(services, ticket_id)
         message = card_message_of(services, card)
         if message is not None:
             ack(response_type="ephemeral", **message)

@@ -9,7 +9,9 @@ from bot.blocks.rota import mention, swap_request_blocks, swap_request_text, wee
 from bot.dates import parse_date
 from bot.rota.cover import ask_for_cover
 from bot.rota.parse import DEFAULT_SHOWN, Command, UsageError, split_range
-from bot.rota.planning import Cover, has_started, rotate_after
+from bot.rota.planner import Planner
+from bot.rota.planning import WEEK, Cover, has_started, rotate_after
+from bot.rota.plans import SwapPlan
 from bot.rota.request import (
     REFUSED,
     Outcome,
@@ -138,21 +140,33 @@ def remove(request: RotaRequest, command: Command) -> Outcome:
 
 
 def swap(request: RotaRequest, command: Command) -> Outcome:
-    rota = channel_rota(request)
+    # A swap for "my next week" reads the plan remembered a moment ago, if it still holds.
+    remembered = (
+        None
+        if command.words or request.plans is None
+        else request.plans.get(request.channel_id, request.today)
+    )
+    rota = channel_rota(request) if remembered is None else None
     (other,) = command.users
     teammates(request, [other])
-    assert rota.id is not None
-    members = store.members(session=request.session, rota_id=rota.id)
-    order = [m.user_id for m in members]
+    members = None
+    if rota is None:
+        assert remembered is not None
+        order = list(remembered.order)
+    else:
+        assert rota.id is not None
+        members = store.members(session=request.session, rota_id=rota.id)
+        order = [m.user_id for m in members]
     if request.user_id not in order:
         return Outcome("Only people on this rota can swap weeks: you have none to swap.")
     if other == request.user_id:
         raise UsageError("You can't swap with yourself: name a teammate, e.g. `swap @bob`.")
     if other not in order:
         raise not_member(other, order)
-    planner = request.planner(rota, members=members)
     today = request.today
+    planner = None if rota is None else request.planner(rota, members=members)
     if command.words:
+        assert rota is not None and planner is not None
         day = parse_date(" ".join(command.words), today=today, calendar=request.calendar)
         week_start = request.calendar.week_start(day)
         if has_started(week_start, today=today):
@@ -160,43 +174,69 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
                 f"The week {week_label(week_start, today=today)} has already started: "
                 "only weeks that haven't started can be swapped."
             )
-        mine = planner.week_at(week_start)
-        if mine is None or mine.user_id != request.user_id:
-            holder = f"{mention(mine.user_id)} is" if mine else "nobody is planned yet"
+        week = planner.week_at(week_start)
+        if week is None or week.user_id != request.user_id:
+            holder = f"{mention(week.user_id)} is" if week else "nobody is planned yet"
             return Outcome(
                 f"You're not on support in the week {week_label(week_start, today=today)}: "
                 f"{holder}. Give a date in one of your weeks, or leave it out for your next one."
             )
+        mine = week.week_start
+        found = planner.next_week_of(other, exclude=mine)
+        theirs = None if found is None else found.week_start
+        channel = rota.channel_id
     else:
-        mine = planner.next_week_of(request.user_id)
-        if mine is None:
+        plan = remembered or read_plan(request, planner, order)
+        channel = plan.channel_id
+        next_week = plan.next_week_of(request.user_id)
+        if next_week is None:
             return Outcome("You have no upcoming support week to swap.")
-    theirs = planner.next_week_of(other, exclude=mine.week_start)
+        mine = next_week
+        theirs = plan.next_week_of(other, exclude=mine)
     if theirs is None:
         return Outcome(f"{mention(other)} has no upcoming support week to swap with.")
-    assert rota.id is not None
+    rota_id = rota.id if rota is not None else remembered.rota_id if remembered else None
+    assert rota_id is not None
     swap_request = rota_swaps.add_swap_request(
         session=request.session,
-        rota_id=rota.id,
+        rota_id=rota_id,
         requester=request.user_id,
         target=other,
-        requester_week=mine.week_start,
-        target_week=theirs.week_start,
+        requester_week=mine,
+        target_week=theirs,
         now=request.now,
     )
     assert swap_request.id is not None
-    request.audit(rota, "rota.swap.requested", request=swap_request.id, target=other)
+    request.audit_in(channel, "rota.swap.requested", request=swap_request.id, target=other)
     dm = Post(
         other,
-        swap_request_text(swap_request, channel_id=rota.channel_id, today=today),
-        swap_request_blocks(swap_request, channel_id=rota.channel_id, today=today),
+        swap_request_text(swap_request, channel_id=channel, today=today),
+        swap_request_blocks(swap_request, channel_id=channel, today=today),
         swap_request_id=swap_request.id,
     )
     return Outcome(
-        f"I've asked {mention(other)} to take your week {week_label(mine.week_start, today=today)} "
-        f"for theirs, {week_label(theirs.week_start, today=today)}. I'll tell you their answer.",
-        posts=[dm, *request.cover_notices(planner)],
+        f"I've asked {mention(other)} to take your week {week_label(mine, today=today)} "
+        f"for theirs, {week_label(theirs, today=today)}. I'll tell you their answer.",
+        posts=[dm, *([] if planner is None else request.cover_notices(planner))],
     )
+
+
+def read_plan(request: RotaRequest, planner: Planner | None, order: list[str]) -> SwapPlan:
+    """The weeks to come as `planner` leaves them (published, cover arranged), through the
+    furthest anyone's next week can be; remembered when reading them wrote nothing."""
+    assert planner is not None
+    horizon = planner.this_week + (len(order) + 1) * WEEK
+    planner.refresh(horizon)
+    plan = SwapPlan(
+        rota_id=planner.rota_id,
+        channel_id=request.channel_id,
+        order=tuple(order),
+        horizon=horizon,
+        upcoming=tuple((week.week_start, week.user_id) for week in planner.upcoming()),
+    )
+    if not planner.wrote and request.plans is not None:
+        request.plans.keep(request.today, plan)
+    return plan
 
 
 def away(request: RotaRequest, command: Command) -> Outcome:

@@ -42,6 +42,8 @@ class Planner:
     _refreshed: date | None = field(default=None, init=False, repr=False)
     # The weeks `upcoming` read, until this planner publishes more.
     _upcoming: list[RotaWeek] | None = field(default=None, init=False, repr=False)
+    # Whether it has published weeks or rearranged any for cover: what it read has changed.
+    wrote: bool = field(default=False, init=False)
 
     @property
     def this_week(self) -> date:
@@ -64,6 +66,7 @@ class Planner:
         if not plan:
             return
         self._upcoming = None
+        self.wrote = True
         if not store.publish_weeks(session=self.session, rota_id=self.rota_id, plan=plan):
             # Another request published these weeks a moment ago; its weeks stand.
             log.info("rota %s: weeks were published concurrently", self.rota_id)
@@ -123,6 +126,7 @@ class Planner:
             if week is None:
                 return
             tried.add(week.week_start)
+            self.wrote = True
             # The coverer's next week must be published to be given back.
             self.publish(week.week_start + (len(order) + 1) * WEEK)
             upcoming = self.upcoming()

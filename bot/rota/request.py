@@ -14,6 +14,7 @@ from bot.blocks.rota import DaysCover, ShownWeek, mention, rota_blocks, rota_tex
 from bot.rota.parse import UsageError
 from bot.rota.planner import Planner
 from bot.rota.planning import Cover
+from bot.rota.plans import Plans
 from bot.store import rota as store
 from bot.store import rota_cover as covers
 from bot.store.audit import record_audit
@@ -94,6 +95,8 @@ class RotaRequest:
     group: GroupLookup | None = None
     # The per-client table's columns (see bot.figures); empty: no Zendesk.
     client_columns: list[Any] = field(default_factory=list)
+    # The plans remembered for `/rota swap` (bot.rota.plans); None: read them every time.
+    plans: Plans | None = None
 
     @property
     def today(self) -> date:
@@ -109,11 +112,15 @@ class RotaRequest:
         return cover_posts(planner.covers, channel=self.channel_id, today=self.today)
 
     def audit(self, rota: Rota, action: str, **detail: Any) -> None:
+        self.audit_in(rota.channel_id, action, **detail)
+
+    def audit_in(self, channel_id: str, action: str, **detail: Any) -> None:
+        """`audit`, for a rota known by its channel."""
         record_audit(
             session=self.session,
             actor=self.user_id,
             action=action,
-            scope=rota.channel_id,
+            scope=channel_id,
             detail=detail,
             at=self.now,
         )

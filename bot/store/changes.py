@@ -185,18 +185,36 @@ def read_with_request(counts: Mapping[str, int]) -> None:
     _request.counts = dict(counts)
 
 
+def carrying_counts(work: Callable[[], T]) -> Callable[[], T]:
+    """`work`, to run on another thread for the request this thread is answering, with the
+    counts read with the request (as `read_with_request`); `work` itself when there are none."""
+    counts = getattr(_request, "counts", None)
+    if counts is None:
+        return work
+
+    def carried() -> T:
+        with one_request():
+            read_with_request(counts)
+            return work()
+
+    return carried
+
+
 # What `/rota show` reads.
 ROTA = Watch(
     "rota",
     {"rota", "rota_member", "rota_week", "absence", "client_lead", "swap_request", "midweek_cover"},
     slot=0,
 )
-# Everything a ticket card shows.
+# Everything a ticket card shows but its last priority review.
 TICKET_CARD = Watch(
-    "ticket_card",
-    {"ticket", "zendesk_user", "zendesk_organization", "priority_review", "promise"},
-    slot=1,
+    "ticket_card", {"ticket", "zendesk_user", "zendesk_organization", "promise"}, slot=1
 )
+# Priority reviews, which clicks on cards write: apart, so a click forgets no card's facts.
+REVIEWS = Watch("priority_review", {"priority_review"}, slot=2)
+# Who holds which week, and who is away: what `/rota swap` reads before asking (see
+# bot.rota.plans). Not swap requests, so asking for a swap forgets no plan.
+ROTA_PLAN = Watch("rota_plan", {"rota", "rota_member", "rota_week", "absence"}, slot=3)
 
 
 def _mark(session: Session, table: str | None) -> None:
@@ -316,18 +334,28 @@ class Remembered(Generic[T]):
             now = self.clock()
             answer = read()
             if keep(answer):
-                with self._lock:
-                    self._answers[key] = (generation, now, answer)
-                    self._answers.move_to_end(key)
-                    while len(self._answers) > self.size:
-                        self._answers.popitem(last=False)
+                self.remember(key, answer, generation, at=now)
         with self._lock:
             self._reading.pop(key, None)
         return answer
 
+    def remember(
+        self, key: Hashable, answer: T, generation: int, *, at: float | None = None
+    ) -> None:
+        """Remember an answer read after the watch's count was `generation` (taken first)."""
+        with self._lock:
+            self._answers[key] = (generation, self.clock() if at is None else at, answer)
+            self._answers.move_to_end(key)
+            while len(self._answers) > self.size:
+                self._answers.popitem(last=False)
+
     def fresh(self, key: Hashable, source: SessionSource) -> tuple[T] | None:
         """The remembered answer (in a 1-tuple) if it is still good; None to read it again."""
         return self._fresh(key, self.watch.generation(source))
+
+    def fresh_at(self, key: Hashable, generation: int) -> tuple[T] | None:
+        """As `fresh`, with the watch's count taken already (before a transaction began)."""
+        return self._fresh(key, generation)
 
     def _fresh(self, key: Hashable, generation: int) -> tuple[T] | None:
         now = self.clock()

@@ -50,6 +50,15 @@ def confirm_priority(
         return Confirmed(ticket, _reviewed(session, ticket_id, slack_user, services, source))
 
 
+def confirm_seen(
+    services: Services, ticket_id: int, *, slack_user: str, source: str = "card"
+) -> PriorityReview:
+    """*Priority is right* on a ticket whose card is remembered from the mirror, unchanged
+    since in any process (bot.tickets.remembered): the review is written, nothing read."""
+    with services.session() as session:
+        return _reviewed(session, ticket_id, slack_user, services, source)
+
+
 def _reviewed(
     session: Session, ticket_id: int, slack_user: str, services: Services, source: str
 ) -> PriorityReview:

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from tests.doors import MutableClock, SlackDoor, ack_message
+from datetime import date
+
+from bot.services import Services
+from bot.settings import Settings
+from bot.store import rota as store
+from bot.store.db import make_engine, session_scope
+from tests.doors import MutableClock, SlackDoor, ack_message, record_app_sql
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.rota_helpers import at_london, dms_to, rota
 
@@ -209,3 +215,40 @@ def test_a_swap_naming_someone_slack_just_described_is_answered_in_the_ack(
     assert len(fake_slack.calls_to("users.info")) == asked + 1
     (reply,) = fake_slack.responses[before:]
     assert FakeSlack.texts(reply).startswith("I've asked <@U1> to take your week")
+
+
+def test_swaps_asked_in_a_row_read_the_plan_once_until_another_process_changes_it(
+    slack: SlackDoor, fake_slack: FakeSlack, services: Services, settings: Settings
+) -> None:
+    """A swap request changes no week: the plan a swap read (having written nothing) answers
+    the next swap, until a commit in any process writes the rota, its weeks or an absence."""
+    start(slack, fake_slack)
+    rota(slack, fake_slack, "swap <@U3>", user="U2")  # publishes the weeks to come
+    rota(slack, fake_slack, "swap <@U2>", user="U1")  # reads them, writing nothing
+    statements: list[str] = []
+    record_app_sql(services.engine, statements)
+    reply = rota(slack, fake_slack, "swap <@U1>", user="U3")
+    assert reply == (
+        "I've asked <@U1> to take your week Mon 14 Dec – Fri 18 Dec for theirs, "
+        "Mon 21 Dec – Fri 25 Dec. I'll tell you their answer."
+    )
+    read = [s for s in statements if s.startswith("SELECT") and "change_count" not in s]
+    assert read == []
+    assert any(s.startswith("INSERT INTO swap_request") for s in statements)
+    # Another process (its own engine on the same database) gives U2's week to U3.
+    other = make_engine(settings.database_url)
+    try:
+        with session_scope(other) as session:
+            found = store.rota_for_channel(session=session, channel_id="C1")
+            assert found is not None and found.id is not None
+            (week,) = store.weeks(
+                session=session, rota_id=found.id, first=date(2026, 12, 7), last=date(2026, 12, 7)
+            )
+            week.user_id = "U3"
+            session.add(week)
+    finally:
+        other.dispose()
+    assert rota(slack, fake_slack, "swap <@U1>", user="U2") == (
+        "I've asked <@U1> to take your week Mon 28 Dec – Fri 1 Jan 2027 for theirs, "
+        "Mon 21 Dec – Fri 25 Dec. I'll tell you their answer."
+    )

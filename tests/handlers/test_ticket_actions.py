@@ -7,9 +7,11 @@ import sqlalchemy
 from sqlmodel import select
 
 from bot.services import Services
+from bot.settings import Settings
+from bot.store.db import make_engine, session_scope
 from bot.store.priority_reviews import PriorityReview
 from bot.store.tickets import ticket_by_id
-from tests.doors import MutableClock, SlackDoor
+from tests.doors import MutableClock, SlackDoor, record_app_sql
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
 from tests.handlers.ticket_helpers import seed_ticket, select_of
@@ -158,3 +160,62 @@ def test_a_tampered_value_gets_a_sentence(
     (response,) = fake_slack.responses
     assert response.body["text"].startswith("That card is out of date")
     assert reviews(zendesk_services) == []
+
+
+def test_a_click_on_a_card_unchanged_since_it_was_read_writes_the_review_alone(
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    clock: MutableClock,
+) -> None:
+    """Reviews are watched apart from the card's facts: the first click reads the card (its
+    mirror changed when the assignee was matched in Slack) and remembers it; the next writes
+    the review and shows it without reading the card again; a card asked for after that
+    reads only the review."""
+    statements: list[str] = []
+    record_app_sql(zendesk_services.engine, statements)
+    slack.click(FakeSlack.find_button(card, "Priority is right"), user="U1")
+    assert any("FROM zendesk_user" in s for s in statements)
+    fake_slack.clear()
+    statements.clear()
+    clock.advance(minutes=5)
+    slack.click(FakeSlack.find_button(card, "Priority is right"), user="U1")
+    text = FakeSlack.texts(replaced_card(fake_slack))
+    assert "Priority reviewed by <@U1> at Wed 2 Dec, 10:05 GMT" in text
+    assert "*Priority*\nNormal" in text and "Acme Ltd" in text
+    assert [s.split(" (")[0] for s in statements if "change_count" not in s] == [
+        "INSERT INTO priority_review"
+    ]
+    assert reviews(zendesk_services) == [(101, "U1", None, "card")] * 2
+    # The card asked for now reads the last review again, and nothing else.
+    fake_slack.clear()
+    statements.clear()
+    slack.command("/ticket", "101", user="U1")
+    (shown,) = fake_slack.responses
+    assert "Priority reviewed by <@U1> at Wed 2 Dec, 10:05 GMT" in FakeSlack.texts(shown)
+    read = [s for s in statements if "change_count" not in s]
+    assert len(read) == 1 and "FROM priority_review" in read[0]
+
+
+def test_a_click_after_another_process_changed_the_ticket_reads_the_card_again(
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+    settings: Settings,
+) -> None:
+    slack.click(FakeSlack.find_button(card, "Priority is right"), user="U1")  # remembered now
+    fake_slack.clear()
+    # Another process (its own engine on the same database) changes the ticket in the mirror.
+    other = make_engine(settings.database_url)
+    try:
+        with session_scope(other) as session:
+            ticket = ticket_by_id(session=session, ticket_id=101)
+            assert ticket is not None
+            ticket.priority = "urgent"
+            session.add(ticket)
+    finally:
+        other.dispose()
+    slack.click(FakeSlack.find_button(card, "Priority is right"), user="U1")
+    assert "*Priority*\nUrgent" in FakeSlack.texts(replaced_card(fake_slack))

@@ -14,6 +14,7 @@ from bot.store.changes import (
     ROTA,
     TICKET_CARD,
     Remembered,
+    carrying_counts,
     one_request,
     read_with_request,
 )
@@ -156,13 +157,36 @@ def test_counts_read_with_the_request_serve_its_answers_until_it_writes(
         assert ROTA.generation(source) == 1
 
 
+def test_work_handed_to_another_thread_carries_its_requests_counts(engine: Engine) -> None:
+    """The work after an ack runs on the work pool: the counts read with the request serve
+    it there too, until it writes; work for no request reads for itself."""
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    source = Source(engine)
+
+    def work() -> tuple[int, int]:
+        before = ROTA.generation(source)
+        with session_scope(engine) as session:
+            create_rota(session=session, channel_id="C8", created_by="U1", now=NOW)
+        return before, ROTA.generation(source)
+
+    with ThreadPoolExecutor(1) as pool:
+        with one_request():
+            read_with_request({"rota": 41})
+            carried = carrying_counts(work)
+        assert pool.submit(carried).result() == (41, 1)  # its own write: read again after
+        assert pool.submit(ROTA.generation, source).result() == 1  # forgotten with the work
+        with one_request():
+            assert carrying_counts(work) is work  # no counts: nothing to carry
+
+
 def test_the_door_reads_every_count_with_the_request(pg_url: str) -> None:
     engine = make_engine(pg_url)
     try:
         with session_scope(engine) as session:
             create_rota(session=session, channel_id="C7", created_by="U1", now=NOW)
         first = remember_slack_request(engine, signature="v0=counts", signed_at=NOW)
-        assert first is not None and first.counts == {"rota": 1}
+        assert first is not None and first.counts == {"rota": 1, "rota_plan": 1}
         assert remember_slack_request(engine, signature="v0=counts", signed_at=NOW) is None
     finally:
         engine.dispose()
