@@ -27,11 +27,11 @@ from bot.nudges.overview import personal_nudges
 from bot.rota.cover import remember_cover_dm
 from bot.rota.home import home_summaries
 from bot.rota.request import Post
-from bot.rota.swaps import remember_swap_dm
 from bot.services import Services, services_of
 from bot.slack.post import post, show_home
 from bot.slack.responses import message_of
 from bot.store.promises import open_promises_of
+from bot.store.rota_swaps import set_swap_dm
 from bot.store.tickets import Ticket
 from bot.tickets.card import ticket_card
 from bot.tickets.refresh import fetched_for_card, mirrored_or_fetched
@@ -99,12 +99,10 @@ def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:
     for each in posts:
         sent = post(client, channel=each.channel, text=each.text, blocks=each.blocks)
         if sent is not None and each.swap_request_id is not None:
-            with services.session() as session:
-                remember_swap_dm(
-                    session=session,
-                    request_id=each.swap_request_id,
-                    channel=sent.channel,
-                    ts=sent.ts,
+            # So that answering it can update it: one UPDATE, no session.
+            with services.turns.turn(), services.engine.begin() as connection:
+                set_swap_dm(
+                    connection, request_id=each.swap_request_id, channel=sent.channel, ts=sent.ts
                 )
         if sent is not None and each.cover_id is not None:
             with services.session() as session:

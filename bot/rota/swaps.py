@@ -129,8 +129,3 @@ def _settle(
         detail={"request": found.id, "requester": found.requester},
         at=now,
     )
-
-
-def remember_swap_dm(*, session: Session, request_id: int, channel: str, ts: str) -> None:
-    """Where the request's DM is, so answering it can update it (shown by no answer)."""
-    rota_swaps.set_swap_dm(session=session, request_id=request_id, channel=channel, ts=ts)

@@ -30,7 +30,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from sqlalchemy import BigInteger, Column, bindparam, event, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel
 
@@ -260,6 +260,31 @@ def _after_commit(session: Session) -> None:
     for board, slot, count in session.info.pop(TO_PUBLISH, []):
         try:
             board.publish(slot, count)
+        except OSError as error:  # committed all the same: readers' checks catch it up
+            log.error("could not publish a change count on the board: %s", error)
+
+
+@contextmanager
+def counted_transaction(engine: Engine, *watches: Watch) -> Iterator[Connection]:
+    """A transaction on a pooled connection, with no session, for a hot write of a row or two:
+    the watches it writes are named, and counted as a session's commit counts them (bumped
+    last, in name order; published on a SQLite database's board once committed; this thread's
+    request counts forgotten). A session's events and unit of work cost more than the write.
+    """
+    with engine.begin() as connection:
+        yield connection
+        bump = _bump(engine.dialect.name)
+        counts = [
+            (watch, int(connection.execute(bump, {"watch": watch.name}).scalar_one()))
+            for watch in sorted(watches, key=lambda watch: watch.name)
+        ]
+    _request.counts = None
+    board = _board(engine)
+    if board is None:
+        return
+    for watch, count in counts:
+        try:
+            board.publish(watch.slot, count)
         except OSError as error:  # committed all the same: readers' checks catch it up
             log.error("could not publish a change count on the board: %s", error)
 

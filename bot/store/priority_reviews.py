@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, bindparam
+from sqlalchemy import BigInteger, Index, bindparam, insert
+from sqlalchemy.engine import Connection
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.bulk_writes import Row, insert_rows, table_of
@@ -61,6 +62,17 @@ def record_priority_review(
         source=source,
     )
     return inserted(session, review)
+
+
+def write_priority_review(connection: Connection, review: PriorityReview) -> PriorityReview:
+    """Record a new review in a transaction with no session (see counted_transaction); it is
+    returned with its id, detached."""
+    values = review.model_dump(exclude={"id"})
+    review.id = connection.execute(_INSERT_REVIEW, values).scalar_one()
+    return review
+
+
+_INSERT_REVIEW = insert(table_of(PriorityReview)).returning(table_of(PriorityReview).c.id)
 
 
 def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview | None:

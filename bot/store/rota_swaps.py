@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import bindparam
+from sqlalchemy.engine import Connection
 from sqlmodel import Session, col, or_, select, update
 
-from bot.store.changes import UNSHOWN
 from bot.store.rota import PENDING, SwapRequest
 from bot.store.statements import inserted
 
@@ -43,13 +43,10 @@ def add_swap_request(
     )
 
 
-def set_swap_dm(*, session: Session, request_id: int, channel: str, ts: str) -> None:
-    """Where the request's DM was posted: one UPDATE, and no remembered rota forgotten for it."""
-    session.execute(
-        _SET_SWAP_DM,
-        {"request_id": request_id, "channel": channel, "ts": ts},
-        execution_options={UNSHOWN: True},
-    )
+def set_swap_dm(connection: Connection, *, request_id: int, channel: str, ts: str) -> None:
+    """Where the request's DM was posted: one UPDATE on a connection, with no session (and so
+    no count bumped: no remembered answer shows it)."""
+    connection.execute(_SET_SWAP_DM, {"request_id": request_id, "channel": channel, "ts": ts})
 
 
 def swap_request(

@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import JSON, BigInteger, Column, Index, Text, bindparam, delete, text
 from sqlalchemy import select as sa_select
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.priorities import PRIORITIES
@@ -119,6 +120,24 @@ _RELOADED = (
     .where(col(Ticket.id).in_(bindparam("ticket_ids", expanding=True)))
     .execution_options(populate_existing=True)
 )
+
+
+_IN_MIRROR = sa_select(table_of(Ticket).c.id).where(table_of(Ticket).c.id == bindparam("ticket_id"))
+
+
+def in_mirror(engine: Engine, ticket_id: int) -> bool:
+    """Whether the mirror has the ticket: one statement on a pooled connection, outside any
+    transaction (no session, no BEGIN and COMMIT), for a card that may have to come from
+    Zendesk instead."""
+    if not 0 < ticket_id <= LARGEST_ID:
+        return False
+    with engine.connect() as connection:
+        found = (
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            .execute(_IN_MIRROR, {"ticket_id": ticket_id})
+            .first()
+        )
+    return found is not None
 
 
 def ticket_by_id(*, session: Session, ticket_id: int) -> Ticket | None:

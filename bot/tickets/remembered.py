@@ -18,6 +18,7 @@ from bot.per_object import PerObject
 from bot.services import Services
 from bot.store.changes import FACTS_KEPT, REVIEWS, TICKET_CARD, Remembered
 from bot.store.priority_reviews import PriorityReview, last_priority_review
+from bot.store.tickets import in_mirror
 from bot.tickets.card import mirrored_card
 
 
@@ -86,6 +87,8 @@ def card_from_mirror(services: Services, ticket_id: int) -> TicketCard | None:
     memory = card_memory(services)
 
     def read() -> Facts | None:
+        if not in_mirror(services.engine, ticket_id):
+            return None  # the card comes from Zendesk: no transaction to find that out
         # The count first: a review committed while the card is read makes it stale.
         reviews_read_at = REVIEWS.generation(services)
         card = mirrored_card(services, ticket_id)

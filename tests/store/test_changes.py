@@ -6,19 +6,27 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
+import pytest
 from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
 
 from bot.store.bulk_writes import table_of
 from bot.store.changes import (
+    REVIEWS,
     ROTA,
     TICKET_CARD,
     Remembered,
     carrying_counts,
+    counted_transaction,
     one_request,
     read_with_request,
 )
 from bot.store.db import make_engine, session_scope
+from bot.store.priority_reviews import (
+    PriorityReview,
+    last_priority_review,
+    write_priority_review,
+)
 from bot.store.rota import Absence, add_absence, create_rota
 from bot.store.rota_cover import MidWeekCover, midweek_cover, set_cover_dm
 from bot.store.rota_swaps import add_swap_request, set_swap_dm, swap_request
@@ -180,6 +188,32 @@ def test_work_handed_to_another_thread_carries_its_requests_counts(engine: Engin
             assert carrying_counts(work) is work  # no counts: nothing to carry
 
 
+def reviewed(by: str) -> PriorityReview:
+    return PriorityReview(ticket_id=7, reviewed_by=by, reviewed_at=NOW, source="card")
+
+
+def test_a_write_with_no_session_counts_as_a_sessions_does(engine: Engine) -> None:
+    """counted_transaction bumps the watches it names when it commits, seen by another engine
+    on the same database (another process), and bumps nothing when it rolls back."""
+    other = make_engine(str(engine.url))
+    try:
+        source, elsewhere = Source(engine), Source(other)
+        assert REVIEWS.generation(elsewhere) == 0
+        with counted_transaction(engine, REVIEWS, TICKET_CARD) as connection:
+            review = write_priority_review(connection, reviewed("U1"))
+        assert review.id is not None
+        assert (REVIEWS.generation(elsewhere), TICKET_CARD.generation(elsewhere)) == (1, 1)
+        with pytest.raises(RuntimeError), counted_transaction(engine, REVIEWS) as connection:
+            write_priority_review(connection, reviewed("U2"))
+            raise RuntimeError("the write fails after its insert")
+        assert REVIEWS.generation(source) == 1
+        with session_scope(other) as session:
+            found = last_priority_review(session=session, ticket_id=7)
+        assert found is not None and (found.id, found.reviewed_by) == (review.id, "U1")
+    finally:
+        other.dispose()
+
+
 def test_the_door_reads_every_count_with_the_request(pg_url: str) -> None:
     engine = make_engine(pg_url)
     try:
@@ -222,7 +256,7 @@ def test_where_a_dm_went_is_written_without_forgetting_the_rota(engine: Engine) 
     assert ids[0] is not None and ids[1] is not None
     before = ROTA.generation(source)
     with session_scope(engine) as session:
-        set_swap_dm(session=session, request_id=ids[0], channel="DU2", ts="1.1")
+        set_swap_dm(session.connection(), request_id=ids[0], channel="DU2", ts="1.1")
         set_cover_dm(session=session, cover_id=ids[1], channel="DU2", ts="2.2")
     assert ROTA.generation(source) == before
     with session_scope(engine) as session:

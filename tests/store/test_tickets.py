@@ -7,6 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -15,7 +16,14 @@ from bot.jobs.base import JobContext
 from bot.services import Services, build_services
 from bot.settings import Settings
 from bot.store.db import session_scope
-from bot.store.tickets import Ticket, open_tickets, save_sync_cursor, sync_state, ticket_by_id
+from bot.store.tickets import (
+    Ticket,
+    in_mirror,
+    open_tickets,
+    save_sync_cursor,
+    sync_state,
+    ticket_by_id,
+)
 from bot.zendesk.client import ZendeskClient
 from tests.doors import MutableClock
 from tests.fakes.zendesk_api import FakeZendesk
@@ -50,6 +58,19 @@ def test_open_tickets_are_the_working_set(engine: Engine) -> None:
         ]
         closed = ticket_by_id(session=session, ticket_id=BIG + 5)
     assert closed is not None and closed.tags == ["vip", "billing"] and closed.assignee_id == BIG
+
+
+def test_whether_the_mirror_has_a_ticket_is_one_statement(engine: Engine) -> None:
+    statements: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    assert not in_mirror(engine, BIG)
+    with session_scope(engine) as session:
+        session.add(ticket(BIG, "open", NOW))
+    statements.clear()
+    assert in_mirror(engine, BIG)
+    assert [s.split()[:4] for s in statements] == [["SELECT", "ticket.id", "FROM", "ticket"]]
+    assert not in_mirror(engine, 0) and not in_mirror(engine, 2**70)  # no such ids: no query
+    assert len(statements) == 1
 
 
 def test_the_cursor_is_kept(engine: Engine) -> None:
