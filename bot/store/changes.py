@@ -27,7 +27,7 @@ from contextlib import AbstractContextManager, contextmanager
 from functools import cache
 from typing import Any, Generic, Protocol, TypeVar
 
-from sqlalchemy import BigInteger, Column, bindparam, event, select
+from sqlalchemy import BigInteger, Column, bindparam, event, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection, Engine
@@ -287,6 +287,42 @@ def counted_transaction(engine: Engine, *watches: Watch) -> Iterator[Connection]
             board.publish(watch.slot, count)
         except OSError as error:  # committed all the same: readers' checks catch it up
             log.error("could not publish a change count on the board: %s", error)
+
+
+def counted_write(
+    engine: Engine, statement: Any, values: Mapping[str, Any], *watches: Watch
+) -> Any:
+    """One write that returns one row (its RETURNING), committed with the counts of the
+    watches it writes bumped in its transaction, as counted_transaction does. On PostgreSQL
+    the write and its bumps are one statement in autocommit (data-modifying WITH clauses): one
+    round trip, where BEGIN, the write, each bump and COMMIT were one each."""
+    if engine.dialect.name != "postgresql":
+        with counted_transaction(engine, *watches) as connection:
+            return connection.execute(statement, values).one()
+    names = tuple(sorted(watch.name for watch in watches))
+    with engine.connect() as connection:
+        row = (
+            connection.execution_options(isolation_level="AUTOCOMMIT")
+            .execute(_with_bumps(statement, names), values)
+            .one()
+        )
+    _request.counts = None
+    return row
+
+
+@cache  # per statement (a module constant) and watches: built and compiled once
+def _with_bumps(statement: Any, names: tuple[str, ...]) -> Any:
+    written = statement.cte("written")
+    bumps = [
+        pg_insert(COUNTS)
+        .values(name=literal(name), count=1)
+        .on_conflict_do_update(
+            index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
+        )
+        .cte(f"bump_{n}")
+        for n, name in enumerate(names)
+    ]
+    return select(*written.c).select_from(written).add_cte(*bumps)
 
 
 @cache  # built once per dialect, like _COUNT_OF: every commit that writes a watch runs it

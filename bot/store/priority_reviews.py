@@ -6,10 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import BigInteger, Index, bindparam, insert
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.bulk_writes import Row, insert_rows, table_of
+from bot.store.changes import REVIEWS, counted_write
 from bot.store.statements import inserted
 from bot.store.types import UTCDateTime
 
@@ -64,15 +65,20 @@ def record_priority_review(
     return inserted(session, review)
 
 
-def write_priority_review(connection: Connection, review: PriorityReview) -> PriorityReview:
-    """Record a new review in a transaction with no session (see counted_transaction); it is
+def write_priority_review(engine: Engine, review: PriorityReview) -> PriorityReview:
+    """Record a new review with no session, its count bumped (see counted_write); it is
     returned with its id, detached."""
     values = review.model_dump(exclude={"id"})
-    review.id = connection.execute(_INSERT_REVIEW, values).scalar_one()
+    review.id = counted_write(engine, _INSERT_REVIEW, values, REVIEWS).id
     return review
 
 
-_INSERT_REVIEW = insert(table_of(PriorityReview)).returning(table_of(PriorityReview).c.id)
+# Its values named (bound by name), so that it can run inside a WITH clause (counted_write).
+_INSERT_REVIEW = (
+    insert(table_of(PriorityReview))
+    .values({c.name: bindparam(c.name) for c in table_of(PriorityReview).c if c.name != "id"})
+    .returning(table_of(PriorityReview).c.id)
+)
 
 
 def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview | None:

@@ -9,7 +9,6 @@ from sqlmodel import Session
 
 from bot.priorities import PRIORITIES
 from bot.services import Services, zendesk_of
-from bot.store.changes import REVIEWS, counted_transaction
 from bot.store.priority_reviews import (
     PriorityReview,
     record_priority_review,
@@ -61,11 +60,11 @@ def confirm_seen(
     """*Priority is right* on a ticket whose card is remembered from the mirror, unchanged
     since in any process (bot.tickets.remembered): the review is written, nothing read, and
     with no session (a session's events cost more than the one insert)."""
-    with services.turns.turn(), counted_transaction(services.engine, REVIEWS) as connection:
-        review = PriorityReview(
-            ticket_id=ticket_id, reviewed_by=slack_user, reviewed_at=services.now(), source=source
-        )
-        return write_priority_review(connection, review)
+    review = PriorityReview(
+        ticket_id=ticket_id, reviewed_by=slack_user, reviewed_at=services.now(), source=source
+    )
+    with services.turns.turn():
+        return write_priority_review(services.engine, review)
 
 
 def _reviewed(

@@ -7,8 +7,9 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.store.bulk_writes import table_of
 from bot.store.changes import (
@@ -193,23 +194,33 @@ def reviewed(by: str) -> PriorityReview:
 
 
 def test_a_write_with_no_session_counts_as_a_sessions_does(engine: Engine) -> None:
-    """counted_transaction bumps the watches it names when it commits, seen by another engine
-    on the same database (another process), and bumps nothing when it rolls back."""
+    """counted_write and counted_transaction bump the watches they name when they commit,
+    seen by another engine on the same database (another process), and nothing when they
+    roll back."""
     other = make_engine(str(engine.url))
     try:
         source, elsewhere = Source(engine), Source(other)
         assert REVIEWS.generation(elsewhere) == 0
-        with counted_transaction(engine, REVIEWS, TICKET_CARD) as connection:
-            review = write_priority_review(connection, reviewed("U1"))
+        review = write_priority_review(engine, reviewed("U1"))  # counted_write
         assert review.id is not None
-        assert (REVIEWS.generation(elsewhere), TICKET_CARD.generation(elsewhere)) == (1, 1)
+        assert (REVIEWS.generation(elsewhere), TICKET_CARD.generation(elsewhere)) == (1, 0)
+        with counted_transaction(engine, REVIEWS, TICKET_CARD) as connection:
+            connection.execute(
+                insert(table_of(PriorityReview)), [reviewed("U2").model_dump(exclude={"id"})]
+            )
+        assert (REVIEWS.generation(elsewhere), TICKET_CARD.generation(elsewhere)) == (2, 1)
         with pytest.raises(RuntimeError), counted_transaction(engine, REVIEWS) as connection:
-            write_priority_review(connection, reviewed("U2"))
+            connection.execute(
+                insert(table_of(PriorityReview)), [reviewed("U3").model_dump(exclude={"id"})]
+            )
             raise RuntimeError("the write fails after its insert")
-        assert REVIEWS.generation(source) == 1
+        assert REVIEWS.generation(source) == 2
         with session_scope(other) as session:
             found = last_priority_review(session=session, ticket_id=7)
-        assert found is not None and (found.id, found.reviewed_by) == (review.id, "U1")
+            every = session.exec(select(PriorityReview)).all()
+        assert found is not None and found.reviewed_by == "U2"
+        assert sorted(r.reviewed_by for r in every) == ["U1", "U2"]
+        assert review.id in {r.id for r in every}
     finally:
         other.dispose()
 
