@@ -98,7 +98,7 @@ class Watch:
 
     def generation(self, source: SessionSource) -> int:
         """The count now, as committed (0 before the first write)."""
-        known = getattr(_request, "counts", None)
+        known = _request_counts()
         if known is not None:
             return known.get(self.name, 0)
         board = _board(source.engine)
@@ -165,6 +165,10 @@ def _counts_by_slot(engine: Engine) -> dict[int, int]:
 # The counts read with the request this thread is answering (by the door, in the statement that
 # remembers the request): its answers use them rather than reading them again.
 _request = threading.local()
+# How long after the door read them a request's counts stand for reading them again: work that
+# has waited longer (on Slack, behind other work) reads them afresh, so an answer it gives is
+# never older than this against a write another process committed meanwhile.
+REQUEST_COUNTS_KEPT = 1.0
 
 
 @contextmanager
@@ -177,24 +181,35 @@ def one_request() -> Iterator[None]:
         _request.counts = None
 
 
-def read_with_request(counts: Mapping[str, int]) -> None:
-    """Every count as committed when this thread's request arrived (as good as reading it then).
+def read_with_request(counts: Mapping[str, int], *, read_at: float | None = None) -> None:
+    """Every count as committed when this thread's request arrived (as good as reading it then,
+    for REQUEST_COUNTS_KEPT seconds from `read_at`, by default now).
 
     The thread's own writes make them stale: its next commit forgets them (`_before_commit`).
     """
     _request.counts = dict(counts)
+    _request.read_at = time.monotonic() if read_at is None else read_at
+
+
+def _request_counts() -> dict[str, int] | None:
+    counts: dict[str, int] | None = getattr(_request, "counts", None)
+    if counts is not None and time.monotonic() - _request.read_at >= REQUEST_COUNTS_KEPT:
+        _request.counts = counts = None  # read too long ago: read again
+    return counts
 
 
 def carrying_counts(work: Callable[[], T]) -> Callable[[], T]:
     """`work`, to run on another thread for the request this thread is answering, with the
-    counts read with the request (as `read_with_request`); `work` itself when there are none."""
-    counts = getattr(_request, "counts", None)
+    counts read with the request (as `read_with_request`, as old as they are); `work` itself
+    when there are none."""
+    counts = _request_counts()
     if counts is None:
         return work
+    read_at: float = _request.read_at
 
     def carried() -> T:
         with one_request():
-            read_with_request(counts)
+            read_with_request(counts, read_at=read_at)
             return work()
 
     return carried

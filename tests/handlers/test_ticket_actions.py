@@ -219,3 +219,25 @@ def test_a_click_after_another_process_changed_the_ticket_reads_the_card_again(
         other.dispose()
     slack.click(FakeSlack.find_button(card, "Priority is right"), user="U1")
     assert "*Priority*\nUrgent" in FakeSlack.texts(replaced_card(fake_slack))
+
+
+def test_a_card_remembered_before_a_click_shows_the_review_the_click_wrote(
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    fake_slack: FakeSlack,
+) -> None:
+    """The card's facts stay remembered across the click; its review does not."""
+    slack.command("/ticket", "101", user="U1")  # the facts remembered, with no review yet
+    assert "Priority reviewed" not in FakeSlack.texts(fake_slack.responses[-1])
+    fake_slack.clear()
+    statements: list[str] = []
+    record_app_sql(zendesk_services.engine, statements)
+    slack.click(FakeSlack.find_button(card, "Priority is right"), user="U1")
+    assert [s.split(" (")[0] for s in statements if "change_count" not in s] == [
+        "INSERT INTO priority_review"
+    ]
+    fake_slack.clear()
+    slack.command("/ticket", "101", user="U1")
+    (shown,) = fake_slack.responses
+    assert "Priority reviewed by <@U1> at Wed 2 Dec, 10:00 GMT" in FakeSlack.texts(shown)

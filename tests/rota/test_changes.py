@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 from bot.rota.commands import run_command
 from bot.rota.parse import parse_command
+from bot.rota.plans import plans_of
 from bot.rota.request import RotaRequest
 from bot.services import Services
 from bot.store import rota as store
@@ -16,7 +18,8 @@ from bot.store.db import session_scope
 from tests.doors import SlackDoor
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.rota_helpers import dms_to, rota
-from tests.rota.helpers import CALENDAR, NOW, make_rota
+from tests.rota.helpers import CALENDAR, NOW, TODAY, make_rota
+from tests.store.sources import Source
 
 
 def run(engine: Engine, text: str, *, user: str = "U1") -> str:
@@ -211,3 +214,28 @@ def test_a_lead_records_absences_only_of_their_own_rota(
     with services.session() as session:
         assert not store.is_away(session=session, user_id="U2", day=date(2026, 12, 7))
     assert "Mon 7 Dec – Fri 11 Dec  <@U2>" in rota(slack, fake_slack, "show 2")
+
+
+def test_a_plan_a_swap_published_or_rearranged_is_not_remembered(engine: Engine) -> None:
+    """A swap's plan is remembered only when reading it wrote nothing: weeks it published
+    (or cover it arranged) exist only if its transaction commits, and a rollback (a locked
+    database, say) bumps no count that would forget them."""
+    make_rota(engine, "U1", "U2", "U3")
+    source = Source(engine)
+    swap = parse_command("swap <@U3>")
+    plans = plans_of(source)
+    session = Session(engine)
+    try:  # the weeks to come are published on demand by this first swap, then rolled back
+        run_command(RotaRequest(session, CALENDAR, NOW, frozenset(), "C1", "U2", plans=plans), swap)
+        session.rollback()
+    finally:
+        session.close()
+    assert plans.get("C1", TODAY) is None
+    with session_scope(engine) as session:  # published and committed: read, writing nothing
+        run_command(RotaRequest(session, CALENDAR, NOW, frozenset(), "C1", "U2"), swap)
+    plans = plans_of(source)
+    with session_scope(engine) as session:
+        request = RotaRequest(session, CALENDAR, NOW, frozenset(), "C1", "U1", plans=plans)
+        run_command(request, parse_command("swap <@U2>"))
+    found = plans.get("C1", TODAY)
+    assert found is not None and found.next_week_of("U2") == date(2026, 12, 7)

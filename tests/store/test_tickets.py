@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlmodel import Session
 
 from bot.jobs import sync
@@ -61,14 +61,22 @@ def test_open_tickets_are_the_working_set(engine: Engine) -> None:
 
 
 def test_whether_the_mirror_has_a_ticket_is_one_statement(engine: Engine) -> None:
-    statements: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    """One SELECT, in autocommit: no session, no transaction (BEGIN and COMMIT never reach
+    the cursor, so the connection's isolation level is what tells)."""
+    statements: list[tuple[str, object]] = []
+
+    def record(connection: Connection, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append((statement, connection.get_execution_options().get("isolation_level")))
+
+    event.listen(engine, "before_cursor_execute", record)
     assert not in_mirror(engine, BIG)
     with session_scope(engine) as session:
         session.add(ticket(BIG, "open", NOW))
     statements.clear()
     assert in_mirror(engine, BIG)
-    assert [s.split()[:4] for s in statements] == [["SELECT", "ticket.id", "FROM", "ticket"]]
+    assert [(s.split()[:4], level) for s, level in statements] == [
+        (["SELECT", "ticket.id", "FROM", "ticket"], "AUTOCOMMIT")
+    ]
     assert not in_mirror(engine, 0) and not in_mirror(engine, 2**70)  # no such ids: no query
     assert len(statements) == 1
 
