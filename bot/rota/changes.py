@@ -146,17 +146,17 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
         if command.words or request.plans is None
         else request.plans.get(request.channel_id, request.today)
     )
-    rota = channel_rota(request) if remembered is None else None
-    (other,) = command.users
-    teammates(request, [other])
-    members = None
-    if rota is None:
-        assert remembered is not None
-        order = list(remembered.order)
-    else:
+    planner: Planner | None = None
+    if remembered is None:
+        rota = channel_rota(request)
         assert rota.id is not None
         members = store.members(session=request.session, rota_id=rota.id)
-        order = [m.user_id for m in members]
+        rota_id, channel, order = rota.id, rota.channel_id, [m.user_id for m in members]
+        planner = request.planner(rota, members=members)
+    else:
+        rota_id, channel, order = remembered.rota_id, remembered.channel_id, [*remembered.order]
+    (other,) = command.users
+    teammates(request, [other])
     if request.user_id not in order:
         return Outcome("Only people on this rota can swap weeks: you have none to swap.")
     if other == request.user_id:
@@ -164,9 +164,8 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
     if other not in order:
         raise not_member(other, order)
     today = request.today
-    planner = None if rota is None else request.planner(rota, members=members)
     if command.words:
-        assert rota is not None and planner is not None
+        assert planner is not None  # a plan is remembered for the next week only
         day = parse_date(" ".join(command.words), today=today, calendar=request.calendar)
         week_start = request.calendar.week_start(day)
         if has_started(week_start, today=today):
@@ -184,10 +183,11 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
         mine = week.week_start
         found = planner.next_week_of(other, exclude=mine)
         theirs = None if found is None else found.week_start
-        channel = rota.channel_id
     else:
-        plan = remembered or read_plan(request, planner, order)
-        channel = plan.channel_id
+        plan = remembered
+        if plan is None:
+            assert planner is not None
+            plan = read_plan(request, planner, rota_id=rota_id, channel=channel, order=order)
         next_week = plan.next_week_of(request.user_id)
         if next_week is None:
             return Outcome("You have no upcoming support week to swap.")
@@ -195,8 +195,6 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
         theirs = plan.next_week_of(other, exclude=mine)
     if theirs is None:
         return Outcome(f"{mention(other)} has no upcoming support week to swap with.")
-    rota_id = rota.id if rota is not None else remembered.rota_id if remembered else None
-    assert rota_id is not None
     swap_request = rota_swaps.add_swap_request(
         session=request.session,
         rota_id=rota_id,
@@ -221,17 +219,16 @@ def swap(request: RotaRequest, command: Command) -> Outcome:
     )
 
 
-def read_plan(request: RotaRequest, planner: Planner | None, order: list[str]) -> SwapPlan:
+def read_plan(
+    request: RotaRequest, planner: Planner, *, rota_id: int, channel: str, order: list[str]
+) -> SwapPlan:
     """The weeks to come as `planner` leaves them (published, cover arranged), through the
     furthest anyone's next week can be; remembered when reading them wrote nothing."""
-    assert planner is not None
-    horizon = planner.this_week + (len(order) + 1) * WEEK
-    planner.refresh(horizon)
+    planner.refresh(planner.this_week + (len(order) + 1) * WEEK)
     plan = SwapPlan(
-        rota_id=planner.rota_id,
-        channel_id=request.channel_id,
+        rota_id=rota_id,
+        channel_id=channel,
         order=tuple(order),
-        horizon=horizon,
         upcoming=tuple((week.week_start, week.user_id) for week in planner.upcoming()),
     )
     if not planner.wrote and request.plans is not None:

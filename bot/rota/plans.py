@@ -21,12 +21,12 @@ from bot.store.changes import FACTS_KEPT, ROTA_PLAN, Remembered, SessionSource
 @dataclass(frozen=True)
 class SwapPlan:
     """A rota's plan as a planner left it, having written nothing: `upcoming` are the weeks
-    that have not started, through `horizon` at least, as (week start, person) in order."""
+    that have not started, as far as anyone's next week can be, as (week start, person) in
+    order."""
 
     rota_id: int
     channel_id: str
     order: tuple[str, ...]
-    horizon: date
     upcoming: tuple[tuple[date, str], ...]
 
     def next_week_of(self, user_id: str, *, exclude: date | None = None) -> date | None:
@@ -37,12 +37,10 @@ class SwapPlan:
         )
 
 
-class _Plans:
-    def __init__(self) -> None:
-        self.remembered: Remembered[SwapPlan] = Remembered(ROTA_PLAN, max_age=FACTS_KEPT)
-
-
-_PLANS: PerObject[Engine, _Plans] = PerObject(_Plans)
+# Per engine: what a database holds, remembered for whoever reads that database.
+_PLANS: PerObject[Engine, Remembered[SwapPlan]] = PerObject(
+    lambda: Remembered(ROTA_PLAN, max_age=FACTS_KEPT)
+)
 
 
 @dataclass(frozen=True)
@@ -64,4 +62,4 @@ class Plans:
 
 def plans_of(source: SessionSource) -> Plans:
     """Take before opening the transaction that may read a plan."""
-    return Plans(_PLANS.of(source.engine).remembered, ROTA_PLAN.generation(source))
+    return Plans(_PLANS.of(source.engine), ROTA_PLAN.generation(source))

@@ -272,7 +272,12 @@ def _before_commit(session: Session) -> None:
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
     """The counts just committed, on the board of a SQLite database (see count_board)."""
-    for board, slot, count in session.info.pop(TO_PUBLISH, []):
+    _publish(session.info.pop(TO_PUBLISH, []))
+
+
+def _publish(counts: list[tuple[CountBoard, int, int]]) -> None:
+    """Counts just committed, on a SQLite database's board (slot by slot)."""
+    for board, slot, count in counts:
         try:
             board.publish(slot, count)
         except OSError as error:  # committed all the same: readers' checks catch it up
@@ -295,13 +300,8 @@ def counted_transaction(engine: Engine, *watches: Watch) -> Iterator[Connection]
         ]
     _request.counts = None
     board = _board(engine)
-    if board is None:
-        return
-    for watch, count in counts:
-        try:
-            board.publish(watch.slot, count)
-        except OSError as error:  # committed all the same: readers' checks catch it up
-            log.error("could not publish a change count on the board: %s", error)
+    if board is not None:
+        _publish([(board, watch.slot, count) for watch, count in counts])
 
 
 def counted_write(
@@ -328,25 +328,25 @@ def counted_write(
 @cache  # per statement (a module constant) and watches: built and compiled once
 def _with_bumps(statement: Any, names: tuple[str, ...]) -> Any:
     written = statement.cte("written")
-    bumps = [
-        pg_insert(COUNTS)
-        .values(name=literal(name), count=1)
-        .on_conflict_do_update(
-            index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
-        )
-        .cte(f"bump_{n}")
-        for n, name in enumerate(names)
-    ]
+    bumps = [_upsert(pg_insert, literal(name)).cte(f"bump_{n}") for n, name in enumerate(names)]
     return select(*written.c).select_from(written).add_cte(*bumps)
 
 
 @cache  # built once per dialect, like _COUNT_OF: every commit that writes a watch runs it
 def _bump(dialect: str) -> Any:
     insert = sqlite_insert if dialect == "sqlite" else pg_insert
-    statement = insert(COUNTS).values(name=bindparam("watch"), count=1)
-    return statement.on_conflict_do_update(
-        index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
-    ).returning(COUNTS.c["count"])
+    return _upsert(insert, bindparam("watch")).returning(COUNTS.c["count"])
+
+
+def _upsert(insert: Any, name: Any) -> Any:
+    """One more commit counted under the watch `name` (a bound or literal value)."""
+    return (
+        insert(COUNTS)
+        .values(name=name, count=1)
+        .on_conflict_do_update(
+            index_elements=[COUNTS.c.name], set_={"count": COUNTS.c["count"] + 1}
+        )
+    )
 
 
 @event.listens_for(Session, "after_transaction_end")

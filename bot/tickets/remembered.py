@@ -70,21 +70,15 @@ def remember_facts(services: Services, card: TicketCard, *, generation: int) -> 
 
 def remembered_card(services: Services, ticket_id: int) -> TicketCard | None:
     """The whole card from memory alone, reading nothing; None when any of it must be read."""
-    memory = card_memory(services)
-    found = memory.facts.fresh(ticket_id, services)
+    found = card_memory(services).facts.fresh(ticket_id, services)
     if found is None or found[0] is None:
         return None
-    facts = found[0]
-    if REVIEWS.generation(services) == facts.reviews_read_at:
-        return facts.card
-    review = memory.reviews.fresh(ticket_id, services)
-    return None if review is None else replace(facts.card, review=review[0])
+    return _with_review(services, found[0], read=False)
 
 
 def card_from_mirror(services: Services, ticket_id: int) -> TicketCard | None:
     """The card from the mirror, asking neither Zendesk nor Slack, remembered; None when the
     mirror lacks the ticket."""
-    memory = card_memory(services)
 
     def read() -> Facts | None:
         if not in_mirror(services.engine, ticket_id):
@@ -94,19 +88,27 @@ def card_from_mirror(services: Services, ticket_id: int) -> TicketCard | None:
         card = mirrored_card(services, ticket_id)
         return None if card is None else Facts(card, reviews_read_at)
 
-    facts = memory.facts.get_or_read(
+    facts = card_memory(services).facts.get_or_read(
         ticket_id, read, keep=lambda found: found is not None, source=services
     )
-    if facts is None:
-        return None
+    return None if facts is None else _with_review(services, facts, read=True)
+
+
+def _with_review(services: Services, facts: Facts, *, read: bool) -> TicketCard | None:
+    """The card with its last review: the one it was read with while the REVIEWS count holds,
+    else the one remembered since, else (`read`) the one read now; None when it must be read
+    and `read` is False."""
     if REVIEWS.generation(services) == facts.reviews_read_at:
         return facts.card
+    reviews = card_memory(services).reviews
+    ticket_id = facts.card.ticket.id
+    if not read:
+        found = reviews.fresh(ticket_id, services)
+        return None if found is None else replace(facts.card, review=found[0])
 
     def read_review() -> PriorityReview | None:
         with services.session() as session:
             return last_priority_review(session=session, ticket_id=ticket_id)
 
-    review = memory.reviews.get_or_read(
-        ticket_id, read_review, keep=lambda _found: True, source=services
-    )
+    review = reviews.get_or_read(ticket_id, read_review, keep=lambda _found: True, source=services)
     return replace(facts.card, review=review)
