@@ -23,7 +23,8 @@ from bot.slack.errors import BOT_NOT_IN_CHANNEL, SlackUnavailable, error_code
 from bot.slack.people import RememberedPeople
 from bot.slack.post import send
 from bot.slack.usergroups import find_group
-from bot.store.changes import FACTS_KEPT, ROTA, Remembered
+from bot.store.changes import ROTA
+from bot.store.remembered import FACTS_KEPT, Remembered
 from bot.store.slack_names import remember_names
 from bot.surfaces import send_all
 

@@ -15,7 +15,8 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from bot.per_object import PerObject
-from bot.store.changes import FACTS_KEPT, ROTA_PLAN, Remembered, SessionSource
+from bot.store.changes import ROTA_PLAN, SessionSource
+from bot.store.remembered import FACTS_KEPT, Remembered
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,9 @@ from sqlalchemy.engine import Engine
 from bot.blocks.models import TicketCard
 from bot.per_object import PerObject
 from bot.services import Services
-from bot.store.changes import FACTS_KEPT, REVIEWS, TICKET_CARD, Remembered
+from bot.store.changes import REVIEWS, TICKET_CARD
 from bot.store.priority_reviews import PriorityReview, last_priority_review
+from bot.store.remembered import FACTS_KEPT, Remembered
 from bot.store.tickets import in_mirror
 from bot.tickets.card import mirrored_card
 

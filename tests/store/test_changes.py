@@ -18,7 +18,6 @@ from bot.store.changes import (
     REVIEWS,
     ROTA,
     TICKET_CARD,
-    Remembered,
     carrying_counts,
     counted_transaction,
     one_request,
@@ -30,6 +29,7 @@ from bot.store.priority_reviews import (
     last_priority_review,
     write_priority_review,
 )
+from bot.store.remembered import Remembered
 from bot.store.rota import Absence, add_absence, create_rota
 from bot.store.rota_cover import MidWeekCover, midweek_cover, set_cover_dm
 from bot.store.rota_swaps import add_swap_request, set_swap_dm, swap_request

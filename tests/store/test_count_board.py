@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import event, text
 
-from bot.store.changes import ROTA, TICKET_CARD, Remembered, _Checks
+from bot.store.changes import ROTA, TICKET_CARD, _Checks
 from bot.store.count_board import SUFFIX, CountBoard, count_board
 from bot.store.db import make_engine, session_scope
+from bot.store.remembered import Remembered
 from bot.store.rota import create_rota
 from tests.store.sources import Source
 
