@@ -7,7 +7,7 @@ import time
 import traceback
 from collections.abc import Callable
 
-from benchmarks import ack, ack_socket, cpu, jobs, memory, socket_adapters, sync
+from benchmarks import ack, ack_socket, budget, cpu, jobs, memory, socket_adapters, sync
 from benchmarks.common import Check, machine
 
 BENCHMARKS: dict[str, Callable[[], list[Check]]] = {
@@ -15,6 +15,7 @@ BENCHMARKS: dict[str, Callable[[], list[Check]]] = {
     "cpu": cpu.run,
     "jobs": jobs.run,
     "sync": sync.run,
+    "budget": budget.run,
     "memory": memory.run,
     "ack_socket": ack_socket.run,
     "socket_adapters": socket_adapters.run,

@@ -12,6 +12,7 @@ def test_every_benchmark_is_wired_in() -> None:
         "cpu",
         "jobs",
         "sync",
+        "budget",
         "memory",
         "ack_socket",
         "socket_adapters",

@@ -7,7 +7,7 @@ import zlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, Index, Text, bindparam, delete, text
+from sqlalchemy import BigInteger, Float, Text, bindparam, delete, text
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
@@ -31,17 +31,27 @@ class PendingComments(SQLModel, table=True):
     last_comment_id: int | None = Field(default=None, sa_type=BigInteger)
 
 
-class ZendeskCall(SQLModel, table=True):
-    """One call to Zendesk by any process, kept a minute: the budget they share."""
+class ZendeskBudget(SQLModel, table=True):
+    """The Zendesk budget every process shares, per kind of call (on PostgreSQL): a ring of
+    `size` slots, the budget's calls a minute, the slot the next call takes, and when the
+    latest call was noted (a call is noted no earlier: the slots stay in time order)."""
 
-    __tablename__ = "zendesk_call"
+    __tablename__ = "zendesk_budget"
 
-    id: int | None = Field(default=None, primary_key=True)
-    kind: str = Field(max_length=16)
+    kind: str = Field(primary_key=True, max_length=16)
+    size: int
+    next: int
+    latest: float = Field(sa_type=Float)
+
+
+class ZendeskBudgetSlot(SQLModel, table=True):
+    """When one of the last `size` calls of a kind was made (the clock's seconds)."""
+
+    __tablename__ = "zendesk_budget_slot"
+
+    kind: str = Field(primary_key=True, max_length=16)
+    slot: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     at: float = Field(sa_type=Float)
-
-
-Index("ix_zendesk_call_kind_at", ZendeskCall.__table__.c.kind, ZendeskCall.__table__.c.at)  # type: ignore[attr-defined]
 
 
 # Built once (see bot.store.statements): every ticket fetched for a card runs these.
@@ -72,16 +82,17 @@ def forget_pending_comments(*, session: Session, ticket_ids: Collection[int]) ->
 
 
 class DatabaseBudget:
-    """Every process's Zendesk calls in one table: each claims a slot under an advisory lock,
-    so together they never make more than `limit` calls of a kind in any 60 seconds.
+    """Every process's Zendesk calls in one ring per kind: the last `limit` calls, each in a
+    slot. A call may go when the oldest slot is outside the window, and takes its place, so
+    together the processes never make more than `limit` calls of a kind in any 60 seconds.
 
     A claim is one statement in autocommit, the database's `claim_zendesk_call` (see its
-    migration): one round trip, with the lock held only while the database runs it. Held
-    across round trips, the lock waited on the holder's process, and so on every thread of it
-    queued for the interpreter. The commit does not wait for the disk: a crash could forget the
-    last few claims, so for one minute after it the processes could make that many calls more
-    than their share. Zendesk would answer those with 429 and Retry-After, which the limiter
-    obeys.
+    migrations): one round trip, with the ring's lock held only while the database runs it,
+    and the same few rows read whatever the limit. (Held across round trips, the lock waited on
+    the holder's process, and so on every thread of it queued for the interpreter.) The commit
+    does not wait for the disk: a crash could forget the last few claims, so for one minute
+    after it the processes could make that many calls more than their share. Zendesk would
+    answer those with 429 and Retry-After, which the limiter obeys.
     """
 
     def __init__(self, engine: Engine) -> None:
