@@ -145,10 +145,15 @@ def read_tickets(
 ) -> ZendeskRead:
     """Some tickets now (a webhook, a card): one show_many, each one's comments, the people."""
     read = ZendeskRead(tickets=zendesk.tickets(ticket_ids), time_spent_field=time_spent_field)
-    for data in read.tickets:
-        ticket_id = as_int(data.get("id"))
-        if ticket_id is not None and not is_gone(data):
-            read.comments[ticket_id] = zendesk.comments(ticket_id)
+    read.comments.update(
+        zendesk.comments_of(
+            [
+                ticket_id
+                for data in read.tickets
+                if (ticket_id := as_int(data.get("id"))) is not None and not is_gone(data)
+            ]
+        )
+    )
     read_people(zendesk, services, read)
     return read
 

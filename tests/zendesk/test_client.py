@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import httpx
 import pytest
 
 from bot.zendesk.client import (
+    COMMENT_READS_AT_ONCE,
     ZendeskClient,
     ZendeskNotAllowed,
     ZendeskNotFound,
@@ -15,6 +17,8 @@ from bot.zendesk.client import (
     ZendeskRejected,
     ZendeskUnavailable,
 )
+from bot.zendesk.limiter import Limiter
+from tests.doors import MutableClock
 from tests.fakes.zendesk_api import FakeZendesk
 
 
@@ -176,3 +180,63 @@ def test_export_pages_come_compressed_and_cards_do_not(
     assert fake_zendesk.compressed_answers == 1
     assert client.ticket(200)["id"] == 200
     assert fake_zendesk.compressed_answers == 1
+
+
+def test_several_tickets_comments_are_read_at_once(clock: MutableClock) -> None:
+    """Zendesk has no call for several tickets' comments: the reads for a burst of tickets are
+    in flight together. Each of the first tickets' reads is held by the fake until all of
+    them have arrived: read one after the other, the first would never be answered."""
+    together = threading.Barrier(COMMENT_READS_AT_ONCE, timeout=10)
+    with FakeZendesk(now=clock, sleep=lambda _seconds: together.wait()) as zendesk:
+        ids = list(range(201, 202 + COMMENT_READS_AT_ONCE))
+        for ticket_id in ids:
+            zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=zendesk.me_id)
+            zendesk.add_comment(ticket_id, author_id=zendesk.me_id, body=f"About {ticket_id}")
+        for ticket_id in ids[:COMMENT_READS_AT_ONCE]:
+            zendesk.delay(f"/api/v2/tickets/{ticket_id}/comments", 1.0)
+        client = ZendeskClient(
+            base_url=zendesk.url, email=zendesk.email, token=zendesk.token, sleep=lambda _s: None
+        )
+        try:
+            comments = client.comments_of(ids)
+        finally:
+            client.close()
+    assert not together.broken
+    assert {ticket_id: [c["body"] for c in found] for ticket_id, found in comments.items()} == {
+        ticket_id: [f"About {ticket_id}"] for ticket_id in ids
+    }
+
+
+def test_comments_read_at_once_keep_the_callers_deadline(
+    fake_zendesk: FakeZendesk, clock: MutableClock, zendesk_waits: list[float]
+) -> None:
+    """A caller that may not wait past its deadline (the sync) is told the budget is spent,
+    by every read made for it, instead of waiting for the next minute."""
+    for ticket_id in (301, 302, 303):
+        fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
+    client = ZendeskClient(
+        base_url=fake_zendesk.url,
+        email=fake_zendesk.email,
+        token=fake_zendesk.token,
+        limiter=Limiter(
+            requests_per_minute=2,
+            exports_per_minute=10,
+            clock=lambda: clock().timestamp(),
+            sleep=zendesk_waits.append,
+        ),
+    )
+    try:
+        with client.deadline(clock().timestamp() + 5), pytest.raises(ZendeskRateLimited):
+            client.comments_of([301, 302, 303])
+    finally:
+        client.close()
+    assert zendesk_waits == []
+
+
+def test_a_failed_read_among_several_is_reported(
+    client: ZendeskClient, fake_zendesk: FakeZendesk
+) -> None:
+    fake_zendesk.add_ticket(102, subject="Second", requester_id=1)
+    fake_zendesk.fail("/api/v2/tickets/102/comments", status=500, times=10)
+    with pytest.raises(ZendeskUnavailable, match=r"HTTP 500"):
+        client.comments_of([101, 102])
