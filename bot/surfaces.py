@@ -100,9 +100,12 @@ def send_all(services: Services, client: WebClient, posts: list[Post]) -> None:
         sent = post(client, channel=each.channel, text=each.text, blocks=each.blocks)
         if sent is not None and each.swap_request_id is not None:
             # So that answering it can update it: one UPDATE, no session.
-            with services.turns.turn(), services.engine.begin() as connection:
+            with services.turns.turn():
                 set_swap_dm(
-                    connection, request_id=each.swap_request_id, channel=sent.channel, ts=sent.ts
+                    services.engine,
+                    request_id=each.swap_request_id,
+                    channel=sent.channel,
+                    ts=sent.ts,
                 )
         if sent is not None and each.cover_id is not None:
             with services.session() as session:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import bindparam
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, or_, select, update
 
 from bot.store.rota import PENDING, SwapRequest
@@ -43,10 +43,14 @@ def add_swap_request(
     )
 
 
-def set_swap_dm(connection: Connection, *, request_id: int, channel: str, ts: str) -> None:
-    """Where the request's DM was posted: one UPDATE on a connection, with no session (and so
-    no count bumped: no remembered answer shows it)."""
-    connection.execute(_SET_SWAP_DM, {"request_id": request_id, "channel": channel, "ts": ts})
+def set_swap_dm(engine: Engine, *, request_id: int, channel: str, ts: str) -> None:
+    """Where the request's DM was posted: one UPDATE on a pooled connection, committed by
+    itself (no session, no BEGIN and COMMIT around it: one round trip), and so no count
+    bumped: no remembered answer shows it."""
+    with engine.connect() as connection:
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
+            _SET_SWAP_DM, {"request_id": request_id, "channel": channel, "ts": ts}
+        )
 
 
 def swap_request(

@@ -6,6 +6,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, update
@@ -291,8 +292,19 @@ def test_where_a_dm_went_is_written_without_forgetting_the_rota(engine: Engine) 
     before = ROTA.generation(source)
     with session_scope(engine) as session:
         set_cover_dm(session=session, cover_id=ids[1], channel="DU2", ts="2.2")
-    with engine.begin() as connection:  # as send_all writes it: no session, so no count
-        set_swap_dm(connection, request_id=ids[0], channel="DU2", ts="1.1")
+    # As send_all writes it: no session, so no count; one UPDATE, committed by itself (BEGIN
+    # and COMMIT never reach the cursor, so the connection's isolation level is what tells).
+    statements: list[tuple[str, object]] = []
+
+    def record(connection: Any, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append((statement, connection.get_execution_options().get("isolation_level")))
+
+    event.listen(engine, "before_cursor_execute", record)
+    set_swap_dm(engine, request_id=ids[0], channel="DU2", ts="1.1")
+    event.remove(engine, "before_cursor_execute", record)
+    assert [(s.split()[:2], level) for s, level in statements] == [
+        (["UPDATE", "swap_request"], "AUTOCOMMIT")
+    ]
     assert ROTA.generation(source) == before
     with session_scope(engine) as session:
         found = swap_request(session=session, request_id=ids[0])
