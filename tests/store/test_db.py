@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from bot.http.wsgi import HTTP_THREADS
 from bot.store.audit import audit_events, record_audit
 from bot.store.db import make_engine, session_scope
 from bot.store.migrate import (
@@ -84,6 +87,29 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(sqlite_url: str) -> None:
     with engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+    engine.dispose()
+
+
+def test_sqlite_keeps_a_connection_for_each_thread_that_reads_at_once(sqlite_url: str) -> None:
+    """As many threads as the web server has read at once, twice: the second time, every one
+    finds a connection kept in the pool (SQLAlchemy's default keeps five and closes the rest,
+    so a busy moment opened connections, and ran their PRAGMAs, at every request)."""
+    engine = make_engine(sqlite_url)
+    opened: list[object] = []
+    event.listen(engine, "connect", lambda connection, _record: opened.append(connection))
+    together = threading.Barrier(HTTP_THREADS)
+
+    def read(_n: int) -> int:
+        with engine.connect() as connection:
+            together.wait(timeout=10)  # every thread holds its connection at the same time
+            return int(connection.exec_driver_sql("SELECT 1").scalar_one())
+
+    for _ in range(2):
+        with ThreadPoolExecutor(max_workers=HTTP_THREADS) as pool:
+            assert sum(pool.map(read, range(HTTP_THREADS))) == HTTP_THREADS
+        if len(opened) != HTTP_THREADS:
+            break
+    assert len(opened) == HTTP_THREADS
     engine.dispose()
 
 
