@@ -12,7 +12,7 @@ from typing import Any
 
 from benchmarks.common import RESULTS
 
-ORDER = ("ack", "cpu", "ack_socket", "socket_adapters", "jobs", "sync", "memory")
+ORDER = ("ack", "cpu", "ack_socket", "socket_adapters", "jobs", "sync", "budget", "memory")
 TITLES = {
     "ack": "HTTP answers",
     "cpu": "CPU per request",
@@ -20,6 +20,7 @@ TITLES = {
     "socket_adapters": "Socket Mode lifecycle",
     "jobs": "Job scaling",
     "sync": "Zendesk sync",
+    "budget": "Zendesk budget claim",
     "memory": "Memory at rest",
 }
 
