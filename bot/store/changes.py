@@ -303,31 +303,50 @@ def counted_transaction(engine: Engine, *watches: Watch) -> Iterator[Connection]
 
 
 def counted_write(
-    engine: Engine, statement: Any, values: Mapping[str, Any], *watches: Watch
+    engine: Engine,
+    statement: Any,
+    values: Mapping[str, Any],
+    *watches: Watch,
+    then: Then | None = None,
 ) -> Any:
     """One write that returns one row (its RETURNING), committed with the counts of the
     watches it writes bumped in its transaction, as counted_transaction does. On PostgreSQL
     the write and its bumps are one statement in autocommit (data-modifying WITH clauses): one
-    round trip, where BEGIN, the write, each bump and COMMIT were one each."""
+    round trip, where BEGIN, the write, each bump and COMMIT were one each.
+
+    `then`: a second write that reads the written row (an INSERT from a SELECT of it), made in
+    the same statement on PostgreSQL, and after the first in its transaction elsewhere."""
     if engine.dialect.name != "postgresql":
         with counted_transaction(engine, *watches) as connection:
-            return connection.execute(statement, values).one()
+            row = connection.execute(statement, values).one()
+            if then is not None:
+                written = select(
+                    *(literal(value).label(name) for name, value in row._mapping.items())
+                ).subquery("written")
+                connection.execute(then(written, engine.dialect.name), values)
+            return row
     names = tuple(sorted(watch.name for watch in watches))
     with engine.connect() as connection:
         row = (
             connection.execution_options(isolation_level="AUTOCOMMIT")
-            .execute(_with_bumps(statement, names), values)
+            .execute(_with_bumps(statement, names, then), values)
             .one()
         )
     _request.counts = None
     return row
 
 
-@cache  # per statement (a module constant) and watches: built and compiled once
-def _with_bumps(statement: Any, names: tuple[str, ...]) -> Any:
+# A write made from the row another wrote (see counted_write): given the written row as a
+# selectable and the dialect's name.
+Then = Callable[[Any, str], Any]
+
+
+@cache  # per statement (a module constant), watches and follow-up: built and compiled once
+def _with_bumps(statement: Any, names: tuple[str, ...], then: Then | None = None) -> Any:
     written = statement.cte("written")
     bumps = [_upsert(pg_insert, literal(name)).cte(f"bump_{n}") for n, name in enumerate(names)]
-    return select(*written.c).select_from(written).add_cte(*bumps)
+    also = [] if then is None else [then(written, "postgresql").cte("followed")]
+    return select(*written.c).select_from(written).add_cte(*also, *bumps)
 
 
 @cache  # built once per dialect, like _COUNT_OF: every commit that writes a watch runs it

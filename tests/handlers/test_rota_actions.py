@@ -7,10 +7,18 @@ from datetime import date
 from bot.services import Services
 from bot.settings import Settings
 from bot.store import rota as store
+from bot.store.audit import audit_events
 from bot.store.db import make_engine, session_scope
-from tests.doors import MutableClock, SlackDoor, ack_message, record_app_sql
+from tests.doors import MutableClock, SlackDoor, ack_message
 from tests.fakes.slack_api import FakeSlack
-from tests.handlers.rota_helpers import at_london, dms_to, rota
+from tests.handlers.rota_helpers import (
+    at_london,
+    dms_to,
+    pending_swap,
+    remember_a_swap_plan,
+    rota,
+    swap_from_the_remembered_plan,
+)
 
 # Wed 2 Dec 2026; with U1, U2, U3 the weeks go 30 Nov U1, 7 Dec U2, 14 Dec U3, 21 Dec U1...
 
@@ -222,19 +230,17 @@ def test_swaps_asked_in_a_row_read_the_plan_once_until_another_process_changes_i
 ) -> None:
     """A swap request changes no week: the plan a swap read (having written nothing) answers
     the next swap, until a commit in any process writes the rota, its weeks or an absence."""
-    start(slack, fake_slack)
-    rota(slack, fake_slack, "swap <@U3>", user="U2")  # publishes the weeks to come
-    rota(slack, fake_slack, "swap <@U2>", user="U1")  # reads them, writing nothing
-    statements: list[str] = []
-    record_app_sql(services.engine, statements)
-    reply = rota(slack, fake_slack, "swap <@U1>", user="U3")
-    assert reply == (
-        "I've asked <@U1> to take your week Mon 14 Dec – Fri 18 Dec for theirs, "
-        "Mon 21 Dec – Fri 25 Dec. I'll tell you their answer."
-    )
+    remember_a_swap_plan(slack, fake_slack)
+    statements = swap_from_the_remembered_plan(slack, fake_slack, services.engine)
     read = [s for s in statements if s.startswith("SELECT") and "change_count" not in s]
     assert read == []
     assert any(s.startswith("INSERT INTO swap_request") for s in statements)
+    # Written with no session, it is in the channel's audit trail all the same.
+    with session_scope(services.engine) as session:
+        latest = audit_events(session=session, scope="C1")[0]
+        asked = pending_swap(session, requester="U3", target="U1")
+    assert (latest.actor, latest.action) == ("U3", "rota.swap.requested")
+    assert latest.detail == {"request": asked.id, "target": "U1"}
     # Another process (its own engine on the same database) gives U2's week to U3.
     other = make_engine(settings.database_url)
     try:

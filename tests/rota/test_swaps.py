@@ -11,6 +11,7 @@ from bot.rota.swaps import answer_swap
 from bot.store import rota as store
 from bot.store import rota_swaps
 from bot.store.db import session_scope
+from bot.store.rota import SwapRequest
 from tests.rota.helpers import CALENDAR, NOW, TODAY, make_rota
 
 
@@ -20,12 +21,14 @@ def test_swap_request_is_answered_once(engine: Engine) -> None:
         Planner(session, CALENDAR, rota_id, TODAY).refresh(date(2026, 12, 14))
         request = rota_swaps.add_swap_request(
             session=session,
-            rota_id=rota_id,
-            requester="U2",
-            target="U1",
-            requester_week=date(2026, 12, 7),
-            target_week=date(2026, 12, 14),
-            now=NOW,
+            request=SwapRequest(
+                rota_id=rota_id,
+                requester="U2",
+                target="U1",
+                requester_week=date(2026, 12, 7),
+                target_week=date(2026, 12, 14),
+                created_at=NOW,
+            ),
         )
         request_id = request.id
     assert request_id is not None

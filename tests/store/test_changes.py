@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
+from bot.store.audit import audit_events
 from bot.store.bulk_writes import table_of
 from bot.store.changes import (
     REQUEST_COUNTS_KEPT,
@@ -31,9 +32,9 @@ from bot.store.priority_reviews import (
     write_priority_review,
 )
 from bot.store.remembered import Remembered
-from bot.store.rota import Absence, add_absence, create_rota
+from bot.store.rota import PENDING, Absence, SwapRequest, add_absence, create_rota
 from bot.store.rota_cover import MidWeekCover, midweek_cover, set_cover_dm
-from bot.store.rota_swaps import add_swap_request, set_swap_dm, swap_request
+from bot.store.rota_swaps import ASKED, add_swap_request, ask_for_swap, set_swap_dm, swap_request
 from bot.store.slack_requests import remember_slack_request
 from tests.store.sources import Source
 
@@ -228,6 +229,60 @@ def test_a_write_with_no_session_counts_as_a_sessions_does(engine: Engine) -> No
         other.dispose()
 
 
+def test_a_swap_asked_with_no_session_is_written_with_its_audit_line(engine: Engine) -> None:
+    """ask_for_swap: the request and its audit line, the rota's count bumped where another
+    process sees it; on PostgreSQL all in one statement, committed by itself."""
+    other = make_engine(str(engine.url))
+    try:
+        with session_scope(engine) as session:
+            rota = create_rota(session=session, channel_id="C5", created_by="U1", now=NOW)
+            assert rota.id is not None
+        before = ROTA.generation(Source(other))
+        statements: list[tuple[str, object]] = []
+
+        def record(connection: Any, _cursor: object, statement: str, *_args: object) -> None:
+            level = connection.get_execution_options().get("isolation_level")
+            statements.append((statement, level))
+
+        event.listen(engine, "before_cursor_execute", record)
+        asked = ask_for_swap(
+            engine,
+            SwapRequest(
+                rota_id=rota.id,
+                requester="U1",
+                target="U2",
+                requester_week=date(2026, 12, 7),
+                target_week=date(2026, 12, 14),
+                created_at=NOW,
+            ),
+            channel_id="C5",
+        )
+        event.remove(engine, "before_cursor_execute", record)
+        assert asked.id is not None
+        assert ROTA.generation(Source(other)) == before + 1
+        if engine.dialect.name == "postgresql":
+            ((statement, level),) = statements
+            assert " ".join(statement.split()).startswith(
+                "WITH written AS (INSERT INTO swap_request"
+            )
+            assert level == "AUTOCOMMIT"
+        with session_scope(other) as session:
+            found = swap_request(session=session, request_id=asked.id)
+            (line,) = audit_events(session=session, scope="C5")
+        assert found is not None
+        assert (found.requester, found.target, found.requester_week, found.target_week) == (
+            "U1",
+            "U2",
+            date(2026, 12, 7),
+            date(2026, 12, 14),
+        )
+        assert (found.status, found.created_at, found.dm_ts) == (PENDING, NOW, None)
+        assert (line.actor, line.action, line.at) == ("U1", ASKED, NOW)
+        assert line.detail == {"request": asked.id, "target": "U2"}
+    finally:
+        other.dispose()
+
+
 def test_counts_read_with_a_request_too_long_ago_are_read_again(engine: Engine) -> None:
     """Work that waited (on Slack, behind other work) does not answer from counts older than
     REQUEST_COUNTS_KEPT: a write another process committed meanwhile is seen."""
@@ -269,12 +324,14 @@ def test_where_a_dm_went_is_written_without_forgetting_the_rota(engine: Engine) 
         assert rota.id is not None
         asked = add_swap_request(
             session=session,
-            rota_id=rota.id,
-            requester="U1",
-            target="U2",
-            requester_week=NOW.date(),
-            target_week=NOW.date(),
-            now=NOW,
+            request=SwapRequest(
+                rota_id=rota.id,
+                requester="U1",
+                target="U2",
+                requester_week=NOW.date(),
+                target_week=NOW.date(),
+                created_at=NOW,
+            ),
         )
         cover = MidWeekCover(
             rota_id=rota.id,
