@@ -64,9 +64,10 @@ PATIENCE = 60.0
 # 5xx answers and connection errors: this many retries, waiting 1, 2, 4 … seconds.
 MAX_RETRIES = 3
 SHOW_MANY_LIMIT = 100
-# Zendesk has no call for several tickets' comments: a read of several tickets asks for their
-# comments this many at once, so a burst of cards or webhooks waits for a few round trips
-# instead of one per ticket in a row. The rate limiter paces them as any other call.
+# Zendesk has no call for several tickets' comments: a read of tickets asks for their comments
+# this many at once, beside the tickets themselves, so a burst of cards or webhooks waits for a
+# few round trips instead of one per ticket in a row. The rate limiter paces them as any other
+# call.
 COMMENT_READS_AT_ONCE = 4
 EXPORT_PAGE_SIZE = 1000
 EXPORT_PREFIX = "/api/v2/incremental/"
@@ -246,12 +247,16 @@ class ZendeskClient:
                 return comments
             page += 1
 
-    def comments_of(self, ticket_ids: list[int]) -> dict[int, list[Json]]:
-        """Each ticket's comments (`comments`), COMMENT_READS_AT_ONCE tickets read at once, with
-        the calling thread's deadline. The first failure is raised, and reads not begun are
-        not made."""
-        if len(ticket_ids) <= 1:
-            return {ticket_id: self.comments(ticket_id) for ticket_id in ticket_ids}
+    def tickets_and_comments(
+        self, ticket_ids: list[int]
+    ) -> tuple[list[Json], dict[int, list[Json] | ZendeskError]]:
+        """Several tickets (`tickets`) and each one's comments (`comments`), asked for at the
+        same time, COMMENT_READS_AT_ONCE tickets' comments at once, all with the calling
+        thread's deadline: a card Zendesk must give waits for one round trip where it waited
+        for two. Each ticket's comments come with the error reading them raised instead, if
+        one did (a ticket deleted meanwhile has none: the caller, which knows which tickets
+        it keeps, decides). The tickets' own failure is raised, and comment reads not begun
+        are then not made."""
         deadline = getattr(self._local, "deadline", None)
 
         def read(ticket_id: int) -> list[Json]:
@@ -264,7 +269,14 @@ class ZendeskClient:
             ticket_id: self._comment_reads.submit(read, ticket_id) for ticket_id in ticket_ids
         }
         try:
-            return {ticket_id: future.result() for ticket_id, future in futures.items()}
+            tickets = self.tickets(ticket_ids)
+            comments: dict[int, list[Json] | ZendeskError] = {}
+            for ticket_id, future in futures.items():
+                try:
+                    comments[ticket_id] = future.result()
+                except ZendeskError as error:
+                    comments[ticket_id] = error
+            return tickets, comments
         finally:
             for future in futures.values():
                 future.cancel()

@@ -143,17 +143,19 @@ def read_tickets(
     *,
     time_spent_field: int | None = None,
 ) -> ZendeskRead:
-    """Some tickets now (a webhook, a card): one show_many, each one's comments, the people."""
-    read = ZendeskRead(tickets=zendesk.tickets(ticket_ids), time_spent_field=time_spent_field)
-    read.comments.update(
-        zendesk.comments_of(
-            [
-                ticket_id
-                for data in read.tickets
-                if (ticket_id := as_int(data.get("id"))) is not None and not is_gone(data)
-            ]
-        )
-    )
+    """Some tickets now (a webhook, a card): one show_many and, beside it, each one's comments;
+    then the people."""
+    tickets, comments = zendesk.tickets_and_comments(ticket_ids)
+    read = ZendeskRead(tickets=tickets, time_spent_field=time_spent_field)
+    for data in read.tickets:
+        ticket_id = as_int(data.get("id"))
+        if ticket_id is None or is_gone(data):
+            continue  # its comments, if it had any to read, are not kept
+        found = comments.get(ticket_id)
+        if isinstance(found, Exception):
+            raise found
+        if found is not None:
+            read.comments[ticket_id] = found
     read_people(zendesk, services, read)
     return read
 

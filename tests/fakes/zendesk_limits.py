@@ -51,8 +51,12 @@ class RateLimits:
         over = account >= self.requests_per_minute or (
             is_export and exports >= self.exports_per_minute
         )
+        # Retry-After: until the minute resets when its budget is spent; until a block ends
+        # when one holds (a spike elsewhere); the later of the two when both.
+        retry_after = reset if over else 0
         if stamp < self.blocked_until:
             over = True
+            retry_after = max(retry_after, math.ceil(self.blocked_until - stamp))
             reset = max(reset, math.ceil(self.blocked_until - stamp))
         if not over:
             account += 1
@@ -69,7 +73,7 @@ class RateLimits:
         }
         if over:
             self.refused += 1
-            headers["Retry-After"] = str(reset)
+            headers["Retry-After"] = str(retry_after)
         return Verdict(not over, headers)
 
     def block(self, now: datetime, seconds: int) -> None:

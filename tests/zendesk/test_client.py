@@ -182,36 +182,40 @@ def test_export_pages_come_compressed_and_cards_do_not(
     assert fake_zendesk.compressed_answers == 1
 
 
-def test_several_tickets_comments_are_read_at_once(clock: MutableClock) -> None:
-    """Zendesk has no call for several tickets' comments: the reads for a burst of tickets are
-    in flight together. Each of the first tickets' reads is held by the fake until all of
-    them have arrived: read one after the other, the first would never be answered."""
-    together = threading.Barrier(COMMENT_READS_AT_ONCE, timeout=10)
+def test_tickets_and_their_comments_are_read_at_once(clock: MutableClock) -> None:
+    """Zendesk has no call for several tickets' comments: the tickets and the first tickets'
+    comments are asked for together. The fake holds each of those reads until all of them
+    have arrived: read one after the other, the first would never be answered."""
+    together = threading.Barrier(1 + COMMENT_READS_AT_ONCE, timeout=10)
     with FakeZendesk(now=clock, sleep=lambda _seconds: together.wait()) as zendesk:
         ids = list(range(201, 202 + COMMENT_READS_AT_ONCE))
         for ticket_id in ids:
             zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=zendesk.me_id)
             zendesk.add_comment(ticket_id, author_id=zendesk.me_id, body=f"About {ticket_id}")
+        zendesk.delay("/api/v2/tickets/show_many", 1.0)
         for ticket_id in ids[:COMMENT_READS_AT_ONCE]:
             zendesk.delay(f"/api/v2/tickets/{ticket_id}/comments", 1.0)
         client = ZendeskClient(
             base_url=zendesk.url, email=zendesk.email, token=zendesk.token, sleep=lambda _s: None
         )
         try:
-            comments = client.comments_of(ids)
+            tickets, comments = client.tickets_and_comments(ids)
         finally:
             client.close()
     assert not together.broken
-    assert {ticket_id: [c["body"] for c in found] for ticket_id, found in comments.items()} == {
-        ticket_id: [f"About {ticket_id}"] for ticket_id in ids
-    }
+    assert [ticket["id"] for ticket in tickets] == ids
+    assert {
+        ticket_id: [c["body"] for c in found] if isinstance(found, list) else found
+        for ticket_id, found in comments.items()
+    } == {ticket_id: [f"About {ticket_id}"] for ticket_id in ids}
 
 
-def test_comments_read_at_once_keep_the_callers_deadline(
+def test_reads_at_once_keep_the_callers_deadline(
     fake_zendesk: FakeZendesk, clock: MutableClock, zendesk_waits: list[float]
 ) -> None:
     """A caller that may not wait past its deadline (the sync) is told the budget is spent,
-    by every read made for it, instead of waiting for the next minute."""
+    by every read made for it, instead of waiting for the next minute: two calls a minute,
+    four reads (the tickets, three tickets' comments), nobody waits."""
     for ticket_id in (301, 302, 303):
         fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
     client = ZendeskClient(
@@ -225,18 +229,26 @@ def test_comments_read_at_once_keep_the_callers_deadline(
             sleep=zendesk_waits.append,
         ),
     )
+    refused: list[object] = []
     try:
-        with client.deadline(clock().timestamp() + 5), pytest.raises(ZendeskRateLimited):
-            client.comments_of([301, 302, 303])
+        with client.deadline(clock().timestamp() + 5):
+            _tickets, comments = client.tickets_and_comments([301, 302, 303])
+        refused += [e for e in comments.values() if isinstance(e, ZendeskRateLimited)]
+    except ZendeskRateLimited as error:  # the tickets' own read was the one refused
+        refused.append(error)
     finally:
         client.close()
+    assert refused
     assert zendesk_waits == []
 
 
-def test_a_failed_read_among_several_is_reported(
+def test_a_failed_comment_read_is_given_with_the_tickets(
     client: ZendeskClient, fake_zendesk: FakeZendesk
 ) -> None:
     fake_zendesk.add_ticket(102, subject="Second", requester_id=1)
     fake_zendesk.fail("/api/v2/tickets/102/comments", status=500, times=10)
-    with pytest.raises(ZendeskUnavailable, match=r"HTTP 500"):
-        client.comments_of([101, 102])
+    tickets, comments = client.tickets_and_comments([101, 102])
+    assert [ticket["id"] for ticket in tickets] == [101, 102]
+    assert isinstance(comments[101], list)
+    assert isinstance(comments[102], ZendeskUnavailable)
+    assert "HTTP 500" in str(comments[102])
