@@ -32,20 +32,17 @@ class PendingComments(SQLModel, table=True):
 
 
 class ZendeskBudget(SQLModel, table=True):
-    """The Zendesk budget every process shares, per kind of call (on PostgreSQL): a ring of
-    `size` slots, the budget's calls a minute, the slot the next call takes, and when the
-    latest call was noted (a call is noted no earlier: the slots stay in time order)."""
+    """The Zendesk budget every process shares, per kind of call (on PostgreSQL): a ring of the
+    last 2,500 calls (Zendesk's largest budget a minute), and the slot the next call takes."""
 
     __tablename__ = "zendesk_budget"
 
     kind: str = Field(primary_key=True, max_length=16)
-    size: int
     next: int
-    latest: float = Field(sa_type=Float)
 
 
 class ZendeskBudgetSlot(SQLModel, table=True):
-    """When one of the last `size` calls of a kind was made (the clock's seconds)."""
+    """When one of the last calls of a kind was made (the database's clock, in seconds)."""
 
     __tablename__ = "zendesk_budget_slot"
 
@@ -82,27 +79,33 @@ def forget_pending_comments(*, session: Session, ticket_ids: Collection[int]) ->
 
 
 class DatabaseBudget:
-    """Every process's Zendesk calls in one ring per kind: the last `limit` calls, each in a
-    slot. A call may go when the oldest slot is outside the window, and takes its place, so
-    together the processes never make more than `limit` calls of a kind in any 60 seconds.
+    """Every process's Zendesk calls in one ring per kind, the last 2,500 (Zendesk's largest
+    budget a minute), each noted in a slot. A call may go when the call `limit` calls back is
+    outside the window, and it takes the next slot, so together the processes never make more
+    than `limit` calls of a kind in any 60 seconds, whatever budget each was started with.
 
     A claim is one statement in autocommit, the database's `claim_zendesk_call` (see its
-    migrations): one round trip, with the ring's lock held only while the database runs it,
-    and the same few rows read whatever the limit. (Held across round trips, the lock waited on
-    the holder's process, and so on every thread of it queued for the interpreter.) The commit
-    does not wait for the disk: a crash could forget the last few claims, so for one minute
-    after it the processes could make that many calls more than their share. Zendesk would
-    answer those with 429 and Retry-After, which the limiter obeys.
+    migrations): one round trip, with the ring's row lock held only while the database runs
+    it, and the same few rows read whatever the limit. (Held across round trips, the lock
+    waited on the holder's process, and so on every thread of it queued for the interpreter.)
+    Calls are noted on the database's clock, one for every process (`database_clock`; tests
+    that move a clock of their own pass False, and their time is used). The commit does not
+    wait for the disk: a crash could forget the last few claims, so for one minute after it
+    the processes could make that many calls more than their share. Zendesk would answer those
+    with 429 and Retry-After, which the limiter obeys.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, *, database_clock: bool = True) -> None:
         self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.database_clock = database_clock
 
     def claim(self, kind: str, *, limit: int, now: float) -> float:
+        """0 when a call may go now (it is noted), else the seconds until one may."""
         key = zlib.crc32(f"rotabot-zendesk-budget:{kind}".encode())
+        at = None if self.database_clock else now
         with self.engine.connect() as connection:
             wait = connection.execute(
-                _CLAIM, {"kind": kind, "k": key, "now": now, "window": WINDOW, "limit": limit}
+                _CLAIM, {"kind": kind, "k": key, "now": at, "window": WINDOW, "limit": limit}
             ).scalar_one()
         return float(wait)
 

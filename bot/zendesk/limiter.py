@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 WINDOW = 60.0
 # The account is "nearly spent" when less than this share of its minute is left.
 RESERVE_SHARE = 0.1
-# Claims on a shared budget made at once by one process: one holds the database's advisory
+# Claims on a shared budget made at once by one process: one holds the budget ring's row
 # lock while the next is ready to take it.
 CLAIMS_AT_ONCE = 2
 
@@ -80,11 +80,11 @@ class Limiter:
                     return
             if wait <= 0 and self.shared is not None:
                 # Outside the lock: a claim is a round trip to the database, atomic there
-                # (its advisory lock), and the process's other callers need not queue
+                # (the ring's row lock), and the process's other callers need not queue
                 # behind it. Until this call is noted below, the process's own count may let
                 # a few more through at once: the shared count, which they claim too, holds.
                 # At most CLAIMS_AT_ONCE claim together, each holding a pooled connection
-                # while it waits for the advisory lock: a burst of calls must not take every
+                # while it waits for the ring's row lock: a burst of calls must not take every
                 # connection the requests' sessions need.
                 with self._claiming:
                     wait = self._shared_wait(now, export)

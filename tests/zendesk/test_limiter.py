@@ -116,7 +116,7 @@ def test_processes_on_postgresql_share_one_budget(pg_url: str) -> None:
             exports_per_minute=2,
             clock=clock,
             sleep=clock.sleep,
-            shared=DatabaseBudget(engine),
+            shared=DatabaseBudget(engine, database_clock=False),
         )
         for _ in range(2)
     )
@@ -149,7 +149,7 @@ def test_two_processes_against_a_team_account_are_never_refused(
                 exports_per_minute=10,
                 clock=lambda: clock().timestamp(),
                 sleep=zendesk_sleep,
-                shared=DatabaseBudget(engine),
+                shared=DatabaseBudget(engine, database_clock=False),
             ),
         )
         for _ in range(2)
@@ -268,10 +268,10 @@ def test_a_claim_on_postgresql_is_one_statement_and_no_transaction_around_it(
 
 def test_claims_made_at_once_on_postgresql_never_pass_the_limit(pg_url: str) -> None:
     """Twenty claims at the same moment from four connections: five win, the rest are told to
-    wait until one of the five leaves the window (a call is noted no earlier than the one
-    before it, so no sooner than the earliest of them, and no later than the latest)."""
+    wait until the first of the five to claim leaves the window: no sooner than the earliest
+    of them, and no later than the latest."""
     engine = create_engine(pg_url, pool_size=4)
-    budgets = [DatabaseBudget(engine) for _ in range(4)]
+    budgets = [DatabaseBudget(engine, database_clock=False) for _ in range(4)]
     start = threading.Barrier(20)
 
     def claim(n: int) -> float:
@@ -292,35 +292,46 @@ def test_claims_made_at_once_on_postgresql_never_pass_the_limit(pg_url: str) -> 
     engine.dispose()
 
 
-def test_a_smaller_budget_on_postgresql_keeps_the_latest_calls(pg_url: str) -> None:
-    """The ring is built again when the budget changes: the latest calls still count."""
+def test_processes_with_different_budgets_share_one_ring(pg_url: str) -> None:
+    """The ring keeps the last calls whatever the budget: a claim for a budget of 3 looks 3
+    calls back, one for 5 looks 5 back, so during a restart that changes the budget neither
+    process forgets the other's calls."""
     engine = create_engine(pg_url)
-    budget = DatabaseBudget(engine)
+    budget = DatabaseBudget(engine, database_clock=False)
     for n in range(5):
         assert budget.claim("requests", limit=5, now=7_000.0 + n) == 0.0
-    # Three a minute now: the three latest (7,002 to 7,004) fill it.
+    # Three a minute: the three latest (7,002 to 7,004) fill it.
     assert budget.claim("requests", limit=3, now=7_010.0) == pytest.approx(52.0)
     assert budget.claim("requests", limit=3, now=7_062.0) == 0.0
-    # Five again: the ring keeps 7,003, 7,004 and 7,062, so two more may go at once, and a
-    # third when 7,003 leaves the window.
+    # Five again: 7,003, 7,004 and 7,062 are in the window, so two more may go, and a third
+    # when 7,003 leaves it.
     assert budget.claim("requests", limit=5, now=7_062.5) == 0.0
     assert budget.claim("requests", limit=5, now=7_062.5) == 0.0
     assert budget.claim("requests", limit=5, now=7_062.5) == pytest.approx(0.5)
+    # Taking turns, a budget of 4 and one of 2, a second apart: the larger counts every call.
+    turns = [(4, 0.0), (2, 0.0), (4, 0.0), (2, 58.0), (4, 0.0), (4, 55.0)]
+    for second, (limit, expected) in enumerate(turns):
+        waited = budget.claim("turns", limit=limit, now=8_000.0 + second)
+        assert waited == pytest.approx(expected)
     engine.dispose()
 
 
-def test_a_claim_from_a_clock_behind_is_noted_after_the_calls_before_it(pg_url: str) -> None:
-    """Processes' clocks differ a little: a call is never noted before the one before it, so
-    the ring stays in time order and the budget holds."""
+def test_on_the_databases_clock_a_claim_ignores_the_processes_clocks(pg_url: str) -> None:
+    """`rotabot` notes calls on the database's clock, one for every process: a process whose
+    clock is far ahead (or behind) neither holds the others back nor lets them through."""
     engine = create_engine(pg_url)
     budget = DatabaseBudget(engine)
-    assert budget.claim("requests", limit=2, now=8_010.0) == 0.0
-    assert budget.claim("requests", limit=2, now=8_005.0) == 0.0  # noted at 8,010
-    # The first call leaves the window at 8,070, so one more may go then.
-    assert budget.claim("requests", limit=2, now=8_071.0) == 0.0
-    # The clock behind again: it says 8,066, so the second call, noted at 8,010, is still in
-    # its window, beside the call of 8,071. Noted at 8,005, it would have let a third go.
-    assert budget.claim("requests", limit=2, now=8_066.0) == pytest.approx(4.0)
+    assert budget.claim("requests", limit=1, now=10_000_000_000.0) == 0.0  # far ahead
+    waited = budget.claim("requests", limit=1, now=0.0)  # far behind
+    assert 59.0 < waited <= 60.0
+    with engine.connect() as connection:
+        (noted, database_now) = connection.execute(
+            text(
+                "SELECT at, extract(epoch FROM clock_timestamp()) FROM zendesk_budget_slot"
+                " WHERE kind = 'requests'"
+            )
+        ).one()
+    assert 0 <= float(database_now) - noted < 60
     engine.dispose()
 
 
@@ -335,12 +346,31 @@ def test_calls_counted_before_the_ring_still_count_after_the_upgrade(pg_url: str
                 text("INSERT INTO zendesk_call (kind, at) VALUES ('account', :at)"), {"at": at}
             )
     command.upgrade(config, "head")
-    budget = DatabaseBudget(engine)
+    budget = DatabaseBudget(engine, database_clock=False)
     assert budget.claim("account", limit=3, now=9_010.0) == pytest.approx(51.0)
     assert budget.claim("account", limit=3, now=9_061.0) == 0.0
     command.downgrade(config, "c4e8b2d61f09")
     with engine.connect() as connection:
         (calls,) = connection.execute(text("SELECT count(*) FROM zendesk_call")).one()
-    assert calls == 3
+    assert calls == 4  # the ring keeps the last 2,500, 9,001 (out of the window) among them
+    command.upgrade(config, "head")
+    engine.dispose()
+
+
+def test_a_ring_of_the_budget_s_size_is_carried_over_oldest_first(pg_url: str) -> None:
+    """The ring before this one had as many slots as the budget and wrapped round: its calls
+    are carried into the fixed ring in the order they were made (and back, downgraded)."""
+    engine = create_engine(pg_url)
+    config = alembic_config(engine)
+    command.downgrade(config, "b6f1d3a8c527")
+    budget = DatabaseBudget(engine, database_clock=False)
+    for at in (9_001.0, 9_002.0, 9_003.0, 9_061.5):  # 9,061.5 takes 9,001's slot
+        assert budget.claim("account", limit=3, now=at) == 0.0
+    command.upgrade(config, "head")
+    # One, two and three calls back: 9,061.5, 9,003 and 9,002.
+    for limit, expected in ((1, 59.7), (2, 1.2), (3, 0.2)):
+        assert budget.claim("account", limit=limit, now=9_061.8) == pytest.approx(expected)
+    command.downgrade(config, "b6f1d3a8c527")
+    assert budget.claim("account", limit=3, now=9_061.8) == pytest.approx(0.2)
     command.upgrade(config, "head")
     engine.dispose()

@@ -44,7 +44,10 @@ def upgrade() -> None:
         sa.Column("at", sa.Float(), nullable=False),
         sa.PrimaryKeyConstraint("kind", "slot"),
     )
-    # The calls already made keep counting: the first claim builds its ring from them.
+    # The calls already made keep counting: the first claim builds its ring from them. Older
+    # processes still claiming wait for the lock, not for a table gone under them mid-copy.
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("LOCK TABLE zendesk_call IN ACCESS EXCLUSIVE MODE")
     op.execute(
         "INSERT INTO zendesk_budget_slot (kind, slot, at)"
         " SELECT kind, row_number() OVER (PARTITION BY kind ORDER BY at) - 1, at"
