@@ -11,7 +11,7 @@ from typing import Any, Protocol
 from sqlalchemy import event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import DisconnectionError, InvalidatePoolError
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.pool import ConnectionPoolEntry, SingletonThreadPool
 from sqlmodel import Session, create_engine
 
 # Imported for its session events: every process that writes counts its changes for the others.
@@ -54,10 +54,13 @@ SQLITE_CONNECTIONS_KEPT = 20
 def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        in_memory = parsed.database in (None, "", ":memory:")
-        # A database in memory lives in its one connection (SQLAlchemy keeps one per thread).
-        pool = (
-            {}
+        in_memory = (
+            parsed.database in (None, "", ":memory:") or parsed.query.get("mode") == "memory"
+        )
+        # A database in memory lives in its connection: one kept per thread, as SQLAlchemy
+        # chooses for it (named here: for a URI's mode=memory it will stop choosing it).
+        pool: dict[str, Any] = (
+            {"poolclass": SingletonThreadPool}
             if in_memory
             else {"pool_size": SQLITE_CONNECTIONS_KEPT, "max_overflow": SQLITE_CONNECTIONS_KEPT}
         )

@@ -11,6 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -64,10 +65,9 @@ PATIENCE = 60.0
 # 5xx answers and connection errors: this many retries, waiting 1, 2, 4 … seconds.
 MAX_RETRIES = 3
 SHOW_MANY_LIMIT = 100
-# Zendesk has no call for several tickets' comments: a read of tickets asks for their comments
-# this many at once, beside the tickets themselves, so a burst of cards or webhooks waits for a
-# few round trips instead of one per ticket in a row. The rate limiter paces them as any other
-# call.
+# Zendesk has no call for several tickets' comments: a read of several tickets asks for their
+# comments this many at once, so a burst of cards or webhooks waits for a few round trips
+# instead of one per ticket in a row. The rate limiter paces them as any other call.
 COMMENT_READS_AT_ONCE = 4
 EXPORT_PAGE_SIZE = 1000
 EXPORT_PREFIX = "/api/v2/incremental/"
@@ -248,15 +248,33 @@ class ZendeskClient:
             page += 1
 
     def tickets_and_comments(
-        self, ticket_ids: list[int]
+        self, ticket_ids: list[int], *, keep: Callable[[Json], bool] = lambda _ticket: True
     ) -> tuple[list[Json], dict[int, list[Json] | ZendeskError]]:
-        """Several tickets (`tickets`) and each one's comments (`comments`), asked for at the
-        same time, COMMENT_READS_AT_ONCE tickets' comments at once, all with the calling
-        thread's deadline: a card Zendesk must give waits for one round trip where it waited
-        for two. Each ticket's comments come with the error reading them raised instead, if
-        one did (a ticket deleted meanwhile has none: the caller, which knows which tickets
-        it keeps, decides). The tickets' own failure is raised, and comment reads not begun
-        are then not made."""
+        """The tickets (`tickets`) and each one's comments (`comments`), all with the calling
+        thread's deadline. One ticket (a card, a webhook): its comments are asked for beside
+        it, so a card waits for one round trip to Zendesk, not two (a ticket that turns out
+        deleted costs that one call for nothing). Several (a burst, merged): the tickets
+        first, then the comments of those `keep` keeps, COMMENT_READS_AT_ONCE at a time, so a
+        deleted or merged one costs nothing.
+
+        Each ticket's comments come with the error reading them raised instead, if one did:
+        the caller, which knows which tickets it keeps, decides. The tickets' own failure is
+        raised once every comment read begun has ended, and those not begun are not made."""
+        if len(ticket_ids) == 1:
+            reads = self._comment_reads_of(ticket_ids)
+            try:
+                tickets = self.tickets(ticket_ids)
+            except BaseException:
+                _abandon(reads)
+                raise
+        else:
+            tickets = self.tickets(ticket_ids)
+            kept = [ticket["id"] for ticket in tickets if keep(ticket) and "id" in ticket]
+            reads = self._comment_reads_of([t for t in kept if isinstance(t, int)])
+        return tickets, _gathered(reads)
+
+    def _comment_reads_of(self, ticket_ids: list[int]) -> dict[int, Future[list[Json]]]:
+        """Each ticket's comments, read on the client's pool with this thread's deadline."""
         deadline = getattr(self._local, "deadline", None)
 
         def read(ticket_id: int) -> list[Json]:
@@ -265,21 +283,7 @@ class ZendeskClient:
             with self.deadline(deadline):
                 return self.comments(ticket_id)
 
-        futures = {
-            ticket_id: self._comment_reads.submit(read, ticket_id) for ticket_id in ticket_ids
-        }
-        try:
-            tickets = self.tickets(ticket_ids)
-            comments: dict[int, list[Json] | ZendeskError] = {}
-            for ticket_id, future in futures.items():
-                try:
-                    comments[ticket_id] = future.result()
-                except ZendeskError as error:
-                    comments[ticket_id] = error
-            return tickets, comments
-        finally:
-            for future in futures.values():
-                future.cancel()
+        return {ticket_id: self._comment_reads.submit(read, ticket_id) for ticket_id in ticket_ids}
 
     def users(self, ids: Iterable[int]) -> list[Json]:
         return self._show_many("/api/v2/users/show_many.json", "users", ids)
@@ -442,3 +446,26 @@ class ZendeskClient:
         wait = float(2 ** (failures - 1))
         log.warning("Zendesk call failed (%s); retrying in %.0f s", why, wait)
         self.sleep(wait)
+
+
+def _gathered(reads: dict[int, Future[list[Json]]]) -> dict[int, list[Json] | ZendeskError]:
+    """Each read's comments, or the Zendesk error it raised. Any other error is raised, once
+    the other reads have ended."""
+    found: dict[int, list[Json] | ZendeskError] = {}
+    for ticket_id, future in reads.items():
+        try:
+            found[ticket_id] = future.result()
+        except ZendeskError as error:
+            found[ticket_id] = error
+        except BaseException:
+            _abandon(reads)
+            raise
+    return found
+
+
+def _abandon(reads: dict[int, Future[list[Json]]]) -> None:
+    """Reads not begun are not made; those begun are waited for, so none goes on spending the
+    budget, or holding the pool, for nobody."""
+    for future in reads.values():
+        future.cancel()
+    wait(reads.values())

@@ -143,9 +143,9 @@ def read_tickets(
     *,
     time_spent_field: int | None = None,
 ) -> ZendeskRead:
-    """Some tickets now (a webhook, a card): one show_many and, beside it, each one's comments;
-    then the people."""
-    tickets, comments = zendesk.tickets_and_comments(ticket_ids)
+    """Some tickets now (a webhook, a card): one show_many and each kept one's comments (see
+    tickets_and_comments); then the people."""
+    tickets, comments = zendesk.tickets_and_comments(ticket_ids, keep=lambda t: not is_gone(t))
     read = ZendeskRead(tickets=tickets, time_spent_field=time_spent_field)
     for data in read.tickets:
         ticket_id = as_int(data.get("id"))

@@ -89,6 +89,9 @@ def test_a_write_in_another_process_is_seen_by_the_next_answer(sqlite_url: str) 
 
 def test_a_database_in_memory_has_no_board() -> None:
     assert count_board(make_engine("sqlite://"), lambda _engine: {}) is None
+    # Named in a URI too: SQLAlchemy keeps its one connection per thread, whatever our pool.
+    shared = make_engine("sqlite:///file:board?mode=memory&cache=shared&uri=true")
+    assert count_board(shared, lambda _engine: {}) is None
 
 
 def test_a_board_left_by_another_database_is_aligned_with_this_one(sqlite_url: str) -> None:
