@@ -6,8 +6,8 @@ count the last minute's calls (`zendesk_call`, indexed by kind and time), so wit
 process waits on. It now reads one slot of a ring. Both are measured here in one scratch
 database, one claim at a time on one connection, each with every slot of the minute taken
 (the claims then are told to wait: what a busy minute does) and with a budget of 100 (the
-default). The counting one is the function the ring replaced, with its index, as the
-ring's migration restores it on downgrade.
+default). The counting one is the function the ring replaced, with its index, from its
+own migration.
 
 Targets: at 2,500 the ring's median claim is at most the counting one's; and the ring's
 claim costs no more at 2,500 than at 100, give or take a quarter.
@@ -15,7 +15,6 @@ claim costs no more at 2,500 than at 100, give or take a quarter.
 
 from __future__ import annotations
 
-import importlib.util
 import time
 import zlib
 from typing import Any
@@ -24,7 +23,7 @@ from sqlalchemy import create_engine, text
 
 from benchmarks.ack import QUICK
 from benchmarks.common import PG_SKIP, Check, check, percentile, report, scratch_postgres, skipped
-from bot.store.migrate import MIGRATIONS
+from bot.store.migrate import migration
 from bot.store.zendesk_sync import DatabaseBudget
 
 CLAIMS = 50 if QUICK else 500
@@ -32,22 +31,16 @@ WINDOW = 60.0
 BUDGETS = (100, 2500)
 SAME_COST = 1.25
 
-RING_MIGRATION = MIGRATIONS / "versions" / "b6f1d3a8c527_zendesk_budget_as_a_ring.py"
-
 
 def counting_claim() -> str:
-    """The counting claim as the ring's migration restores it on downgrade, on its own table
-    (`bench_zendesk_call`, with the index it had) and under its own name."""
-    spec = importlib.util.spec_from_file_location("ring_migration", RING_MIGRATION)
-    assert spec is not None and spec.loader is not None
-    migration = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(migration)
-    function = str(migration._COUNTED_CLAIM).replace("zendesk_call", "bench_zendesk_call")
+    """The counting claim as its migration made it, on its own table (`bench_zendesk_call`,
+    with the index it had) and under its own name."""
+    function = str(migration("c4e8b2d61f09").COUNTED_CLAIM)
     return (
         "CREATE TABLE bench_zendesk_call (id serial PRIMARY KEY,"
         " kind varchar(16) NOT NULL, at double precision NOT NULL);"
         " CREATE INDEX ix_bench_zendesk_call_kind_at ON bench_zendesk_call (kind, at);"
-        f"{function};"
+        f"{function.replace('zendesk_call', 'bench_zendesk_call')};"
     )
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
+from types import ModuleType
 
 from alembic import command
 from alembic.config import Config
@@ -75,3 +77,14 @@ def check_schema(engine: Engine) -> None:
             f"the database is at migration {current} but this Rotabot needs {head}: "
             "run `rotabot db upgrade`."
         )
+
+
+def migration(revision: str) -> ModuleType:
+    """The migration file of `revision` (its id), loaded as a module: a later migration's
+    downgrade restores what an earlier one made, from the earlier one's own text."""
+    (path,) = (MIGRATIONS / "versions").glob(f"{revision}_*.py")
+    spec = importlib.util.spec_from_file_location(f"rotabot_migration_{revision}", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module

@@ -11,7 +11,6 @@ import logging
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, wait
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +18,9 @@ from urllib.parse import urlencode
 
 import httpx
 
-from bot.pools import ElasticThreadPool
 from bot.settings import Settings
 from bot.zendesk.coalesce import Coalescer
+from bot.zendesk.comment_reads import CommentReads
 from bot.zendesk.connections import TRANSPORT_ERRORS, Connections, Reply
 from bot.zendesk.errors import (
     ZendeskBadCredentials,
@@ -34,6 +33,8 @@ from bot.zendesk.errors import (
     ZendeskRejected,
     ZendeskUnavailable,
     answer_body,
+    items_in,
+    object_in,
 )
 from bot.zendesk.limiter import Limiter, OutOfTime
 from bot.zendesk.pages import EventsPage, ExportPage, SearchPage
@@ -65,10 +66,6 @@ PATIENCE = 60.0
 # 5xx answers and connection errors: this many retries, waiting 1, 2, 4 … seconds.
 MAX_RETRIES = 3
 SHOW_MANY_LIMIT = 100
-# Zendesk has no call for several tickets' comments: a read of several tickets asks for their
-# comments this many at once, so a burst of cards or webhooks waits for a few round trips
-# instead of one per ticket in a row. The rate limiter paces them as any other call.
-COMMENT_READS_AT_ONCE = 4
 EXPORT_PAGE_SIZE = 1000
 EXPORT_PREFIX = "/api/v2/incremental/"
 
@@ -105,9 +102,8 @@ class ZendeskClient:
         # Webhooks' and cards' ticket reads, merged while one is in flight.
         self.ticket_reads: Coalescer[Any] = Coalescer(batch=SHOW_MANY_LIMIT)
         self.timeout = timeout
-        self._comment_reads = ElasticThreadPool(
-            COMMENT_READS_AT_ONCE, thread_name_prefix="zendesk-comments"
-        )
+        # Tickets read with their comments, several tickets' comments at once.
+        self.comment_reads = CommentReads(self)
         # The API token as a ready-made header: httpx's auth flow, run on every request, costs
         # a sync reading 50k tickets' comments a few seconds of CPU for the same bytes.
         credentials = base64.b64encode(f"{email}/token:{token}".encode()).decode("ascii")
@@ -160,8 +156,13 @@ class ZendeskClient:
         finally:
             self._local.deadline = before
 
+    def current_deadline(self) -> float | None:
+        """The deadline of the calls this thread makes (see `deadline`), if it has one."""
+        deadline: float | None = getattr(self._local, "deadline", None)
+        return deadline
+
     def close(self) -> None:
-        self._comment_reads.shutdown(wait=False, cancel_futures=True)
+        self.comment_reads.close()
         self.connections.close()
 
     def ticket_url(self, ticket_id: int) -> str:
@@ -171,7 +172,7 @@ class ZendeskClient:
     # --- endpoints ---------------------------------------------------------------------------
 
     def me(self) -> Json:
-        return self._object(self._get("/api/v2/users/me.json", what="the API user"), "user")
+        return object_in(self._get("/api/v2/users/me.json", what="the API user"), "user")
 
     def export_tickets(
         self,
@@ -196,10 +197,10 @@ class ZendeskClient:
             "/api/v2/incremental/tickets/cursor.json", params=params, what="the ticket export"
         )
         return ExportPage(
-            tickets=self._list(body, "tickets"),
-            users=self._list(body, "users"),
-            organizations=self._list(body, "organizations"),
-            metric_sets=self._list(body, "metric_sets"),
+            tickets=items_in(body, "tickets"),
+            users=items_in(body, "users"),
+            organizations=items_in(body, "organizations"),
+            metric_sets=items_in(body, "metric_sets"),
             after_cursor=body.get("after_cursor")
             if isinstance(body.get("after_cursor"), str)
             else None,
@@ -219,7 +220,7 @@ class ZendeskClient:
         )
         end_time = body.get("end_time")
         return EventsPage(
-            events=self._list(body, "ticket_events"),
+            events=items_in(body, "ticket_events"),
             end_time=end_time if isinstance(end_time, int) else None,
             end_of_stream=bool(body.get("end_of_stream", True)),
         )
@@ -230,7 +231,7 @@ class ZendeskClient:
 
     def ticket(self, ticket_id: int) -> Json:
         body = self._get(f"/api/v2/tickets/{ticket_id}.json", what=f"ticket {ticket_id}")
-        return self._object(body, "ticket")
+        return object_in(body, "ticket")
 
     def comments(self, ticket_id: int) -> list[Json]:
         """Every comment of a ticket, oldest first, following the pages."""
@@ -242,48 +243,10 @@ class ZendeskClient:
                 params={"page": page, "per_page": 100},
                 what=f"the comments of ticket {ticket_id}",
             )
-            comments.extend(self._list(body, "comments"))
+            comments.extend(items_in(body, "comments"))
             if not body.get("next_page"):
                 return comments
             page += 1
-
-    def tickets_and_comments(
-        self, ticket_ids: list[int], *, keep: Callable[[Json], bool] = lambda _ticket: True
-    ) -> tuple[list[Json], dict[int, list[Json] | ZendeskError]]:
-        """The tickets (`tickets`) and each one's comments (`comments`), all with the calling
-        thread's deadline. One ticket (a card, a webhook): its comments are asked for beside
-        it, so a card waits for one round trip to Zendesk, not two (a ticket that turns out
-        deleted costs that one call for nothing). Several (a burst, merged): the tickets
-        first, then the comments of those `keep` keeps, COMMENT_READS_AT_ONCE at a time, so a
-        deleted or merged one costs nothing.
-
-        Each ticket's comments come with the error reading them raised instead, if one did:
-        the caller, which knows which tickets it keeps, decides. The tickets' own failure is
-        raised once every comment read begun has ended, and those not begun are not made."""
-        if len(ticket_ids) == 1:
-            reads = self._comment_reads_of(ticket_ids)
-            try:
-                tickets = self.tickets(ticket_ids)
-            except BaseException:
-                _abandon(reads)
-                raise
-        else:
-            tickets = self.tickets(ticket_ids)
-            kept = [ticket["id"] for ticket in tickets if keep(ticket) and "id" in ticket]
-            reads = self._comment_reads_of([t for t in kept if isinstance(t, int)])
-        return tickets, _gathered(reads)
-
-    def _comment_reads_of(self, ticket_ids: list[int]) -> dict[int, Future[list[Json]]]:
-        """Each ticket's comments, read on the client's pool with this thread's deadline."""
-        deadline = getattr(self._local, "deadline", None)
-
-        def read(ticket_id: int) -> list[Json]:
-            if deadline is None:
-                return self.comments(ticket_id)
-            with self.deadline(deadline):
-                return self.comments(ticket_id)
-
-        return {ticket_id: self._comment_reads.submit(read, ticket_id) for ticket_id in ticket_ids}
 
     def users(self, ids: Iterable[int]) -> list[Json]:
         return self._show_many("/api/v2/users/show_many.json", "users", ids)
@@ -299,7 +262,7 @@ class ZendeskClient:
             what="the user search",
         )
         wanted = email.strip().lower()
-        found = [u for u in self._list(body, "users") if str(u.get("email", "")).lower() == wanted]
+        found = [u for u in items_in(body, "users") if str(u.get("email", "")).lower() == wanted]
         return found[0] if found else None
 
     def groups(self) -> list[Json]:
@@ -310,7 +273,7 @@ class ZendeskClient:
             body = self._get(
                 "/api/v2/groups.json", params={"page": page, "per_page": 100}, what="the groups"
             )
-            groups.extend(self._list(body, "groups"))
+            groups.extend(items_in(body, "groups"))
             if not body.get("next_page"):
                 return groups
             page += 1
@@ -322,7 +285,7 @@ class ZendeskClient:
             json={"ticket": changes},
             what=f"ticket {ticket_id}",
         )
-        return self._object(body, "ticket")
+        return object_in(body, "ticket")
 
     def search_tickets(
         self, *, updated_after: datetime, after: str | None = None, page_size: int | None = None
@@ -338,7 +301,7 @@ class ZendeskClient:
         if after is not None:
             params["page[after]"] = after
         body = self._get("/api/v2/search/export", params=params, what="the ticket search")
-        results = self._list(body, "results")
+        results = items_in(body, "results")
         meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
         assert isinstance(meta, dict)
         cursor = meta.get("after_cursor")
@@ -368,22 +331,8 @@ class ZendeskClient:
             chunk = wanted[start : start + SHOW_MANY_LIMIT]
             what = f"{key.rstrip('s')} {chunk[0]}" if len(chunk) == 1 else f"some {key}"
             body = self._get(path, params={"ids": ",".join(map(str, chunk))}, what=what)
-            found.extend(self._list(body, key))
+            found.extend(items_in(body, key))
         return found
-
-    @staticmethod
-    def _list(body: Json, key: str) -> list[Json]:
-        value = body.get(key)
-        return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
-
-    @staticmethod
-    def _object(body: Json, key: str) -> Json:
-        value = body.get(key)
-        if not isinstance(value, dict):
-            raise ZendeskUnavailable(
-                f"Zendesk answered without a {key}; try again in a few minutes"
-            )
-        return value
 
     def _get(self, path: str, *, what: str, params: dict[str, Any] | None = None) -> Json:
         return self._request("GET", path, params=params, what=what)
@@ -398,7 +347,7 @@ class ZendeskClient:
         json: Json | None = None,
     ) -> Json:
         failures = 0
-        deadline = getattr(self._local, "deadline", None)
+        deadline = self.current_deadline()
         if deadline is None:
             deadline = self.limiter.clock() + PATIENCE
         export = path.startswith(EXPORT_PREFIX)
@@ -446,26 +395,3 @@ class ZendeskClient:
         wait = float(2 ** (failures - 1))
         log.warning("Zendesk call failed (%s); retrying in %.0f s", why, wait)
         self.sleep(wait)
-
-
-def _gathered(reads: dict[int, Future[list[Json]]]) -> dict[int, list[Json] | ZendeskError]:
-    """Each read's comments, or the Zendesk error it raised. Any other error is raised, once
-    the other reads have ended."""
-    found: dict[int, list[Json] | ZendeskError] = {}
-    for ticket_id, future in reads.items():
-        try:
-            found[ticket_id] = future.result()
-        except ZendeskError as error:
-            found[ticket_id] = error
-        except BaseException:
-            _abandon(reads)
-            raise
-    return found
-
-
-def _abandon(reads: dict[int, Future[list[Json]]]) -> None:
-    """Reads not begun are not made; those begun are waited for, so none goes on spending the
-    budget, or holding the pool, for nobody."""
-    for future in reads.values():
-        future.cancel()
-    wait(reads.values())

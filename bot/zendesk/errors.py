@@ -1,4 +1,5 @@
-"""The Zendesk client's errors: each one's str() is a sentence a person can act on."""
+"""The Zendesk client's errors, each one's str() a sentence a person can act on, and the
+answers read: what a body holds, or the error it means."""
 
 from __future__ import annotations
 
@@ -102,3 +103,17 @@ def answer_body(response: Reply, what: str, *, changing: bool) -> dict[str, Any]
     if not isinstance(body, dict):
         raise ZendeskUnavailable("Zendesk answered with an unexpected shape")
     return body
+
+
+def items_in(body: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    """The objects listed under `key` (none when the answer has no such list)."""
+    value = body.get(key)
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def object_in(body: dict[str, Any], key: str) -> dict[str, Any]:
+    """The object under `key`; ZendeskUnavailable when the answer has none."""
+    value = body.get(key)
+    if not isinstance(value, dict):
+        raise ZendeskUnavailable(f"Zendesk answered without a {key}; try again in a few minutes")
+    return value

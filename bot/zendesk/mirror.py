@@ -145,7 +145,9 @@ def read_tickets(
 ) -> ZendeskRead:
     """Some tickets now (a webhook, a card): one show_many and each kept one's comments (see
     tickets_and_comments); then the people."""
-    tickets, comments = zendesk.tickets_and_comments(ticket_ids, keep=lambda t: not is_gone(t))
+    tickets, comments = zendesk.comment_reads.tickets_and_comments(
+        ticket_ids, keep=lambda t: not is_gone(t)
+    )
     read = ZendeskRead(tickets=tickets, time_spent_field=time_spent_field)
     for data in read.tickets:
         ticket_id = as_int(data.get("id"))

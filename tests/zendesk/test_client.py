@@ -9,7 +9,6 @@ import httpx
 import pytest
 
 from bot.zendesk.client import (
-    COMMENT_READS_AT_ONCE,
     ZendeskClient,
     ZendeskNotAllowed,
     ZendeskNotFound,
@@ -17,6 +16,7 @@ from bot.zendesk.client import (
     ZendeskRejected,
     ZendeskUnavailable,
 )
+from bot.zendesk.comment_reads import COMMENT_READS_AT_ONCE
 from bot.zendesk.limiter import Limiter
 from tests.doors import MutableClock
 from tests.fakes.zendesk_api import FakeZendesk
@@ -195,7 +195,7 @@ def test_one_ticket_and_its_comments_are_read_at_once(clock: MutableClock) -> No
             base_url=zendesk.url, email=zendesk.email, token=zendesk.token, sleep=lambda _s: None
         )
         try:
-            tickets, comments = client.tickets_and_comments([201])
+            tickets, comments = client.comment_reads.tickets_and_comments([201])
         finally:
             client.close()
     assert not together.broken
@@ -219,7 +219,7 @@ def test_several_tickets_comments_are_read_at_once_for_those_kept(clock: Mutable
             base_url=zendesk.url, email=zendesk.email, token=zendesk.token, sleep=lambda _s: None
         )
         try:
-            tickets, comments = client.tickets_and_comments(
+            tickets, comments = client.comment_reads.tickets_and_comments(
                 [*ids, 299], keep=lambda ticket: ticket["id"] != 299
             )
         finally:
@@ -257,7 +257,7 @@ def test_reads_at_once_keep_the_callers_deadline(
     )
     try:
         with client.deadline(clock().timestamp() + 5):
-            tickets, comments = client.tickets_and_comments([301, 302, 303])
+            tickets, comments = client.comment_reads.tickets_and_comments([301, 302, 303])
     finally:
         client.close()
     assert len(tickets) == 3
@@ -271,7 +271,7 @@ def test_a_failed_comment_read_is_given_with_the_tickets(
 ) -> None:
     fake_zendesk.add_ticket(102, subject="Second", requester_id=1)
     fake_zendesk.fail("/api/v2/tickets/102/comments", status=500, times=10)
-    tickets, comments = client.tickets_and_comments([101, 102])
+    tickets, comments = client.comment_reads.tickets_and_comments([101, 102])
     assert [ticket["id"] for ticket in tickets] == [101, 102]
     assert isinstance(comments[101], list)
     assert isinstance(comments[102], ZendeskUnavailable)

@@ -22,6 +22,8 @@ import sqlalchemy as sa
 import sqlmodel.sql.sqltypes
 from alembic import op
 
+from bot.store.migrate import migration
+
 revision: str = "b6f1d3a8c527"
 down_revision: str | None = "c4e8b2d61f09"
 branch_labels: str | Sequence[str] | None = None
@@ -54,7 +56,7 @@ def upgrade() -> None:
         " FROM zendesk_call"
     )
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_RING_CLAIM)
+        op.execute(RING_CLAIM)
     with op.batch_alter_table("zendesk_call", schema=None) as batch_op:
         batch_op.drop_index("ix_zendesk_call_kind_at")
     op.drop_table("zendesk_call")
@@ -72,7 +74,7 @@ def downgrade() -> None:
         batch_op.create_index("ix_zendesk_call_kind_at", ["kind", "at"], unique=False)
     op.execute("INSERT INTO zendesk_call (kind, at) SELECT kind, at FROM zendesk_budget_slot")
     if op.get_bind().dialect.name == "postgresql":
-        op.execute(_COUNTED_CLAIM)
+        op.execute(migration("c4e8b2d61f09").COUNTED_CLAIM)
     op.drop_table("zendesk_budget_slot")
     op.drop_table("zendesk_budget")
 
@@ -80,7 +82,7 @@ def downgrade() -> None:
 # Each statement of a VOLATILE plpgsql function takes a new snapshot, so the slot read after the
 # pointer's lock sees the last claim's write; set_config(..., true) lasts to the end of the
 # caller's transaction, its commit included.
-_RING_CLAIM = f"""
+RING_CLAIM = f"""
 CREATE OR REPLACE FUNCTION claim_zendesk_call(
     call_kind varchar, lock_key bigint, at_now double precision,
     window_s double precision, call_limit integer
@@ -127,29 +129,6 @@ BEGIN
     UPDATE zendesk_budget SET next = (ring_next + 1) % ring_size, latest = ring_latest
         WHERE kind = call_kind;
     RETURN 0;
-END
-$$
-"""
-
-_COUNTED_CLAIM = """
-CREATE OR REPLACE FUNCTION claim_zendesk_call(
-    call_kind varchar, lock_key bigint, at_now double precision,
-    window_s double precision, call_limit integer
-) RETURNS double precision
-LANGUAGE plpgsql VOLATILE AS $$
-DECLARE
-    frees double precision;
-BEGIN
-    PERFORM set_config('synchronous_commit', 'off', true);
-    PERFORM pg_advisory_xact_lock(lock_key);
-    DELETE FROM zendesk_call WHERE kind = call_kind AND at <= at_now - window_s;
-    IF (SELECT count(*) FROM zendesk_call WHERE kind = call_kind) < call_limit THEN
-        INSERT INTO zendesk_call (kind, at) VALUES (call_kind, at_now);
-        RETURN 0;
-    END IF;
-    SELECT at INTO frees FROM zendesk_call WHERE kind = call_kind
-        ORDER BY at DESC OFFSET call_limit - 1 LIMIT 1;
-    RETURN greatest(0.001, frees + window_s - at_now);
 END
 $$
 """

@@ -19,13 +19,12 @@ to 2,500 without a rebuild, and only the ring's row lock. A claim with no time o
 one with a time (tests, on a clock they move) is noted at it.
 """
 
-import importlib.util
 from collections.abc import Sequence
-from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
+
+from bot.store.migrate import migration
 
 revision: str = "d2a7f4c9e630"
 down_revision: str | None = "b6f1d3a8c527"
@@ -76,17 +75,7 @@ def downgrade() -> None:
         batch_op.add_column(sa.Column("latest", sa.Float(), nullable=False, server_default="0"))
     if op.get_bind().dialect.name == "postgresql":
         # Size 0: that revision's first claim builds its ring again from the slots.
-        op.execute(_previous_revision()._RING_CLAIM)
-
-
-def _previous_revision() -> Any:
-    """The migration before this one, whose claim the downgrade restores."""
-    path = Path(__file__).with_name("b6f1d3a8c527_zendesk_budget_as_a_ring.py")
-    spec = importlib.util.spec_from_file_location("zendesk_budget_as_a_ring", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+        op.execute(migration("b6f1d3a8c527").RING_CLAIM)
 
 
 # Each statement of a VOLATILE plpgsql function takes a new snapshot, so the slot read after the
