@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Index, bindparam, insert
+from sqlalchemy import BigInteger, Index, bindparam, func, insert
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import aliased
 from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.store.bulk_writes import Row, insert_rows, table_of
@@ -83,6 +84,35 @@ _INSERT_REVIEW = (
 
 def last_priority_review(*, session: Session, ticket_id: int) -> PriorityReview | None:
     return session.exec(_LAST_REVIEW, params={"ticket_id": ticket_id}).first()
+
+
+def last_priority_reviews(
+    *, session: Session, ticket_ids: Collection[int]
+) -> dict[int, PriorityReview]:
+    """Each ticket's last review, by ticket id (tickets never reviewed are left out): one
+    statement for them all."""
+    if len(ticket_ids) == 1:
+        (ticket_id,) = ticket_ids
+        review = last_priority_review(session=session, ticket_id=ticket_id)
+        return {} if review is None else {ticket_id: review}
+    if not ticket_ids:
+        return {}
+    found = session.exec(_LAST_REVIEWS, params={"ticket_ids": sorted(ticket_ids)})
+    return {review.ticket_id: review for review in found}
+
+
+# The same order as _LAST_REVIEW, within each ticket: its first row is its last review.
+_RANKED = select(
+    PriorityReview,
+    func.row_number()
+    .over(
+        partition_by=col(PriorityReview.ticket_id),
+        order_by=(col(PriorityReview.reviewed_at).desc(), col(PriorityReview.id).desc()),
+    )
+    .label("rank"),
+).where(col(PriorityReview.ticket_id).in_(bindparam("ticket_ids", expanding=True)))
+_RANKED_REVIEWS = _RANKED.subquery()
+_LAST_REVIEWS = select(aliased(PriorityReview, _RANKED_REVIEWS)).where(_RANKED_REVIEWS.c.rank == 1)
 
 
 # --- the sync's bulk writes ---------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 from sqlmodel import Session
 
 from bot.agents import slack_user_for
 from bot.blocks.models import TicketCard
 from bot.services import Services, zendesk_of
-from bot.store.priority_reviews import last_priority_review
-from bot.store.promises import open_promises_on_tickets
+from bot.store.priority_reviews import last_priority_reviews
+from bot.store.promises import Promise, open_promises_on_tickets
 from bot.store.tickets import Ticket, ticket_by_id
 from bot.store.zendesk_people import (
     ZendeskUser,
@@ -30,17 +32,33 @@ def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
     assert ticket.assignee_id is not None
     slack_user_for(services, ticket.assignee_id)
     with services.session() as session:
-        return _card(services, session, ticket, _people_of(session, ticket))
+        return _cards(services, session, [ticket], _people_of(session, ticket))[ticket.id]
 
 
 def card_in(services: Services, session: Session, ticket: Ticket) -> TicketCard | None:
     """The card read in a session already open; None when the assignee's Slack match is due
     a check, which `ticket_card` makes outside any transaction."""
-    people = _people_of(session, ticket)
-    assignee = people.get(ticket.assignee_id or 0)
-    if assignee is None or slack_match_is_fresh(assignee, now=services.now()):
-        return _card(services, session, ticket, people)
-    return None
+    return cards_in(services, session, [ticket])[ticket.id]
+
+
+def cards_in(
+    services: Services, session: Session, tickets: Sequence[Ticket]
+) -> dict[int, TicketCard | None]:
+    """`card_in` for each of these tickets, by ticket id, with one query of each kind for
+    them all (a merged read of a burst of tickets shows all their cards)."""
+    people = users_by_ids(
+        session=session, user_ids={i for ticket in tickets for i in _people_ids(ticket)}
+    )
+    now = services.now()
+    fresh = [
+        ticket
+        for ticket in tickets
+        if (assignee := people.get(ticket.assignee_id or 0)) is None
+        or slack_match_is_fresh(assignee, now=now)
+    ]
+    found: dict[int, TicketCard | None] = {ticket.id: None for ticket in tickets}
+    found.update(_cards(services, session, fresh, people))
+    return found
 
 
 def mirrored_card(services: Services, ticket_id: int) -> TicketCard | None:
@@ -50,45 +68,64 @@ def mirrored_card(services: Services, ticket_id: int) -> TicketCard | None:
         ticket = ticket_by_id(session=session, ticket_id=ticket_id)
         if ticket is None:
             return None
-        return _card(services, session, ticket, _people_of(session, ticket))
+        return _cards(services, session, [ticket], _people_of(session, ticket))[ticket.id]
+
+
+def _people_ids(ticket: Ticket) -> set[int]:
+    ids = {ticket.requester_id, ticket.assignee_id, ticket.last_agent_public_reply_by}
+    return {i for i in ids if i is not None}
 
 
 def _people_of(session: Session, ticket: Ticket) -> dict[int, ZendeskUser]:
-    ids = {ticket.requester_id, ticket.assignee_id, ticket.last_agent_public_reply_by}
-    return users_by_ids(session=session, user_ids={i for i in ids if i is not None})
+    return users_by_ids(session=session, user_ids=_people_ids(ticket))
 
 
-def _card(
-    services: Services, session: Session, ticket: Ticket, people: dict[int, ZendeskUser]
-) -> TicketCard:
+def _cards(
+    services: Services,
+    session: Session,
+    tickets: Sequence[Ticket],
+    people: Mapping[int, ZendeskUser],
+) -> dict[int, TicketCard]:
+    """These tickets' cards, by ticket id; `people`: everyone they name, read already."""
+    if not tickets:
+        return {}
+    ids = [ticket.id for ticket in tickets]
+    # The client's name only (an empty name shows as none).
+    clients = organization_names(
+        session=session,
+        organization_ids={t.organization_id for t in tickets if t.organization_id is not None},
+    )
+    reviews = last_priority_reviews(session=session, ticket_ids=ids)
+    promises: dict[int, list[Promise]] = {ticket_id: [] for ticket_id in ids}
+    for promise in open_promises_on_tickets(session=session, ticket_ids=ids):
+        promises[promise.ticket_id].append(promise)
+    flags = ticket_flags(
+        session,
+        tickets,
+        authorised_tag=services.settings.authorised_tag,
+        people=people,
+        clients=clients,
+    )
+    zendesk = zendesk_of(services)
+
     def name(user_id: int | None) -> str | None:
         user = people.get(user_id or 0)
         return None if user is None else user.name or user.email
 
-    # The client's name only (an empty name shows as none).
-    clients = (
-        {}
-        if ticket.organization_id is None
-        else organization_names(session=session, organization_ids=[ticket.organization_id])
-    )
-    client = clients.get(ticket.organization_id or 0)
-    assignee = people.get(ticket.assignee_id or 0)
-    return TicketCard(
-        ticket=ticket,
-        url=zendesk_of(services).ticket_url(ticket.id),
-        client=client,
-        requester=name(ticket.requester_id),
-        assignee=name(ticket.assignee_id),
-        assignee_slack_id=None if assignee is None else assignee.slack_user_id,
-        last_reply_by=name(ticket.last_agent_public_reply_by),
-        review=last_priority_review(session=session, ticket_id=ticket.id),
-        promises=open_promises_on_tickets(session=session, ticket_ids=[ticket.id]),
-        assignee_match_due=None if assignee is None else slack_match_due(assignee),
-        flags=ticket_flags(
-            session,
-            [ticket],
-            authorised_tag=services.settings.authorised_tag,
-            people=people,
-            clients=clients,
-        )[ticket.id],
-    )
+    found = {}
+    for ticket in tickets:
+        assignee = people.get(ticket.assignee_id or 0)
+        found[ticket.id] = TicketCard(
+            ticket=ticket,
+            url=zendesk.ticket_url(ticket.id),
+            client=clients.get(ticket.organization_id or 0),
+            requester=name(ticket.requester_id),
+            assignee=name(ticket.assignee_id),
+            assignee_slack_id=None if assignee is None else assignee.slack_user_id,
+            last_reply_by=name(ticket.last_agent_public_reply_by),
+            review=reviews.get(ticket.id),
+            promises=promises[ticket.id],
+            assignee_match_due=None if assignee is None else slack_match_due(assignee),
+            flags=flags[ticket.id],
+        )
+    return found

@@ -18,7 +18,7 @@ from bot.promises.detect import detect_in_replies
 from bot.services import Services, zendesk_of
 from bot.store.tickets import Ticket, reloaded_tickets, ticket_by_id
 from bot.store.types import LARGEST_ID
-from bot.tickets.card import card_in
+from bot.tickets.card import cards_in
 from bot.zendesk.client import ZendeskClient, ZendeskNotFound
 from bot.zendesk.mirror import ZendeskRead, read_tickets, store_read_in_transaction
 
@@ -84,12 +84,16 @@ def _refresh(services: Services, ticket_ids: list[int]) -> dict[int, Refreshed |
 
     def reload(session: Session) -> None:
         written.update(reloaded_tickets(session=session, ticket_ids=set(ticket_ids)))
-        for ticket_id in cards_for & written.keys():
-            try:
-                with session.begin_nested():
-                    cards[ticket_id] = card_in(services, session, written[ticket_id])
-            except Exception:  # the mirror's write stands; the caller reads the card itself
-                log.exception("could not read the card of ticket %s with its write", ticket_id)
+        wanted = [written[ticket_id] for ticket_id in sorted(cards_for & written.keys())]
+        if not wanted:
+            return
+        try:
+            with session.begin_nested():
+                cards.update(cards_in(services, session, wanted))
+        except Exception:  # the mirror's write stands; the callers read the cards themselves
+            log.exception(
+                "could not read the cards of tickets %s with their write", [t.id for t in wanted]
+            )
 
     # Read back in the transaction that wrote them: one session, not two.
     store_read_in_transaction(services, read, now=services.now(), also=reload)

@@ -151,13 +151,13 @@ def test_what_one_process_has_seen_starts_over_when_full() -> None:
 def test_a_card_that_cannot_be_read_with_the_write_leaves_the_write_and_the_caller_reads_it(
     zendesk_services: Services, fake_zendesk: FakeZendesk, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Merged reads write many tickets at once: one card failing must not undo them."""
+    """Merged reads write many tickets at once: their cards failing must not undo them."""
     seed(fake_zendesk)
 
     def broken(*_args: object) -> None:
         raise RuntimeError("card broke")
 
-    monkeypatch.setattr("bot.tickets.refresh.card_in", broken)
+    monkeypatch.setattr("bot.tickets.refresh.cards_in", broken)
     refreshed = fetched_for_card(zendesk_services, 101)
     assert refreshed.card is None
     assert mirrored_or_fetched(zendesk_services, 101).subject == "Site down"
