@@ -7,12 +7,13 @@ import zlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, Text, bindparam, delete, text
+from sqlalchemy import BigInteger, Float, Text, bindparam, delete
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
 from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
+from bot.store.db import driver_statement
 from bot.store.types import UTCDateTime
 
 WINDOW = 60.0
@@ -96,18 +97,21 @@ class DatabaseBudget:
     """
 
     def __init__(self, engine: Engine, *, database_clock: bool = True) -> None:
-        self.engine = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self.engine = engine
         self.database_clock = database_clock
 
     def claim(self, kind: str, *, limit: int, now: float) -> float:
         """0 when a call may go now (it is noted), else the seconds until one may."""
         key = zlib.crc32(f"rotabot-zendesk-budget:{kind}".encode())
         at = None if self.database_clock else now
-        with self.engine.connect() as connection:
-            wait = connection.execute(
-                _CLAIM, {"kind": kind, "k": key, "now": at, "window": WINDOW, "limit": limit}
-            ).scalar_one()
-        return float(wait)
+        # Through the driver (see driver_statement): every Zendesk call claims.
+        row = driver_statement(self.engine, _CLAIM, (kind, key, at, WINDOW, limit))
+        assert row is not None
+        return float(row[0])
 
 
-_CLAIM = text("SELECT claim_zendesk_call(:kind, :k, :now, :window, :limit)")
+# Typed as the function's arguments: the driver sends each value as it comes.
+_CLAIM = (
+    "SELECT claim_zendesk_call(CAST(%s AS varchar), CAST(%s AS bigint),"
+    " CAST(%s AS double precision), CAST(%s AS double precision), CAST(%s AS integer))"
+)

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from bot.http.wsgi import HTTP_THREADS
 from bot.store import db
-from bot.store.db import door_engine, make_engine, session_scope
+from bot.store.db import door_engine, driver_statement, make_engine, session_scope
 from bot.store.slack_requests import remember_slack_request
 
 # The `engine` fixture on PostgreSQL only.
@@ -80,3 +80,22 @@ def test_the_door_keeps_a_connection_per_thread_and_opens_no_more(engine: Engine
         list(pool.map(requests, range(HTTP_THREADS)))
     assert 0 < len(opened) <= HTTP_THREADS
     door.dispose()
+
+
+def test_a_statement_through_the_driver_on_a_dropped_connection_fails_once(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, db_url: str
+) -> None:
+    """Not pinged (back a moment ago), the statement finds the connection dead: SQLAlchemy's
+    error, as from any execution, and the pool connects afresh for the next one."""
+    monkeypatch.setattr(db, "IDLE_BEFORE_PING_S", 3600.0)
+    (dropped,) = driver_statement(engine, "SELECT pg_backend_pid()", ()) or (None,)
+    with make_engine(db_url).connect() as admin:
+        admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": dropped})
+    with pytest.raises(sqlalchemy.exc.DBAPIError) as failed:
+        driver_statement(engine, "SELECT pg_backend_pid()", ())
+    assert failed.value.connection_invalidated
+    (replaced,) = driver_statement(engine, "SELECT pg_backend_pid()", ()) or (None,)
+    assert replaced not in (None, dropped)
+    # Handed back as it was lent: in a transaction when the pool's connections are.
+    with engine.connect() as connection:
+        assert connection.connection.driver_connection.autocommit is False  # type: ignore[union-attr]

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -18,6 +17,7 @@ from bot.store.slack_requests import (
     forget_slack_requests,
     remember_slack_request,
 )
+from tests.store.statements_seen import statements_seen
 
 SIGNED = datetime(2026, 12, 2, 10, 0, tzinfo=UTC)
 
@@ -57,30 +57,15 @@ def test_the_write_check_leaves_nothing_behind(engine: Engine) -> None:
 
 def test_remembering_is_one_statement_without_a_transaction_around_it(engine: Engine) -> None:
     """One round trip a request: no BEGIN, SET or COMMIT of its own, on either database."""
-    sent: list[str] = []
-    event.listen(engine, "before_cursor_execute", lambda *args: sent.append(args[2]))
-    commits: list[object] = []
-    event.listen(engine, "commit", lambda *args: commits.append(args))
-    # On PostgreSQL the door runs its statement through the driver: watch the driver too.
-    event.listen(engine, "checkout", lambda connection, *_: watch(connection, sent, commits))
+    seen = statements_seen(engine)
     assert remember(engine, "v0=one")
     assert not remember(engine, "v0=one")
-    assert [statement.split()[0] for statement in sent] == ["INSERT", "INSERT"]
-    assert commits == []  # autocommit: the statement commits itself
+    assert [(s.split()[0], autocommit) for s, autocommit in seen.statements] == [
+        ("INSERT", True),
+        ("INSERT", True),
+    ]
+    assert seen.commits == 0  # autocommit: the statement commits itself
     assert remembered(engine) == ["v0=one"]  # and it did, seen from another connection
-
-
-def watch(connection: Any, sent: list[str], commits: list[object]) -> None:
-    """Note what a psycopg connection is asked to run and to commit (once per connection)."""
-    if not hasattr(connection, "autocommit") or getattr(connection, "watched", False):
-        return  # not psycopg's (SQLite's statements go through SQLAlchemy's events)
-    execute, commit = connection.execute, connection.commit
-    connection.execute = lambda query, *args, **kwargs: (
-        sent.append(str(query)),
-        execute(query, *args, **kwargs),
-    )[1]
-    connection.commit = lambda: (commits.append("commit"), commit())[1]
-    connection.watched = True
 
 
 def test_postgresql_commits_the_memory_without_waiting_for_the_disk_only(pg_url: str) -> None:

@@ -5,11 +5,10 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
 
 from bot.store.migrate import alembic_config
 from bot.store.zendesk_sync import DatabaseBudget
@@ -17,6 +16,7 @@ from bot.zendesk.client import ZendeskClient
 from bot.zendesk.limiter import Limiter, OutOfTime
 from tests.doors import MutableClock
 from tests.fakes.zendesk_api import FakeZendesk
+from tests.store.statements_seen import statements_seen
 
 
 class Clock:
@@ -250,19 +250,15 @@ def test_a_claim_on_postgresql_is_one_statement_and_no_transaction_around_it(
     """The advisory lock is held only while the database runs the claim: never across a
     round trip, so never while the claiming process waits for its turn to run."""
     engine = create_engine(pg_url)
-    seen: list[tuple[str, bool]] = []
-
-    def note(_conn: object, cursor: Any, statement: str, *_args: object) -> None:
-        # psycopg in autocommit sends no BEGIN: the statement is its own transaction.
-        seen.append((statement, cursor.connection.autocommit))
-
     budget = DatabaseBudget(engine)
     budget.claim("requests", limit=5, now=1_000.0)  # the pool's first connection, made
-    event.listen(engine, "before_cursor_execute", note)
+    seen = statements_seen(engine)
     assert budget.claim("requests", limit=5, now=1_000.0) == 0.0
-    assert seen == [
-        ("SELECT claim_zendesk_call(%(kind)s, %(k)s, %(now)s, %(window)s, %(limit)s)", True)
+    # psycopg in autocommit sends no BEGIN: the statement is its own transaction.
+    assert [(s.split("(")[0], autocommit) for s, autocommit in seen.statements] == [
+        ("SELECT claim_zendesk_call", True)
     ]
+    assert seen.commits == 0
     engine.dispose()
 
 
