@@ -6,13 +6,14 @@ and `rotabot run`, and by the tests over real HTTP.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
@@ -45,6 +46,8 @@ MAX_BODY = 1_000_000
 # Slack refuses a signature more than five minutes from its timestamp, and so do we.
 SIGNATURE_WINDOW = timedelta(minutes=5)
 
+JSON = "application/json"
+
 # Whether a request with this signature, signed then, is seen for the first time.
 FirstTime = Callable[[str, datetime], bool]
 
@@ -76,10 +79,10 @@ class SlackEndpoint:
         if not retry and not self.first_time(signature, signed_at):
             log.info("acknowledged a replayed Slack request without handling it again")
             return WebResponse(HTTPStatus.OK)
+        headers = {name: [value] for name, value in request.headers.items()}
+        headers["content-type"] = [JSON]
         bolt_request = BoltRequest(
-            body=request.body.decode("utf-8"),
-            query=request.query,
-            headers={name: [value] for name, value in request.headers.items()},
+            body=bolt_body(request, payload), query=request.query, headers=headers
         )
         response = self.bolt.dispatch(bolt_request)
         headers = {name: ", ".join(values) for name, values in response.headers.items()}
@@ -101,6 +104,20 @@ class SlackEndpoint:
         if not self.verifier.is_valid(body, stamp, signature):
             return None
         return datetime.fromtimestamp(int(stamp), UTC)
+
+
+def bolt_body(request: WebRequest, payload: dict[str, Any]) -> str:
+    """What Bolt is handed: the payload the door parsed, as JSON (Slack's JSON bodies as sent).
+
+    Bolt would parse a form body again, and its parser takes any body with the word "payload"
+    in it for an interaction: a command typed as `/ticket promise 101 send the payload spec`,
+    or typed in a channel named #payload-team, reached Bolt empty and was answered 404. Parsed
+    once, here, a command keeps its words, and a click's form-encoded message is not decoded
+    twice.
+    """
+    if (request.header("content-type") or "").startswith(JSON):
+        return request.body.decode("utf-8")
+    return json.dumps(payload)
 
 
 def remembered_signatures(services: Services) -> FirstTime:

@@ -61,6 +61,27 @@ def test_a_signed_command_reaches_its_handler(bolt: App, slack: SlackDoor) -> No
     assert seen == ["hello"]
 
 
+def test_a_command_with_the_word_payload_in_it_reaches_its_handler_whole(
+    bolt: App, slack: SlackDoor
+) -> None:
+    """Bolt's own form parser takes any body with "payload" in it for an interaction, and
+    would hand the listeners an empty body (a 404 for the person): the door hands Bolt what
+    it parsed itself. The command's text and its channel's name both say it here."""
+    seen: list[str] = []
+    register_echo(bolt, seen)
+    body = command_body(
+        "/echo",
+        "send the payload spec",
+        user="U1",
+        channel="C1",
+        response_url="https://hooks.slack.test/commands/1",
+        trigger_id="t1",
+    ).replace("channel_name=support", "channel_name=payload-team")
+    response = slack.post("/slack/events", body)
+    assert (response.status_code, response.text) == (200, "echo send the payload spec")
+    assert seen == ["send the payload spec"]
+
+
 def test_forged_signature_is_refused_with_no_side_effect(bolt: App, slack: SlackDoor) -> None:
     seen: list[str] = []
     register_echo(bolt, seen)
