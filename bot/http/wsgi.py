@@ -10,7 +10,7 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
@@ -79,10 +79,9 @@ class SlackEndpoint:
         if not retry and not self.first_time(signature, signed_at):
             log.info("acknowledged a replayed Slack request without handling it again")
             return WebResponse(HTTPStatus.OK)
-        headers = {name: [value] for name, value in request.headers.items()}
-        headers["content-type"] = [JSON]
+        sent: dict[str, str | Sequence[str]] = {**request.headers, "content-type": JSON}
         bolt_request = BoltRequest(
-            body=bolt_body(request, payload), query=request.query, headers=headers
+            body=bolt_body(request, payload), query=request.query, headers=sent
         )
         response = self.bolt.dispatch(bolt_request)
         headers = {name: ", ".join(values) for name, values in response.headers.items()}
