@@ -6,6 +6,7 @@ import logging
 
 from slack_bolt import App
 from slack_sdk.errors import SlackApiError
+from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
 from bot.app import build_app
@@ -26,10 +27,37 @@ def build_wsgi(services: Services, bolt: App | None = None) -> WsgiApp:
     return WsgiApp(build_router(services, bolt or build_app(services)))
 
 
+class SendingChannel(HTTPChannel):
+    """waitress's connection, without the main loop spinning while a task thread sends.
+
+    A task thread writes its answer and sends it itself, holding the connection's output
+    lock. waitress's main loop meanwhile finds the connection writable (output not yet sent,
+    by a running task), cannot take the lock to send it, and polls again at once: measured at
+    fifty requests at once, 24 polls a request, and the main thread's CPU per `/rota swap`
+    from 0.13 ms to 0.30 ms, taken from the very thread that must get the interpreter back to
+    finish sending. Here a connection whose output a task thread holds is not writable; the
+    task sends what it wrote, and wakes the main loop after letting go of the lock when any
+    is left for it to send (a client that reads slowly).
+    """
+
+    def writable(self) -> bool:
+        if self.requests and self.total_outbufs_len and not self.outbuf_lock.acquire(False):
+            return bool(self.will_close or self.close_when_flushed)
+        if self.requests and self.total_outbufs_len:
+            self.outbuf_lock.release()
+        return bool(super().writable())
+
+    def write_soon(self, data: bytes) -> int:
+        sent: int = super().write_soon(data)
+        if self.total_outbufs_len:  # the rest is the main loop's to send, now it may
+            self.server.pull_trigger()
+        return sent
+
+
 def create_http_server(
     wsgi: WsgiApp, *, host: str, port: int
 ) -> BaseWSGIServer | MultiSocketServer:
-    return create_server(
+    server = create_server(
         wsgi,
         host=host,
         port=port,
@@ -37,6 +65,13 @@ def create_http_server(
         ident="rotabot",
         clear_untrusted_proxy_headers=True,
     )
+    listening = (
+        list((server.map or {}).values()) if isinstance(server, MultiSocketServer) else [server]
+    )
+    for each in listening:
+        if isinstance(each, BaseWSGIServer):
+            each.channel_class = SendingChannel
+    return server
 
 
 def bind(wsgi: WsgiApp, port: int) -> BaseWSGIServer | MultiSocketServer:

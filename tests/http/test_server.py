@@ -1,0 +1,128 @@
+"""The web server's connections: waitress's, minus its main loop's busy wait while a task
+thread sends an answer (bot.http.server.SendingChannel)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from waitress.adjustments import Adjustments
+from waitress.channel import HTTPChannel
+
+from bot.http.server import SendingChannel
+from tests.doors import AppServer
+
+
+class Server:
+    """What a channel asks of its server: its connections, and a way to wake its loop. Each
+    wake notes whether the channel's output lock was free by then."""
+
+    def __init__(self) -> None:
+        self.active_channels: dict[int, HTTPChannel] = {}
+        self.channel: HTTPChannel | None = None
+        self.woken_with_lock_free: list[bool] = []
+
+    def pull_trigger(self) -> None:
+        assert self.channel is not None
+        free = self.channel.outbuf_lock.acquire(False)
+        if free:
+            self.channel.outbuf_lock.release()
+        self.woken_with_lock_free.append(free)
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[socket.socket, socket.socket]]:
+    ours, client = socket.socketpair()
+    try:
+        yield ours, client
+    finally:
+        ours.close()
+        client.close()
+
+
+def channel_of(kind: type[HTTPChannel], sock: socket.socket) -> tuple[HTTPChannel, Server]:
+    server = Server()
+    channel = kind(server, sock, ("127.0.0.1", 0), Adjustments(), map={})  # type: ignore[arg-type]
+    server.channel = channel
+    return channel, server
+
+
+def held_elsewhere(lock: threading.Condition) -> tuple[threading.Event, threading.Thread]:
+    """A task thread holding the output lock (as while it sends) until the event is set."""
+    taken, done = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with lock:
+            taken.set()
+            done.wait(10)
+
+    thread = threading.Thread(target=hold)
+    thread.start()
+    assert taken.wait(10)
+    return done, thread
+
+
+@pytest.mark.parametrize(("kind", "spins"), [(HTTPChannel, True), (SendingChannel, False)])
+def test_output_a_task_thread_holds_is_not_the_main_loops_to_poll_for(
+    pair: tuple[socket.socket, socket.socket], kind: type[HTTPChannel], spins: bool
+) -> None:
+    """waitress's own channel says it is writable while a task thread holds its output: its
+    main loop's select then returns at once, and handle_write cannot take the lock, over and
+    over (24 polls a request at fifty at once, measured). Ours waits for the task."""
+    channel, _ = channel_of(kind, pair[0])
+    channel.requests = [object()]  # a task is running
+    channel.outbufs[-1].append(b"HTTP/1.1 200 OK\r\n")
+    channel.total_outbufs_len = 17
+    done, thread = held_elsewhere(channel.outbuf_lock)
+    try:
+        assert bool(channel.writable()) is spins
+        channel.handle_write()  # what the main loop then does: nothing, it cannot lock
+        assert channel.total_outbufs_len == 17
+    finally:
+        done.set()
+        thread.join()
+    assert channel.writable()  # the lock let go of, the loop sends what is left
+    channel.handle_write()
+    assert channel.total_outbufs_len == 0
+    assert pair[1].recv(100) == b"HTTP/1.1 200 OK\r\n"
+
+
+def test_a_task_that_leaves_output_unsent_wakes_the_loop_once_it_lets_go(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    """A client reading slowly: the task sends what the socket takes, and the loop, woken
+    after the task let go of the lock, finds the rest writable and sends it."""
+    ours, client = pair
+    ours.setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    channel, server = channel_of(SendingChannel, ours)
+    channel.requests = [object()]
+    answer = b"x" * 1_000_000
+    assert channel.write_soon(answer) == len(answer)
+    assert channel.total_outbufs_len > 0  # more than the socket took
+    assert server.woken_with_lock_free[-1] is True
+    received = b""
+    client.settimeout(10)
+    while len(received) < len(answer):
+        if channel.writable():
+            channel.handle_write()
+        received += client.recv(1 << 20)
+    assert received == answer
+
+
+def test_the_server_serves_with_these_connections() -> None:
+    def app(_environ: object, start_response: object) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
+        return [b"ok"]
+
+    server = AppServer(app).start()  # type: ignore[arg-type]
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            assert client.get("/").text == "ok"
+            assert client.get("/").text == "ok"  # a kept connection
+            channels = list(server.server.active_channels.values())  # type: ignore[union-attr]
+    finally:
+        server.stop()
+    assert channels and all(isinstance(c, SendingChannel) for c in channels)
