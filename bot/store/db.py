@@ -44,7 +44,7 @@ PG_OPTIONS = "-c jit=off -c plan_cache_mode=force_custom_plan"
 
 
 # SQLite connections kept in the pool: one for each thread that may read at once (the web
-# server's 16 and a few of the work after acks). SQLAlchemy keeps 5 by default and closes any
+# server's 8 and a few of the work after acks). SQLAlchemy keeps 5 by default and closes any
 # opened beyond them when they come back, so a busy moment opened and closed connections,
 # each with its PRAGMAs, at every request (at fifty `/ticket`s from Zendesk at once, the web
 # process answered about 300 a second so, and 330 to 390 with its connections kept).
