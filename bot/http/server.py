@@ -41,9 +41,12 @@ class SendingChannel(HTTPChannel):
     """
 
     def writable(self) -> bool:
-        if self.requests and self.total_outbufs_len and not self.outbuf_lock.acquire(False):
-            return bool(self.will_close or self.close_when_flushed)
-        if self.requests and self.total_outbufs_len:
+        # Asked once: a task thread changes `requests` without this lock. Past the high
+        # watermark a task waits for the main loop to send (waitress's own flow control), so
+        # there the loop looks as waitress's does.
+        if self.requests and 0 < self.total_outbufs_len <= self.adj.outbuf_high_watermark:
+            if not self.outbuf_lock.acquire(False):
+                return bool(self.will_close or self.close_when_flushed)
             self.outbuf_lock.release()
         return bool(super().writable())
 

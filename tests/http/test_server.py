@@ -126,3 +126,37 @@ def test_the_server_serves_with_these_connections() -> None:
     finally:
         server.stop()
     assert channels and all(isinstance(c, SendingChannel) for c in channels)
+
+
+class FinishingLock:
+    """The output lock, as seen when the task finishes its request just as the main loop
+    takes the lock: the task changes `requests` without holding it."""
+
+    def __init__(self, channel: HTTPChannel) -> None:
+        self.channel = channel
+        self.lock = threading.Condition()
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        got = self.lock.acquire(blocking, timeout)
+        self.channel.requests = []
+        return got
+
+    def release(self) -> None:
+        self.lock.release()
+
+
+def test_the_lock_is_let_go_of_when_the_task_finishes_while_the_loop_looks(
+    pair: tuple[socket.socket, socket.socket],
+) -> None:
+    channel, _ = channel_of(SendingChannel, pair[0])
+    channel.requests = [object()]
+    channel.outbufs[-1].append(b"HTTP/1.1 200 OK\r\n")
+    channel.total_outbufs_len = 17
+    finishing = FinishingLock(channel)
+    channel.outbuf_lock = finishing  # type: ignore[assignment]
+    assert channel.writable()
+    taken: list[bool] = []
+    other = threading.Thread(target=lambda: taken.append(finishing.lock.acquire(timeout=5)))
+    other.start()
+    other.join()
+    assert taken == [True]  # the next task can write: the loop did not keep the lock
