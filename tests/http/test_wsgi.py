@@ -82,6 +82,26 @@ def test_a_command_with_the_word_payload_in_it_reaches_its_handler_whole(
     assert seen == ["send the payload spec"]
 
 
+def test_slacks_ssl_check_is_answered_when_bolt_checks_its_token(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Slack's certificate check, signed, is answered by the door: Bolt's own answer reads a
+    token the door's payload does not carry when SLACK_VERIFICATION_TOKEN is set (a 500), and
+    refuses the request when the token matches it (a 401)."""
+    monkeypatch.setenv("SLACK_VERIFICATION_TOKEN", "legacy-token")
+    server = AppServer(build_wsgi(services)).start()
+    body = "ssl_check=1&token=legacy-token"
+    try:
+        response = httpx.post(
+            f"{server.url}/slack/events",
+            content=body,
+            headers={"Content-Type": "application/x-www-form-urlencoded", **sign(body)},
+        )
+    finally:
+        server.stop()
+    assert response.status_code == 200
+
+
 def test_forged_signature_is_refused_with_no_side_effect(bolt: App, slack: SlackDoor) -> None:
     seen: list[str] = []
     register_echo(bolt, seen)
