@@ -3,7 +3,6 @@ mirrored yet, and the calls every Rotabot process made (the shared API budget)."
 
 from __future__ import annotations
 
-import zlib
 from collections.abc import Collection, Sequence
 from datetime import datetime
 
@@ -102,14 +101,16 @@ class DatabaseBudget:
 
     def claim(self, kind: str, *, limit: int, now: float) -> float:
         """0 when a call may go now (it is noted), else the seconds until one may."""
-        key = zlib.crc32(f"rotabot-zendesk-budget:{kind}".encode())
         at = None if self.database_clock else now
         # Through the driver (see driver_statement): every Zendesk call claims.
-        row = driver_statement(self.engine, _CLAIM, (kind, key, at, WINDOW, limit))
+        row = driver_statement(self.engine, _CLAIM, (kind, UNUSED_LOCK_KEY, at, WINDOW, limit))
         assert row is not None
         return float(row[0])
 
 
+# The claim's lock_key argument, which its function has ignored since d2a7f4c9e630 (the
+# ring's row lock orders the claims); kept so that the function keeps its arguments.
+UNUSED_LOCK_KEY = 0
 # Typed as the function's arguments: the driver sends each value as it comes.
 _CLAIM = (
     "SELECT claim_zendesk_call(CAST(%s AS varchar), CAST(%s AS bigint),"

@@ -32,7 +32,7 @@ def ticket_card(services: Services, ticket: Ticket) -> TicketCard:
     assert ticket.assignee_id is not None
     slack_user_for(services, ticket.assignee_id)
     with services.session() as session:
-        return _cards(services, session, [ticket], _people_of(session, ticket))[ticket.id]
+        return _card(services, session, ticket)
 
 
 def card_in(services: Services, session: Session, ticket: Ticket) -> TicketCard | None:
@@ -68,7 +68,7 @@ def mirrored_card(services: Services, ticket_id: int) -> TicketCard | None:
         ticket = ticket_by_id(session=session, ticket_id=ticket_id)
         if ticket is None:
             return None
-        return _cards(services, session, [ticket], _people_of(session, ticket))[ticket.id]
+        return _card(services, session, ticket)
 
 
 def _people_ids(ticket: Ticket) -> set[int]:
@@ -76,8 +76,10 @@ def _people_ids(ticket: Ticket) -> set[int]:
     return {i for i in ids if i is not None}
 
 
-def _people_of(session: Session, ticket: Ticket) -> dict[int, ZendeskUser]:
-    return users_by_ids(session=session, user_ids=_people_ids(ticket))
+def _card(services: Services, session: Session, ticket: Ticket) -> TicketCard:
+    """One ticket's card, its Slack match as it is (fresh or not)."""
+    people = users_by_ids(session=session, user_ids=_people_ids(ticket))
+    return _cards(services, session, [ticket], people)[ticket.id]
 
 
 def _cards(
