@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import unquote
 
 from bot import ids
 from bot.store.types import LARGEST_ID
@@ -41,7 +41,7 @@ def slack_payload(body: bytes, content_type: str) -> dict[str, Any] | None:
     if content_type.startswith("application/json"):
         payload = _json_object(decoded)
         return payload if payload is not None and _event_envelope_ok(payload) else None
-    form = parse_qs(decoded, keep_blank_values=True)
+    form = form_fields(decoded)
     if "ssl_check" in form:
         return {"ssl_check": form["ssl_check"][0]}
     if "command" in form:
@@ -52,6 +52,41 @@ def slack_payload(body: bytes, content_type: str) -> dict[str, Any] | None:
         payload = _json_object(form["payload"][0])
         return payload if payload is not None and _interaction_ok(payload) else None
     return None
+
+
+def form_fields(text: str) -> dict[str, list[str]]:
+    """A form body's fields, each with its values in order: what
+    `urllib.parse.parse_qs(text, keep_blank_values=True)` gives, decoded faster.
+
+    A click's body is its whole payload form-encoded, the message it was clicked on included
+    (every block of a ticket card): about a third of its characters are `%XX` escapes, which
+    the standard library decodes one at a time in Python: 220 µs for a click on a card, where
+    this takes 32 µs (measured on the 4 kB body of a card's *Priority is right*).
+    """
+    fields: dict[str, list[str]] = {}
+    for pair in text.split("&"):
+        if pair:
+            name, _, value = pair.partition("=")
+            fields.setdefault(form_unquote(name), []).append(form_unquote(value))
+    return fields
+
+
+def form_unquote(part: str) -> str:
+    """One form-encoded name or value decoded: `+` is a space, `%XX` a byte of UTF-8."""
+    part = part.replace("+", " ")
+    if "%" not in part:
+        return part
+    # Each %XX as \xXX is a character of the same number, read by the unicode_escape codec;
+    # those characters as Latin-1 are the bytes, read as UTF-8. Only where nothing else in
+    # the text would be read as an escape, and every escape is whole and the bytes UTF-8;
+    # anything else (never from Slack) is decoded as the standard library does.
+    if part.isascii() and "\\" not in part:
+        try:
+            escaped = part.replace("%", "\\x").encode("ascii")
+            return escaped.decode("unicode_escape").encode("latin-1").decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    return unquote(part, errors="replace")
 
 
 def _json_object(text: str) -> dict[str, Any] | None:

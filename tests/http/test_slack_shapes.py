@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bot import ids
-from bot.http.slack_shapes import slack_payload
+from bot.http.slack_shapes import form_fields, slack_payload
 from tests.doors import SlackDoor
 
 USER = {"id": "U1", "team_id": "T1"}
@@ -118,3 +120,48 @@ def test_what_slack_sends_passes() -> None:
         response_url="https://hooks.slack.com/actions/T1/1/abc",
     )
     assert slack_payload(urlencode({"payload": json.dumps(on_a_message)}).encode(), form)
+
+
+# Form bodies, decoded as the standard library decodes them (and faster).
+FORM_EDGES = [
+    "",
+    "&&",
+    "payload",
+    "payload=",
+    "=x",
+    "a=1&a=2&b",
+    "a=b=c",
+    "text=%E2%9C%85+done%21",
+    "text=caf%C3%A9",
+    "text=%e2%9c%85",
+    "text=%zz%4",
+    "text=50%",
+    "text=%FF%FE",
+    "text=%C3",
+    "text=a\\x41%41",
+    "text=ca\u00e9%41",
+    "text=%5Cx41",
+    "text=%00%0A%0D",
+    "text=%25%2B%26%3D",
+]
+
+
+@pytest.mark.parametrize("body", FORM_EDGES)
+def test_form_fields_decode_as_parse_qs_does(body: str) -> None:
+    assert form_fields(body) == parse_qs(body, keep_blank_values=True)
+
+
+@given(st.text())
+def test_form_fields_agree_with_parse_qs_on_any_text(body: str) -> None:
+    assert form_fields(body) == parse_qs(body, keep_blank_values=True)
+
+
+@given(st.lists(st.tuples(st.text(), st.text())))
+def test_form_fields_read_back_what_was_encoded(fields: list[tuple[str, str]]) -> None:
+    body = urlencode(fields)
+    assert form_fields(body) == parse_qs(body, keep_blank_values=True)
+
+
+@given(st.text(alphabet="%+&=\\aA0fFgé\u2705", max_size=40))
+def test_form_fields_agree_on_escapes_whole_and_broken(body: str) -> None:
+    assert form_fields(body) == parse_qs(body, keep_blank_values=True)
