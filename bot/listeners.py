@@ -64,7 +64,7 @@ def after_ack(work: Callable[..., None]) -> Callable[..., None]:
     return asking_for(reported, [*names, *(n for n in FOR_REPORTING if n not in names)], work)
 
 
-def acked_then(listener: Callable[..., None]) -> Callable[..., None]:
+def acked_then(listener: Callable[..., None], *, quick: bool = False) -> Callable[..., None]:
     """An ack function that acks at once, then hands `listener` (an `after_ack` listener)
     the request's own arguments on the work pool: a lazy listener, without Bolt's copy.
 
@@ -72,6 +72,9 @@ def acked_then(listener: Callable[..., None]) -> Callable[..., None]:
     body holds the whole message it was clicked on, a card's every block): about a tenth of a
     card click's CPU. Nothing changes the request once its ack function has returned, so the
     work can share it.
+
+    `quick`: the work asks only the database and Slack (no Zendesk call, in the usual case), so
+    the web thread may run it once the ack is sent, when it can (bot.pools.AfterAnswer).
     """
     names = [name for name in inspect.signature(listener).parameters if name != "ack"]
 
@@ -80,7 +83,9 @@ def acked_then(listener: Callable[..., None]) -> Callable[..., None]:
         given = {name: kwargs[name] for name in names}
         # The change counts read with the request serve the work too (bot.store.changes).
         work = carrying_counts(lambda: listener(**given))
-        services_of(kwargs["context"]).executor.submit(work)
+        services = services_of(kwargs["context"])
+        if not (quick and services.after_answer.offer(work)):
+            services.executor.submit(work)
 
     return asking_for(ack_function, ["ack", *names], listener)
 

@@ -15,7 +15,13 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.pools import BACKGROUND_THREADS, WORK_TURNS, ElasticThreadPool, WorkTurns
+from bot.pools import (
+    BACKGROUND_THREADS,
+    WORK_TURNS,
+    AfterAnswer,
+    ElasticThreadPool,
+    WorkTurns,
+)
 from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.slack.people import Standings
@@ -57,6 +63,8 @@ class Services:
     turns: WorkTurns = field(default_factory=WorkTurns)
     # Answers posted to response URLs, over connections kept open (see ResponseUrls).
     responses: ResponseUrls = field(default_factory=ResponseUrls)
+    # Quick work run by the web thread once its answer is sent (see AfterAnswer).
+    after_answer: AfterAnswer = field(default_factory=AfterAnswer)
 
     def __deepcopy__(self, memo: dict[int, Any]) -> Services:
         # One per process: Bolt deep-copies a request's context (holding it) per lazy listener.

@@ -191,6 +191,7 @@ def services(
         executor=executor,
         background=background,
     )
+    executor.watch(built.after_answer)
     yield built
     built.responses.close()
     built.engine.dispose()

@@ -21,6 +21,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 
 from bot.http.server import create_http_server
 from bot.http.wsgi import WsgiApp
+from bot.pools import AfterAnswer
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -33,6 +34,7 @@ class TrackingExecutor(ThreadPoolExecutor):
         self._pending: set[Future[Any]] = set()
         self._lock = threading.Lock()
         self.errors: list[BaseException] = []
+        self._watched: list[AfterAnswer] = []
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         future = super().submit(fn, *args, **kwargs)
@@ -47,18 +49,29 @@ class TrackingExecutor(ThreadPoolExecutor):
         if future.exception() is not None:
             self.errors.append(future.exception())  # type: ignore[arg-type]
 
+    def watch(self, after_answer: AfterAnswer) -> None:
+        """Wait for the work web threads run after their answers too, and count its failures."""
+        self._watched.append(after_answer)
+        after_answer.on_failure = self.errors.append
+
     def busy(self) -> bool:
         with self._lock:
-            return bool(self._pending)
+            return bool(self._pending) or any(watched.taken for watched in self._watched)
 
     def settle(self, timeout: float = 10.0) -> None:
-        """Wait until every piece of submitted work (and the work it submitted) has finished."""
+        """Wait until every piece of submitted work (and the work it submitted) has finished,
+        and the work web threads took after their answers (which may submit more)."""
         deadline = time.monotonic() + timeout
         while True:
+            for watched in self._watched:
+                if not watched.wait_idle(max(0.0, deadline - time.monotonic())):
+                    raise TimeoutError("work after an answer did not finish")
             with self._lock:
                 pending = list(self._pending)
             if not pending:
-                return
+                if not any(watched.taken for watched in self._watched):
+                    return
+                continue
             for future in pending:
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
 

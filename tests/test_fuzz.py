@@ -172,6 +172,7 @@ def world(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> It
         executor=executor,
         zendesk=ZendeskClient.from_settings(settings_, sleep=waits.append),
     )
+    executor.watch(services.after_answer)
     server = AppServer(build_wsgi(services, build_app(services))).start()
     door = SlackDoor(
         server.url,

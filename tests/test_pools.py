@@ -9,7 +9,10 @@ from concurrent.futures import CancelledError
 
 import pytest
 
+from bot.http.wsgi import HTTP_THREADS
 from bot.pools import (
+    AFTER_ANSWER_SLOTS,
+    AfterAnswer,
     ElasticThreadPool,
     WorkTurns,
     freeze_startup_heap,
@@ -195,3 +198,168 @@ def test_the_start_up_heap_is_left_out_of_full_collections() -> None:
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+class Ticking:
+    """A monotonic clock a test moves."""
+
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_work_is_taken_only_while_an_answer_is_given_and_runs_when_asked() -> None:
+    after = AfterAnswer(slots=1, wait_s=0)
+    ran: list[str] = []
+    assert not after.offer(lambda: ran.append("no answer being given"))
+    with after.answering() as left:
+        assert after.offer(lambda: ran.append("first"))
+        assert after.offer(lambda: ran.append("second"))
+    assert not after.offer(lambda: ran.append("after the answer"))
+    assert ran == [] and after.taken == 2
+    with after.answering() as other:  # the one slot is the work's until it has run
+        assert not after.offer(lambda: ran.append("no slot"))
+    assert other == []
+    after.run(left)
+    assert ran == ["first", "second"] and after.taken == 0
+    assert after.wait_idle(0)
+    with after.answering() as left:  # given back
+        assert after.offer(lambda: ran.append("third"))
+    after.run(left)
+    assert ran[-1] == "third"
+
+
+def test_an_answer_without_work_gives_its_slot_back_at_once() -> None:
+    after = AfterAnswer(slots=1, wait_s=0)
+    for _ in range(3):
+        with after.answering() as left:
+            assert left == []
+    with after.answering():
+        assert after.offer(lambda: None)
+
+
+class Answering(threading.Thread):
+    """A web thread answering one request, its work held until let go."""
+
+    def __init__(self, after: AfterAnswer) -> None:
+        super().__init__(daemon=True)
+        self.after = after
+        self.offered: bool | None = None
+        self.working = threading.Event()
+        self.release = threading.Event()
+
+    def run(self) -> None:
+        with self.after.answering() as left:
+            self.offered = self.after.offer(self.work)
+        if left:
+            self.after.run(left)
+
+    def work(self) -> None:
+        self.working.set()
+        self.release.wait(5)
+
+
+def test_a_request_waits_for_a_slot_in_turn_and_gets_the_next_one_freed() -> None:
+    after = AfterAnswer(slots=1, wait_s=5)
+    first, second = Answering(after), Answering(after)
+    first.start()
+    assert first.working.wait(5)
+    second.start()
+    assert wait_until(lambda: after._free.waiting == 1)  # in line for the slot
+    first.release.set()
+    assert second.working.wait(5)  # it had the slot: its work was taken
+    second.release.set()
+    first.join(5), second.join(5)
+    assert first.offered and second.offered and after.wait_idle(5)
+
+
+def test_a_request_that_waited_long_enough_is_answered_without_a_slot() -> None:
+    after = AfterAnswer(slots=1, wait_s=0)
+    held = Answering(after)
+    held.start()
+    assert held.working.wait(5)
+    ran: list[str] = []
+    with after.answering() as left:
+        assert not after.offer(lambda: ran.append("to the pool"))
+    assert left == []
+    held.release.set()
+    held.join(5)
+
+
+def test_slow_work_sends_the_next_to_the_pool_for_a_while(caplog: pytest.LogCaptureFixture) -> None:
+    clock = Ticking()
+    after = AfterAnswer(slots=4, slow_s=0.5, pause_s=60, clock=clock)
+
+    def slow() -> None:
+        clock.now += 0.7
+
+    with after.answering() as left:
+        assert after.offer(slow)
+    after.run(left)
+    assert "goes to the work pool" in caplog.text
+    with after.answering():
+        assert not after.offer(lambda: None)
+        clock.now += 59
+        assert not after.offer(lambda: None)
+        clock.now += 1.5
+        assert after.offer(lambda: None)
+
+
+def test_work_still_running_slow_pauses_and_nobody_waits_for_its_slot() -> None:
+    clock = Ticking()
+    after = AfterAnswer(slots=1, wait_s=60, slow_s=0.5, pause_s=60, clock=clock)
+    stuck = Answering(after)
+    stuck.start()
+    assert stuck.working.wait(5)
+    clock.now += 0.6
+    # Paused, seeing it: the next request does not wait the minute for the slot it holds.
+    answered = Answering(after)
+    answered.start()
+    answered.join(5)
+    assert not answered.is_alive() and answered.offered is False
+    stuck.release.set()
+    stuck.join(5)
+    with after.answering():
+        assert not after.offer(lambda: None)  # paused all the same
+
+
+def test_failing_work_is_logged_counted_and_gives_its_slot_back(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    after = AfterAnswer(slots=1, wait_s=0)
+    failures: list[BaseException] = []
+    after.on_failure = failures.append
+    ran: list[str] = []
+
+    def fail() -> None:
+        raise ValueError("nope")
+
+    with after.answering() as left:
+        assert after.offer(fail)
+    after.run(left)
+    assert [str(f) for f in failures] == ["nope"]
+    assert "work after an answer failed" in caplog.text
+    with after.answering() as left:
+        assert after.offer(lambda: ran.append("next"))
+    after.run(left)
+    assert ran == ["next"]
+
+
+def test_an_answer_that_fails_still_runs_its_work_and_gives_its_slot_back() -> None:
+    after = AfterAnswer(slots=1, wait_s=0)
+    ran: list[str] = []
+    with pytest.raises(RuntimeError), after.answering():
+        assert after.offer(lambda: ran.append("done all the same"))
+        raise RuntimeError("the answer failed")
+    with pytest.raises(RuntimeError), after.answering():
+        raise RuntimeError("and with nothing left")
+    assert ran == ["done all the same"] and after.taken == 0
+    with after.answering():
+        assert after.offer(lambda: None)
+
+
+def test_the_slots_are_the_threads_for_answers_and_a_reserve_is_kept() -> None:
+    after = AfterAnswer()
+    assert AFTER_ANSWER_SLOTS == HTTP_THREADS and after.threads > HTTP_THREADS

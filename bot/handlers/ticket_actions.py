@@ -24,7 +24,9 @@ OUT_OF_DATE = "That card is out of date; type `/ticket ID` to see the ticket aga
 
 
 def register(app: App) -> None:
-    app.action(ids.TICKET_PRIORITY_RIGHT)(acked_then(for_ticket_people(priority_right_clicked)))
+    # Its work writes a review and shows it: quick, but for a ticket the mirror lacks.
+    right = for_ticket_people(priority_right_clicked)
+    app.action(ids.TICKET_PRIORITY_RIGHT)(acked_then(right, quick=True))
     app.action(ids.TICKET_PRIORITY_SET)(acked_then(for_ticket_people(priority_chosen)))
 
 

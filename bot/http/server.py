@@ -12,7 +12,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from bot.app import build_app
 from bot.http.socket_mode import close_socket_mode, open_socket_mode
 from bot.http.wsgi import HTTP_THREADS, WsgiApp, build_router
-from bot.pools import freeze_startup_heap
+from bot.pools import AfterAnswer, freeze_startup_heap
 from bot.services import Services
 from bot.slack.errors import error_code
 
@@ -24,7 +24,8 @@ class StartupError(Exception):
 
 
 def build_wsgi(services: Services, bolt: App | None = None) -> WsgiApp:
-    return WsgiApp(build_router(services, bolt or build_app(services)))
+    router = build_router(services, bolt or build_app(services))
+    return WsgiApp(router, after_answer=services.after_answer)
 
 
 class SendingChannel(HTTPChannel):
@@ -60,11 +61,13 @@ class SendingChannel(HTTPChannel):
 def create_http_server(
     wsgi: WsgiApp, *, host: str, port: int
 ) -> BaseWSGIServer | MultiSocketServer:
+    gate: AfterAnswer | None = getattr(wsgi, "after_answer", None)
     server = create_server(
         wsgi,
         host=host,
         port=port,
-        threads=HTTP_THREADS,
+        # Rotabot's own door answers in slots, with threads in reserve (bot.pools.AfterAnswer).
+        threads=HTTP_THREADS if gate is None else gate.threads,
         ident="rotabot",
         clear_untrusted_proxy_headers=True,
     )

@@ -10,8 +10,9 @@ import json
 import logging
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +24,7 @@ from bot.http import ical_feed as ical
 from bot.http.requests import Route, Router, WebRequest, WebResponse
 from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
+from bot.pools import AFTER_ANSWER_RESERVE, AfterAnswer
 from bot.services import Services
 from bot.store.changes import one_request, read_with_request
 from bot.store.db import check_database, door_engine
@@ -43,7 +45,9 @@ log = logging.getLogger(__name__)
 # add nothing but turns at the one GIL of the process: at fifty requests at once, 16 threads
 # let answers from memory wait behind each other's turns (a mirrored `/ticket`'s p99 368 ms
 # against 80 ms with 8, paired on one PostgreSQL database; bare Bolt's ack p99 57 against 46
-# ms), while the merged reads of tickets Zendesk must give got no slower.
+# ms), while the merged reads of tickets Zendesk must give got no slower. Rotabot's server has
+# AFTER_ANSWER_RESERVE threads more, which answer only while these are held up (see
+# bot.pools.AfterAnswer: these answer in its slots, and run quick work after their answers).
 HTTP_THREADS = 8
 
 MAX_BODY = 1_000_000
@@ -135,7 +139,7 @@ def remembered_signatures(services: Services) -> FirstTime:
     if services.engine.dialect.name == "sqlite":
         return RecentSignatures().first_time
     forgetting = Forgetting(services)
-    door = door_engine(services.engine, connections=HTTP_THREADS)
+    door = door_engine(services.engine, connections=HTTP_THREADS + AFTER_ANSWER_RESERVE)
 
     def first_time(signature: str, signed_at: datetime) -> bool:
         try:
@@ -238,10 +242,37 @@ def healthz(services: Services) -> Route:
 
 
 class WsgiApp:
-    def __init__(self, router: Router) -> None:
+    """`after_answer`: the slots requests are answered in, and where listeners leave quick
+    work for the web thread to run once the answer is sent (None: every request is answered
+    at once and no work is taken, as for bare Bolt's benchmark server)."""
+
+    def __init__(self, router: Router, *, after_answer: AfterAnswer | None = None) -> None:
         self.router = router
+        self.after_answer = after_answer
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if self.after_answer is None:
+            status, headers, chunks = self.answer(environ)
+            start_response(status, headers)
+            return chunks
+        with self.after_answer.answering() as left:
+            status, headers, chunks = self.answer(environ)
+        if not left:
+            start_response(status, headers)
+            return chunks
+        try:
+            # Written now, headers and all, even with an empty body (which a server sends only
+            # once the app is done): the work left waits for the answer, not the other way.
+            write = start_response(status, headers)
+            for chunk in chunks:
+                write(chunk)
+        except BaseException:
+            self.after_answer.run(left)  # the person may not see the answer; the work is done
+            raise
+        return ThenRun(partial(self.after_answer.run, left))
+
+    def answer(self, environ: WSGIEnvironment) -> tuple[str, list[tuple[str, str]], list[bytes]]:
+        """The answer's status line, headers and body."""
         method = environ.get("REQUEST_METHOD", "GET")
         # HEAD is GET without the body: a body after a HEAD answer would be read by the
         # client as the start of the next answer on a kept-alive connection.
@@ -249,8 +280,7 @@ class WsgiApp:
         body = response.body.encode("utf-8") if isinstance(response.body, str) else response.body
         status = HTTPStatus(response.status)
         headers = [*response.headers.items(), ("Content-Length", str(len(body)))]
-        start_response(f"{status.value} {status.phrase}", headers)
-        return [b""] if method == "HEAD" else [body]
+        return f"{status.value} {status.phrase}", headers, [b""] if method == "HEAD" else [body]
 
     def handle(self, environ: WSGIEnvironment, method: str) -> WebResponse:
         path = environ.get("PATH_INFO", "/")
@@ -281,6 +311,22 @@ class WsgiApp:
             return WebResponse.text(
                 HTTPStatus.INTERNAL_SERVER_ERROR, "internal error; see the Rotabot log"
             )
+
+
+class ThenRun:
+    """The rest of a WSGI answer already written (nothing), whose close() runs `then`. The
+    server calls close() on the web thread that gave the answer, once it is done with it (PEP
+    3333): the answer was written through start_response's `write`, which returns once the
+    bytes are sent or handed to the server's main loop to send."""
+
+    def __init__(self, then: Callable[[], None]) -> None:
+        self.then = then
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(())
+
+    def close(self) -> None:
+        self.then()
 
 
 def build_router(

@@ -1,0 +1,186 @@
+"""Quick work after an answer, run by the web thread that sent it (bot.pools.AfterAnswer),
+through signed requests into the app on waitress: the answer leaves first, the work follows,
+and while web threads are held by it (or it is slow) other requests are answered."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy
+
+from bot.pools import AfterAnswer
+from bot.services import Services
+from tests.doors import AppServer, SlackDoor, TrackingExecutor, ack_message
+from tests.fakes.slack_api import FakeSlack, ResponseCall
+from tests.fakes.zendesk_api import FakeZendesk
+from tests.handlers.ticket_helpers import seed_ticket
+
+REVIEW = "INSERT INTO priority_review"
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class Reviews:
+    """Each review's write as the app makes it: which thread, and held there until let go."""
+
+    def __init__(self, services: Services) -> None:
+        self.threads: list[str] = []
+        self.reached = threading.Semaphore(0)
+        self.hold: threading.Event | None = None
+        self.on_write: list[Any] = []
+        sqlalchemy.event.listen(services.engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args: Any) -> None:
+        if REVIEW not in args[2]:
+            return
+        self.threads.append(threading.current_thread().name)
+        for each in self.on_write:
+            each()
+        hold = self.hold
+        self.reached.release()
+        if hold is not None:
+            hold.wait(10)
+
+
+@pytest.fixture
+def card(
+    zendesk_services: Services, fake_zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack
+) -> ResponseCall:
+    seed_ticket(fake_zendesk)
+    slack.command("/ticket", "101", user="U1")
+    (shown,) = fake_slack.responses
+    fake_slack.clear()
+    return shown
+
+
+@pytest.fixture
+def reviews(zendesk_services: Services) -> Iterator[Reviews]:
+    watched = Reviews(zendesk_services)
+    yield watched
+    if watched.hold is not None:
+        watched.hold.set()
+
+
+def right(card: ResponseCall) -> dict[str, Any]:
+    return FakeSlack.find_button(card, "Priority is right")
+
+
+def test_a_click_is_acked_before_its_work_which_the_web_thread_then_runs(
+    card: ResponseCall, slack: SlackDoor, fake_slack: FakeSlack, reviews: Reviews
+) -> None:
+    reviews.hold = threading.Event()
+    acked = slack.click(right(card), user="U1", settle=False)
+    # The ack came back while the work is held at its write: it did not wait for the work.
+    assert acked.status_code == 200
+    assert reviews.reached.acquire(timeout=5)
+    assert fake_slack.responses == []
+    reviews.hold.set()
+    slack.settle()
+    (shown,) = fake_slack.responses
+    assert "Priority reviewed by <@U1>" in FakeSlack.texts(shown)
+    assert reviews.threads[0].startswith("waitress")  # the web thread, not the work pool
+
+
+@pytest.fixture
+def one_slot(services: Services, executor: TrackingExecutor) -> AfterAnswer:
+    """One slot, and no wait for it: set before the app's server is built."""
+    services.after_answer = AfterAnswer(slots=1, wait_s=0)
+    executor.watch(services.after_answer)
+    return services.after_answer
+
+
+def test_while_web_threads_hold_work_other_requests_are_answered_and_their_work_pooled(
+    one_slot: AfterAnswer,
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    app_server: AppServer,
+    fake_slack: FakeSlack,
+    executor: TrackingExecutor,
+    reviews: Reviews,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Slack takes its time over the first answer posted to a response_url.
+    held, posting = threading.Event(), threading.Event()
+    answer_response_url = fake_slack._answer_response_url
+
+    def slow_first(token: str, body: bytes, **kwargs: Any) -> Any:
+        if not posting.is_set():
+            posting.set()
+            held.wait(10)
+        return answer_response_url(token, body, **kwargs)
+
+    monkeypatch.setattr(fake_slack, "_answer_response_url", slow_first)
+    slack.click(right(card), user="U1", settle=False)
+    assert posting.wait(5)  # its work, on a web thread (in the one slot), waits on Slack
+    # Meanwhile, from another connection (a request on the held one waits for its work),
+    # another click is acked and answered, its work on the pool; and a command is answered.
+    other = SlackDoor(
+        app_server.url,
+        response_url=fake_slack.response_url,
+        executor=executor,
+        show_reply=fake_slack.show_ack_reply,
+    )
+    other._counter = 1000
+    try:
+        other.click(right(card), user="U2", settle=False)
+        assert wait_for(lambda: len(fake_slack.responses) == 1)
+        (second,) = fake_slack.responses
+        assert "Priority reviewed by <@U2>" in FakeSlack.texts(second)
+        shown = other.command("/rota", "help", user="U2", settle=False)
+        assert "/rota" in str(ack_message(shown))
+        assert not one_slot.wait_idle(0)  # the first is still held
+    finally:
+        held.set()
+        other.close()
+    slack.settle()
+    assert len(fake_slack.responses) == 3  # the first click's card, posted at last
+    assert "Priority reviewed by <@U1>" in FakeSlack.texts(fake_slack.responses[-1])
+    assert reviews.threads[0].startswith("waitress")
+    assert reviews.threads[1].startswith("test-after-ack")
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """For what the app's own threads make true."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def test_after_slow_work_the_work_pool_takes_it_all_for_a_while(
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    reviews: Reviews,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    clock = Clock()
+    after = zendesk_services.after_answer
+    after.clock = clock
+
+    def database_slow() -> None:
+        clock.now += after.slow_s + 0.1
+
+    reviews.on_write.append(database_slow)
+    slack.click(right(card), user="U1")
+    reviews.on_write.clear()
+    with caplog.at_level(logging.WARNING):
+        slack.click(right(card), user="U1")
+        clock.now += after.pause_s
+        slack.click(right(card), user="U1")
+    assert [thread.split("-")[0] for thread in reviews.threads] == ["waitress", "test", "waitress"]
+    assert "goes to the work pool" in caplog.text
