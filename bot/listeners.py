@@ -28,6 +28,9 @@ SORRY = (
 
 WORKING = "Working on it…"
 
+# Whether a request's work is quick (acked_then), from its body and context.
+Quick = Callable[[dict[str, Any], BoltContext], bool]
+
 # What a lazy listener needs, besides its own arguments, to report its failure.
 FOR_REPORTING = ("body", "client", "context")
 
@@ -64,7 +67,7 @@ def after_ack(work: Callable[..., None]) -> Callable[..., None]:
     return asking_for(reported, [*names, *(n for n in FOR_REPORTING if n not in names)], work)
 
 
-def acked_then(listener: Callable[..., None], *, quick: bool = False) -> Callable[..., None]:
+def acked_then(listener: Callable[..., None], *, quick: Quick | None = None) -> Callable[..., None]:
     """An ack function that acks at once, then hands `listener` (an `after_ack` listener)
     the request's own arguments on the work pool: a lazy listener, without Bolt's copy.
 
@@ -73,10 +76,12 @@ def acked_then(listener: Callable[..., None], *, quick: bool = False) -> Callabl
     card click's CPU. Nothing changes the request once its ack function has returned, so the
     work can share it.
 
-    `quick`: the work asks only the database and Slack (no Zendesk call, in the usual case), so
-    the web thread may run it once the ack is sent, when it can (bot.pools.AfterAnswer).
+    `quick`: whether this request's work asks only the database and Slack (never Zendesk),
+    decided from its body as it is acked; such work the web thread may run once the ack is
+    sent, when it can (bot.pools.AfterAnswer).
     """
     names = [name for name in inspect.signature(listener).parameters if name != "ack"]
+    asked = [*names, *(name for name in ("body", "context") if name not in names)]
 
     def ack_function(**kwargs: Any) -> None:
         kwargs["ack"]()
@@ -84,10 +89,11 @@ def acked_then(listener: Callable[..., None], *, quick: bool = False) -> Callabl
         # The change counts read with the request serve the work too (bot.store.changes).
         work = carrying_counts(lambda: listener(**given))
         services = services_of(kwargs["context"])
-        if not (quick and services.after_answer.offer(work)):
+        on_this_thread = quick is not None and quick(kwargs["body"], kwargs["context"])
+        if not (on_this_thread and services.after_answer.offer(work)):
             services.executor.submit(work)
 
-    return asking_for(ack_function, ["ack", *names], listener)
+    return asking_for(ack_function, ["ack", *asked], listener)
 
 
 def asking_for(

@@ -40,12 +40,13 @@ BACKGROUND_THREADS = 2
 # web server's threads for answers (bot.http.wsgi.HTTP_THREADS), and threads in reserve for
 # when those are held; a request waits AFTER_ANSWER_WAIT_S for a slot, then is answered without
 # one. Once a piece of work has taken AFTER_ANSWER_SLOW_S, none is taken for the next
-# AFTER_ANSWER_PAUSE_S.
+# AFTER_ANSWER_PAUSE_S. A server stopping waits up to AFTER_ANSWER_DRAIN_S for work running.
 AFTER_ANSWER_SLOTS = 8
 AFTER_ANSWER_RESERVE = 2
 AFTER_ANSWER_WAIT_S = 0.25
 AFTER_ANSWER_SLOW_S = 0.5
 AFTER_ANSWER_PAUSE_S = 60.0
+AFTER_ANSWER_DRAIN_S = 20.0
 
 
 def _libc_function(name: str) -> Any:
@@ -396,17 +397,26 @@ class AfterAnswer:
         with self._changed:
             now = self.clock()
             if any(now - started >= self.slow_s for started in self._started.values()):
-                self._pause(now)  # one still running is slow: so may the next be
-            return now < self._paused_until
+                began = self._pause(now)  # one still running is slow: so may the next be
+            else:
+                began = False
+            paused = now < self._paused_until
+        if began:
+            self._say_paused()
+        return paused
 
-    def _pause(self, now: float) -> None:
-        if now >= self._paused_until:
-            log.warning(
-                "work after an answer is slow (Slack or the database): for %.0f s it goes to "
-                "the work pool",
-                self.pause_s,
-            )
+    def _pause(self, now: float) -> bool:
+        """Pause from now (holding `_changed`); whether a pause began (to be said unlocked)."""
+        began = now >= self._paused_until
         self._paused_until = now + self.pause_s
+        return began
+
+    def _say_paused(self) -> None:
+        log.warning(
+            "work after an answer is slow (Slack or the database): for %.0f s it goes to the "
+            "work pool",
+            self.pause_s,
+        )
 
     def run(self, left: list[Callable[[], None]]) -> None:
         """Run the work left while answering (the answer has been sent); then the slot is
@@ -425,10 +435,11 @@ class AfterAnswer:
                 finally:
                     with self._changed:
                         now = self.clock()
-                        if now - self._started.pop(me) >= self.slow_s:
-                            self._pause(now)
+                        began = now - self._started.pop(me) >= self.slow_s and self._pause(now)
                         self._taken -= 1
                         self._changed.notify_all()
+                    if began:
+                        self._say_paused()
         finally:
             self._free.release()
 

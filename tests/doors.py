@@ -66,12 +66,12 @@ class TrackingExecutor(ThreadPoolExecutor):
             for watched in self._watched:
                 if not watched.wait_idle(max(0.0, deadline - time.monotonic())):
                     raise TimeoutError("work after an answer did not finish")
+            # Idle first, then the futures: work that finishes in between submitted its own.
+            idle = not any(watched.taken for watched in self._watched)
             with self._lock:
                 pending = list(self._pending)
-            if not pending:
-                if not any(watched.taken for watched in self._watched):
-                    return
-                continue
+            if not pending and idle:
+                return
             for future in pending:
                 future.result(timeout=max(0.0, deadline - time.monotonic()))
 

@@ -12,7 +12,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from bot.app import build_app
 from bot.http.socket_mode import close_socket_mode, open_socket_mode
 from bot.http.wsgi import HTTP_THREADS, WsgiApp, build_router
-from bot.pools import AfterAnswer, freeze_startup_heap
+from bot.pools import AFTER_ANSWER_DRAIN_S, AfterAnswer, freeze_startup_heap
 from bot.services import Services
 from bot.slack.errors import error_code
 
@@ -94,7 +94,17 @@ def serve_http(services: Services) -> None:
     server = bind(build_wsgi(services), services.settings.port)
     freeze_startup_heap()
     log.info("Rotabot is listening on port %s (POST /slack/events)", services.settings.port)
-    server.run()
+    try:
+        server.run()
+    finally:
+        finish_after_answers(services)
+
+
+def finish_after_answers(services: Services) -> None:
+    """Let work still running after an answer finish before the process ends: it runs on the
+    web server's threads, which end with the process (the work pool's are waited for)."""
+    if not services.after_answer.wait_idle(AFTER_ANSWER_DRAIN_S):
+        log.warning("stopped with work after an answer still running; it may not have finished")
 
 
 def run_socket_mode(services: Services) -> None:

@@ -14,19 +14,14 @@ from bot.store.tickets import ticket_by_id
 from tests.doors import MutableClock, SlackDoor, record_app_sql
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
-from tests.handlers.ticket_helpers import seed_ticket, select_of
+from tests.handlers.ticket_helpers import select_of, shown_card
 
 
 @pytest.fixture
 def card(
     zendesk_services: Services, fake_zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack
 ) -> ResponseCall:
-    seed_ticket(fake_zendesk)
-    slack.command("/ticket", "101", user="U1")
-    (shown,) = fake_slack.responses
-    fake_slack.clear()
-    fake_zendesk.clear()
-    return shown
+    return shown_card(fake_zendesk, slack, fake_slack)
 
 
 def reviews(services: Services) -> list[tuple[int, str, str | None, str]]:

@@ -5,11 +5,22 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from tests.fakes.slack_api import ResponseCall
+from tests.doors import SlackDoor
+from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
 
 MON = datetime(2026, 11, 30, 9, 0, tzinfo=UTC)
 CLIENT, ALICE = 1, 7
+
+
+def shown_card(fake_zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack) -> ResponseCall:
+    """Ticket 101's card, as `/ticket 101` showed it to U1; the fakes' records cleared."""
+    seed_ticket(fake_zendesk)
+    slack.command("/ticket", "101", user="U1")
+    (shown,) = fake_slack.responses
+    fake_slack.clear()
+    fake_zendesk.clear()
+    return shown
 
 
 def seed_ticket(fake: FakeZendesk) -> None:

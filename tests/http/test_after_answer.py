@@ -15,10 +15,11 @@ import sqlalchemy
 
 from bot.pools import AfterAnswer
 from bot.services import Services
+from bot.store.tickets import ticket_by_id
 from tests.doors import AppServer, SlackDoor, TrackingExecutor, ack_message
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
-from tests.handlers.ticket_helpers import seed_ticket
+from tests.handlers.ticket_helpers import shown_card
 
 REVIEW = "INSERT INTO priority_review"
 
@@ -57,8 +58,8 @@ class Reviews:
 def card(
     zendesk_services: Services, fake_zendesk: FakeZendesk, slack: SlackDoor, fake_slack: FakeSlack
 ) -> ResponseCall:
-    seed_ticket(fake_zendesk)
-    slack.command("/ticket", "101", user="U1")
+    shown_card(fake_zendesk, slack, fake_slack)  # fetched from Zendesk, and now mirrored
+    slack.command("/ticket", "101", user="U1")  # read from the mirror: its facts remembered
     (shown,) = fake_slack.responses
     fake_slack.clear()
     return shown
@@ -90,6 +91,21 @@ def test_a_click_is_acked_before_its_work_which_the_web_thread_then_runs(
     (shown,) = fake_slack.responses
     assert "Priority reviewed by <@U1>" in FakeSlack.texts(shown)
     assert reviews.threads[0].startswith("waitress")  # the web thread, not the work pool
+
+
+def test_a_click_on_a_card_not_remembered_has_its_work_pooled(
+    zendesk_services: Services, card: ResponseCall, slack: SlackDoor, reviews: Reviews
+) -> None:
+    # The mirror's ticket changed since the card was shown: its facts are read again, and
+    # a ticket's facts may need Zendesk, which never holds a web thread.
+    with zendesk_services.session() as session:
+        ticket = ticket_by_id(session=session, ticket_id=101)
+        assert ticket is not None
+        ticket.subject = "Printer on fire, again"
+        session.add(ticket)
+    slack.click(right(card), user="U1")
+    slack.click(right(card), user="U1")  # remembered again by the first
+    assert [thread.split("-")[0] for thread in reviews.threads] == ["test", "waitress"]
 
 
 @pytest.fixture

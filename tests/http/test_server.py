@@ -12,7 +12,9 @@ import pytest
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 
+from bot.http import server as server_module
 from bot.http.server import SendingChannel
+from bot.services import Services
 from tests.doors import AppServer
 
 
@@ -160,3 +162,40 @@ def test_the_lock_is_let_go_of_when_the_task_finishes_while_the_loop_looks(
     other.start()
     other.join()
     assert taken == [True]  # the next task can write: the loop did not keep the lock
+
+
+def test_a_stopping_server_waits_for_work_still_running_after_an_answer(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Work after an answer runs on waitress's threads, which end with the process: once the
+    server stops (SIGTERM ends its loop), serve_http returns only when that work is done."""
+    after = services.after_answer
+    working, release, done = threading.Event(), threading.Event(), threading.Event()
+
+    def work() -> None:
+        working.set()
+        release.wait(10)
+        done.set()
+
+    class Stopping:
+        """A server whose loop ends at once, leaving one answer's work running."""
+
+        def run(self) -> None:
+            def answer() -> None:
+                with after.answering() as left:
+                    assert after.offer(work)
+                after.run(left)
+
+            threading.Thread(target=answer, daemon=True).start()
+            assert working.wait(5)
+
+    monkeypatch.setattr(server_module, "bind", lambda _wsgi, _port: Stopping())
+    monkeypatch.setattr(server_module, "freeze_startup_heap", lambda: None)
+    serving = threading.Thread(target=server_module.serve_http, args=(services,))
+    serving.start()
+    assert working.wait(5)
+    serving.join(0.2)
+    assert serving.is_alive()  # waiting for the work
+    release.set()
+    serving.join(5)
+    assert not serving.is_alive() and done.is_set()
