@@ -36,15 +36,14 @@ WORK_TURN_WAIT_S = 2.0
 # Threads for work nobody is waiting on (Services.background): at most this many share the
 # GIL with the requests being answered, however many such tasks a burst leaves.
 BACKGROUND_THREADS = 2
-# Requests answered at once, each with its work after it (see AfterAnswer): as many as the
-# web server's threads for answers (bot.http.wsgi.HTTP_THREADS), and threads in reserve for
-# when those are held; a request waits AFTER_ANSWER_WAIT_S for a slot, then is answered without
-# one. Once a piece of work has taken AFTER_ANSWER_SLOW_S, none is taken for the next
-# AFTER_ANSWER_PAUSE_S. A server stopping waits up to AFTER_ANSWER_DRAIN_S for work running.
+# Work after an answer run by the web thread that sent it (see AfterAnswer): at most this many
+# at once (the web server's threads, bot.http.wsgi.HTTP_THREADS). Once a piece of work has
+# taken AFTER_ANSWER_SLOW_S, none is taken for the next AFTER_ANSWER_PAUSE_S; work running that
+# long is looked for every AFTER_ANSWER_WATCH_S, and the server given a thread for each. A
+# server stopping waits up to AFTER_ANSWER_DRAIN_S for work running.
 AFTER_ANSWER_SLOTS = 8
-AFTER_ANSWER_RESERVE = 2
-AFTER_ANSWER_WAIT_S = 0.25
 AFTER_ANSWER_SLOW_S = 0.5
+AFTER_ANSWER_WATCH_S = 0.25
 AFTER_ANSWER_PAUSE_S = 60.0
 AFTER_ANSWER_DRAIN_S = 20.0
 
@@ -307,88 +306,69 @@ class WorkTurns:
 
 
 class AfterAnswer:
-    """Requests answered a few at a time, each with its quick work after it on the same thread.
+    """Quick work that follows an answer, run by the web thread that sent the answer.
 
     On the work pool, a click's work is one more thread among the process's others, all taking
     turns at the one GIL: at fifty clicks at once, some twenty-five works and eight web threads
-    per process, every answer waiting behind all the others' turns. Here at most `slots`
-    requests are in the process at once, each answered and then its work done by the web
-    thread that took it (no other thread to wake), the rest waiting their turn in line, not
-    at the GIL (measured at fifty clicks at once on PostgreSQL, paired: the answer's p50 142 ->
-    111 ms, p99 239 -> 188 ms, CPU a click 3.74 -> 3.04 ms; with a slot kept free of work, so
-    that the others' work went to the pool, the gain was gone).
+    per process, every answer waiting behind all the others' turns. Done by the web thread
+    that acked it, once the ack is written out, the work needs no other thread to wake, and a
+    busy process takes no new request until one of its web threads is free: requests wait
+    their turn in line, not at the GIL (measured at fifty clicks at once on PostgreSQL, paired:
+    the answer's p50 142 -> 111 ms, p99 239 -> 188 ms, CPU a click 3.74 -> 3.04 ms; with
+    threads kept free of such work, their clicks' work on the pool, the gain was smaller and
+    uneven).
 
-    The request door takes a slot while it answers (`answering`), listeners leave quick work
-    (`offer`), and the door runs it once the answer is written out (`run`, from the WSGI
-    answer's close()), then gives the slot back. That holds the web thread, and the next
-    request on the same kept-alive connection, for as long as the work takes; so:
+    The request door notes what a listener leaves while it answers (`answering`, `offer`) and
+    runs it once the answer is written out (`run`, from the WSGI answer's close()). That holds
+    the web thread, and the next request on the same kept-alive connection, for as long as the
+    work takes; so:
 
     * only work that asks the database and Slack is offered (never Zendesk, whose budget may
       make a call wait a minute);
-    * the server has `reserve` threads more than slots: a request that has waited `wait_s` for
-      a slot is answered without one, its work on the pool, so that work held up (by Slack or
-      the database) never stops the answers;
     * once a piece of work has taken `slow_s`, or is still running after it, no work is taken
-      for `pause_s`: the pool has it all, and a request waits for no slot while all are taken.
+      for `pause_s`: the work pool has it all;
+    * while any is still running after `slow_s` (Slack or the database not answering), the
+      server gets a thread more for each (`watch`, with waitress's thread count), so that
+      held work never stops the answers.
     """
 
     def __init__(
         self,
         slots: int = AFTER_ANSWER_SLOTS,
         *,
-        reserve: int = AFTER_ANSWER_RESERVE,
-        wait_s: float = AFTER_ANSWER_WAIT_S,
         slow_s: float = AFTER_ANSWER_SLOW_S,
         pause_s: float = AFTER_ANSWER_PAUSE_S,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.slots, self.reserve, self.wait_s = slots, reserve, wait_s
-        self.slow_s, self.pause_s, self.clock = slow_s, pause_s, clock
-        self._free = Slots(slots)
+        self.slots, self.slow_s, self.pause_s, self.clock = slots, slow_s, pause_s, clock
         self._local = threading.local()
         self._changed = threading.Condition()
         self._taken = 0  # offered and not yet finished
         self._started: dict[int, float] = {}  # by thread: when the work it runs started
         self._paused_until = float("-inf")
+        self._stop_watching = threading.Event()
         # Told of each failure the work let escape, besides the log (tests count them).
         self.on_failure: Callable[[BaseException], None] | None = None
 
-    @property
-    def threads(self) -> int:
-        """The web server's threads: the slots and the reserve."""
-        return self.slots + self.reserve
-
     @contextmanager
     def answering(self) -> Iterator[list[Callable[[], None]]]:
-        """While this thread answers a request (in a slot, when one comes in time): the work
-        left to run after its answer. With work left, the slot is the work's until `run`."""
-        held = self._free.acquire(0.0 if self._paused() else self.wait_s)
+        """While this thread answers a request: the work left to run after its answer."""
         left: list[Callable[[], None]] = []
-        self._local.left = left if held else None
+        self._local.left = left
         try:
             yield left
-        except BaseException:
+        finally:
             self._local.left = None
-            if left:
-                self.run(left)
-            else:
-                self._give_back(held)
-            raise
-        self._local.left = None
-        if not left:
-            self._give_back(held)
-
-    def _give_back(self, held: bool) -> None:
-        if held:
-            self._free.release()
 
     def offer(self, work: Callable[[], None]) -> bool:
         """Leave `work` to run after the answer this thread is giving; False when it must go
-        elsewhere (no answer given here in a slot, or paused)."""
+        elsewhere (no answer given here, `slots` works taken already, or paused)."""
         left: list[Callable[[], None]] | None = getattr(self._local, "left", None)
         if left is None or self._paused():
             return False
         with self._changed:
+            if self._taken >= self.slots:
+                return False
             self._taken += 1
         left.append(work)
         return True
@@ -396,14 +376,15 @@ class AfterAnswer:
     def _paused(self) -> bool:
         with self._changed:
             now = self.clock()
-            if any(now - started >= self.slow_s for started in self._started.values()):
-                began = self._pause(now)  # one still running is slow: so may the next be
-            else:
-                began = False
+            began = self._stuck(now) > 0 and self._pause(now)
             paused = now < self._paused_until
         if began:
             self._say_paused()
         return paused
+
+    def _stuck(self, now: float) -> int:
+        """How many works have been running for `slow_s` or more (holding `_changed`)."""
+        return sum(1 for started in self._started.values() if now - started >= self.slow_s)
 
     def _pause(self, now: float) -> bool:
         """Pause from now (holding `_changed`); whether a pause began (to be said unlocked)."""
@@ -419,29 +400,54 @@ class AfterAnswer:
         )
 
     def run(self, left: list[Callable[[], None]]) -> None:
-        """Run the work left while answering (the answer has been sent); then the slot is
-        free."""
+        """Run the work left while answering (the answer has been sent)."""
         me = threading.get_ident()
-        try:
-            for work in left:
+        for work in left:
+            with self._changed:
+                self._started[me] = self.clock()
+            try:
+                work()
+            except Exception as error:  # work reports its own failures: this escaped that
+                log.exception("work after an answer failed")
+                if self.on_failure is not None:
+                    self.on_failure(error)
+            finally:
                 with self._changed:
-                    self._started[me] = self.clock()
-                try:
-                    work()
-                except Exception as error:  # work reports its own failures: this escaped that
-                    log.exception("work after an answer failed")
-                    if self.on_failure is not None:
-                        self.on_failure(error)
-                finally:
-                    with self._changed:
-                        now = self.clock()
-                        began = now - self._started.pop(me) >= self.slow_s and self._pause(now)
-                        self._taken -= 1
-                        self._changed.notify_all()
-                    if began:
-                        self._say_paused()
-        finally:
-            self._free.release()
+                    now = self.clock()
+                    began = now - self._started.pop(me) >= self.slow_s and self._pause(now)
+                    self._taken -= 1
+                    self._changed.notify_all()
+                if began:
+                    self._say_paused()
+
+    def stuck(self) -> int:
+        """How many works are still running after `slow_s` (pausing, if any is)."""
+        with self._changed:
+            now = self.clock()
+            count = self._stuck(now)
+            began = count > 0 and self._pause(now)
+        if began:
+            self._say_paused()
+        return count
+
+    def watch(self, threads: Callable[[int], None], *, every: float) -> threading.Thread:
+        """A thread that, every `every` seconds until `stop_watching`, gives `threads` the
+        number of works still running after `slow_s` when it changes."""
+
+        def watching() -> None:
+            told = 0
+            while not self._stop_watching.wait(every):
+                count = self.stuck()
+                if count != told:
+                    threads(count)
+                    told = count
+
+        watcher = threading.Thread(target=watching, name="after-answer-watch", daemon=True)
+        watcher.start()
+        return watcher
+
+    def stop_watching(self) -> None:
+        self._stop_watching.set()
 
     @property
     def taken(self) -> int:

@@ -136,6 +136,7 @@ class AppServer:
     """The WSGI app on waitress in a thread, on a free loopback port."""
 
     def __init__(self, wsgi: WsgiApp) -> None:
+        self.after_answer = getattr(wsgi, "after_answer", None)
         self.server: BaseWSGIServer | MultiSocketServer = create_http_server(
             wsgi, host="127.0.0.1", port=0
         )
@@ -158,6 +159,8 @@ class AppServer:
     def stop(self) -> None:
         self._stopping.set()
         self.thread.join(5)
+        if self.after_answer is not None:
+            self.after_answer.stop_watching()
 
 
 def ack_message(response: httpx.Response) -> dict[str, Any] | None:

@@ -211,33 +211,18 @@ class Ticking:
 
 
 def test_work_is_taken_only_while_an_answer_is_given_and_runs_when_asked() -> None:
-    after = AfterAnswer(slots=1, wait_s=0)
+    after = AfterAnswer(slots=2)
     ran: list[str] = []
     assert not after.offer(lambda: ran.append("no answer being given"))
     with after.answering() as left:
         assert after.offer(lambda: ran.append("first"))
         assert after.offer(lambda: ran.append("second"))
+        assert not after.offer(lambda: ran.append("third"))  # as many as slots at once
     assert not after.offer(lambda: ran.append("after the answer"))
     assert ran == [] and after.taken == 2
-    with after.answering() as other:  # the one slot is the work's until it has run
-        assert not after.offer(lambda: ran.append("no slot"))
-    assert other == []
     after.run(left)
     assert ran == ["first", "second"] and after.taken == 0
     assert after.wait_idle(0)
-    with after.answering() as left:  # given back
-        assert after.offer(lambda: ran.append("third"))
-    after.run(left)
-    assert ran[-1] == "third"
-
-
-def test_an_answer_without_work_gives_its_slot_back_at_once() -> None:
-    after = AfterAnswer(slots=1, wait_s=0)
-    for _ in range(3):
-        with after.answering() as left:
-            assert left == []
-    with after.answering():
-        assert after.offer(lambda: None)
 
 
 class Answering(threading.Thread):
@@ -253,39 +238,26 @@ class Answering(threading.Thread):
     def run(self) -> None:
         with self.after.answering() as left:
             self.offered = self.after.offer(self.work)
-        if left:
-            self.after.run(left)
+        self.after.run(left)
 
     def work(self) -> None:
         self.working.set()
         self.release.wait(5)
 
 
-def test_a_request_waits_for_a_slot_in_turn_and_gets_the_next_one_freed() -> None:
-    after = AfterAnswer(slots=1, wait_s=5)
-    first, second = Answering(after), Answering(after)
-    first.start()
-    assert first.working.wait(5)
-    second.start()
-    assert wait_until(lambda: after._free.waiting == 1)  # in line for the slot
-    first.release.set()
-    assert second.working.wait(5)  # it had the slot: its work was taken
-    second.release.set()
-    first.join(5), second.join(5)
-    assert first.offered and second.offered and after.wait_idle(5)
-
-
-def test_a_request_that_waited_long_enough_is_answered_without_a_slot() -> None:
-    after = AfterAnswer(slots=1, wait_s=0)
+def test_slots_are_shared_by_the_threads_answering() -> None:
+    after = AfterAnswer(slots=1)
     held = Answering(after)
     held.start()
     assert held.working.wait(5)
-    ran: list[str] = []
     with after.answering() as left:
-        assert not after.offer(lambda: ran.append("to the pool"))
-    assert left == []
+        assert not after.offer(lambda: None)  # the one slot is held: to the pool
+    assert left == [] and not after.wait_idle(0)
     held.release.set()
     held.join(5)
+    assert after.wait_idle(5)
+    with after.answering():
+        assert after.offer(lambda: None)
 
 
 def test_slow_work_sends_the_next_to_the_pool_for_a_while(caplog: pytest.LogCaptureFixture) -> None:
@@ -307,28 +279,50 @@ def test_slow_work_sends_the_next_to_the_pool_for_a_while(caplog: pytest.LogCapt
         assert after.offer(lambda: None)
 
 
-def test_work_still_running_slow_pauses_and_nobody_waits_for_its_slot() -> None:
+def test_work_still_running_slow_pauses_and_is_counted_held_up() -> None:
     clock = Ticking()
-    after = AfterAnswer(slots=1, wait_s=60, slow_s=0.5, pause_s=60, clock=clock)
-    stuck = Answering(after)
-    stuck.start()
-    assert stuck.working.wait(5)
+    after = AfterAnswer(slots=4, slow_s=0.5, pause_s=60, clock=clock)
+    held = Answering(after)
+    held.start()
+    assert held.working.wait(5)
+    with after.answering():
+        assert after.offer(lambda: None)  # running, not yet slow
+    assert after.stuck() == 0
     clock.now += 0.6
-    # Paused, seeing it: the next request does not wait the minute for the slot it holds.
-    answered = Answering(after)
-    answered.start()
-    answered.join(5)
-    assert not answered.is_alive() and answered.offered is False
-    stuck.release.set()
-    stuck.join(5)
+    assert after.stuck() == 1
+    with after.answering():
+        assert not after.offer(lambda: None)  # it has been running too long
+    held.release.set()
+    held.join(5)
+    assert after.stuck() == 0
     with after.answering():
         assert not after.offer(lambda: None)  # paused all the same
+
+
+def test_the_watch_tells_how_many_works_are_held_up_until_they_are_done() -> None:
+    clock = Ticking()
+    after = AfterAnswer(slots=4, slow_s=0.5, clock=clock)
+    told: list[int] = []
+    watcher = after.watch(told.append, every=0.01)
+    try:
+        held = Answering(after)
+        held.start()
+        assert held.working.wait(5)
+        clock.now += 0.6
+        assert wait_until(lambda: told == [1])
+        held.release.set()
+        held.join(5)
+        assert wait_until(lambda: told == [1, 0])
+    finally:
+        after.stop_watching()
+        watcher.join(5)
+    assert not watcher.is_alive()
 
 
 def test_failing_work_is_logged_counted_and_gives_its_slot_back(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    after = AfterAnswer(slots=1, wait_s=0)
+    after = AfterAnswer(slots=1)
     failures: list[BaseException] = []
     after.on_failure = failures.append
     ran: list[str] = []
@@ -347,19 +341,5 @@ def test_failing_work_is_logged_counted_and_gives_its_slot_back(
     assert ran == ["next"]
 
 
-def test_an_answer_that_fails_still_runs_its_work_and_gives_its_slot_back() -> None:
-    after = AfterAnswer(slots=1, wait_s=0)
-    ran: list[str] = []
-    with pytest.raises(RuntimeError), after.answering():
-        assert after.offer(lambda: ran.append("done all the same"))
-        raise RuntimeError("the answer failed")
-    with pytest.raises(RuntimeError), after.answering():
-        raise RuntimeError("and with nothing left")
-    assert ran == ["done all the same"] and after.taken == 0
-    with after.answering():
-        assert after.offer(lambda: None)
-
-
-def test_the_slots_are_the_threads_for_answers_and_a_reserve_is_kept() -> None:
-    after = AfterAnswer()
-    assert AFTER_ANSWER_SLOTS == HTTP_THREADS and after.threads > HTTP_THREADS
+def test_every_web_thread_may_take_work_after_its_answer() -> None:
+    assert AFTER_ANSWER_SLOTS == HTTP_THREADS

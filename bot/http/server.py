@@ -12,7 +12,12 @@ from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 from bot.app import build_app
 from bot.http.socket_mode import close_socket_mode, open_socket_mode
 from bot.http.wsgi import HTTP_THREADS, WsgiApp, build_router
-from bot.pools import AFTER_ANSWER_DRAIN_S, AfterAnswer, freeze_startup_heap
+from bot.pools import (
+    AFTER_ANSWER_DRAIN_S,
+    AFTER_ANSWER_WATCH_S,
+    AfterAnswer,
+    freeze_startup_heap,
+)
 from bot.services import Services
 from bot.slack.errors import error_code
 
@@ -61,13 +66,11 @@ class SendingChannel(HTTPChannel):
 def create_http_server(
     wsgi: WsgiApp, *, host: str, port: int
 ) -> BaseWSGIServer | MultiSocketServer:
-    gate: AfterAnswer | None = getattr(wsgi, "after_answer", None)
     server = create_server(
         wsgi,
         host=host,
         port=port,
-        # Rotabot's own door answers in slots, with threads in reserve (bot.pools.AfterAnswer).
-        threads=HTTP_THREADS if gate is None else gate.threads,
+        threads=HTTP_THREADS,
         ident="rotabot",
         clear_untrusted_proxy_headers=True,
     )
@@ -77,6 +80,15 @@ def create_http_server(
     for each in listening:
         if isinstance(each, BaseWSGIServer):
             each.channel_class = SendingChannel
+    after_answer: AfterAnswer | None = getattr(wsgi, "after_answer", None)
+    if after_answer is not None:
+        # A thread more for each piece of work after an answer that is held up (Slack or the
+        # database not answering), until it is done: the answers go on meanwhile.
+        dispatcher = server.task_dispatcher
+        after_answer.watch(
+            lambda held: dispatcher.set_thread_count(HTTP_THREADS + held),
+            every=AFTER_ANSWER_WATCH_S,
+        )
     return server
 
 
@@ -103,6 +115,7 @@ def serve_http(services: Services) -> None:
 def finish_after_answers(services: Services) -> None:
     """Let work still running after an answer finish before the process ends: it runs on the
     web server's threads, which end with the process (the work pool's are waited for)."""
+    services.after_answer.stop_watching()
     if not services.after_answer.wait_idle(AFTER_ANSWER_DRAIN_S):
         log.warning("stopped with work after an answer still running; it may not have finished")
 
@@ -126,4 +139,5 @@ def run_socket_mode(services: Services) -> None:
     try:
         server.run()
     finally:
+        services.after_answer.stop_watching()
         close_socket_mode(handler)

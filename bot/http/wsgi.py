@@ -24,7 +24,7 @@ from bot.http import ical_feed as ical
 from bot.http.requests import Route, Router, WebRequest, WebResponse
 from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
-from bot.pools import AFTER_ANSWER_RESERVE, AfterAnswer
+from bot.pools import AfterAnswer
 from bot.services import Services
 from bot.store.changes import one_request, read_with_request
 from bot.store.db import check_database, door_engine
@@ -45,9 +45,9 @@ log = logging.getLogger(__name__)
 # add nothing but turns at the one GIL of the process: at fifty requests at once, 16 threads
 # let answers from memory wait behind each other's turns (a mirrored `/ticket`'s p99 368 ms
 # against 80 ms with 8, paired on one PostgreSQL database; bare Bolt's ack p99 57 against 46
-# ms), while the merged reads of tickets Zendesk must give got no slower. Rotabot's server has
-# AFTER_ANSWER_RESERVE threads more, which answer only while these are held up (see
-# bot.pools.AfterAnswer: these answer in its slots, and run quick work after their answers).
+# ms), while the merged reads of tickets Zendesk must give got no slower. They also run quick
+# work after their answers, and while such work is held up the server has a thread more for
+# each such (bot.pools.AfterAnswer).
 HTTP_THREADS = 8
 
 MAX_BODY = 1_000_000
@@ -139,7 +139,7 @@ def remembered_signatures(services: Services) -> FirstTime:
     if services.engine.dialect.name == "sqlite":
         return RecentSignatures().first_time
     forgetting = Forgetting(services)
-    door = door_engine(services.engine, connections=HTTP_THREADS + AFTER_ANSWER_RESERVE)
+    door = door_engine(services.engine, connections=HTTP_THREADS)
 
     def first_time(signature: str, signed_at: datetime) -> bool:
         try:
@@ -242,9 +242,8 @@ def healthz(services: Services) -> Route:
 
 
 class WsgiApp:
-    """`after_answer`: the slots requests are answered in, and where listeners leave quick
-    work for the web thread to run once the answer is sent (None: every request is answered
-    at once and no work is taken, as for bare Bolt's benchmark server)."""
+    """`after_answer`: where listeners leave quick work for the web thread to run once the
+    answer is sent (None: none is taken, as by bare Bolt's benchmark server)."""
 
     def __init__(self, router: Router, *, after_answer: AfterAnswer | None = None) -> None:
         self.router = router
@@ -256,7 +255,11 @@ class WsgiApp:
             start_response(status, headers)
             return chunks
         with self.after_answer.answering() as left:
-            status, headers, chunks = self.answer(environ)
+            try:
+                status, headers, chunks = self.answer(environ)
+            except BaseException:
+                self.after_answer.run(left)  # work left before the failure is done all the same
+                raise
         if not left:
             start_response(status, headers)
             return chunks

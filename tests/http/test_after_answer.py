@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy
 
+from bot.http.wsgi import HTTP_THREADS
 from bot.pools import AfterAnswer
 from bot.services import Services
 from bot.store.tickets import ticket_by_id
@@ -110,8 +111,8 @@ def test_a_click_on_a_card_not_remembered_has_its_work_pooled(
 
 @pytest.fixture
 def one_slot(services: Services, executor: TrackingExecutor) -> AfterAnswer:
-    """One slot, and no wait for it: set before the app's server is built."""
-    services.after_answer = AfterAnswer(slots=1, wait_s=0)
+    """Work after one answer at a time: set before the app's server is built."""
+    services.after_answer = AfterAnswer(slots=1)
     executor.watch(services.after_answer)
     return services.after_answer
 
@@ -139,7 +140,7 @@ def test_while_web_threads_hold_work_other_requests_are_answered_and_their_work_
 
     monkeypatch.setattr(fake_slack, "_answer_response_url", slow_first)
     slack.click(right(card), user="U1", settle=False)
-    assert posting.wait(5)  # its work, on a web thread (in the one slot), waits on Slack
+    assert posting.wait(5)  # its work, on a web thread (the one slot), waits on Slack
     # Meanwhile, from another connection (a request on the held one waits for its work),
     # another click is acked and answered, its work on the pool; and a command is answered.
     other = SlackDoor(
@@ -200,3 +201,43 @@ def test_after_slow_work_the_work_pool_takes_it_all_for_a_while(
         slack.click(right(card), user="U1")
     assert [thread.split("-")[0] for thread in reviews.threads] == ["waitress", "test", "waitress"]
     assert "goes to the work pool" in caplog.text
+
+
+@pytest.fixture
+def held_up_clock(services: Services, executor: TrackingExecutor) -> Clock:
+    """Work after answers timed by a clock the test moves: set before the server is built."""
+    clock = Clock()
+    services.after_answer = AfterAnswer(clock=clock)
+    executor.watch(services.after_answer)
+    return clock
+
+
+def test_while_work_after_an_answer_is_held_up_the_server_has_a_thread_more(
+    held_up_clock: Clock,
+    zendesk_services: Services,
+    card: ResponseCall,
+    slack: SlackDoor,
+    app_server: AppServer,
+    fake_slack: FakeSlack,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    held, posting = threading.Event(), threading.Event()
+    answer_response_url = fake_slack._answer_response_url
+
+    def slow(token: str, body: bytes, **kwargs: Any) -> Any:
+        posting.set()
+        held.wait(10)
+        return answer_response_url(token, body, **kwargs)
+
+    monkeypatch.setattr(fake_slack, "_answer_response_url", slow)
+    dispatcher = app_server.server.task_dispatcher
+    assert len(dispatcher.threads) == HTTP_THREADS
+    try:
+        slack.click(right(card), user="U1", settle=False)
+        assert posting.wait(5)
+        held_up_clock.now += zendesk_services.after_answer.slow_s  # Slack has not answered
+        assert wait_for(lambda: len(dispatcher.threads) - dispatcher.stop_count == 9)
+    finally:
+        held.set()
+    slack.settle()
+    assert wait_for(lambda: len(dispatcher.threads) == HTTP_THREADS)
