@@ -74,6 +74,24 @@ def reviews(zendesk_services: Services) -> Iterator[Reviews]:
         watched.hold.set()
 
 
+def slow_first_answer(
+    fake_slack: FakeSlack, monkeypatch: pytest.MonkeyPatch
+) -> tuple[threading.Event, threading.Event]:
+    """Slack takes its time over the first answer posted to a response_url: (set to let it
+    answer, set once it is being posted)."""
+    held, posting = threading.Event(), threading.Event()
+    answer_response_url = fake_slack._answer_response_url
+
+    def slow_first(token: str, body: bytes, **kwargs: Any) -> Any:
+        if not posting.is_set():
+            posting.set()
+            held.wait(10)
+        return answer_response_url(token, body, **kwargs)
+
+    monkeypatch.setattr(fake_slack, "_answer_response_url", slow_first)
+    return held, posting
+
+
 def right(card: ResponseCall) -> dict[str, Any]:
     return FakeSlack.find_button(card, "Priority is right")
 
@@ -128,17 +146,7 @@ def test_while_web_threads_hold_work_other_requests_are_answered_and_their_work_
     reviews: Reviews,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # Slack takes its time over the first answer posted to a response_url.
-    held, posting = threading.Event(), threading.Event()
-    answer_response_url = fake_slack._answer_response_url
-
-    def slow_first(token: str, body: bytes, **kwargs: Any) -> Any:
-        if not posting.is_set():
-            posting.set()
-            held.wait(10)
-        return answer_response_url(token, body, **kwargs)
-
-    monkeypatch.setattr(fake_slack, "_answer_response_url", slow_first)
+    held, posting = slow_first_answer(fake_slack, monkeypatch)
     slack.click(right(card), user="U1", settle=False)
     assert posting.wait(5)  # its work, on a web thread (the one slot), waits on Slack
     # Meanwhile, from another connection (a request on the held one waits for its work),
@@ -221,15 +229,7 @@ def test_while_work_after_an_answer_is_held_up_the_server_has_a_thread_more(
     fake_slack: FakeSlack,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    held, posting = threading.Event(), threading.Event()
-    answer_response_url = fake_slack._answer_response_url
-
-    def slow(token: str, body: bytes, **kwargs: Any) -> Any:
-        posting.set()
-        held.wait(10)
-        return answer_response_url(token, body, **kwargs)
-
-    monkeypatch.setattr(fake_slack, "_answer_response_url", slow)
+    held, posting = slow_first_answer(fake_slack, monkeypatch)
     dispatcher = app_server.server.task_dispatcher
     assert len(dispatcher.threads) == HTTP_THREADS
     try:
