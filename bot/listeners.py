@@ -89,11 +89,24 @@ def acked_then(listener: Callable[..., None], *, quick: Quick | None = None) -> 
         # The change counts read with the request serve the work too (bot.store.changes).
         work = carrying_counts(lambda: listener(**given))
         services = services_of(kwargs["context"])
-        on_this_thread = quick is not None and quick(kwargs["body"], kwargs["context"])
-        if not (on_this_thread and services.after_answer.offer(work)):
+        if not (
+            quick is not None
+            and services.after_answer.answering_here()
+            and is_quick(quick, kwargs["body"], kwargs["context"])
+            and services.after_answer.offer(work)
+        ):
             services.executor.submit(work)
 
     return asking_for(ack_function, ["ack", *asked], listener)
+
+
+def is_quick(quick: Quick, body: dict[str, Any], context: BoltContext) -> bool:
+    """`quick`'s answer; False if it could not tell (the work pool takes any work)."""
+    try:
+        return quick(body, context)
+    except Exception as error:
+        log.warning("could not tell whether work is quick, so it goes to the pool: %s", error)
+        return False
 
 
 def asking_for(

@@ -360,6 +360,10 @@ class AfterAnswer:
         finally:
             self._local.left = None
 
+    def answering_here(self) -> bool:
+        """Whether this thread is answering a request (so work may be offered)."""
+        return getattr(self._local, "left", None) is not None
+
     def offer(self, work: Callable[[], None]) -> bool:
         """Leave `work` to run after the answer this thread is giving; False when it must go
         elsewhere (no answer given here, `slots` works taken already, or paused)."""
@@ -439,7 +443,11 @@ class AfterAnswer:
             while not self._stop_watching.wait(every):
                 count = self.stuck()
                 if count != told:
-                    threads(count)
+                    try:
+                        threads(count)
+                    except Exception:  # tried again at the next look
+                        log.exception("could not change the web server's threads")
+                        continue
                     told = count
 
         watcher = threading.Thread(target=watching, name="after-answer-watch", daemon=True)

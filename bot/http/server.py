@@ -85,10 +85,13 @@ def create_http_server(
         # A thread more for each piece of work after an answer that is held up (Slack or the
         # database not answering), until it is done: the answers go on meanwhile.
         dispatcher = server.task_dispatcher
-        after_answer.watch(
-            lambda held: dispatcher.set_thread_count(HTTP_THREADS + held),
-            every=AFTER_ANSWER_WATCH_S,
-        )
+
+        def threads_for(held: int) -> None:
+            # Not once the server has begun to stop: waitress has set its threads to none.
+            if len(dispatcher.threads) - dispatcher.stop_count >= HTTP_THREADS:
+                dispatcher.set_thread_count(HTTP_THREADS + held)
+
+        after_answer.watch(threads_for, every=AFTER_ANSWER_WATCH_S)
     return server
 
 

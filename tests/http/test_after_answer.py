@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import sqlalchemy
 
+from bot.http import server as server_module
 from bot.http.wsgi import HTTP_THREADS
 from bot.pools import AfterAnswer
 from bot.services import Services
@@ -212,8 +213,12 @@ def test_after_slow_work_the_work_pool_takes_it_all_for_a_while(
 
 
 @pytest.fixture
-def held_up_clock(services: Services, executor: TrackingExecutor) -> Clock:
-    """Work after answers timed by a clock the test moves: set before the server is built."""
+def held_up_clock(
+    services: Services, executor: TrackingExecutor, monkeypatch: pytest.MonkeyPatch
+) -> Clock:
+    """Work after answers timed by a clock the test moves, looked at often: set before the
+    server is built."""
+    monkeypatch.setattr(server_module, "AFTER_ANSWER_WATCH_S", 0.01)
     clock = Clock()
     services.after_answer = AfterAnswer(clock=clock)
     executor.watch(services.after_answer)

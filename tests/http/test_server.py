@@ -3,9 +3,11 @@ thread sends an answer (bot.http.server.SendingChannel)."""
 
 from __future__ import annotations
 
+import io
 import socket
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
@@ -13,7 +15,10 @@ from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 
 from bot.http import server as server_module
+from bot.http.requests import Router, WebRequest, WebResponse
 from bot.http.server import SendingChannel
+from bot.http.wsgi import WsgiApp
+from bot.pools import AfterAnswer
 from bot.services import Services
 from tests.doors import AppServer
 
@@ -199,3 +204,75 @@ def test_a_stopping_server_waits_for_work_still_running_after_an_answer(
     release.set()
     serving.join(5)
     assert not serving.is_alive() and done.is_set()
+
+
+def test_the_watch_adds_no_threads_once_the_server_stops(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Work held up past the time it should take gets the server a thread more; once waitress
+    is stopping (its threads set to none), the work finishing starts no threads again."""
+    monkeypatch.setattr(server_module, "AFTER_ANSWER_WATCH_S", 0.01)
+    now = [1000.0]
+    after = AfterAnswer(clock=lambda: now[0])
+    server = server_module.create_http_server(
+        WsgiApp(Router(), after_answer=after), host="127.0.0.1", port=0
+    )
+    dispatcher = server.task_dispatcher
+    working, release = threading.Event(), threading.Event()
+
+    def held() -> None:
+        working.set()
+        release.wait(10)
+
+    def answer() -> None:
+        with after.answering() as left:
+            assert after.offer(held)
+        after.run(left)
+
+    answering = threading.Thread(target=answer)
+    try:
+        answering.start()
+        assert working.wait(5)
+        now[0] += after.slow_s
+        assert wait_for(lambda: len(dispatcher.threads) - dispatcher.stop_count == 9)
+        dispatcher.shutdown(timeout=5)
+        release.set()
+        answering.join(5)
+        assert wait_for(lambda: after.stuck() == 0)
+        time.sleep(0.1)  # ten looks of the watch
+        assert len(dispatcher.threads) - dispatcher.stop_count <= 0
+    finally:
+        release.set()
+        after.stop_watching()
+        server.close()
+
+
+def test_work_left_is_done_even_when_the_answer_cannot_be_written() -> None:
+    after = AfterAnswer()
+    done: list[str] = []
+
+    def route(_request: WebRequest) -> WebResponse:
+        assert after.offer(lambda: done.append("work"))
+        return WebResponse(200)
+
+    router = Router()
+    router.add("POST", "/slack/events", route)
+    app = WsgiApp(router, after_answer=after)
+
+    def start_response(_status: str, _headers: list[tuple[str, str]]) -> Callable[[bytes], None]:
+        def write(_data: bytes) -> None:
+            raise ConnectionResetError("the client went away")
+
+        return write
+
+    environ = {"REQUEST_METHOD": "POST", "PATH_INFO": "/slack/events", "wsgi.input": io.BytesIO()}
+    with pytest.raises(ConnectionResetError):
+        app(environ, start_response)  # type: ignore[arg-type]
+    assert done == ["work"] and after.taken == 0
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
