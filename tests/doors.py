@@ -394,3 +394,13 @@ class SlackDoor:
         if settle:
             self.settle()
         return response
+
+
+def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
+    """For what the app's own threads make true: looked at every 10 ms, up to `timeout`."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False

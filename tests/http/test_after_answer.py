@@ -6,8 +6,7 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,7 +17,7 @@ from bot.http.wsgi import HTTP_THREADS
 from bot.pools import AfterAnswer
 from bot.services import Services
 from bot.store.tickets import ticket_by_id
-from tests.doors import AppServer, SlackDoor, TrackingExecutor, ack_message
+from tests.doors import AppServer, SlackDoor, TrackingExecutor, ack_message, wait_for
 from tests.fakes.slack_api import FakeSlack, ResponseCall
 from tests.fakes.zendesk_api import FakeZendesk
 from tests.handlers.ticket_helpers import shown_card
@@ -175,16 +174,6 @@ def test_while_web_threads_hold_work_other_requests_are_answered_and_their_work_
     assert "Priority reviewed by <@U1>" in FakeSlack.texts(fake_slack.responses[-1])
     assert reviews.threads[0].startswith("waitress")
     assert reviews.threads[1].startswith("test-after-ack")
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """For what the app's own threads make true."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
 
 
 def test_after_slow_work_the_work_pool_takes_it_all_for_a_while(

@@ -20,7 +20,7 @@ from bot.http.server import SendingChannel
 from bot.http.wsgi import WsgiApp
 from bot.pools import AfterAnswer
 from bot.services import Services
-from tests.doors import AppServer
+from tests.doors import AppServer, wait_for
 
 
 class Server:
@@ -267,12 +267,3 @@ def test_work_left_is_done_even_when_the_answer_cannot_be_written() -> None:
     with pytest.raises(ConnectionResetError):
         app(environ, start_response)  # type: ignore[arg-type]
     assert done == ["work"] and after.taken == 0
-
-
-def wait_for(condition: Callable[[], bool], timeout: float = 5.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.01)
-    return False
