@@ -78,7 +78,7 @@ def acked_then(listener: Callable[..., None], *, quick: Quick | None = None) -> 
 
     `quick`: whether this request's work asks only the database and Slack (never Zendesk),
     decided from its body as it is acked; such work the web thread may run once the ack is
-    sent, when it can (bot.pools.AfterAnswer).
+    sent, when it can (bot.after_answer.AfterAnswer).
     """
     names = [name for name in inspect.signature(listener).parameters if name != "ack"]
     asked = [*names, *(name for name in ("body", "context") if name not in names)]

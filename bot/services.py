@@ -15,13 +15,8 @@ from slack_sdk import WebClient
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-from bot.pools import (
-    BACKGROUND_THREADS,
-    WORK_TURNS,
-    AfterAnswer,
-    ElasticThreadPool,
-    WorkTurns,
-)
+from bot.after_answer import AfterAnswer
+from bot.pools import BACKGROUND_THREADS, WORK_TURNS, ElasticThreadPool, WorkTurns
 from bot.settings import Settings
 from bot.slack.client import make_slack_client
 from bot.slack.people import Standings

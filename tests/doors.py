@@ -19,9 +19,9 @@ import sqlalchemy
 from sqlalchemy.engine import Engine
 from waitress.server import BaseWSGIServer, MultiSocketServer
 
+from bot.after_answer import AfterAnswer
 from bot.http.server import create_http_server
 from bot.http.wsgi import WsgiApp
-from bot.pools import AfterAnswer
 
 SIGNING_SECRET = "test-signing-secret"
 

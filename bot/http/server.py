@@ -9,15 +9,11 @@ from slack_sdk.errors import SlackApiError
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer, MultiSocketServer, create_server
 
+from bot.after_answer import AFTER_ANSWER_DRAIN_S, AFTER_ANSWER_WATCH_S, AfterAnswer
 from bot.app import build_app
 from bot.http.socket_mode import close_socket_mode, open_socket_mode
 from bot.http.wsgi import HTTP_THREADS, WsgiApp, build_router
-from bot.pools import (
-    AFTER_ANSWER_DRAIN_S,
-    AFTER_ANSWER_WATCH_S,
-    AfterAnswer,
-    freeze_startup_heap,
-)
+from bot.pools import freeze_startup_heap
 from bot.services import Services
 from bot.slack.errors import error_code
 

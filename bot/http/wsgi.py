@@ -20,11 +20,11 @@ from slack_bolt import App, BoltRequest
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy.exc import DBAPIError
 
+from bot.after_answer import AfterAnswer
 from bot.http import ical_feed as ical
 from bot.http.requests import Route, Router, WebRequest, WebResponse
 from bot.http.slack_shapes import slack_payload
 from bot.http.zendesk_webhook import ZendeskWebhook
-from bot.pools import AfterAnswer
 from bot.services import Services
 from bot.store.changes import one_request, read_with_request
 from bot.store.db import check_database, door_engine
@@ -47,7 +47,7 @@ log = logging.getLogger(__name__)
 # against 80 ms with 8, paired on one PostgreSQL database; bare Bolt's ack p99 57 against 46
 # ms), while the merged reads of tickets Zendesk must give got no slower. They also run quick
 # work after their answers, and while such work is held up the server has a thread more for
-# each such (bot.pools.AfterAnswer).
+# each such (bot.after_answer.AfterAnswer).
 HTTP_THREADS = 8
 
 MAX_BODY = 1_000_000
@@ -257,21 +257,19 @@ class WsgiApp:
         with self.after_answer.answering() as left:
             try:
                 status, headers, chunks = self.answer(environ)
+                if not left:
+                    start_response(status, headers)
+                    return chunks
+                # Written now, headers and all, even with an empty body (which a server sends
+                # only once the app is done): the work left waits for the answer, not the
+                # other way.
+                write = start_response(status, headers)
+                for chunk in chunks:
+                    write(chunk)
             except BaseException:
-                self.after_answer.run(left)  # work left before the failure is done all the same
+                # The person may not see the answer; the work left is done all the same.
+                self.after_answer.run(left)
                 raise
-        if not left:
-            start_response(status, headers)
-            return chunks
-        try:
-            # Written now, headers and all, even with an empty body (which a server sends only
-            # once the app is done): the work left waits for the answer, not the other way.
-            write = start_response(status, headers)
-            for chunk in chunks:
-                write(chunk)
-        except BaseException:
-            self.after_answer.run(left)  # the person may not see the answer; the work is done
-            raise
         return ThenRun(partial(self.after_answer.run, left))
 
     def answer(self, environ: WSGIEnvironment) -> tuple[str, list[tuple[str, str]], list[bytes]]:

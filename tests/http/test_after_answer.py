@@ -1,4 +1,4 @@
-"""Quick work after an answer, run by the web thread that sent it (bot.pools.AfterAnswer),
+"""Quick work after an answer, run by the web thread that sent it (bot.after_answer.AfterAnswer),
 through signed requests into the app on waitress: the answer leaves first, the work follows,
 and while web threads are held by it (or it is slow) other requests are answered."""
 
@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 import sqlalchemy
 
+from bot.after_answer import AfterAnswer
 from bot.http import server as server_module
 from bot.http.wsgi import HTTP_THREADS
-from bot.pools import AfterAnswer
 from bot.services import Services
 from bot.store.tickets import ticket_by_id
 from tests.doors import AppServer, SlackDoor, TrackingExecutor, ack_message, wait_for

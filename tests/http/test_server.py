@@ -14,11 +14,11 @@ import pytest
 from waitress.adjustments import Adjustments
 from waitress.channel import HTTPChannel
 
+from bot.after_answer import AfterAnswer
 from bot.http import server as server_module
 from bot.http.requests import Router, WebRequest, WebResponse
 from bot.http.server import SendingChannel
 from bot.http.wsgi import WsgiApp
-from bot.pools import AfterAnswer
 from bot.services import Services
 from tests.doors import AppServer, wait_for
 
