@@ -84,10 +84,11 @@ class DatabaseBudget:
     outside the window, and it takes the next slot, so together the processes never make more
     than `limit` calls of a kind in any 60 seconds, whatever budget each was started with.
 
-    A claim is one statement in autocommit, the database's `claim_zendesk_call` (see its
-    migrations): one round trip, with the ring's row lock held only while the database runs
-    it, and the same few rows read whatever the limit. (Held across round trips, the lock
-    waited on the holder's process, and so on every thread of it queued for the interpreter.)
+    A claim is one statement in autocommit, the database's `claim_zendesk_call`, or for
+    several calls at once `claim_zendesk_calls` (see their migrations): one round trip, with
+    the ring's row lock held only while the database runs it, and the same few rows read
+    whatever the limit. (Held across round trips, the lock waited on the holder's process, and
+    so on every thread of it queued for the interpreter.)
     Calls are noted on the database's clock, one for every process (`database_clock`; tests
     that move a clock of their own pass False, and their time is used). The commit does not
     wait for the disk: a crash could forget the last few claims, so for one minute after it
@@ -99,11 +100,15 @@ class DatabaseBudget:
         self.engine = engine
         self.database_clock = database_clock
 
-    def claim(self, kind: str, *, limit: int, now: float) -> float:
-        """0 when a call may go now (it is noted), else the seconds until one may."""
+    def claim(self, kind: str, *, limit: int, now: float, calls: int = 1) -> float:
+        """0 when `calls` calls may go now (they are noted), else the seconds until they all
+        may (none is noted). More calls than `limit` never may: the wait is a whole window."""
         at = None if self.database_clock else now
         # Through the driver (see driver_statement): every Zendesk call claims.
-        row = driver_statement(self.engine, _CLAIM, (kind, UNUSED_LOCK_KEY, at, WINDOW, limit))
+        if calls == 1:
+            row = driver_statement(self.engine, _CLAIM, (kind, UNUSED_LOCK_KEY, at, WINDOW, limit))
+        else:
+            row = driver_statement(self.engine, _CLAIM_SEVERAL, (kind, calls, at, WINDOW, limit))
         assert row is not None
         return float(row[0])
 
@@ -114,5 +119,9 @@ UNUSED_LOCK_KEY = 0
 # Typed as the function's arguments: the driver sends each value as it comes.
 _CLAIM = (
     "SELECT claim_zendesk_call(CAST(%s AS varchar), CAST(%s AS bigint),"
+    " CAST(%s AS double precision), CAST(%s AS double precision), CAST(%s AS integer))"
+)
+_CLAIM_SEVERAL = (
+    "SELECT claim_zendesk_calls(CAST(%s AS varchar), CAST(%s AS integer),"
     " CAST(%s AS double precision), CAST(%s AS double precision), CAST(%s AS integer))"
 )

@@ -161,6 +161,41 @@ class ZendeskClient:
         deadline: float | None = getattr(self._local, "deadline", None)
         return deadline
 
+    def prepay(self, calls: int) -> bool:
+        """Claim `calls` calls of the budget together, for calls about to be made (each
+        inside `prepaid`, on any thread): on PostgreSQL one round trip to the shared budget
+        instead of one per call. False when they were not claimed (fewer than two, more than
+        the budget, or not before this thread's deadline): each call then claims its own, and
+        waits or gives up on its own."""
+        if calls < 2 or calls > self.limiter.requests_per_minute:
+            return False
+        deadline = self.current_deadline()
+        try:
+            self.limiter.acquire(
+                deadline=self.limiter.clock() + PATIENCE if deadline is None else deadline,
+                calls=calls,
+            )
+        except OutOfTime:
+            return False
+        return True
+
+    @contextmanager
+    def prepaid(self) -> Iterator[None]:
+        """The first call this thread makes inside the block was claimed already (`prepay`):
+        its first attempt claims nothing. Its next pages and its retries claim as usual."""
+        before = getattr(self._local, "prepaid", False)
+        self._local.prepaid = True
+        try:
+            yield
+        finally:
+            self._local.prepaid = before
+
+    def _take_prepaid(self) -> bool:
+        """Whether this thread's next call was claimed already; it is then no longer."""
+        prepaid: bool = getattr(self._local, "prepaid", False)
+        self._local.prepaid = False
+        return prepaid
+
     def close(self) -> None:
         self.comment_reads.close()
         self.connections.close()
@@ -353,9 +388,13 @@ class ZendeskClient:
         export = path.startswith(EXPORT_PREFIX)
         # The query is encoded here once, not again at each retry.
         url = f"{path}?{urlencode(params)}" if params else path
+        prepaid = self._take_prepaid()
         while True:
             try:
-                self.limiter.acquire(export=export, deadline=deadline)
+                if prepaid:
+                    prepaid = False  # the first attempt only: a retry is another call
+                else:
+                    self.limiter.acquire(export=export, deadline=deadline)
             except OutOfTime as late:
                 raise ZendeskRateLimited(
                     f"Zendesk is rate-limiting Rotabot (it may call again in {late.wait:.0f} s); "

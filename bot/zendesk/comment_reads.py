@@ -3,14 +3,16 @@
 Zendesk has no call for several tickets' comments, so a read of several tickets asks for their
 comments COMMENT_READS_AT_ONCE at a time, on a small pool of the client's own: a burst of cards
 or webhooks waits for a few round trips instead of one per ticket in a row. The rate limiter
-paces them as any other call, and each keeps the deadline of the thread that asked.
+paces them as any other call, and each keeps the deadline of the thread that asked; the calls
+a read is about to make are claimed on the budget together (one round trip to a shared
+budget, not one per call), or each on its own when they cannot be.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, wait
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any, Protocol
 
 from bot.pools import ElasticThreadPool
@@ -33,6 +35,10 @@ class Reader(Protocol):
     def deadline(self, at: float) -> AbstractContextManager[None]: ...
 
     def current_deadline(self) -> float | None: ...
+
+    def prepay(self, calls: int) -> bool: ...
+
+    def prepaid(self) -> AbstractContextManager[None]: ...
 
 
 class CommentReads:
@@ -57,9 +63,12 @@ class CommentReads:
         the caller, which knows which tickets it keeps, decides. The tickets' own failure is
         raised once every comment read begun has ended, and those not begun are not made."""
         if len(ticket_ids) == 1:
-            reads = self._started(ticket_ids)
+            # The ticket and its comments, two calls claimed together.
+            prepaid = self.client.prepay(2)
+            reads = self._started(ticket_ids, prepaid=prepaid)
             try:
-                tickets = self.client.tickets(ticket_ids)
+                with self.client.prepaid() if prepaid else nullcontext():
+                    tickets = self.client.tickets(ticket_ids)
             except BaseException:
                 _abandon(reads)
                 raise
@@ -74,14 +83,18 @@ class CommentReads:
             )
         return tickets, _gathered(reads)
 
-    def _started(self, ticket_ids: list[int]) -> Reads:
-        """Each ticket's comments, read on the pool with this thread's deadline."""
+    def _started(self, ticket_ids: list[int], *, prepaid: bool | None = None) -> Reads:
+        """Each ticket's comments, read on the pool with this thread's deadline. Their first
+        calls are claimed together first, unless `prepaid` says whether they were already."""
         deadline = self.client.current_deadline()
+        if prepaid is None:
+            prepaid = self.client.prepay(len(ticket_ids))
 
         def read(ticket_id: int) -> list[Json]:
-            if deadline is None:
-                return self.client.comments(ticket_id)
-            with self.client.deadline(deadline):
+            with (
+                self.client.deadline(deadline) if deadline is not None else nullcontext(),
+                self.client.prepaid() if prepaid else nullcontext(),
+            ):
                 return self.client.comments(ticket_id)
 
         return {ticket_id: self._pool.submit(read, ticket_id) for ticket_id in ticket_ids}

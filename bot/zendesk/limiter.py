@@ -34,7 +34,7 @@ CLAIMS_AT_ONCE = 2
 class SharedBudget(Protocol):
     """Calls counted across processes: `claim` returns 0 when one may go now, else the wait."""
 
-    def claim(self, kind: str, *, limit: int, now: float) -> float: ...
+    def claim(self, kind: str, *, limit: int, now: float, calls: int = 1) -> float: ...
 
 
 class OutOfTime(Exception):
@@ -69,14 +69,20 @@ class Limiter:
         self.waited = 0.0
         self.rate_limited = 0
 
-    def acquire(self, *, export: bool = False, deadline: float | None = None) -> None:
-        """Block until one more call fits the budget; OutOfTime if that is past `deadline`."""
+    def acquire(
+        self, *, export: bool = False, deadline: float | None = None, calls: int = 1
+    ) -> None:
+        """Block until `calls` more calls fit the budget together (they are then counted);
+        OutOfTime if that is past `deadline`. More calls than the budget never fit together:
+        ValueError."""
+        if calls > self.requests_per_minute or (export and calls > self.exports_per_minute):
+            raise ValueError(f"{calls} calls at once never fit a budget of fewer")
         while True:
             now = max(self.clock(), self._waited_until)
             with self._lock:
-                wait = self._wait(now, export)
+                wait = self._wait(now, export, calls)
                 if wait <= 0 and self.shared is None:
-                    self._called(now, export)
+                    self._called(now, export, calls)
                     return
             if wait <= 0 and self.shared is not None:
                 # Outside the lock: a claim is a round trip to the database, atomic there
@@ -87,10 +93,10 @@ class Limiter:
                 # while it waits for the ring's row lock: a burst of calls must not take every
                 # connection the requests' sessions need.
                 with self._claiming:
-                    wait = self._shared_wait(now, export)
+                    wait = self._shared_wait(now, export, calls)
                 if wait <= 0:
                     with self._lock:
-                        self._called(now, export)
+                        self._called(now, export, calls)
                     return
             if deadline is not None and now + wait > deadline:
                 raise OutOfTime(wait)
@@ -99,10 +105,10 @@ class Limiter:
             with self._lock:
                 self._waited_until = max(self._waited_until, now + wait)
 
-    def _called(self, now: float, export: bool) -> None:
-        self._calls.append(now)
+    def _called(self, now: float, export: bool, calls: int = 1) -> None:
+        self._calls.extend([now] * calls)
         if export:
-            self._exports.append(now)
+            self._exports.extend([now] * calls)
 
     def pause(self, seconds: float) -> None:
         """A 429: nobody calls Zendesk for `seconds`."""
@@ -128,22 +134,25 @@ class Limiter:
             "Zendesk account has %d of %d calls left this minute; holding off", remaining, limit
         )
 
-    def _wait(self, now: float, export: bool) -> float:
-        for calls in (self._calls, self._exports):
-            while calls and calls[0] <= now - WINDOW:
-                calls.popleft()
+    def _wait(self, now: float, export: bool, calls: int = 1) -> float:
+        for made in (self._calls, self._exports):
+            while made and made[0] <= now - WINDOW:
+                made.popleft()
         waits = [self._paused_until - now]
-        if len(self._calls) >= self.requests_per_minute:
-            waits.append(self._calls[-self.requests_per_minute] + WINDOW - now)
-        if export and len(self._exports) >= self.exports_per_minute:
-            waits.append(self._exports[-self.exports_per_minute] + WINDOW - now)
+        for made, budget, counts in (
+            (self._calls, self.requests_per_minute, True),
+            (self._exports, self.exports_per_minute, export),
+        ):
+            # `calls` more fit once the call `budget - calls` back from the latest has left.
+            if counts and len(made) + calls > budget:
+                waits.append(made[-(budget - calls + 1)] + WINDOW - now)
         return max(waits)
 
-    def _shared_wait(self, now: float, export: bool) -> float:
+    def _shared_wait(self, now: float, export: bool, calls: int = 1) -> float:
         assert self.shared is not None
-        wait = self.shared.claim("account", limit=self.requests_per_minute, now=now)
+        wait = self.shared.claim("account", limit=self.requests_per_minute, now=now, calls=calls)
         if wait <= 0 and export:
-            wait = self.shared.claim("export", limit=self.exports_per_minute, now=now)
+            wait = self.shared.claim("export", limit=self.exports_per_minute, now=now, calls=calls)
         return wait
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 
+from bot.store.zendesk_sync import DatabaseBudget
 from bot.zendesk.client import (
     ZendeskClient,
     ZendeskNotAllowed,
@@ -20,6 +23,7 @@ from bot.zendesk.comment_reads import COMMENT_READS_AT_ONCE
 from bot.zendesk.limiter import Limiter
 from tests.doors import MutableClock
 from tests.fakes.zendesk_api import FakeZendesk
+from tests.store.statements_seen import statements_seen
 
 
 def test_api_token_auth_reads_a_ticket(client: ZendeskClient, fake_zendesk: FakeZendesk) -> None:
@@ -276,3 +280,106 @@ def test_a_failed_comment_read_is_given_with_the_tickets(
     assert isinstance(comments[101], list)
     assert isinstance(comments[102], ZendeskUnavailable)
     assert "HTTP 500" in str(comments[102])
+
+
+class CountedBudget:
+    """A shared budget that always has room, noting how many calls each claim was for."""
+
+    def __init__(self) -> None:
+        self.claims: list[int] = []
+        self._lock = threading.Lock()
+
+    def claim(self, kind: str, *, limit: int, now: float, calls: int = 1) -> float:
+        with self._lock:
+            self.claims.append(calls)
+        return 0.0
+
+
+def budgeted_client(
+    zendesk: FakeZendesk,
+    clock: MutableClock,
+    shared: object,
+    sleep: Callable[[float], None] = lambda _s: None,
+) -> ZendeskClient:
+    return ZendeskClient(
+        base_url=zendesk.url,
+        email=zendesk.email,
+        token=zendesk.token,
+        limiter=Limiter(
+            requests_per_minute=100,
+            exports_per_minute=10,
+            clock=lambda: clock().timestamp(),
+            sleep=sleep,
+            shared=shared,  # type: ignore[arg-type]
+        ),
+    )
+
+
+def test_a_burst_claims_its_comment_reads_together(
+    fake_zendesk: FakeZendesk, clock: MutableClock
+) -> None:
+    """A read of five tickets claims the tickets' call, then their five comment reads in one
+    claim; one ticket claims its two calls (ticket and comments) in one. Every call made was
+    claimed, and no more."""
+    for ticket_id in range(401, 406):
+        fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
+        fake_zendesk.add_comment(ticket_id, author_id=1, body=f"About {ticket_id}")
+    budget = CountedBudget()
+    client = budgeted_client(fake_zendesk, clock, budget)
+    try:
+        tickets, comments = client.comment_reads.tickets_and_comments(list(range(401, 406)))
+        assert len(tickets) == 5 and all(isinstance(c, list) for c in comments.values())
+        assert budget.claims == [1, 5]
+        client.comment_reads.tickets_and_comments([401])
+        assert budget.claims == [1, 5, 2]
+        assert len(client.limiter._calls) == sum(budget.claims) == len(fake_zendesk.requests)
+    finally:
+        client.close()
+
+
+def test_a_prepaid_call_claims_again_when_it_is_retried(
+    fake_zendesk: FakeZendesk,
+    clock: MutableClock,
+    zendesk_sleep: Callable[[float], None],
+    zendesk_waits: list[float],
+) -> None:
+    """Only a call's first attempt was claimed together with the others: its retry after a
+    429 is another call, and claims its own."""
+    for ticket_id in (401, 402):
+        fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
+    fake_zendesk.fail("/api/v2/tickets/402/comments", status=429, retry_after=3, times=1)
+    budget = CountedBudget()
+    client = budgeted_client(fake_zendesk, clock, budget, zendesk_sleep)
+    try:
+        _tickets, comments = client.comment_reads.tickets_and_comments([401, 402])
+    finally:
+        client.close()
+    assert isinstance(comments[402], list)
+    assert zendesk_waits == [3.0]
+    assert budget.claims == [1, 2, 1]
+    assert len(fake_zendesk.requests) == 4
+
+
+def test_a_burst_on_postgresql_notes_every_call_in_two_claims(
+    pg_url: str, fake_zendesk: FakeZendesk, clock: MutableClock
+) -> None:
+    """On the budget every process shares: six calls (the tickets, five tickets' comments)
+    noted in the ring, in two round trips to the database."""
+    for ticket_id in range(401, 406):
+        fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
+    engine = create_engine(pg_url)
+    DatabaseBudget(engine).claim("warm", limit=5, now=0.0)  # the pool's first connection
+    seen = statements_seen(engine)
+    client = budgeted_client(fake_zendesk, clock, DatabaseBudget(engine))
+    try:
+        client.comment_reads.tickets_and_comments(list(range(401, 406)))
+    finally:
+        client.close()
+    claims = [statement.split("(")[0] for statement, _autocommit in seen.statements]
+    assert claims == ["SELECT claim_zendesk_call", "SELECT claim_zendesk_calls"]
+    with engine.connect() as connection:
+        noted = connection.execute(
+            text("SELECT count(*) FROM zendesk_budget_slot WHERE kind = 'account'")
+        ).scalar_one()
+    assert noted == 6 == len(fake_zendesk.requests)
+    engine.dispose()

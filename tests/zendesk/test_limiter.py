@@ -190,7 +190,7 @@ def test_callers_do_not_queue_behind_another_callers_shared_claim() -> None:
         def __init__(self) -> None:
             self.claims = 0
 
-        def claim(self, kind: str, *, limit: int, now: float) -> float:
+        def claim(self, kind: str, *, limit: int, now: float, calls: int = 1) -> float:
             self.claims += 1
             inside.release()
             assert release.wait(5), "the other caller never reached its claim"
@@ -218,7 +218,7 @@ def test_no_more_than_two_claims_at_once_hold_a_connection() -> None:
     two_in = threading.Semaphore(0)
 
     class HeldBudget:
-        def claim(self, kind: str, *, limit: int, now: float) -> float:
+        def claim(self, kind: str, *, limit: int, now: float, calls: int = 1) -> float:
             with lock:
                 inside[0] += 1
                 inside[1] = max(inside[1], inside[0])
@@ -369,4 +369,88 @@ def test_a_ring_of_the_budget_s_size_is_carried_over_oldest_first(pg_url: str) -
     command.downgrade(config, "b6f1d3a8c527")
     assert budget.claim("account", limit=3, now=9_061.8) == pytest.approx(0.2)
     command.upgrade(config, "head")
+    engine.dispose()
+
+
+def test_several_calls_fit_together_or_wait_for_room_for_all() -> None:
+    """Calls claimed together go when the last of them fits: seven made, a budget of ten,
+    four more must wait until the first of the seven has left the minute; three need not."""
+    clock = Clock()
+    paced = limiter(clock, requests=10)
+    for _ in range(7):
+        paced.acquire()
+        clock.now += 1
+    paced.acquire(calls=3)
+    assert clock.slept == []
+    paced.acquire(calls=2)  # ten made by now: the first two must leave first
+    assert clock.slept == [pytest.approx(60 - 7 + 1)]
+    assert most_in_a_minute(list(paced._calls)) == 10
+
+
+def test_more_calls_at_once_than_the_budget_never_fit_together() -> None:
+    paced = limiter(Clock(), requests=3)
+    with pytest.raises(ValueError, match="4 calls at once"):
+        paced.acquire(calls=4)
+    paced.acquire(calls=3)  # as many as the budget: they fit an empty minute
+
+
+def test_several_calls_on_postgresql_are_one_statement_and_keep_the_limit(pg_url: str) -> None:
+    """Three calls claimed in one round trip: three slots of the ring, one statement. More
+    than the budget has room for are told to wait, none of them noted; more than the whole
+    budget are told to wait a whole window."""
+    engine = create_engine(pg_url)
+    budget = DatabaseBudget(engine, database_clock=False)
+    budget.claim("requests", limit=5, now=9_000.0)  # the pool's first connection, made
+    seen = statements_seen(engine)
+    assert budget.claim("requests", limit=5, now=9_001.0, calls=3) == 0.0
+    assert [(s.split("(")[0], autocommit) for s, autocommit in seen.statements] == [
+        ("SELECT claim_zendesk_calls", True)
+    ]
+    # Four made (9,000 and three at 9,001): two more must wait for 9,000 to leave.
+    assert budget.claim("requests", limit=5, now=9_002.0, calls=2) == pytest.approx(58.0)
+    assert budget.claim("requests", limit=5, now=9_002.0, calls=6) == 60.0
+    assert budget.claim("requests", limit=5, now=9_002.0) == 0.0  # one still fits
+    assert budget.claim("requests", limit=5, now=9_060.5, calls=2) == pytest.approx(0.5)
+    assert budget.claim("requests", limit=5, now=9_061.0, calls=3) == 0.0
+    with engine.connect() as connection:
+        noted = connection.execute(
+            text("SELECT at FROM zendesk_budget_slot WHERE kind = 'requests' ORDER BY slot")
+        ).scalars()
+        assert list(noted) == [
+            9_000.0,
+            9_001.0,
+            9_001.0,
+            9_001.0,
+            9_002.0,
+            9_061.0,
+            9_061.0,
+            9_061.0,
+        ]
+    engine.dispose()
+
+
+def test_single_and_several_claims_at_once_on_postgresql_never_pass_the_limit(
+    pg_url: str,
+) -> None:
+    """Claims of one and of three calls, twelve at the same moment from four connections, on
+    a budget of ten: never more than ten calls noted, and no room for three left unused."""
+    engine = create_engine(pg_url, pool_size=4)
+    budgets = [DatabaseBudget(engine, database_clock=False) for _ in range(4)]
+    start = threading.Barrier(12)
+
+    def claim(n: int) -> int:
+        calls = 3 if n % 2 else 1
+        start.wait()
+        waited = budgets[n % 4].claim("requests", limit=10, now=6_000.0, calls=calls)
+        return calls if waited == 0.0 else 0
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        claimed = sum(pool.map(claim, range(12)))
+
+    assert 8 <= claimed <= 10
+    with engine.connect() as connection:
+        noted = connection.execute(
+            text("SELECT count(*) FROM zendesk_budget_slot WHERE kind = 'requests'")
+        ).scalar_one()
+    assert noted == claimed
     engine.dispose()
