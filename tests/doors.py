@@ -22,6 +22,7 @@ from waitress.server import BaseWSGIServer, MultiSocketServer
 from bot.after_answer import AfterAnswer
 from bot.http.server import create_http_server
 from bot.http.wsgi import WsgiApp
+from tests.store.statements_seen import watch_driver
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -174,14 +175,17 @@ def ack_message(response: httpx.Response) -> dict[str, Any] | None:
 
 
 def record_app_sql(engine: Engine, statements: list[str]) -> None:
-    """Record the SQL the app runs for a request, except the door's memory of signatures."""
+    """Record the SQL the app runs for a request, through SQLAlchemy or straight through the
+    driver (PostgreSQL), except the door's memory of signatures."""
 
-    def record(*args: Any) -> None:
-        statement = args[2]
+    def note(statement: str, _autocommit: bool = False) -> None:
         if "seen_slack_request" not in statement and "lock_timeout" not in statement:
             statements.append(statement)
 
-    sqlalchemy.event.listen(engine, "before_cursor_execute", record)
+    sqlalchemy.event.listen(engine, "before_cursor_execute", lambda *args: note(args[2]))
+    sqlalchemy.event.listen(
+        engine, "checkout", lambda connection, *_args: watch_driver(connection, note)
+    )
 
 
 class SlackDoor:

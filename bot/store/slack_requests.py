@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import Field, SQLModel, col
 
-from bot.store.db import driver_statement
+from bot.store.driver import driver_statement
 from bot.store.types import UTCDateTime
 
 # The door remembers a request before Bolt answers it: a lock held elsewhere must not

@@ -13,7 +13,8 @@ from sqlmodel import Field, Session, SQLModel, col, select
 
 from bot.priorities import PRIORITIES
 from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
-from bot.store.db import driver_statement, utcnow
+from bot.store.db import utcnow
+from bot.store.driver import driver_statement
 from bot.store.types import LARGEST_ID, UTCDateTime
 
 # The working set: a solved or closed ticket keeps its row but leaves every digest.

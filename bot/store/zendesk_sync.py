@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Field, Session, SQLModel
 
 from bot.store.bulk_writes import Row, insert_rows, table_of, update_rows_by_id
-from bot.store.db import driver_statement
+from bot.store.driver import driver_statement
 from bot.store.types import UTCDateTime
 
 WINDOW = 60.0

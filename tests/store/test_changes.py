@@ -5,12 +5,13 @@ from __future__ import annotations
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import StatementError
 from sqlmodel import select
 
 from bot.store.audit import audit_events
@@ -37,6 +38,7 @@ from bot.store.rota_cover import MidWeekCover, midweek_cover, set_cover_dm
 from bot.store.rota_swaps import ASKED, add_swap_request, ask_for_swap, set_swap_dm, swap_request
 from bot.store.slack_requests import remember_slack_request
 from tests.store.sources import Source
+from tests.store.statements_seen import statements_seen
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -238,13 +240,7 @@ def test_a_swap_asked_with_no_session_is_written_with_its_audit_line(engine: Eng
             rota = create_rota(session=session, channel_id="C5", created_by="U1", now=NOW)
             assert rota.id is not None
         before = ROTA.generation(Source(other))
-        statements: list[tuple[str, object]] = []
-
-        def record(connection: Any, _cursor: object, statement: str, *_args: object) -> None:
-            level = connection.get_execution_options().get("isolation_level")
-            statements.append((statement, level))
-
-        event.listen(engine, "before_cursor_execute", record)
+        seen = statements_seen(engine)
         asked = ask_for_swap(
             engine,
             SwapRequest(
@@ -257,15 +253,14 @@ def test_a_swap_asked_with_no_session_is_written_with_its_audit_line(engine: Eng
             ),
             channel_id="C5",
         )
-        event.remove(engine, "before_cursor_execute", record)
         assert asked.id is not None
         assert ROTA.generation(Source(other)) == before + 1
         if engine.dialect.name == "postgresql":
-            ((statement, level),) = statements
+            ((statement, autocommit),) = seen.statements
             assert " ".join(statement.split()).startswith(
                 "WITH written AS (INSERT INTO swap_request"
             )
-            assert level == "AUTOCOMMIT"
+            assert autocommit and seen.commits == 0
         with session_scope(other) as session:
             found = swap_request(session=session, request_id=asked.id)
             (line,) = audit_events(session=session, scope="C5")
@@ -368,3 +363,30 @@ def test_where_a_dm_went_is_written_without_forgetting_the_rota(engine: Engine) 
         covered = midweek_cover(session=session, cover_id=ids[1])
         assert found is not None and (found.dm_channel, found.dm_ts) == ("DU2", "1.1")
         assert covered is not None and (covered.dm_channel, covered.dm_ts) == ("DU2", "2.2")
+
+
+def test_a_write_with_no_session_converts_its_values_as_the_columns_do(engine: Engine) -> None:
+    """counted_write (through the driver on PostgreSQL) stores an instant given in another
+    zone as the same instant in UTC, refuses a naive one as a session would, and writes
+    nothing then; its row's columns are attributes of what it returns."""
+    paris = timezone(timedelta(hours=1))
+    given = PriorityReview(
+        ticket_id=8,
+        reviewed_by="U1",
+        reviewed_at=NOW.astimezone(paris),
+        priority_set="high",
+        source="card",
+    )
+    review = write_priority_review(engine, given)
+    assert review.id is not None
+    with pytest.raises((ValueError, StatementError), match="naive datetime"):
+        write_priority_review(
+            engine,
+            PriorityReview(
+                ticket_id=8, reviewed_by="U2", reviewed_at=NOW.replace(tzinfo=None), source="card"
+            ),
+        )
+    with session_scope(engine) as session:
+        (found,) = session.exec(select(PriorityReview).where(PriorityReview.ticket_id == 8)).all()
+    assert (found.id, found.reviewed_at, found.reviewed_at.tzinfo) == (review.id, NOW, UTC)
+    assert (found.priority_set, found.source) == ("high", "card")

@@ -14,7 +14,8 @@ from sqlalchemy.engine import Engine
 
 from bot.http.wsgi import HTTP_THREADS
 from bot.store import db
-from bot.store.db import door_engine, driver_statement, make_engine, session_scope
+from bot.store.db import door_engine, make_engine, session_scope
+from bot.store.driver import driver_statement
 from bot.store.slack_requests import remember_slack_request
 
 # The `engine` fixture on PostgreSQL only.
