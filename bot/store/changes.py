@@ -20,7 +20,6 @@ import logging
 import threading
 import time
 import weakref
-from collections import namedtuple
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from functools import cache
@@ -29,13 +28,13 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import BigInteger, Column, bindparam, event, literal, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import Connection, Dialect, Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import NoResultFound
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction, UOWTransaction
 from sqlmodel import Field, SQLModel
 
 from bot.store.count_board import CountBoard, count_board
-from bot.store.driver import driver_statement
+from bot.store.driver import driver_write
 
 T = TypeVar("T")
 
@@ -316,7 +315,7 @@ def counted_write(
     watches it writes bumped in its transaction, as counted_transaction does. On PostgreSQL
     the write and its bumps are one statement in autocommit (data-modifying WITH clauses): one
     round trip, where BEGIN, the write, each bump and COMMIT were one each, run through the
-    driver (see _DriverForm). The row's columns are its attributes, on either database.
+    driver (driver_write). The row's columns are its attributes, on either database.
 
     `then`: a second write that reads the written row (an INSERT from a SELECT of it), made in
     the same statement on PostgreSQL, and after the first in its transaction elsewhere."""
@@ -330,52 +329,16 @@ def counted_write(
                 connection.execute(then(written, engine.dialect.name), values)
             return row
     names = tuple(sorted(watch.name for watch in watches))
-    form = _driver_form(_with_bumps(statement, names, then), engine.dialect)
-    found = driver_statement(engine, form.sql, form.parameters(values))
-    if found is None:
+    row = driver_write(engine, _with_bumps(statement, names, then), values)
+    if row is None:
         raise NoResultFound("the write returned no row")
     _request.counts = None
-    return form.row(*found)
+    return row
 
 
 # A write made from the row another wrote (see counted_write): given the written row as a
 # selectable and the dialect's name.
 Then = Callable[[Any, str], Any]
-
-
-class _DriverForm:
-    """A statement as the driver runs it (see driver_statement): its SQL with named
-    placeholders, the values of its literals, each value's conversion for the database (the
-    column types' own, such as UTCDateTime's), and its row as a named tuple. Through the
-    driver, a write costs half the CPU of SQLAlchemy's execution of it (its caches, its
-    result's machinery, the isolation level set and reset around it)."""
-
-    def __init__(self, statement: Any, dialect: Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = str(compiled)
-        self.literals = {
-            name: value for name, value in compiled.params.items() if value is not None
-        }
-        self.conversions = {
-            name: convert
-            for name, bind in compiled.binds.items()
-            if (convert := bind.type.bind_processor(dialect)) is not None
-        }
-        self.row = namedtuple(  # type: ignore[misc]
-            "Written", [column.name for column in statement.selected_columns]
-        )
-
-    def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
-        given = {**self.literals, **values}
-        for name, convert in self.conversions.items():
-            if name in given:
-                given[name] = convert(given[name])
-        return given
-
-
-@cache  # per statement and dialect: compiled once
-def _driver_form(statement: Any, dialect: Dialect) -> _DriverForm:
-    return _DriverForm(statement, dialect)
 
 
 @cache  # per statement (a module constant), watches and follow-up: built and compiled once

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import namedtuple
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
 from typing import Any
 
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Dialect, Engine
 from sqlalchemy.exc import DBAPIError
 
 
@@ -30,7 +32,11 @@ def driver_statement(
         given = driver.autocommit
         driver.autocommit = True
         try:
-            row: tuple[Any, ...] | None = driver.execute(sql, params).fetchone()
+            cursor = driver.execute(sql, params)
+            # A statement that returns no rows (an UPDATE without RETURNING) has no result.
+            row: tuple[Any, ...] | None = (
+                cursor.fetchone() if cursor.description is not None else None
+            )
         finally:
             if not driver.closed:
                 driver.autocommit = given
@@ -49,3 +55,44 @@ def driver_statement(
     finally:
         pooled.close()
     return row
+
+
+def driver_write(engine: Engine, statement: Any, values: Mapping[str, Any]) -> Any:
+    """PostgreSQL: a SQLAlchemy statement (a module constant: compiled once) run through the
+    driver by driver_statement, its values bound by name and converted as its columns' types
+    convert them; its first row as a named tuple of its columns (None: no row)."""
+    form = driver_form(statement, engine.dialect)
+    found = driver_statement(engine, form.sql, form.parameters(values))
+    return None if found is None else form.row(*found)
+
+
+class DriverForm:
+    """A statement as the driver runs it: its SQL with named placeholders, the values of its
+    literals, each value's conversion for the database (the column types' own, such as
+    UTCDateTime's zone and its refusal of a naive instant), and its row as a named tuple."""
+
+    def __init__(self, statement: Any, dialect: Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = str(compiled)
+        self.literals = {
+            name: value for name, value in compiled.params.items() if value is not None
+        }
+        self.conversions: dict[str, Callable[[Any], Any]] = {
+            name: convert
+            for name, bind in compiled.binds.items()
+            if (convert := bind.type.bind_processor(dialect)) is not None
+        }
+        columns = [column.name for column in getattr(statement, "selected_columns", ())]
+        self.row = namedtuple("Written", columns)  # type: ignore[misc]
+
+    def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        given = {**self.literals, **values}
+        for name, convert in self.conversions.items():
+            if name in given:
+                given[name] = convert(given[name])
+        return given
+
+
+@cache  # per statement (a module constant) and dialect
+def driver_form(statement: Any, dialect: Dialect) -> DriverForm:
+    return DriverForm(statement, dialect)

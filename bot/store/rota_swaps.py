@@ -12,6 +12,7 @@ from sqlmodel import Session, col, or_, select, update
 from bot.store.audit import AuditEvent
 from bot.store.bulk_writes import table_of
 from bot.store.changes import ROTA, counted_write
+from bot.store.driver import driver_write
 from bot.store.rota import PENDING, SwapRequest
 from bot.store.statements import inserted
 
@@ -69,12 +70,14 @@ def _asked_audit(written: Any, dialect: str) -> Any:
 
 def set_swap_dm(engine: Engine, *, request_id: int, channel: str, ts: str) -> None:
     """Where the request's DM was posted: one UPDATE on a pooled connection, committed by
-    itself (no session, no BEGIN and COMMIT around it: one round trip), and so no count
-    bumped: no remembered answer shows it."""
+    itself (no session, no BEGIN and COMMIT around it: one round trip; on PostgreSQL through
+    the driver), and so no count bumped: no remembered answer shows it."""
+    values = {"request_id": request_id, "channel": channel, "ts": ts}
+    if engine.dialect.name == "postgresql":
+        driver_write(engine, _SET_SWAP_DM, values)
+        return
     with engine.connect() as connection:
-        connection.execution_options(isolation_level="AUTOCOMMIT").execute(
-            _SET_SWAP_DM, {"request_id": request_id, "channel": channel, "ts": ts}
-        )
+        connection.execution_options(isolation_level="AUTOCOMMIT").execute(_SET_SWAP_DM, values)
 
 
 def swap_request(

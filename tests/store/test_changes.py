@@ -6,7 +6,6 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta, timezone
-from typing import Any
 
 import pytest
 from sqlalchemy import event, insert, update
@@ -344,19 +343,14 @@ def test_where_a_dm_went_is_written_without_forgetting_the_rota(engine: Engine) 
     before = ROTA.generation(source)
     with session_scope(engine) as session:
         set_cover_dm(session=session, cover_id=ids[1], channel="DU2", ts="2.2")
-    # As send_all writes it: no session, so no count; one UPDATE, committed by itself (BEGIN
-    # and COMMIT never reach the cursor, so the connection's isolation level is what tells).
-    statements: list[tuple[str, object]] = []
-
-    def record(connection: Any, _cursor: object, statement: str, *_args: object) -> None:
-        statements.append((statement, connection.get_execution_options().get("isolation_level")))
-
-    event.listen(engine, "before_cursor_execute", record)
+    # As send_all writes it: no session, so no count; one UPDATE, committed by itself (on
+    # SQLite BEGIN and COMMIT never reach the cursor, so autocommit is what tells).
+    seen = statements_seen(engine)
     set_swap_dm(engine, request_id=ids[0], channel="DU2", ts="1.1")
-    event.remove(engine, "before_cursor_execute", record)
-    assert [(s.split()[:2], level) for s, level in statements] == [
-        (["UPDATE", "swap_request"], "AUTOCOMMIT")
+    assert [(s.split()[:2], autocommit) for s, autocommit in seen.statements] == [
+        (["UPDATE", "swap_request"], True)
     ]
+    assert seen.commits == 0
     assert ROTA.generation(source) == before
     with session_scope(engine) as session:
         found = swap_request(session=session, request_id=ids[0])
