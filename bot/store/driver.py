@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy.engine import Dialect, Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 
 def driver_statement(
@@ -60,37 +60,73 @@ def driver_statement(
 def driver_write(engine: Engine, statement: Any, values: Mapping[str, Any]) -> Any:
     """PostgreSQL: a SQLAlchemy statement (a module constant: compiled once) run through the
     driver by driver_statement, its values bound by name and converted as its columns' types
-    convert them; its first row as a named tuple of its columns (None: no row)."""
+    convert them, as SQLAlchemy's execution would; its first row as a named tuple of its
+    columns, converted the same way (None: no row)."""
     form = driver_form(statement, engine.dialect)
     found = driver_statement(engine, form.sql, form.parameters(values))
-    return None if found is None else form.row(*found)
+    return None if found is None else form.row_of(found)
 
 
 class DriverForm:
     """A statement as the driver runs it: its SQL with named placeholders, the values of its
-    literals, each value's conversion for the database (the column types' own, such as
-    UTCDateTime's zone and its refusal of a naive instant), and its row as a named tuple."""
+    literals, each value's conversion for the database and each column's back (the dialect's
+    own for each type, and a type's own such as UTCDateTime's zone and its refusal of a naive
+    instant), and its row as a named tuple.
+
+    For statements whose SQL is the same at every run: one with parameters SQLAlchemy renders
+    only at execution (an expanding IN, a literal rendered inline) is refused."""
 
     def __init__(self, statement: Any, dialect: Dialect) -> None:
         compiled = statement.compile(dialect=dialect)
         self.sql = str(compiled)
+        # Each placeholder's parameter, by the name the SQL gives it (a name that needed
+        # escaping would differ: refused, as is anything rendered only at execution).
+        binds = {name: compiled.binds.get(name) for name in compiled.params}
+        if "POSTCOMPILE" in self.sql or any(bind is None for bind in binds.values()):
+            raise ValueError("a statement rendered at execution cannot run through the driver")
+        # Values given at compile time (literal()); the others are required of the caller.
         self.literals = {
-            name: value for name, value in compiled.params.items() if value is not None
+            name: bind.value
+            for name, bind in binds.items()
+            if bind is not None and not bind.required and bind.callable is None
         }
         self.conversions: dict[str, Callable[[Any], Any]] = {
             name: convert
-            for name, bind in compiled.binds.items()
-            if (convert := bind.type.bind_processor(dialect)) is not None
+            for name, bind in binds.items()
+            if bind is not None
+            and (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
-        columns = [column.name for column in getattr(statement, "selected_columns", ())]
-        self.row = namedtuple("Written", columns)  # type: ignore[misc]
+        columns: list[Any] = list(
+            getattr(statement, "selected_columns", None)
+            or getattr(statement, "exported_columns", None)
+            or ()
+        )
+        self.row = namedtuple("Written", [column.name for column in columns])  # type: ignore[misc]
+        self.results = [
+            column.type.dialect_impl(dialect).result_processor(dialect, None) for column in columns
+        ]
 
     def parameters(self, values: Mapping[str, Any]) -> dict[str, Any]:
         given = {**self.literals, **values}
         for name, convert in self.conversions.items():
             if name in given:
-                given[name] = convert(given[name])
+                try:
+                    given[name] = convert(given[name])
+                except Exception as error:  # as SQLAlchemy's execution raises it
+                    raise StatementError(
+                        f"({type(error).__module__}.{type(error).__qualname__}) {error}",
+                        self.sql,
+                        None,
+                        error,
+                    ) from error
         return given
+
+    def row_of(self, found: Sequence[Any]) -> Any:
+        converted = [
+            value if convert is None else convert(value)
+            for value, convert in zip(found, self.results, strict=True)
+        ]
+        return self.row(*converted)
 
 
 @cache  # per statement (a module constant) and dialect

@@ -162,27 +162,18 @@ class ZendeskClient:
         return deadline
 
     def prepay(self, calls: int) -> bool:
-        """Claim `calls` calls of the budget together, for calls about to be made (each
-        inside `prepaid`, on any thread): on PostgreSQL one round trip to the shared budget
-        instead of one per call. False when they were not claimed (fewer than two, more than
-        the budget, or not before this thread's deadline): each call then claims its own, and
-        waits or gives up on its own."""
-        if calls < 2 or calls > self.limiter.requests_per_minute:
-            return False
-        deadline = self.current_deadline()
-        try:
-            self.limiter.acquire(
-                deadline=self.limiter.clock() + PATIENCE if deadline is None else deadline,
-                calls=calls,
-            )
-        except OutOfTime:
-            return False
-        return True
+        """Claim `calls` calls of the budget together, for calls about to be made at once
+        (each inside `prepaid`, on any thread): on PostgreSQL one round trip to the shared
+        budget instead of one per call. Only if they all fit now: False, and nothing claimed,
+        when they do not (or when fewer than two), and each call then claims its own, waiting
+        or giving up on its own as it would have."""
+        return calls >= 2 and self.limiter.acquire_now(calls)
 
     @contextmanager
     def prepaid(self) -> Iterator[None]:
         """The first call this thread makes inside the block was claimed already (`prepay`):
-        its first attempt claims nothing. Its next pages and its retries claim as usual."""
+        its first attempt claims nothing, though it still waits out a pause (a 429, or the
+        account nearly spent). Its next pages and its retries claim as usual."""
         before = getattr(self._local, "prepaid", False)
         self._local.prepaid = True
         try:
@@ -393,6 +384,7 @@ class ZendeskClient:
             try:
                 if prepaid:
                     prepaid = False  # the first attempt only: a retry is another call
+                    self.limiter.hold_off(deadline=deadline)
                 else:
                     self.limiter.acquire(export=export, deadline=deadline)
             except OutOfTime as late:

@@ -4,8 +4,8 @@ Zendesk has no call for several tickets' comments, so a read of several tickets 
 comments COMMENT_READS_AT_ONCE at a time, on a small pool of the client's own: a burst of cards
 or webhooks waits for a few round trips instead of one per ticket in a row. The rate limiter
 paces them as any other call, and each keeps the deadline of the thread that asked; the calls
-a read is about to make are claimed on the budget together (one round trip to a shared
-budget, not one per call), or each on its own when they cannot be.
+that start at once are claimed on the budget together (one round trip to a shared budget,
+not one per call) when they all fit it then, else each on its own.
 """
 
 from __future__ import annotations
@@ -84,16 +84,20 @@ class CommentReads:
         return tickets, _gathered(reads)
 
     def _started(self, ticket_ids: list[int], *, prepaid: bool | None = None) -> Reads:
-        """Each ticket's comments, read on the pool with this thread's deadline. Their first
-        calls are claimed together first, unless `prepaid` says whether they were already."""
+        """Each ticket's comments, read on the pool with this thread's deadline. The first
+        calls of the reads that start at once (COMMENT_READS_AT_ONCE) are claimed together,
+        unless `prepaid` says whether they were already; the others, which start as those
+        end, each claim their own then, so that no call is counted long before it is made."""
         deadline = self.client.current_deadline()
+        at_once = ticket_ids[:COMMENT_READS_AT_ONCE]
         if prepaid is None:
-            prepaid = self.client.prepay(len(ticket_ids))
+            prepaid = self.client.prepay(len(at_once))
+        paid = set(at_once) if prepaid else set()
 
         def read(ticket_id: int) -> list[Json]:
             with (
                 self.client.deadline(deadline) if deadline is not None else nullcontext(),
-                self.client.prepaid() if prepaid else nullcontext(),
+                self.client.prepaid() if ticket_id in paid else nullcontext(),
             ):
                 return self.client.comments(ticket_id)
 

@@ -98,12 +98,46 @@ class Limiter:
                     with self._lock:
                         self._called(now, export, calls)
                     return
-            if deadline is not None and now + wait > deadline:
-                raise OutOfTime(wait)
-            self.waited += wait
-            self.sleep(wait)
+            self._wait_out(now, wait, deadline)
+
+    def acquire_now(self, calls: int) -> bool:
+        """Count `calls` calls together if they all fit the budget now (a shared budget is
+        asked once); else count none and say so, without waiting."""
+        if calls > self.requests_per_minute:
+            return False
+        now = max(self.clock(), self._waited_until)
+        with self._lock:
+            if self._wait(now, False, calls) > 0:
+                return False
+            if self.shared is None:
+                self._called(now, False, calls)
+                return True
+        with self._claiming:
+            if self._shared_wait(now, False, calls) > 0:
+                return False
+        with self._lock:
+            self._called(now, False, calls)
+        return True
+
+    def hold_off(self, *, deadline: float | None = None) -> None:
+        """Wait out a pause (a 429, or the account nearly spent) without counting a call: for
+        a call already counted (acquire_now). OutOfTime if the pause outlasts `deadline`."""
+        while True:
+            now = max(self.clock(), self._waited_until)
             with self._lock:
-                self._waited_until = max(self._waited_until, now + wait)
+                wait = self._paused_until - now
+            if wait <= 0:
+                return
+            self._wait_out(now, wait, deadline)
+
+    def _wait_out(self, now: float, wait: float, deadline: float | None) -> None:
+        """Sleep `wait` seconds from `now`; OutOfTime instead if that is past `deadline`."""
+        if deadline is not None and now + wait > deadline:
+            raise OutOfTime(wait)
+        self.waited += wait
+        self.sleep(wait)
+        with self._lock:
+            self._waited_until = max(self._waited_until, now + wait)
 
     def _called(self, now: float, export: bool, calls: int = 1) -> None:
         self._calls.extend([now] * calls)

@@ -318,20 +318,21 @@ def budgeted_client(
 def test_a_burst_claims_its_comment_reads_together(
     fake_zendesk: FakeZendesk, clock: MutableClock
 ) -> None:
-    """A read of five tickets claims the tickets' call, then their five comment reads in one
-    claim; one ticket claims its two calls (ticket and comments) in one. Every call made was
-    claimed, and no more."""
-    for ticket_id in range(401, 406):
+    """A read of as many tickets as are read at once claims the tickets' call, then their
+    comment reads in one claim; one ticket claims its two calls (ticket and comments) in one.
+    Every call made was claimed, and no more."""
+    ids = list(range(401, 401 + COMMENT_READS_AT_ONCE))
+    for ticket_id in ids:
         fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
         fake_zendesk.add_comment(ticket_id, author_id=1, body=f"About {ticket_id}")
     budget = CountedBudget()
     client = budgeted_client(fake_zendesk, clock, budget)
     try:
-        tickets, comments = client.comment_reads.tickets_and_comments(list(range(401, 406)))
-        assert len(tickets) == 5 and all(isinstance(c, list) for c in comments.values())
-        assert budget.claims == [1, 5]
+        tickets, comments = client.comment_reads.tickets_and_comments(ids)
+        assert len(tickets) == len(ids) and all(isinstance(c, list) for c in comments.values())
+        assert budget.claims == [1, COMMENT_READS_AT_ONCE]
         client.comment_reads.tickets_and_comments([401])
-        assert budget.claims == [1, 5, 2]
+        assert budget.claims == [1, COMMENT_READS_AT_ONCE, 2]
         assert len(client.limiter._calls) == sum(budget.claims) == len(fake_zendesk.requests)
     finally:
         client.close()
@@ -363,16 +364,17 @@ def test_a_prepaid_call_claims_again_when_it_is_retried(
 def test_a_burst_on_postgresql_notes_every_call_in_two_claims(
     pg_url: str, fake_zendesk: FakeZendesk, clock: MutableClock
 ) -> None:
-    """On the budget every process shares: six calls (the tickets, five tickets' comments)
+    """On the budget every process shares: the tickets' call and their comment reads, all
     noted in the ring, in two round trips to the database."""
-    for ticket_id in range(401, 406):
+    ids = list(range(401, 401 + COMMENT_READS_AT_ONCE))
+    for ticket_id in ids:
         fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
     engine = create_engine(pg_url)
     DatabaseBudget(engine).claim("warm", limit=5, now=0.0)  # the pool's first connection
     seen = statements_seen(engine)
     client = budgeted_client(fake_zendesk, clock, DatabaseBudget(engine))
     try:
-        client.comment_reads.tickets_and_comments(list(range(401, 406)))
+        client.comment_reads.tickets_and_comments(ids)
     finally:
         client.close()
     claims = [statement.split("(")[0] for statement, _autocommit in seen.statements]
@@ -381,5 +383,77 @@ def test_a_burst_on_postgresql_notes_every_call_in_two_claims(
         noted = connection.execute(
             text("SELECT count(*) FROM zendesk_budget_slot WHERE kind = 'account'")
         ).scalar_one()
-    assert noted == 6 == len(fake_zendesk.requests)
+    assert noted == 1 + len(ids) == len(fake_zendesk.requests)
     engine.dispose()
+
+
+class FullBudget(CountedBudget):
+    """A shared budget with room for one call at a time, never for several together."""
+
+    def claim(self, kind: str, *, limit: int, now: float, calls: int = 1) -> float:
+        super().claim(kind, limit=limit, now=now, calls=calls)
+        return 30.0 if calls > 1 else 0.0
+
+
+def test_calls_that_do_not_fit_together_now_each_claim_their_own_without_waiting(
+    fake_zendesk: FakeZendesk, clock: MutableClock, zendesk_waits: list[float]
+) -> None:
+    """prepay asks once and never waits for room for all: refused, each read claims its own
+    as it would have, and nobody waited for the budget."""
+    for ticket_id in (401, 402, 403):
+        fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
+    budget = FullBudget()
+    client = budgeted_client(fake_zendesk, clock, budget)
+    try:
+        _tickets, comments = client.comment_reads.tickets_and_comments([401, 402, 403])
+    finally:
+        client.close()
+    assert all(isinstance(found, list) for found in comments.values())
+    assert budget.claims == [1, 3, 1, 1, 1]
+    assert zendesk_waits == []
+
+
+def test_a_prepaid_call_still_waits_out_a_pause(
+    fake_zendesk: FakeZendesk,
+    clock: MutableClock,
+    zendesk_sleep: Callable[[float], None],
+    zendesk_waits: list[float],
+) -> None:
+    """Claimed before Zendesk asked everyone to wait (a 429 elsewhere): the call waits too,
+    and claims nothing more."""
+    fake_zendesk.add_ticket(101, subject="Printer on fire", requester_id=1)
+    budget = CountedBudget()
+    client = budgeted_client(fake_zendesk, clock, budget, zendesk_sleep)
+    try:
+        assert client.prepay(2)
+        client.limiter.pause(5)
+        with client.prepaid():
+            client.comments(101)
+    finally:
+        client.close()
+    assert zendesk_waits == [5.0]
+    assert budget.claims == [2]
+
+
+def test_only_the_reads_that_start_at_once_are_claimed_together_and_pages_claim_their_own(
+    fake_zendesk: FakeZendesk, clock: MutableClock
+) -> None:
+    """A burst larger than the reads made at once: those claim together, the rest each as
+    it starts (never counted long before it is made); a second page claims its own."""
+    ids = list(range(401, 403 + COMMENT_READS_AT_ONCE))
+    for ticket_id in ids:
+        fake_zendesk.add_ticket(ticket_id, subject=f"Ticket {ticket_id}", requester_id=1)
+    for n in range(101):  # two pages
+        fake_zendesk.add_comment(ids[0], author_id=1, body=f"Comment {n}")
+    budget = CountedBudget()
+    client = budgeted_client(fake_zendesk, clock, budget)
+    try:
+        _tickets, comments = client.comment_reads.tickets_and_comments(ids)
+    finally:
+        client.close()
+    first = comments[ids[0]]
+    assert isinstance(first, list) and len(first) == 101
+    later = len(ids) - COMMENT_READS_AT_ONCE
+    assert sorted(budget.claims) == sorted([1, COMMENT_READS_AT_ONCE, *[1] * later, 1])
+    assert budget.claims[:2] == [1, COMMENT_READS_AT_ONCE]
+    assert sum(budget.claims) == len(fake_zendesk.requests)
