@@ -33,6 +33,8 @@ Quick = Callable[[dict[str, Any], BoltContext], bool]
 
 # What a lazy listener needs, besides its own arguments, to report its failure.
 FOR_REPORTING = ("body", "client", "context")
+# What a command's one listener is given, for whichever way it answers (see asking_for).
+ARGUMENTS = ("ack", "command", "body", "respond", "context", "client")
 
 # Slack waits 3 s for an ack; an ack function still busy after this many is acked for it.
 ACK_BUDGET = 2.5

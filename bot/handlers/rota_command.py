@@ -12,7 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.access import asker_of, ticket_refusal
 from bot.figures import client_columns
-from bot.listeners import after_ack, report_failure, within_budget
+from bot.listeners import ARGUMENTS, after_ack, asking_for, report_failure, within_budget
 from bot.rota.commands import INVITE, mistaken, run_command
 from bot.rota.parse import Command, UsageError, parse_command
 from bot.rota.plans import plans_of
@@ -74,14 +74,29 @@ def register(app: App) -> None:
             and not asks_slack_first(services_of(context), parsed)
         )
 
-    # Bolt starts a listener's lazy work (a copy of the request) even when the ack said all;
-    # answers from memory, most of all, and changes answered in the ack, whose messages go to
-    # the work pool themselves, skip that under listeners of their own.
-    app.command("/rota", matchers=[remembered])(answer_from_memory)
-    app.command("/rota", matchers=[answerable_now])(ack=within_budget(answer_change_now), lazy=[])
-    app.command("/rota")(
-        ack=within_budget(answer_rota_command), lazy=[after_ack(finish_rota_command)]
-    )
+    change_now = within_budget(answer_change_now)
+    answer_then_finish = within_budget(answer_rota_command)
+    finish = after_ack(finish_rota_command)
+
+    def answer(**given: Any) -> None:
+        """The three ways of answering, chosen here under one listener: Bolt tries every
+        listener before the one that matches, each try building all the arguments a listener
+        could ask for, and so did each listener's matcher (three listeners: six such builds
+        for a swap, and three more for every click or event that comes after /rota).
+
+        An answer from memory, or a change answered in the ack (whose messages go to the work
+        pool themselves), has nothing after it; anything else is finished after the ack, on the
+        work pool, as Bolt's lazy listener would be but without its copy of the request."""
+        command, context = given["command"], given["context"]
+        if remembered(command, context):
+            answer_from_memory(given["ack"], context)
+        elif answerable_now(command, context):
+            change_now(**given)
+        else:
+            answer_then_finish(**given)
+            services_of(context).executor.submit(finish, **given)
+
+    app.command("/rota")(ack=asking_for(answer, list(ARGUMENTS), answer_fast), lazy=[])
 
 
 def answer_from_memory(ack: Ack, context: BoltContext) -> None:

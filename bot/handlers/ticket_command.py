@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.access import asker_of, remembered_allowed
 from bot.blocks.models import TicketCard
 from bot.blocks.ticket import not_a_ticket_id, usage_text
-from bot.listeners import within_budget
+from bot.listeners import ARGUMENTS, asking_for, within_budget
 from bot.promises.record import promise_from_command
 from bot.services import Services, services_of
 from bot.surfaces import card_as_message, card_message, for_ticket_people, parse_ticket_id
@@ -66,9 +66,19 @@ def register(app: App) -> None:
                 client=client,
             )
 
-    # Cards from memory answer under a listener of their own, with nothing after the ack.
-    app.command("/ticket", matchers=[remembered])(answer_from_mirror)
-    app.command("/ticket")(ack=within_budget(answer_ticket_command), lazy=[])
+    answer_or_finish = within_budget(answer_ticket_command)
+
+    def answer(**given: Any) -> None:
+        """A card from memory is the ack, with nothing after; anything else is answered (or
+        acked, then finished) within the ack's budget. One listener, not one for each: Bolt
+        tries every listener before the one that matches, each try building all the
+        arguments a listener could ask for."""
+        if remembered(given["command"], given["context"]):
+            answer_from_mirror(given["ack"], given["context"])
+        else:
+            answer_or_finish(**given)
+
+    app.command("/ticket")(ack=asking_for(answer, list(ARGUMENTS), answer_ticket_command), lazy=[])
 
 
 def answer_from_mirror(ack: Ack, context: BoltContext) -> None:

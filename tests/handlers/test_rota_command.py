@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -12,7 +13,7 @@ from bot.services import Services
 from bot.store import rota as store
 from bot.store.audit import audit_events
 from bot.store.slack_names import known_names
-from tests.doors import MutableClock, SlackDoor, record_app_sql
+from tests.doors import MutableClock, SlackDoor, TrackingExecutor, record_app_sql
 from tests.fakes.slack_api import FakeSlack
 from tests.handlers.rota_helpers import at_london, dms_to, rota
 
@@ -391,3 +392,27 @@ def test_names_are_stored_once_and_again_when_slack_gives_a_new_one(
     rota(slack, fake_slack, "lead <@U2>")
     with services.session() as session:
         assert known_names(session=session, user_ids=["U2"]) == {"U2": "Robert Smith"}
+
+
+def test_an_answer_from_memory_starts_no_work_and_a_change_after_the_ack_is_finished_once(
+    slack: SlackDoor, fake_slack: FakeSlack, executor: TrackingExecutor
+) -> None:
+    """/rota has one listener that chooses how to answer: from memory nothing follows the
+    ack (no work submitted at all); a change acked at once is finished after it, once."""
+    rota(slack, fake_slack, "add <@U1> <@U2>")
+    first = rota(slack, fake_slack, "show")
+    submitted: list[object] = []
+    submit = executor.submit
+
+    def counted(fn: Any, /, *args: Any, **kwargs: Any) -> Any:
+        submitted.append(fn)
+        return submit(fn, *args, **kwargs)
+
+    executor.submit = counted  # type: ignore[method-assign]
+    assert rota(slack, fake_slack, "show") == first
+    assert submitted == []
+    fake_slack.add_user("U9", name="zed", real_name="Zed")
+    # A person Slack has not described yet: acked at once, asked about and added after, and
+    # answered once (rota() checks there is one reply).
+    assert "<@U9>" in rota(slack, fake_slack, "add <@U9>")
+    assert submitted  # the finish went to the work pool
