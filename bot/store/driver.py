@@ -81,20 +81,19 @@ class DriverForm:
         self.sql = str(compiled)
         # Each placeholder's parameter, by the name the SQL gives it (a name that needed
         # escaping would differ: refused, as is anything rendered only at execution).
-        binds = {name: compiled.binds.get(name) for name in compiled.params}
-        if "POSTCOMPILE" in self.sql or any(bind is None for bind in binds.values()):
+        binds = {name: compiled.binds[name] for name in compiled.params if name in compiled.binds}
+        if "POSTCOMPILE" in self.sql or len(binds) != len(compiled.params):
             raise ValueError("a statement rendered at execution cannot run through the driver")
         # Values given at compile time (literal()); the others are required of the caller.
         self.literals = {
             name: bind.value
             for name, bind in binds.items()
-            if bind is not None and not bind.required and bind.callable is None
+            if not bind.required and bind.callable is None
         }
         self.conversions: dict[str, Callable[[Any], Any]] = {
             name: convert
             for name, bind in binds.items()
-            if bind is not None
-            and (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+            if (convert := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
         }
         columns: list[Any] = list(
             getattr(statement, "selected_columns", None)

@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import base64
 import logging
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +17,7 @@ from urllib.parse import urlencode
 import httpx
 
 from bot.settings import Settings
+from bot.zendesk.call_terms import CallTerms
 from bot.zendesk.coalesce import Coalescer
 from bot.zendesk.comment_reads import CommentReads
 from bot.zendesk.connections import TRANSPORT_ERRORS, Connections, Reply
@@ -78,7 +77,7 @@ def _retry_after(response: Reply) -> float:
         return PATIENCE
 
 
-class ZendeskClient:
+class ZendeskClient(CallTerms):
     def __init__(
         self,
         *,
@@ -97,8 +96,8 @@ class ZendeskClient:
         )
         self.sleep = self.limiter.sleep
         self.export_page_size = export_page_size
-        # The deadline of the calls this thread makes (the sync's next run), if any.
-        self._local = threading.local()
+        # Each thread's terms for its calls: its deadline (the sync's next run), if any.
+        super().__init__()
         # Webhooks' and cards' ticket reads, merged while one is in flight.
         self.ticket_reads: Coalescer[Any] = Coalescer(batch=SHOW_MANY_LIMIT)
         self.timeout = timeout
@@ -145,22 +144,6 @@ class ZendeskClient:
             ),
         )
 
-    @contextmanager
-    def deadline(self, at: float) -> Iterator[None]:
-        """Calls this thread makes inside the block give up (ZendeskRateLimited) rather than
-        wait for the budget past `at` (the limiter's clock)."""
-        before = getattr(self._local, "deadline", None)
-        self._local.deadline = at
-        try:
-            yield
-        finally:
-            self._local.deadline = before
-
-    def current_deadline(self) -> float | None:
-        """The deadline of the calls this thread makes (see `deadline`), if it has one."""
-        deadline: float | None = getattr(self._local, "deadline", None)
-        return deadline
-
     def prepay(self, calls: int) -> bool:
         """Claim `calls` calls of the budget together, for calls about to be made at once
         (each inside `prepaid`, on any thread): on PostgreSQL one round trip to the shared
@@ -168,24 +151,6 @@ class ZendeskClient:
         when they do not (or when fewer than two), and each call then claims its own, waiting
         or giving up on its own as it would have."""
         return calls >= 2 and self.limiter.acquire_now(calls)
-
-    @contextmanager
-    def prepaid(self) -> Iterator[None]:
-        """The first call this thread makes inside the block was claimed already (`prepay`):
-        its first attempt claims nothing, though it still waits out a pause (a 429, or the
-        account nearly spent). Its next pages and its retries claim as usual."""
-        before = getattr(self._local, "prepaid", False)
-        self._local.prepaid = True
-        try:
-            yield
-        finally:
-            self._local.prepaid = before
-
-    def _take_prepaid(self) -> bool:
-        """Whether this thread's next call was claimed already; it is then no longer."""
-        prepaid: bool = getattr(self._local, "prepaid", False)
-        self._local.prepaid = False
-        return prepaid
 
     def close(self) -> None:
         self.comment_reads.close()

@@ -79,25 +79,9 @@ class Limiter:
             raise ValueError(f"{calls} calls at once never fit a budget of fewer")
         while True:
             now = max(self.clock(), self._waited_until)
-            with self._lock:
-                wait = self._wait(now, export, calls)
-                if wait <= 0 and self.shared is None:
-                    self._called(now, export, calls)
-                    return
-            if wait <= 0 and self.shared is not None:
-                # Outside the lock: a claim is a round trip to the database, atomic there
-                # (the ring's row lock), and the process's other callers need not queue
-                # behind it. Until this call is noted below, the process's own count may let
-                # a few more through at once: the shared count, which they claim too, holds.
-                # At most CLAIMS_AT_ONCE claim together, each holding a pooled connection
-                # while it waits for the ring's row lock: a burst of calls must not take every
-                # connection the requests' sessions need.
-                with self._claiming:
-                    wait = self._shared_wait(now, export, calls)
-                if wait <= 0:
-                    with self._lock:
-                        self._called(now, export, calls)
-                    return
+            wait = self._claim(now, export, calls)
+            if wait <= 0:
+                return
             self._wait_out(now, wait, deadline)
 
     def acquire_now(self, calls: int) -> bool:
@@ -105,19 +89,28 @@ class Limiter:
         asked once); else count none and say so, without waiting."""
         if calls > self.requests_per_minute:
             return False
-        now = max(self.clock(), self._waited_until)
+        return self._claim(max(self.clock(), self._waited_until), False, calls) <= 0
+
+    def _claim(self, now: float, export: bool, calls: int) -> float:
+        """0 when `calls` calls fit the budget at `now` (they are counted), else the wait."""
         with self._lock:
-            if self._wait(now, False, calls) > 0:
-                return False
-            if self.shared is None:
-                self._called(now, False, calls)
-                return True
+            wait = self._wait(now, export, calls)
+            if wait > 0 or self.shared is None:
+                if wait <= 0:
+                    self._called(now, export, calls)
+                return wait
+        # Outside the lock: a claim is a round trip to the database, atomic there (the ring's
+        # row lock), and the process's other callers need not queue behind it. Until this
+        # call is noted below, the process's own count may let a few more through at once:
+        # the shared count, which they claim too, holds. At most CLAIMS_AT_ONCE claim
+        # together, each holding a pooled connection while it waits for the ring's row lock:
+        # a burst of calls must not take every connection the requests' sessions need.
         with self._claiming:
-            if self._shared_wait(now, False, calls) > 0:
-                return False
-        with self._lock:
-            self._called(now, False, calls)
-        return True
+            wait = self._shared_wait(now, export, calls)
+        if wait <= 0:
+            with self._lock:
+                self._called(now, export, calls)
+        return wait
 
     def hold_off(self, *, deadline: float | None = None) -> None:
         """Wait out a pause (a 429, or the account nearly spent) without counting a call: for
