@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -102,8 +102,8 @@ def rota_text(_n: int) -> str:
 class Unmirrored:
     """Ticket ids never asked before on this database: one per request."""
 
-    def __init__(self) -> None:
-        self._ids = iter(UNMIRRORED)
+    def __init__(self, ids_: Sequence[int] = UNMIRRORED) -> None:
+        self._ids = iter(ids_)
         self._lock = threading.Lock()
 
     def __call__(self, _n: int) -> str:
@@ -111,12 +111,12 @@ class Unmirrored:
             return str(next(self._ids))
 
 
-def kinds() -> dict[str, Kind]:
+def kinds(unmirrored: Sequence[int] = UNMIRRORED) -> dict[str, Kind]:
     """What each figure sends to Rotabot (bare Bolt gets the same requests)."""
     return {
         "/rota": ("/rota", rota_text),
         "/ticket mirrored": ("/ticket", cycling(MIRRORED)),
-        "/ticket not mirrored": ("/ticket", Unmirrored()),
+        "/ticket not mirrored": ("/ticket", Unmirrored(unmirrored)),
         # Each asks someone else on the rota to swap; the answer says what was asked.
         "/rota swap": ("/rota", lambda n: f"swap <@{MEMBERS[3 + n % 7]}>"),
         "click": (None, cycling(MIRRORED)),
@@ -173,11 +173,17 @@ class Setup:
 
 @contextmanager
 def servers(
-    setup: Setup, fake_slack: WatchedSlack, zendesk: FakeZendesk
+    setup: Setup,
+    fake_slack: WatchedSlack,
+    zendesk: FakeZendesk,
+    *,
+    extra_env: Mapping[str, str] | None = None,
 ) -> Iterator[tuple[Load, Load]]:
-    """Rotabot's web processes and as many bare Bolt ones, each load split across its own."""
+    """Rotabot's web processes and as many bare Bolt ones, each load split across its own;
+    `extra_env` goes to Rotabot's (benchmarks.probe compares settings with it)."""
     with ExitStack() as stack:
         urls: dict[str, list[str]] = {"rotabot": [], "bolt": []}
+        pids: dict[str, list[int]] = {"rotabot": [], "bolt": []}
         for n in range(setup.processes):
             for name, args in (
                 ("rotabot", ["-m", "bot", "serve"]),
@@ -191,8 +197,10 @@ def servers(
                     zendesk_url=zendesk.url,
                 )
                 env.update(ZENDESK_BUDGET)
+                if name == "rotabot":
+                    env.update(extra_env or {})
                 url = f"http://127.0.0.1:{port}"
-                stack.enter_context(
+                process = stack.enter_context(
                     running(
                         [*args, *([str(port)] if name == "bolt" else [])],
                         env=env,
@@ -201,7 +209,11 @@ def servers(
                     )
                 )
                 urls[name].append(url)
-        yield Load(urls["rotabot"], fake_slack), Load(urls["bolt"], fake_slack, ack_only=True)
+                pids[name].append(process.pid)
+        yield (
+            Load(urls["rotabot"], fake_slack, pids=pids["rotabot"]),
+            Load(urls["bolt"], fake_slack, ack_only=True, pids=pids["bolt"]),
+        )
 
 
 def measure_setup(
@@ -415,10 +427,10 @@ class World:
 
 
 @contextmanager
-def answer_world(name: str) -> Iterator[World]:
+def answer_world(name: str, unmirrored: Sequence[int] = UNMIRRORED) -> Iterator[World]:
     """The fake Slack with the rota's members and channel; the fake Zendesk with MIRRORED
     tickets, mirrored into a SQLite database and (with TEST_DATABASE_URL) a scratch PostgreSQL
-    one; then the tickets each database has to ask Zendesk for."""
+    one; then the tickets each database has to ask Zendesk for (`unmirrored`)."""
     RESULTS.mkdir(exist_ok=True)
     with (
         WatchedSlack() as fake_slack,
@@ -435,7 +447,7 @@ def answer_world(name: str) -> Iterator[World]:
                 if url is not None:
                     mirror(url, fake_slack, zendesk)
             # After every database's sync: each has to ask Zendesk for these.
-            seed_zendesk(zendesk, [*UNMIRRORED, *UNMIRRORED_SLOW])
+            seed_zendesk(zendesk, [*unmirrored, *UNMIRRORED_SLOW])
             yield world
         remove_sqlite(sqlite_path)
 

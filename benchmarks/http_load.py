@@ -40,6 +40,9 @@ class Run:
     later: int = 0
     # Every request's ack time in ms (Slack gives up on an ack after 3 s).
     acks: list[float] = field(default_factory=list)
+    # The answered requests' times in ms by the server they were sent to (its place in the
+    # Load's list): the closed loop's p99 is the slower server's.
+    by_server: dict[int, list[float]] = field(default_factory=dict)
 
     def p(self, fraction: float) -> float:
         return percentile(self.latencies, fraction)
@@ -102,9 +105,16 @@ class Load:
     """Signed requests to one or more servers (in turn), timed until their answer is shown."""
 
     def __init__(
-        self, urls: Sequence[str], fake_slack: WatchedSlack, *, ack_only: bool = False
+        self,
+        urls: Sequence[str],
+        fake_slack: WatchedSlack,
+        *,
+        ack_only: bool = False,
+        pids: Sequence[int] = (),
     ) -> None:
         self.targets = [(url.split(":")[1].strip("/"), int(url.rsplit(":", 1)[1])) for url in urls]
+        # The servers' processes, where the caller started them (for reading their CPU).
+        self.pids = list(pids)
         self.fake_slack = fake_slack
         # The floor: its ack is all it answers, so the ack is what is timed.
         self.ack_only = ack_only
@@ -181,6 +191,7 @@ class Load:
                 result.errors += 1
             else:
                 result.latencies.append((shown - started) * 1000)
+                result.by_server.setdefault(slot, []).append(result.latencies[-1])
                 result.later += 0 if in_ack else 1
 
     def run(self, kind: Kind, *, concurrency: int, count: int) -> Run:
