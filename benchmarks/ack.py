@@ -178,6 +178,7 @@ def servers(
     zendesk: FakeZendesk,
     *,
     extra_env: Mapping[str, str] | None = None,
+    log_prefix: str = "ack",
 ) -> Iterator[tuple[Load, Load]]:
     """Rotabot's web processes and as many bare Bolt ones, each load split across its own;
     `extra_env` goes to Rotabot's (benchmarks.probe compares settings with it)."""
@@ -205,7 +206,7 @@ def servers(
                         [*args, *([str(port)] if name == "bolt" else [])],
                         env=env,
                         health_url=f"{url}/healthz",
-                        log_name=f"ack-{name}-{setup.label.split()[0].lower()}-{n}",
+                        log_name=f"{log_prefix}-{name}-{setup.label.split()[0].lower()}-{n}",
                     )
                 )
                 urls[name].append(url)

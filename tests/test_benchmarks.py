@@ -77,20 +77,28 @@ def test_the_probe_reads_cpu_and_switches_and_prints_a_round() -> None:
     import os
 
     from benchmarks.http_load import Run
-    from benchmarks.probe import Reading, cpu_ms, round_line, switches
+    from benchmarks.probe import Reading, cpu_ms, round_line, switches, used_between
 
     me = [os.getpid()]
     spent = cpu_ms(me)
     sum(range(200_000))  # some CPU of this process's own
     assert cpu_ms(me) >= spent > 0
-    assert switches(me) > 0
+    assert cpu_ms(me, reaped=True) >= cpu_ms(me)
     assert cpu_ms([2**22 + 1]) == 0  # gone (above the kernel's largest pid)
+    mine = switches(me)
+    assert (os.getpid(), os.getpid()) in mine  # the main thread's id is the process's
+    assert all(count >= 0 for count in mine.values())
+
+    # Thread 2 ran 30 switches in the round, thread 3 ended in it, thread 4 began in it.
+    before = Reading(20.0, 10.0, 6.0, {(1, 2): 10, (1, 3): 500})
+    after = Reading(40.0, 20.0, 10.0, {(1, 2): 40, (1, 4): 10})
+    used = used_between(before, after)
+    assert (used.switches, used.threads_ended) == (40, 1)
 
     run = Run(latencies=[10.0, 30.0], by_server={0: [10.0], 1: [30.0]})
-    used = Reading(40.0, 20.0, 10.0, 60) - Reading(20.0, 10.0, 6.0, 20)
     line = round_line(2, run, used, 2, postgres=True)
     assert line.startswith("round 2: p50 ")
     assert "#0 10/10  #1 30/30" in line
     assert "servers 10.00, load and fakes 5.00, PostgreSQL 2.00" in line
-    assert "switches/request 20.0" in line
+    assert "switches/request 20.0, 1 thread ended" in line
     assert "PostgreSQL" not in round_line(2, run, used, 2, postgres=False)

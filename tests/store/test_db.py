@@ -134,20 +134,26 @@ def test_the_migrations_build_exactly_the_tables_the_code_declares(engine: Engin
         assert _expression_indexes_in_sqlite(engine) == _expression_indexes_declared(metadata)
 
 
-def _expression_indexes_declared(metadata: MetaData) -> dict[str, tuple[str, int]]:
-    """Each index on expressions the code declares: its table, and how many terms it has."""
+def _expression_indexes_declared(
+    metadata: MetaData,
+) -> dict[str, tuple[str, tuple[str | None, ...]]]:
+    """Each index on expressions the code declares: its table, and its terms in order (a
+    column's name; None for an expression)."""
     return {
-        str(index.name): (table.name, len(index.expressions))
+        str(index.name): (
+            table.name,
+            tuple(term.name if isinstance(term, Column) else None for term in index.expressions),
+        )
         for table in metadata.tables.values()
         for index in table.indexes
         if any(not isinstance(term, Column) for term in index.expressions)
     }
 
 
-def _expression_indexes_in_sqlite(engine: Engine) -> dict[str, tuple[str, int]]:
-    """Each index on expressions in the database, from SQLite's catalogue (index_xinfo names
-    an expression's column -2): its table, and how many terms it has."""
-    found: dict[str, tuple[str, int]] = {}
+def _expression_indexes_in_sqlite(engine: Engine) -> dict[str, tuple[str, tuple[str | None, ...]]]:
+    """Each index on expressions in the database, from SQLite's catalogue (index_xinfo gives
+    an expression the column number -2 and no name): its table, and its terms in order."""
+    found: dict[str, tuple[str, tuple[str | None, ...]]] = {}
     with engine.connect() as connection:
         indexes = connection.exec_driver_sql(
             "SELECT name, tbl_name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
@@ -156,5 +162,5 @@ def _expression_indexes_in_sqlite(engine: Engine) -> dict[str, tuple[str, int]]:
             terms = connection.exec_driver_sql(f'PRAGMA index_xinfo("{name}")').all()
             keys = [term for term in terms if term[5]]  # key columns, not the rowid
             if any(term[1] == -2 for term in keys):
-                found[str(name)] = (str(table), len(keys))
+                found[str(name)] = (str(table), tuple(term[2] for term in keys))
     return found
