@@ -95,9 +95,10 @@ class Limiter:
         """0 when `calls` calls fit the budget at `now` (they are counted), else the wait."""
         with self._lock:
             wait = self._wait(now, export, calls)
-            if wait > 0 or self.shared is None:
-                if wait <= 0:
-                    self._called(now, export, calls)
+            if wait > 0:
+                return wait
+            if self.shared is None:
+                self._called(now, export, calls)
                 return wait
         # Outside the lock: a claim is a round trip to the database, atomic there (the ring's
         # row lock), and the process's other callers need not queue behind it. Until this
@@ -132,7 +133,7 @@ class Limiter:
         with self._lock:
             self._waited_until = max(self._waited_until, now + wait)
 
-    def _called(self, now: float, export: bool, calls: int = 1) -> None:
+    def _called(self, now: float, export: bool, calls: int) -> None:
         self._calls.extend([now] * calls)
         if export:
             self._exports.extend([now] * calls)
@@ -161,7 +162,7 @@ class Limiter:
             "Zendesk account has %d of %d calls left this minute; holding off", remaining, limit
         )
 
-    def _wait(self, now: float, export: bool, calls: int = 1) -> float:
+    def _wait(self, now: float, export: bool, calls: int) -> float:
         for made in (self._calls, self._exports):
             while made and made[0] <= now - WINDOW:
                 made.popleft()
@@ -175,7 +176,7 @@ class Limiter:
                 waits.append(made[-(budget - calls + 1)] + WINDOW - now)
         return max(waits)
 
-    def _shared_wait(self, now: float, export: bool, calls: int = 1) -> float:
+    def _shared_wait(self, now: float, export: bool, calls: int) -> float:
         assert self.shared is not None
         wait = self.shared.claim("account", limit=self.requests_per_minute, now=now, calls=calls)
         if wait <= 0 and export:
